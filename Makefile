@@ -1,0 +1,60 @@
+# Customer Success Hub. `make run` serves the hub with demo data; `make test` runs every check.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+MANAGE := $(PY) manage.py
+PORT ?= 8000
+
+.PHONY: run test lint typecheck pytest smoke bench messages clean
+
+$(BIN)/activate:
+	@PYTHON=$$(scripts/find-python) || exit 1; \
+	echo "Creating $(VENV) with $$PYTHON"; \
+	$$PYTHON -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	@touch $@
+
+run: $(VENV)/.installed
+	@export DEBUG=$${DEBUG:-on}; \
+	$(MANAGE) migrate --no-input && \
+	$(MANAGE) seed_demo && \
+	echo "" && echo "The hub is at http://127.0.0.1:$(PORT)/ (sign in at http://127.0.0.1:$(PORT)/accounts/login/)" && \
+	if [ -n "$$REDIS_URL" ]; then \
+	  trap 'kill 0' EXIT INT TERM; \
+	  $(BIN)/celery -A hub worker --loglevel=INFO --concurrency=2 & \
+	  $(BIN)/celery -A hub beat --loglevel=INFO --schedule=var/celerybeat-schedule & \
+	  $(MANAGE) runserver 127.0.0.1:$(PORT); \
+	else \
+	  echo "No REDIS_URL: Celery tasks run inside the web process (embedded default)."; \
+	  $(MANAGE) runserver 127.0.0.1:$(PORT); \
+	fi
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.installed
+	$(BIN)/mypy hub routing tickets chatbot
+
+pytest: $(VENV)/.installed
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The newcomer's path: SQLite and eager Celery, no services at all.
+smoke: $(VENV)/.installed
+	HUB_TEST_EMBEDDED=1 $(BIN)/pytest -m smoke -p no:cacheprovider $(PYTEST_ARGS)
+
+test: lint typecheck pytest smoke
+
+bench: $(VENV)/.installed
+	$(PY) -m bench
+
+messages: $(VENV)/.installed
+	$(MANAGE) makemessages --all --ignore='.venv/*' --ignore='var/*' --no-obsolete
+	$(PY) scripts/compile_messages.py
+
+clean:
+	rm -rf $(VENV) var/staticfiles artifacts

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone, translation
+
+
+class UserPreferencesMiddleware:
+    """Show a signed-in user the hub in their language and their time zone."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        zone_name = settings.DEFAULT_USER_TIME_ZONE
+        if user.is_authenticated:
+            zone_name = user.time_zone or zone_name
+            cookie_language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+            if not cookie_language and user.preferred_language:
+                translation.activate(user.preferred_language)
+                request.LANGUAGE_CODE = translation.get_language()
+        try:
+            timezone.activate(zoneinfo.ZoneInfo(zone_name))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            timezone.activate(zoneinfo.ZoneInfo(settings.DEFAULT_USER_TIME_ZONE))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

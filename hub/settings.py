@@ -1,0 +1,375 @@
+"""Settings, read from the environment.
+
+Defaults give the embedded set-up (SQLite, Celery tasks run eagerly, local-memory cache), so
+a newcomer's laptop runs the hub with nothing else installed. Production sets DATABASE_URL,
+REDIS_URL, SECRET_KEY, ALLOWED_HOSTS and DEBUG=off; then `manage.py check --deploy` is clean.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from pathlib import Path
+from urllib.parse import urlparse
+
+import django_stubs_ext
+import environ
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+from django.utils.translation import gettext_lazy as _
+
+# Lets admin and form classes be subscripted for the type checker (ModelAdmin[Ticket]).
+django_stubs_ext.monkeypatch()
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+
+
+_BOOLEAN_WORDS = {"1", "0", "true", "false", "yes", "no", "on", "off", "y", "n", "t", "f"}
+
+
+def _read(name: str, cast: type, default: object) -> object:
+    """Read one variable, naming it when its value cannot be used."""
+    raw = env.str(name, default="")
+    if cast is bool and raw and raw.strip().lower() not in _BOOLEAN_WORDS:
+        raise ImproperlyConfigured(
+            f"Environment variable {name} is malformed: {raw!r} is not on/off, true/false or 1/0."
+        )
+    try:
+        return env(name, cast=cast, default=default)
+    except (ValueError, TypeError, ImproperlyConfigured) as exc:
+        raise ImproperlyConfigured(f"Environment variable {name} is malformed: {exc}") from exc
+
+
+DEBUG: bool = _read("DEBUG", bool, False)  # type: ignore[assignment]
+
+_dev_secret = "insecure-development-key-only-for-the-embedded-default-do-not-deploy"
+SECRET_KEY: str = _read("SECRET_KEY", str, _dev_secret if DEBUG else None)  # type: ignore[assignment]
+if not SECRET_KEY:
+    raise ImproperlyConfigured(
+        "Environment variable SECRET_KEY is missing: it is required when DEBUG is off."
+    )
+
+ALLOWED_HOSTS: list[str] = _read(  # type: ignore[assignment]
+    "ALLOWED_HOSTS", list, ["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
+)
+if not DEBUG and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured(
+        "Environment variable ALLOWED_HOSTS is missing: it is required when DEBUG is off."
+    )
+CSRF_TRUSTED_ORIGINS: list[str] = _read("CSRF_TRUSTED_ORIGINS", list, [])  # type: ignore[assignment]
+
+# The address customers reach the hub on, used for links in emails.
+SITE_URL: str = _read("SITE_URL", str, "http://127.0.0.1:8000")  # type: ignore[assignment]
+if urlparse(SITE_URL).scheme not in {"http", "https"}:
+    raise ImproperlyConfigured("Environment variable SITE_URL must start with http:// or https://")
+
+INSTALLED_APPS = [
+    "hub",
+    "routing",
+    "tickets",
+    "chatbot",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.sites",
+    "django_htmx",
+    "allauth",
+    "allauth.account",
+    # Tracks each user's sessions, so that a password change can end all the others.
+    "allauth.usersessions",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "hub.middleware.UserPreferencesMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+]
+
+ROOT_URLCONF = "hub.urls"
+WSGI_APPLICATION = "hub.wsgi.application"
+ASGI_APPLICATION = "hub.asgi.application"
+SITE_ID = 1
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csp",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.tz",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database ----------------------------------------------------------------------------
+_default_sqlite = f"sqlite:///{BASE_DIR / 'var' / 'hub.sqlite3'}"
+_database_scheme = urlparse(env.str("DATABASE_URL", default=_default_sqlite)).scheme
+if _database_scheme not in {"sqlite", "postgres", "postgresql", "pgsql", "psql"}:
+    raise ImproperlyConfigured(
+        "Environment variable DATABASE_URL is malformed: use postgres://… or sqlite:///…"
+    )
+try:
+    DATABASES = {"default": env.db_url("DATABASE_URL", default=_default_sqlite)}
+except (ValueError, KeyError, ImproperlyConfigured) as exc:
+    raise ImproperlyConfigured(f"Environment variable DATABASE_URL is malformed: {exc}") from exc
+DATABASES["default"]["CONN_MAX_AGE"] = _read("DATABASE_CONN_MAX_AGE", int, 60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    (BASE_DIR / "var").mkdir(exist_ok=True)
+    # Several threads (runserver, eager tasks) write at once: wait rather than fail.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+    )
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis: broker and cache -------------------------------------------------------------
+REDIS_URL: str | None = _read("REDIS_URL", str, None)  # type: ignore[assignment]
+if REDIS_URL and urlparse(REDIS_URL).scheme not in {"redis", "rediss", "unix"}:
+    raise ImproperlyConfigured(
+        "Environment variable REDIS_URL is malformed: it must start with redis://, rediss:// "
+        "or unix://"
+    )
+
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "hub",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Celery ------------------------------------------------------------------------------
+# The reliability promises of shared/RELIABILITY.md; every interval is a setting so that the
+# fault tests can shrink it to seconds.
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+# Without this, a child killed by SIGKILL has its message acknowledged anyway.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "UTC"
+# Longest task plus countdown is well under a minute (future work is rows that beat sweeps);
+# a message unacknowledged for longer than this is handed to another worker.
+CELERY_VISIBILITY_TIMEOUT: int = _read("CELERY_VISIBILITY_TIMEOUT", int, 60)  # type: ignore[assignment]
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    # A dead worker's messages are restored once older than the visibility timeout; living
+    # workers scan for them every interval × throttle seconds (so within about 70 s).
+    "unacked_restore_interval": _read("CELERY_UNACKED_RESTORE_INTERVAL", int, 5),
+    "unacked_restore_throttle": _read("CELERY_UNACKED_RESTORE_THROTTLE", int, 2),
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "retry_on_timeout": True,
+    "max_retries": 1,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# A submit must not hang on a broker that is down: try once, then the sweeper takes over.
+CELERY_TASK_PUBLISH_RETRY = False
+# Beat sweeps the outbox: tickets whose task never reached the broker, callbacks due at a
+# language's opening, Enterprise handovers (rows in the database, never long countdowns).
+TICKETS_SWEEP_INTERVAL: int = _read("TICKETS_SWEEP_INTERVAL", int, 30)  # type: ignore[assignment]
+TICKETS_SWEEP_GRACE: int = _read("TICKETS_SWEEP_GRACE", int, 20)  # type: ignore[assignment]
+CELERY_BEAT_SCHEDULE = {
+    "sweep-ticket-outbox": {
+        "task": "tickets.tasks.sweep_ticket_outbox",
+        "schedule": TICKETS_SWEEP_INTERVAL,
+    },
+}
+
+# --- Auth ----------------------------------------------------------------------------------
+AUTH_USER_MODEL = "hub.User"
+# One backend that looks an account up once and hashes once, whether or not it exists (no
+# account enumeration by timing); allauth's own backend may hash up to three times.
+AUTHENTICATION_BACKENDS = ["hub.adapters.EmailOrUsernameBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "hub:home"
+ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+ACCOUNT_LOGIN_METHODS = {"email", "username"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "none"
+# Accounts are made by invitation or by staff, never by a stranger.
+ACCOUNT_ADAPTER = "hub.adapters.InvitationOnlyAccountAdapter"
+ACCOUNT_PREVENT_ENUMERATION = True
+# A reset asked for an unknown address still sends a message ("no account here"), so both
+# answers look and cost the same.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True
+ACCOUNT_SESSION_REMEMBER = False
+# Keep the session that changed the password; hub.adapters ends every other one.
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_RATE_LIMITS = {
+    # "key" is the account *and* the address (hub.adapters): a stranger hammering an account
+    # slows only themselves, and the real user still signs in from their own address.
+    "login_failed": "10/m/ip,5/5m/key",
+    "login": "30/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+}
+# Behind a load balancer, the client's address is the n-th from the right in
+# X-Forwarded-For; without this every visitor would share the balancer's rate limits.
+ALLAUTH_TRUSTED_PROXY_COUNT: int = _read("ALLAUTH_TRUSTED_PROXY_COUNT", int, 0)  # type: ignore[assignment]
+# Invitations to join an organisation: signed, single-use, and valid for this long.
+HUB_INVITATION_MAX_AGE = 60 * 60 * 24 * 7
+# Organisation SSO (hub.sso). Brand administrators type their provider's address, and the
+# server fetches from it: only public HTTPS addresses, unless loopback is allowed (the local
+# demo provider and the tests).
+HUB_SSO_ALLOW_LOOPBACK: bool = _read("HUB_SSO_ALLOW_LOOPBACK", bool, DEBUG)  # type: ignore[assignment]
+HUB_SSO_HTTP_TIMEOUT = 5
+
+# --- Sessions and security -----------------------------------------------------------------
+SESSION_COOKIE_AGE = 60 * 60 * 8  # idle timeout: eight hours without a request
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_SSL_REDIRECT: bool = _read("SECURE_SSL_REDIRECT", bool, not DEBUG)  # type: ignore[assignment]
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = 0 if DEBUG else 60 * 60 * 24 * 365
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# /healthz is probed over plain HTTP by the load balancer and docker.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+
+# --- Languages and time ----------------------------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("it", _("Italian")), ("fr", _("French"))]
+# The languages support is given in (R-LANG-HOURS); the interface ships in LANGUAGES.
+SUPPORT_LANGUAGES = [
+    ("en", _("English")),
+    ("es", _("Spanish")),
+    ("pt", _("Portuguese")),
+    ("de", _("German")),
+    ("fr", _("French")),
+    ("it", _("Italian")),
+    ("nl", _("Dutch")),
+    ("ja", _("Japanese")),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "UTC"
+DEFAULT_USER_TIME_ZONE = "Europe/London"
+if DEFAULT_USER_TIME_ZONE not in zoneinfo.available_timezones():
+    raise ImproperlyConfigured("DEFAULT_USER_TIME_ZONE is not a known time zone")
+
+# --- Static files ----------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+MEDIA_ROOT = BASE_DIR / "var" / "media"
+MEDIA_URL = "/media/"
+
+# --- Email -----------------------------------------------------------------------------------
+try:
+    _email = env.email_url(
+        "EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25"
+    )
+except (ValueError, KeyError) as exc:
+    raise ImproperlyConfigured(f"Environment variable EMAIL_URL is malformed: {exc}") from exc
+_smtp_options = {
+    "host": _email.get("EMAIL_HOST"),
+    "port": _email.get("EMAIL_PORT"),
+    "username": _email.get("EMAIL_HOST_USER"),
+    "password": _email.get("EMAIL_HOST_PASSWORD"),
+    "use_tls": _email.get("EMAIL_USE_TLS"),
+    "use_ssl": _email.get("EMAIL_USE_SSL"),
+    "timeout": 10,
+}
+_mail_backend = _email["EMAIL_BACKEND"]
+MAILERS = {
+    "default": {
+        "BACKEND": _mail_backend,
+        "OPTIONS": (
+            {k: v for k, v in _smtp_options.items() if v not in (None, "")}
+            if _mail_backend.endswith("smtp.EmailBackend")
+            else {"file_path": _email["EMAIL_FILE_PATH"]}
+            if _mail_backend.endswith("filebased.EmailBackend")
+            else {}
+        ),
+    }
+}
+DEFAULT_FROM_EMAIL: str = _read(  # type: ignore[assignment]
+    "DEFAULT_FROM_EMAIL", str, "Customer Success Hub <support@hub.example>"
+)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Replies to ticket mail go to reply+<signed token>@SUPPORT_REPLY_DOMAIN.
+SUPPORT_REPLY_DOMAIN: str = _read("SUPPORT_REPLY_DOMAIN", str, "reply.hub.example")  # type: ignore[assignment]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": _read("LOG_LEVEL", str, "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from hub import views
+
+hub_patterns = (
+    [
+        path("", views.home, name="home"),
+    ],
+    "hub",
+)
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="hub:home", permanent=False)),
+    path("hub/", include(hub_patterns)),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/setlang/", views.language_set, name="set_language"),
+    path("admin/", admin.site.urls),
+    path("healthz", views.healthz, name="healthz"),
+]
+
+if settings.DEBUG:
+    from django.contrib.staticfiles.urls import staticfiles_urlpatterns
+
+    urlpatterns += staticfiles_urlpatterns()

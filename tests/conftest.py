@@ -1,0 +1,136 @@
+"""Shared actors, built from the demo data's shapes: one of each role, and an outsider."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from hub.models import (
+    EnterpriseSeat,
+    Environment,
+    LicenceTier,
+    Membership,
+    Organisation,
+    StaffRole,
+    User,
+)
+from hub.services import staff_groups_ensure
+from routing.models import ProductArea
+from routing.services import product_areas_ensure_defaults
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(autouse=True)
+def _hypothesis_profile() -> None:
+    from hypothesis import settings as hypothesis_settings
+
+    hypothesis_settings.register_profile("ci", max_examples=40, deadline=None)
+    hypothesis_settings.load_profile("ci")
+
+
+@pytest.fixture
+def make_organisation(db: None) -> Callable[..., Organisation]:
+    def make(name: str = "Acme Research", **fields: Any) -> Organisation:
+        fields.setdefault("licence_tier", LicenceTier.STANDARD)
+        organisation, _ = Organisation.objects.get_or_create(name=name, defaults=fields)
+        return organisation
+
+    return make
+
+
+@pytest.fixture
+def make_member(db: None) -> Callable[..., User]:
+    def make(
+        email: str,
+        organisation: Organisation,
+        *,
+        brand_admin: bool = False,
+        billing: bool = False,
+        primary: bool = False,
+        seat: bool = False,
+        **user_fields: Any,
+    ) -> User:
+        user = User.objects.create_user(
+            username=email, email=email, password=PASSWORD, **user_fields
+        )
+        Membership.objects.create(
+            user=user,
+            organisation=organisation,
+            is_brand_admin=brand_admin,
+            is_billing_contact=billing,
+            is_primary_contact=primary,
+        )
+        if seat:
+            EnterpriseSeat.objects.create(user=user, organisation=organisation)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def acme(make_organisation: Callable[..., Organisation]) -> Organisation:
+    return make_organisation("Acme Research", licence_tier=LicenceTier.STANDARD)
+
+
+@pytest.fixture
+def globex(make_organisation: Callable[..., Organisation]) -> Organisation:
+    return make_organisation("Globex", licence_tier=LicenceTier.ENTERPRISE, success_packages=1)
+
+
+@pytest.fixture
+def agency(make_organisation: Callable[..., Organisation]) -> Organisation:
+    return make_organisation(
+        "Federal Agency", licence_tier=LicenceTier.ENTERPRISE, environment=Environment.FEDRAMP
+    )
+
+
+@pytest.fixture
+def standard_user(make_member: Callable[..., User], acme: Organisation) -> User:
+    return make_member("standard@acme.example", acme, first_name="Sam", last_name="Carter")
+
+
+@pytest.fixture
+def brand_admin(make_member: Callable[..., User], acme: Organisation) -> User:
+    return make_member("admin@acme.example", acme, brand_admin=True, first_name="Alex")
+
+
+@pytest.fixture
+def seat_holder(make_member: Callable[..., User], globex: Organisation) -> User:
+    return make_member("ent-user@globex.example", globex, seat=True, time_zone="America/Denver")
+
+
+@pytest.fixture
+def fedramp_user(make_member: Callable[..., User], agency: Organisation) -> User:
+    return make_member("fed@agency.example", agency)
+
+
+@pytest.fixture
+def outsider(
+    make_member: Callable[..., User], make_organisation: Callable[..., Organisation]
+) -> User:
+    """A brand administrator of another organisation."""
+    other = make_organisation("Initech", licence_tier=LicenceTier.STANDARD)
+    return make_member("boss@initech.example", other, brand_admin=True)
+
+
+@pytest.fixture
+def agent(db: None) -> User:
+    groups = staff_groups_ensure()
+    user = User.objects.create_user(
+        username="agent@hub.example", email="agent@hub.example", password=PASSWORD, is_staff=True
+    )
+    user.groups.add(groups[StaffRole.AGENT])
+    return user
+
+
+@pytest.fixture
+def product_areas(db: None) -> list[ProductArea]:
+    return product_areas_ensure_defaults()
+
+
+@pytest.fixture
+def surveys_area(product_areas: list[ProductArea]) -> ProductArea:
+    return ProductArea.objects.get(slug="surveys-xm-directory")

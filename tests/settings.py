@@ -1,0 +1,60 @@
+"""Test settings: the real PostgreSQL and Redis when they answer, the embedded default otherwise.
+
+HUB_TEST_EMBEDDED=1 forces the embedded default (SQLite, eager Celery) for the smoke suite.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+
+
+def _answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+os.environ.setdefault("DEBUG", "off")
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdef")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "off")
+os.environ.setdefault("EMAIL_URL", "memorymail://")
+
+if os.environ.get("HUB_TEST_EMBEDDED") == "1":
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.pop("REDIS_URL", None)
+    os.environ["DATABASE_URL"] = "sqlite:///" + os.path.join(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "var", "test-embedded.sqlite3"
+    )
+else:
+    if "DATABASE_URL" not in os.environ and _answers("127.0.0.1", 5432):
+        os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/hub"
+    if "REDIS_URL" not in os.environ and _answers("127.0.0.1", 6379):
+        os.environ["REDIS_URL"] = "redis://127.0.0.1:6379/15"
+
+from hub.settings import *  # noqa: E402,F403
+from hub.settings import DATABASES, REDIS_URL  # noqa: E402
+
+_require_real = os.environ.get("HUB_REQUIRE_REAL_SERVICES") == "1"
+if _require_real and os.environ.get("HUB_TEST_EMBEDDED") != "1":  # noqa: SIM102
+    if not DATABASES["default"]["ENGINE"].endswith("postgresql") or not REDIS_URL:
+        raise RuntimeError(
+            "HUB_REQUIRE_REAL_SERVICES is set but the tests would run on "
+            f"{DATABASES['default']['ENGINE']} with REDIS_URL={REDIS_URL!r}"
+        )
+
+# Fast hashing in tests, Argon2 stays first in production.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Tasks run in the test process unless a test starts a real worker (tests/integration).
+CELERY_TASK_ALWAYS_EAGER = True
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"]["TEST"] = {"NAME": DATABASES["default"]["NAME"]}
