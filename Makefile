@@ -6,7 +6,7 @@ PY := $(BIN)/python
 MANAGE := $(PY) manage.py
 PORT ?= 8000
 
-.PHONY: run test lint typecheck pytest smoke bench messages clean
+.PHONY: run test lint typecheck pytest smoke bench idp messages clean
 
 $(BIN)/activate:
 	@PYTHON=$$(scripts/find-python) || exit 1; \
@@ -27,6 +27,7 @@ run: $(VENV)/.installed
 	  trap 'kill 0' EXIT INT TERM; \
 	  $(BIN)/celery -A hub worker --loglevel=INFO --concurrency=2 & \
 	  $(BIN)/celery -A hub beat --loglevel=INFO --schedule=var/celerybeat-schedule & \
+	  $(MANAGE) inbound_mail --host 127.0.0.1 --port $${INBOUND_MAIL_PORT:-2525} & \
 	  $(MANAGE) runserver 127.0.0.1:$(PORT); \
 	else \
 	  echo "No REDIS_URL: Celery tasks run inside the web process (embedded default)."; \
@@ -49,7 +50,13 @@ smoke: $(VENV)/.installed
 
 test: lint typecheck pytest smoke
 
+# The demo identity provider for the Initrode SSO organisation (optional), on 127.0.0.1:9100.
+idp:
+	npm ci --prefix tests/oidc_provider --no-audit --no-fund
+	node tests/oidc_provider/server.mjs tests/oidc_provider/demo.json
+
 bench: $(VENV)/.installed
+	@command -v wrk >/dev/null || { echo "Installing wrk (the load tool)"; apt-get install -y -qq wrk || sudo apt-get install -y -qq wrk; }
 	$(PY) -m bench
 
 messages: $(VENV)/.installed

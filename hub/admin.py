@@ -1,10 +1,24 @@
 from __future__ import annotations
 
+from allauth.account.decorators import secure_admin_login
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from hub.models import EnterpriseSeat, Membership, Organisation, OrganisationDomain, User
+from hub.models import (
+    EnterpriseSeat,
+    IdentityProvider,
+    Invitation,
+    Membership,
+    Organisation,
+    OrganisationDomain,
+    SsoIdentity,
+    User,
+)
+from hub.services import _unique_provider_slug
+from hub.sso import PRESETS, SsoError, issuer_confirm
 
 
 class OrganisationDomainInline(admin.TabularInline[OrganisationDomain, Organisation]):
@@ -44,3 +58,122 @@ class UserAdmin(DjangoUserAdmin[User]):
         *(DjangoUserAdmin.fieldsets or ()),
         (_("Preferences"), {"fields": ("preferred_language", "time_zone")}),
     )
+
+
+# --- Sign-in: identity providers, SSO links, invitations (issue 5) ---------------------------
+
+# Every sign-in goes through the hub's own sign-in page: rate limited, SSO and FedRAMP aware.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+
+
+class IdentityProviderAdminForm(forms.ModelForm[IdentityProvider]):
+    client_secret = forms.CharField(
+        label=_("Client secret"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_("Write-only. Leave empty to keep the stored secret."),
+    )
+
+    class Meta:
+        model = IdentityProvider
+        fields = ["kind", "issuer", "client_id", "client_secret", "is_enabled"]
+
+    def clean_client_secret(self) -> str:
+        secret = self.cleaned_data.get("client_secret") or ""
+        if not secret and self.instance.pk:
+            return self.instance.client_secret
+        if not secret:
+            raise forms.ValidationError(_("Enter the client secret."))
+        return secret
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        kind = cleaned.get("kind")
+        if kind:
+            preset = PRESETS[str(kind)]
+            issuer = preset.issuer or str(cleaned.get("issuer") or "")
+            if not issuer:
+                self.add_error("issuer", _("Enter the issuer URL of the provider."))
+                return cleaned
+            try:
+                cleaned["issuer"] = issuer_confirm(issuer)
+            except SsoError as exc:
+                self.add_error("issuer", str(exc.message))
+        return cleaned
+
+
+class IdentityProviderInline(admin.StackedInline[IdentityProvider, Organisation]):
+    model = IdentityProvider
+    form = IdentityProviderAdminForm
+    extra = 0
+    max_num = 1
+    fields = ["kind", "issuer", "client_id", "client_secret", "is_enabled", "slug"]
+    readonly_fields = ["slug"]
+
+
+OrganisationAdmin.inlines = [*OrganisationAdmin.inlines, IdentityProviderInline]
+
+
+@admin.register(IdentityProvider)
+class IdentityProviderAdmin(admin.ModelAdmin[IdentityProvider]):
+    form = IdentityProviderAdminForm
+    list_display = ["organisation", "kind", "issuer", "is_enabled", "updated_at"]
+    list_filter = ["kind", "is_enabled"]
+    search_fields = ["organisation__name", "issuer", "client_id"]
+    autocomplete_fields = ["organisation"]
+    fields = ["organisation", "kind", "issuer", "client_id", "client_secret", "is_enabled", "slug"]
+    readonly_fields = ["slug"]
+
+    def save_model(
+        self,
+        request: HttpRequest,
+        obj: IdentityProvider,
+        form: forms.ModelForm[IdentityProvider],
+        change: bool,
+    ) -> None:
+        obj.updated_by = request.user  # type: ignore[assignment]
+        if not obj.slug:
+            obj.slug = _unique_provider_slug(obj.organisation)
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(SsoIdentity)
+class SsoIdentityAdmin(admin.ModelAdmin[SsoIdentity]):
+    """Staff unlink a person here when their provider account was replaced."""
+
+    list_display = ["user", "issuer", "subject", "linked_at", "last_login_at"]
+    search_fields = ["user__email", "subject", "issuer"]
+    readonly_fields = ["user", "issuer", "subject", "linked_at", "last_login_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin[Invitation]):
+    list_display = [
+        "email",
+        "organisation",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "cancelled_at",
+    ]
+    list_filter = ["organisation"]
+    search_fields = ["email", "organisation__name"]
+    readonly_fields = [
+        "organisation",
+        "email",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "user",
+    ]
+    fields = [*readonly_fields, "cancelled_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Invitations are sent from the organisation's members page, which emails the link.
+        return False

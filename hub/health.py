@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+
+import redis
 from django.conf import settings
 from django.db import connection
 
@@ -15,19 +18,17 @@ def database_answers() -> bool:
         return False
 
 
+@functools.cache
+def _broker_client(url: str) -> redis.Redis:
+    # One pooled client per process: a probe every few seconds should not open a connection.
+    return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+
+
 def broker_answers() -> bool | None:
     """True or False, or None when no broker is configured (tasks run eagerly)."""
     if not settings.REDIS_URL:
         return None
-    import redis
-
     try:
-        client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
-        )
-        try:
-            return bool(client.ping())
-        finally:
-            client.close()
+        return bool(_broker_client(settings.REDIS_URL).ping())
     except redis.RedisError:
         return False

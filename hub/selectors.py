@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import datetime
+from dataclasses import dataclass
 
-from hub.models import Membership, User
+from django.conf import settings
+from django.core import signing
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import HttpRequest
+
+from hub.adapters import SESSION_ENVIRONMENT_KEY
+from hub.models import (
+    EnterpriseSeat,
+    Environment,
+    IdentityProvider,
+    Invitation,
+    Membership,
+    Organisation,
+    SsoIdentity,
+    User,
+)
+
+# The salt of the signed links in invitation emails.
+INVITATION_SALT = "hub.invitation"
 
 
 def membership_of(user: User) -> Membership | None:
@@ -20,3 +39,132 @@ def brand_admins_of(membership: Membership) -> QuerySet[Membership]:
         .select_related("user")
         .order_by("user__last_name", "user__first_name")
     )
+
+
+# --- Sign-in and the brand administrator's pages ---------------------------------------------
+
+
+def session_environment(request: HttpRequest) -> str:
+    """The environment the user signed in to: "commercial" or "fedramp" (R-ENV).
+
+    Recorded in the session at sign-in; for a session that somehow lacks it, the user's own
+    organisation decides, so a FedRAMP user is never taken for a commercial one.
+    """
+    recorded = request.session.get(SESSION_ENVIRONMENT_KEY)
+    if recorded in Environment.values:
+        return str(recorded)
+    membership = membership_of(request.user)  # type: ignore[arg-type]
+    if membership is not None:
+        return membership.organisation.environment
+    return Environment.COMMERCIAL
+
+
+def organisation_domains(organisation: Organisation) -> set[str]:
+    return {domain.lower() for domain in organisation.domains.values_list("domain", flat=True)}
+
+
+def identity_provider_for_login(login: str) -> IdentityProvider | None:
+    """The enabled SSO provider of the organisation owning the email's domain, if any."""
+    if "@" not in login:
+        return None
+    domain = login.rpartition("@")[2].strip().lower()
+    if not domain:
+        return None
+    return (
+        IdentityProvider.objects.select_related("organisation")
+        .filter(is_enabled=True, organisation__domains__domain__iexact=domain)
+        .first()
+    )
+
+
+def identity_provider_of_user(user: User) -> IdentityProvider | None:
+    """The enabled SSO provider the user's organisation signs in with, if any."""
+    return (
+        IdentityProvider.objects.select_related("organisation")
+        .filter(is_enabled=True, organisation__memberships__user=user)
+        .first()
+    )
+
+
+def administered_membership(user: User) -> Membership | None:
+    """The user's membership if it makes them a brand administrator, else None."""
+    membership = membership_of(user)
+    if membership is None or not membership.is_brand_admin or not user.is_active:
+        return None
+    return membership
+
+
+def members_of(organisation: Organisation) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(organisation=organisation)
+        .select_related("user", "user__enterprise_seat")
+        .annotate(sso_linked=Exists(SsoIdentity.objects.filter(user_id=OuterRef("user_id"))))
+        .order_by("user__last_name", "user__first_name", "user__email")
+    )
+
+
+def member_of(organisation: Organisation, membership_id: int) -> Membership | None:
+    return (
+        Membership.objects.filter(organisation=organisation, pk=membership_id)
+        .select_related("user")
+        .first()
+    )
+
+
+def open_invitations_of(
+    organisation: Organisation, *, now: datetime.datetime
+) -> QuerySet[Invitation]:
+    return Invitation.objects.filter(
+        organisation=organisation,
+        accepted_at__isnull=True,
+        cancelled_at__isnull=True,
+        expires_at__gt=now,
+    ).select_related("invited_by")
+
+
+@dataclass(frozen=True)
+class SeatSummary:
+    capacity: int
+    used: int
+
+    @property
+    def free(self) -> int:
+        return max(self.capacity - self.used, 0)
+
+
+def seat_summary(organisation: Organisation) -> SeatSummary:
+    used = EnterpriseSeat.objects.filter(organisation=organisation).count()
+    return SeatSummary(capacity=organisation.seat_capacity, used=used)
+
+
+def seats_of(organisation: Organisation) -> QuerySet[EnterpriseSeat]:
+    return (
+        EnterpriseSeat.objects.filter(organisation=organisation)
+        .select_related("user", "assigned_by")
+        .order_by("user__last_name", "user__first_name", "user__email")
+    )
+
+
+def members_without_seat(organisation: Organisation) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(organisation=organisation, user__is_active=True)
+        .filter(user__enterprise_seat__isnull=True)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__email")
+    )
+
+
+def invitation_for_token(token: str, *, now: datetime.datetime) -> Invitation | None:
+    """The open invitation a link stands for; None if forged, expired, used or cancelled."""
+    try:
+        secret = signing.loads(token, salt=INVITATION_SALT, max_age=settings.HUB_INVITATION_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    invitation = (
+        Invitation.objects.select_related("organisation", "organisation__identity_provider")
+        .filter(secret=str(secret))
+        .first()
+    )
+    if invitation is None or not invitation.is_usable(now=now):
+        return None
+    return invitation

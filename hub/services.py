@@ -2,10 +2,33 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import Group, Permission
-from django.db import transaction
+import datetime
+import secrets
 
-from hub.models import StaffRole
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.auth.models import Group, Permission
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from hub.models import (
+    EnterpriseSeat,
+    IdentityProvider,
+    Invitation,
+    Membership,
+    Organisation,
+    SsoIdentity,
+    StaffRole,
+    User,
+)
+from hub.tasks import email_queue
 
 # What each staff group may do in the admin (app_label.codename).
 STAFF_PERMISSIONS: dict[StaffRole, list[str]] = {
@@ -13,15 +36,25 @@ STAFF_PERMISSIONS: dict[StaffRole, list[str]] = {
         "tickets.view_ticket",
         "tickets.change_ticket",
         "tickets.view_ticketevent",
+        "tickets.view_callbackrequest",
+        "tickets.view_inboundemail",
+        "tickets.change_inboundemail",
         "hub.view_organisation",
         "hub.view_user",
         "routing.view_productarea",
+        "routing.view_agent",
+        "routing.view_agentshift",
+        "routing.view_servicewindow",
+        "routing.view_languagewindow",
     ],
     StaffRole.TSM: [
         "tickets.view_ticket",
         "tickets.add_ticket",
         "tickets.change_ticket",
         "tickets.view_ticketevent",
+        "tickets.view_callbackrequest",
+        "tickets.view_inboundemail",
+        "tickets.change_inboundemail",
         "hub.view_organisation",
         "hub.view_membership",
         "hub.view_enterpriseseat",
@@ -46,3 +79,362 @@ def staff_groups_ensure() -> dict[StaffRole, Group]:
         group.permissions.set(wanted)
         groups[role] = group
     return groups
+
+
+# --- Sessions --------------------------------------------------------------------------------
+
+
+def sessions_end_others(*, user: User, keep_session_key: str | None) -> int:
+    """End every session of the user but the one kept (after a password change or reset)."""
+    from allauth.usersessions.models import UserSession
+
+    ended = 0
+    for user_session in UserSession.objects.filter(user=user).exclude(
+        session_key=keep_session_key or ""
+    ):
+        user_session.end()
+        ended += 1
+    return ended
+
+
+# --- Organisation SSO ------------------------------------------------------------------------
+
+
+def sso_identity_link(*, user: User, issuer: str, subject: str) -> SsoIdentity:
+    """Link a person at an identity provider to their hub account (or note a new sign-in)."""
+    from hub.sso import SsoRefused
+
+    now = timezone.now()
+    with transaction.atomic():
+        identity = (
+            SsoIdentity.objects.select_for_update().filter(issuer=issuer, subject=subject).first()
+        )
+        if identity is None:
+            if SsoIdentity.objects.filter(issuer=issuer, user=user).exists():
+                # Another account at the provider already stands for this user: somebody's
+                # address was reused there. Staff decide, not the first one to arrive.
+                raise SsoRefused(
+                    _(
+                        "Your hub account is linked to another account at your organisation's "
+                        "sign-in service. Contact support to have it moved."
+                    )
+                )
+            identity = SsoIdentity.objects.create(
+                user=user, issuer=issuer, subject=subject, last_login_at=now
+            )
+        elif identity.user_id != user.pk:
+            raise SsoRefused(_("This sign-in belongs to another hub account. Contact support."))
+        else:
+            identity.last_login_at = now
+            identity.save(update_fields=["last_login_at"])
+    return identity
+
+
+def _require_brand_admin(by: User, organisation: Organisation) -> None:
+    if by.is_staff and by.is_active:
+        return
+    membership = getattr(by, "membership", None)
+    if (
+        membership is None
+        or membership.organisation_id != organisation.pk
+        or not membership.is_brand_admin
+    ):
+        raise PermissionDenied(_("Only a brand administrator of this organisation may do this."))
+
+
+def identity_provider_save(
+    *,
+    organisation: Organisation,
+    kind: str,
+    issuer: str,
+    client_id: str,
+    client_secret: str | None,
+    is_enabled: bool,
+    by: User,
+) -> IdentityProvider:
+    """Record (or change) the organisation's identity provider, after asking it who it is.
+
+    `client_secret` None keeps the stored one. Raises ValidationError when the provider does
+    not answer as an OpenID provider at that address.
+    """
+    from hub.sso import PRESETS, SsoError, issuer_confirm
+
+    _require_brand_admin(by, organisation)
+    preset = PRESETS[kind]
+    typed_issuer = preset.issuer or issuer.strip()
+    try:
+        confirmed_issuer = issuer_confirm(typed_issuer)
+    except SsoError as exc:
+        raise ValidationError({"issuer": exc.message}, code="issuer") from exc
+    with transaction.atomic():
+        provider = (
+            IdentityProvider.objects.select_for_update().filter(organisation=organisation).first()
+        )
+        if provider is None:
+            if not client_secret:
+                raise ValidationError(
+                    {"client_secret": _("Enter the client secret.")}, code="required"
+                )
+            provider = IdentityProvider(
+                organisation=organisation, slug=_unique_provider_slug(organisation)
+            )
+        provider.kind = kind
+        provider.issuer = confirmed_issuer
+        provider.client_id = client_id.strip()
+        if client_secret:
+            provider.client_secret = client_secret
+        provider.is_enabled = is_enabled
+        provider.updated_by = by
+        provider.full_clean()
+        provider.save()
+    return provider
+
+
+def _unique_provider_slug(organisation: Organisation) -> str:
+    base = slugify(organisation.name)[:50] or "organisation"
+    slug, counter = base, 1
+    while IdentityProvider.objects.filter(slug=slug).exists():
+        counter += 1
+        slug = f"{base}-{counter}"
+    return slug
+
+
+# --- Members and roles -----------------------------------------------------------------------
+
+
+def membership_roles_update(
+    *,
+    membership: Membership,
+    by: User,
+    is_brand_admin: bool,
+    is_billing_contact: bool,
+    is_primary_contact: bool,
+) -> Membership:
+    """Grant or revoke a member's roles; an organisation always keeps one brand administrator."""
+    organisation = membership.organisation
+    _require_brand_admin(by, organisation)
+    with transaction.atomic():
+        # Two administrators revoking each other at once must not leave nobody in charge.
+        Organisation.objects.select_for_update().get(pk=organisation.pk)
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        if membership.is_brand_admin and not is_brand_admin:
+            others = (
+                Membership.objects.filter(organisation=organisation, is_brand_admin=True)
+                .exclude(pk=membership.pk)
+                .filter(user__is_active=True)
+            )
+            if not others.exists():
+                raise ValidationError(
+                    _(
+                        "%(organisation)s needs at least one brand administrator. Make someone "
+                        "else a brand administrator first."
+                    )
+                    % {"organisation": organisation.name},
+                    code="last_brand_admin",
+                )
+        membership.is_brand_admin = is_brand_admin
+        membership.is_billing_contact = is_billing_contact
+        membership.is_primary_contact = is_primary_contact
+        membership.save(
+            update_fields=["is_brand_admin", "is_billing_contact", "is_primary_contact"]
+        )
+    return membership
+
+
+# --- Invitations -----------------------------------------------------------------------------
+
+
+def invitation_link(invitation: Invitation) -> str:
+    from hub.selectors import INVITATION_SALT
+
+    token = signing.dumps(invitation.secret, salt=INVITATION_SALT)
+    return settings.SITE_URL.rstrip("/") + reverse("invitation_accept", args=[token])
+
+
+def invitation_create(*, organisation: Organisation, email: str, by: User) -> Invitation:
+    """Invite someone to join the organisation; the signed link goes out by email."""
+    from hub.selectors import identity_provider_for_login, organisation_domains
+
+    _require_brand_admin(by, organisation)
+    email = User.objects.normalize_email(email.strip())
+    existing = User.objects.filter(email__iexact=email).select_related("membership").first()
+    if existing is not None:
+        membership = getattr(existing, "membership", None)
+        if membership is not None and membership.organisation_id == organisation.pk:
+            raise ValidationError(
+                {
+                    "email": _("%(email)s is already a member of %(organisation)s.")
+                    % {"email": email, "organisation": organisation.name}
+                },
+                code="already_member",
+            )
+        raise ValidationError(
+            {
+                "email": _(
+                    "%(email)s already has a Customer Success Hub account. Contact support to move "
+                    "it to %(organisation)s."
+                )
+                % {"email": email, "organisation": organisation.name}
+            },
+            code="account_exists",
+        )
+    provider = identity_provider_for_login(email)
+    own_sso = IdentityProvider.objects.filter(organisation=organisation, is_enabled=True).exists()
+    domain = email.rpartition("@")[2].lower()
+    if (provider is not None and provider.organisation_id != organisation.pk) or (
+        own_sso and domain not in organisation_domains(organisation)
+    ):
+        # They could never sign in: SSO only lets in addresses of the organisation's domains.
+        raise ValidationError(
+            {
+                "email": _(
+                    "%(organisation)s signs in with single sign-on, which accepts only "
+                    "addresses at %(domains)s."
+                )
+                % {
+                    "organisation": organisation.name,
+                    "domains": ", ".join(sorted(organisation_domains(organisation))) or "—",
+                }
+            },
+            code="domain",
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        # A new invitation replaces an open one: only the latest link works.
+        Invitation.objects.select_for_update().filter(
+            email__iexact=email, accepted_at__isnull=True, cancelled_at__isnull=True
+        ).filter(organisation=organisation).update(cancelled_at=now)
+        if Invitation.objects.filter(
+            email__iexact=email, accepted_at__isnull=True, cancelled_at__isnull=True
+        ).exists():
+            raise ValidationError(
+                {
+                    "email": _("%(email)s has been invited by another organisation.")
+                    % {"email": email}
+                },
+                code="invited_elsewhere",
+            )
+        invitation = Invitation.objects.create(
+            organisation=organisation,
+            email=email,
+            secret=secrets.token_urlsafe(32),
+            invited_by=by,
+            expires_at=now + datetime.timedelta(seconds=settings.HUB_INVITATION_MAX_AGE),
+        )
+        context = {
+            "invitation": invitation,
+            "organisation": organisation,
+            "invited_by": by,
+            "link": invitation_link(invitation),
+            "expires_at": invitation.expires_at,
+        }
+        subject = " ".join(
+            render_to_string("hub/members/email/invitation_subject.txt", context).split()
+        )
+        body = render_to_string("hub/members/email/invitation_message.txt", context)
+        email_queue(EmailMessage(subject=subject, body=body, to=[email]))
+    return invitation
+
+
+def invitation_cancel(*, invitation: Invitation, by: User) -> None:
+    _require_brand_admin(by, invitation.organisation)
+    Invitation.objects.filter(
+        pk=invitation.pk, accepted_at__isnull=True, cancelled_at__isnull=True
+    ).update(cancelled_at=timezone.now())
+
+
+def invitation_accept(
+    *, invitation: Invitation, first_name: str, last_name: str, password: str | None
+) -> User:
+    """Create the invited person's account and membership; the link then stops working.
+
+    `password` None makes an account without a password: its organisation signs in with SSO.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if not invitation.is_usable(now=now):
+            raise ValidationError(
+                _("This invitation has already been used, cancelled or has expired."),
+                code="invitation_used",
+            )
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            raise ValidationError(
+                _("There is already an account for %(email)s.") % {"email": invitation.email},
+                code="account_exists",
+            )
+        user = User(
+            username=invitation.email,
+            email=invitation.email,
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
+        )
+        if password is None:
+            user.set_unusable_password()
+        else:
+            password_validation.validate_password(password, user)
+            user.set_password(password)
+        user.save()
+        Membership.objects.create(user=user, organisation=invitation.organisation)
+        invitation.accepted_at = now
+        invitation.user = user
+        invitation.save(update_fields=["accepted_at", "user"])
+    return user
+
+
+# --- Enterprise Support seats (R-SEATS) ------------------------------------------------------
+
+
+def _seats_in_use(organisation: Organisation) -> int:
+    return EnterpriseSeat.objects.filter(organisation=organisation).count()
+
+
+def seat_assign(*, organisation: Organisation, user: User, by: User) -> EnterpriseSeat:
+    """Give a member an Enterprise Support seat, never more than 5 per Success Package.
+
+    The organisation's row is locked first, so two administrators pressing at the same moment
+    are served one after the other and the second sees the first one's seat.
+    """
+    _require_brand_admin(by, organisation)
+    with transaction.atomic():
+        organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        membership = Membership.objects.filter(user=user, organisation=organisation).first()
+        if membership is None or not user.is_active:
+            raise ValidationError(
+                _("%(user)s is not a member of %(organisation)s.")
+                % {"user": user, "organisation": organisation.name},
+                code="not_member",
+            )
+        if EnterpriseSeat.objects.filter(user=user).exists():
+            raise ValidationError(
+                _("%(user)s already holds an Enterprise Support seat.") % {"user": user},
+                code="already_seated",
+            )
+        capacity = organisation.seat_capacity
+        if _seats_in_use(organisation) >= capacity:
+            if capacity == 0:
+                message = _(
+                    "%(organisation)s has no Success Package, so it has no Enterprise Support "
+                    "seats. Ask your account team about adding one."
+                ) % {"organisation": organisation.name}
+            else:
+                message = _(
+                    "All %(capacity)s Enterprise Support seats are in use. Release a seat "
+                    "first, or ask your account team for another Success Package."
+                ) % {"capacity": capacity}
+            raise ValidationError(message, code="seats_full")
+        return EnterpriseSeat.objects.create(organisation=organisation, user=user, assigned_by=by)
+
+
+def seat_release(*, organisation: Organisation, user: User, by: User) -> None:
+    """Take the member's seat back, so it can be given to someone else."""
+    _require_brand_admin(by, organisation)
+    with transaction.atomic():
+        Organisation.objects.select_for_update().get(pk=organisation.pk)
+        deleted, _count = EnterpriseSeat.objects.filter(
+            organisation=organisation, user=user
+        ).delete()
+        if not deleted:
+            raise ValidationError(
+                _("%(user)s does not hold a seat.") % {"user": user}, code="no_seat"
+            )

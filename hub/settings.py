@@ -63,6 +63,7 @@ CSRF_TRUSTED_ORIGINS: list[str] = _read("CSRF_TRUSTED_ORIGINS", list, [])  # typ
 SITE_URL: str = _read("SITE_URL", str, "http://127.0.0.1:8000")  # type: ignore[assignment]
 if urlparse(SITE_URL).scheme not in {"http", "https"}:
     raise ImproperlyConfigured("Environment variable SITE_URL must start with http:// or https://")
+BENCH_VIEWS: bool = _read("BENCH_VIEWS", bool, False)  # type: ignore[assignment]
 
 INSTALLED_APPS = [
     "hub",
@@ -160,6 +161,8 @@ if REDIS_URL:
             "KEY_PREFIX": "hub",
         }
     }
+    # Sessions read from Redis, written through to the database: signed-in pages skip a query.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -195,6 +198,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # A submit must not hang on a broker that is down: try once, then the sweeper takes over.
 CELERY_TASK_PUBLISH_RETRY = False
+# Routing (R-FALLBACK, chat cover, wait estimates): see routing/selectors.py.
+ROUTING_FALLBACK_WAIT_FACTOR: float = _read("ROUTING_FALLBACK_WAIT_FACTOR", float, 2.0)  # type: ignore[assignment]
+ROUTING_FALLBACK_EXTRA_MINUTES: float = _read("ROUTING_FALLBACK_EXTRA_MINUTES", float, 5.0)  # type: ignore[assignment]
+ROUTING_CHAT_MAX_WAIT_MINUTES: float = _read("ROUTING_CHAT_MAX_WAIT_MINUTES", float, 10.0)  # type: ignore[assignment]
+ROUTING_ARRIVAL_WINDOW_MINUTES: float = _read("ROUTING_ARRIVAL_WINDOW_MINUTES", float, 60.0)  # type: ignore[assignment]
+ROUTING_DEFAULT_HANDLE_MINUTES: float = _read("ROUTING_DEFAULT_HANDLE_MINUTES", float, 8.0)  # type: ignore[assignment]
 # Beat sweeps the outbox: tickets whose task never reached the broker, callbacks due at a
 # language's opening, Enterprise handovers (rows in the database, never long countdowns).
 TICKETS_SWEEP_INTERVAL: int = _read("TICKETS_SWEEP_INTERVAL", int, 30)  # type: ignore[assignment]
@@ -237,6 +246,8 @@ ACCOUNT_PREVENT_ENUMERATION = True
 # A reset asked for an unknown address still sends a message ("no account here"), so both
 # answers look and cost the same.
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True
+# Tell the owner when their password is changed, set or reset (with where it came from).
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_SESSION_REMEMBER = False
 # Keep the session that changed the password; hub.adapters ends every other one.
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False

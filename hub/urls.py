@@ -17,6 +17,8 @@ hub_patterns = (
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="hub:home", permanent=False)),
     path("hub/", include(hub_patterns)),
+    path("hub/", include("tickets.urls")),
+    path("", include("hub.account_urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", views.language_set, name="set_language"),
     path("admin/", admin.site.urls),
@@ -27,3 +29,9 @@ if settings.DEBUG:
     from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 
     urlpatterns += staticfiles_urlpatterns()
+
+if settings.BENCH_VIEWS:
+    # Only `python -m bench` turns this on: the floor every page is measured against.
+    from bench.views import bare
+
+    urlpatterns += [path("bench/bare", bare, name="bench-bare")]

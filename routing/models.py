@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from hub.models import validate_time_zone
+from routing.hours import WeeklyWindow
 
 AREA_PICTURE_DIR = "img/areas"
 
@@ -91,8 +97,210 @@ class ProductAreaTranslation(models.Model):
         verbose_name = _("translation")
         verbose_name_plural = _("translations")
         constraints = [
-            models.UniqueConstraint(fields=["area", "language"], name="one_translation_per_language")
+            models.UniqueConstraint(
+                fields=["area", "language"], name="one_translation_per_language"
+            )
         ]
 
     def __str__(self) -> str:
         return f"{self.area} ({self.language})"
+
+
+# --- Hours and staffing (R-METHODS, R-LANG-HOURS, R-ENT-HOURS) ---------------------------
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class ServiceChannel(models.TextChoices):
+    CHAT = "chat", _("Chat")
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+    CONFERENCE = "conference", _("Scheduled conference call")
+
+
+class SupportTeam(models.TextChoices):
+    GENERAL = "general", _("General support")
+    ENTERPRISE = "enterprise", _("Enterprise Support")
+    ACCOUNT_SERVICES = "account_services", _("Account Services")
+
+
+def _support_language_codes() -> list[str]:
+    return [code for code, _label in settings.SUPPORT_LANGUAGES]
+
+
+def validate_support_languages(value: object) -> None:
+    known = _support_language_codes()
+    if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
+        raise ValidationError(_("Give a list of language codes."))
+    unknown = sorted(set(value) - set(known))
+    if unknown:
+        raise ValidationError(
+            _("Unknown support languages: %(codes)s."), params={"codes": ", ".join(unknown)}
+        )
+
+
+class WeeklyHours(models.Model):
+    """One day's opening: ``closes`` at 00:00 means midnight at the end of the day."""
+
+    weekday = models.PositiveSmallIntegerField(_("day"), choices=Weekday.choices)
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(
+        _("closes"), help_text=_("00:00 means midnight at the end of the day.")
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ["weekday", "opens"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closes__gt=models.F("opens")) | models.Q(closes=time(0)),
+                name="%(app_label)s_%(class)s_closes_after_opens",
+                violation_error_message=_("It must close after it opens (00:00 is midnight)."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(weekday__gte=0, weekday__lte=6),
+                name="%(app_label)s_%(class)s_weekday_valid",
+            ),
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        if (
+            self.opens is not None
+            and self.closes is not None
+            and self.closes != time(0)
+            and self.closes <= self.opens
+        ):
+            raise ValidationError(
+                {"closes": _("It must close after it opens (00:00 is midnight).")}
+            )
+
+    def window_in(self, zone: str) -> WeeklyWindow:
+        return WeeklyWindow(self.weekday, self.opens, self.closes, ZoneInfo(zone))
+
+
+class ServiceWindow(WeeklyHours):
+    """When a team serves a contact method, in a named time zone."""
+
+    channel = models.CharField(_("contact method"), max_length=20, choices=ServiceChannel.choices)
+    team = models.CharField(
+        _("team"),
+        max_length=20,
+        choices=[
+            (SupportTeam.GENERAL.value, SupportTeam.GENERAL.label),
+            (SupportTeam.ENTERPRISE.value, SupportTeam.ENTERPRISE.label),
+        ],
+        default=SupportTeam.GENERAL,
+    )
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="UTC", validators=[validate_time_zone]
+    )
+
+    class Meta(WeeklyHours.Meta):
+        verbose_name = _("service hours")
+        verbose_name_plural = _("service hours")
+        ordering = ["channel", "team", "weekday", "opens"]
+        indexes = [models.Index(fields=["channel", "team"], name="service_window_channel")]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_channel_display()} ({self.get_team_display()}): "
+            f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M} "
+            f"{self.time_zone}"
+        )
+
+    def as_window(self) -> WeeklyWindow:
+        return self.window_in(self.time_zone)
+
+
+class LanguageWindow(WeeklyHours):
+    """When support in a language other than English is staffed (R-LANG-HOURS)."""
+
+    language = models.CharField(_("language"), max_length=8, choices=settings.SUPPORT_LANGUAGES)
+    time_zone = models.CharField(_("time zone"), max_length=64, validators=[validate_time_zone])
+
+    class Meta(WeeklyHours.Meta):
+        verbose_name = _("language hours")
+        verbose_name_plural = _("language hours")
+        ordering = ["language", "weekday", "opens"]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_language_display()}: {self.get_weekday_display()} "
+            f"{self.opens:%H:%M}–{self.closes:%H:%M} {self.time_zone}"
+        )
+
+    def as_window(self) -> WeeklyWindow:
+        return self.window_in(self.time_zone)
+
+
+class Agent(models.Model):
+    """A support agent's skills: who may pick up which queue."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="agent",
+        verbose_name=_("user"),
+        limit_choices_to={"is_staff": True},
+    )
+    team = models.CharField(
+        _("team"), max_length=20, choices=SupportTeam.choices, default=SupportTeam.GENERAL
+    )
+    languages = models.JSONField(
+        _("languages"),
+        default=list,
+        validators=[validate_support_languages],
+        help_text=_("Support languages this agent helps in."),
+    )
+    product_areas = models.ManyToManyField(
+        ProductArea,
+        blank=True,
+        related_name="agents",
+        verbose_name=_("product areas"),
+        help_text=_("Leave empty for an agent who covers every area."),
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default=settings.DEFAULT_USER_TIME_ZONE,
+        validators=[validate_time_zone],
+        help_text=_("Shifts are in this time zone."),
+    )
+    available_for_chat = models.BooleanField(_("takes chats"), default=False)
+    is_active = models.BooleanField(_("on the roster"), default=True)
+
+    class Meta:
+        verbose_name = _("agent")
+        verbose_name_plural = _("agents")
+        ordering = ["user__email"]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    def speaks(self, language: str) -> bool:
+        return language in self.languages
+
+
+class AgentShift(WeeklyHours):
+    """A weekly shift, in the agent's own time zone."""
+
+    agent = models.ForeignKey(
+        Agent, on_delete=models.CASCADE, related_name="shifts", verbose_name=_("agent")
+    )
+
+    class Meta(WeeklyHours.Meta):
+        verbose_name = _("shift")
+        verbose_name_plural = _("shifts")
+        ordering = ["agent", "weekday", "opens"]
+
+    def __str__(self) -> str:
+        return f"{self.agent}: {self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"

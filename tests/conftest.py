@@ -134,3 +134,14 @@ def product_areas(db: None) -> list[ProductArea]:
 @pytest.fixture
 def surveys_area(product_areas: list[ProductArea]) -> ProductArea:
     return ProductArea.objects.get(slug="surveys-xm-directory")
+
+
+@pytest.fixture
+def make_agent(db: None) -> Callable[..., User]:
+    def make(email: str) -> User:
+        groups = staff_groups_ensure()
+        user = User.objects.create_user(username=email, email=email, is_staff=True)
+        user.groups.add(groups[StaffRole.AGENT])
+        return user
+
+    return make

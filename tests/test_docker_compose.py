@@ -53,7 +53,7 @@ def command_of(service: dict[str, Any]) -> str:
 @pytest.mark.smoke
 def test_the_stack_has_web_worker_beat_postgres_and_redis() -> None:
     services = compose_config()["services"]
-    assert {"web", "worker", "beat", "postgres", "redis"} <= set(services)
+    assert {"web", "worker", "beat", "inbound-mail", "postgres", "redis"} <= set(services)
 
 
 def test_web_runs_under_gunicorn_and_celery_runs_the_hub_app() -> None:

@@ -1,6 +1,8 @@
-"""Ticket email: rendered in the requester's language, text and HTML."""
+"""Ticket email: rendered in the requester's language, text and HTML, replies threaded."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -8,10 +10,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from tickets.models import Ticket
+from tickets import reply_tokens
+from tickets.models import Ticket, TicketEvent, VerificationLink
 
 
-def confirmation_message(ticket: Ticket) -> EmailMultiAlternatives:
+def _message(ticket: Ticket, template: str, purpose: str, **extra: Any) -> EmailMultiAlternatives:
     requester = ticket.requester
     with translation.override(requester.preferred_language):
         context = {
@@ -19,16 +22,57 @@ def confirmation_message(ticket: Ticket) -> EmailMultiAlternatives:
             "requester": requester,
             "site_url": settings.SITE_URL,
             "hub_url": settings.SITE_URL + reverse("hub:home"),
+            **extra,
         }
-        subject = render_to_string("tickets/email/confirmation_subject.txt", context).strip()
-        text = render_to_string("tickets/email/confirmation.txt", context)
-        html = render_to_string("tickets/email/confirmation.html", context)
+        subject = render_to_string(f"tickets/email/{template}_subject.txt", context).strip()
+        text = render_to_string(f"tickets/email/{template}.txt", context)
+        html = render_to_string(f"tickets/email/{template}.html", context)
+    first = f"<{reply_tokens.reply_token(ticket.number)}.thread@{settings.SUPPORT_REPLY_DOMAIN}>"
+    headers = {
+        "Message-ID": reply_tokens.message_id(ticket.number, purpose),
+        "Reply-To": reply_tokens.reply_address(ticket.number),
+        # Every message of a ticket hangs from one thread root, so mail clients group them.
+        "References": first,
+        "In-Reply-To": first,
+    }
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[requester.email],
-        headers={"Message-ID": f"<{ticket.number}.confirmation@{settings.SUPPORT_REPLY_DOMAIN}>"},
+        to=[ticket.contact_email or requester.email],
+        headers=headers,
     )
     message.attach_alternative(html, "text/html")
+    return message
+
+
+def confirmation_message(ticket: Ticket) -> EmailMultiAlternatives:
+    from tickets.selectors import queue_status
+
+    return _message(ticket, "confirmation", "confirmation", queue=queue_status(ticket))
+
+
+def reply_message(event: TicketEvent) -> EmailMultiAlternatives:
+    return _message(event.ticket, "reply", "reply", event=event)
+
+
+def status_message(ticket: Ticket, status: str) -> EmailMultiAlternatives:
+    return _message(ticket, "status", f"status-{status}", status=status)
+
+
+def verification_message(link: VerificationLink) -> EmailMultiAlternatives:
+    """Sent from the support domain, in the thread of the TSM's conversation (R-VERIFY)."""
+    from tickets.verification import verification_link_url
+
+    message = _message(
+        link.ticket,
+        "verify",
+        "verify",
+        link=link,
+        verify_url=verification_link_url(link),
+        tsm=link.created_by,
+    )
+    if link.thread_message_id:
+        message.extra_headers["In-Reply-To"] = link.thread_message_id
+        message.extra_headers["References"] = link.thread_message_id
     return message

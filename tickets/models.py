@@ -79,6 +79,41 @@ class Ticket(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("last update"), auto_now=True)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # One key per form render: a retried or double-clicked submit returns the first ticket.
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+        verbose_name=_("assigned to"),
+        limit_choices_to={"is_staff": True},
+    )
+    # Phone callbacks (R-PHONE).
+    phone_number = models.CharField(_("phone number"), max_length=20, blank=True)
+    phone_extension = models.CharField(_("extension"), max_length=10, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    account_access_allowed = models.BooleanField(_("may log into the account"), default=False)
+    account_access_changed_at = models.DateTimeField(null=True, blank=True)
+    recording_consent = models.BooleanField(_("call may be recorded"), null=True, blank=True)
+    recording_consent_at = models.DateTimeField(null=True, blank=True)
+    # Work for later is a row that beat sweeps (never a long countdown on the broker).
+    callback_due_at = models.DateTimeField(
+        _("callback due"),
+        null=True,
+        blank=True,
+        help_text=_("A callback in a language outside its hours joins the queue at this time."),
+    )
+    queued_at = models.DateTimeField(_("queued"), null=True, blank=True)
+    handover_due_at = models.DateTimeField(_("handover due"), null=True, blank=True)
+    handed_over_at = models.DateTimeField(_("handed over"), null=True, blank=True)
+    # R-VERIFY: a ticket a TSM passed on waits for the customer's Verify & Confirm.
+    verification_required = models.BooleanField(
+        _("needs the customer's verification"), default=False
+    )
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+    solved_at = models.DateTimeField(_("solved"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("ticket")
@@ -106,6 +141,15 @@ class Ticket(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(subject=""), name="ticket_subject_not_empty"
             ),
+            models.UniqueConstraint(
+                fields=["requester", "idempotency_key"],
+                condition=models.Q(idempotency_key__isnull=False),
+                name="ticket_idempotency_key_unique",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(channel="phone") | ~models.Q(phone_number=""),
+                name="phone_ticket_has_a_number",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -114,6 +158,15 @@ class Ticket(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def awaits_verification(self) -> bool:
+        return self.verification_required and self.verified_at is None
+
+    @property
+    def queue_team(self) -> str:
+        """The team whose queue a callback joins: Enterprise, or general support."""
+        return "enterprise" if self.team == Team.ENTERPRISE else "general"
 
 
 class EventKind(models.TextChoices):
@@ -159,3 +212,251 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket.number} {self.kind}"
+
+
+class CallbackRequest(models.Model):
+    """A phone ticket's place in its callback queue (language × product area × team)."""
+
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.CASCADE, related_name="callback", verbose_name=_("ticket")
+    )
+    language = models.CharField(_("language"), max_length=8, choices=settings.SUPPORT_LANGUAGES)
+    product_area = models.ForeignKey(
+        ProductArea,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("product area"),
+    )
+    team = models.CharField(_("team"), max_length=20)
+    enqueued_at = models.DateTimeField(_("in the queue since"), db_index=True)
+    taken_at = models.DateTimeField(_("taken"), null=True, blank=True)
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("taken by"),
+    )
+
+    class Meta:
+        verbose_name = _("callback")
+        verbose_name_plural = _("callback queue")
+        ordering = ["enqueued_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["language", "product_area", "team", "enqueued_at"],
+                condition=models.Q(taken_at__isnull=True),
+                name="callback_waiting",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket.number} ({self.language}, {self.team})"
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.taken_at is None
+
+
+class VerificationLink(models.Model):
+    """R-VERIFY: the Verify & Confirm link of a ticket a TSM passed to Enterprise Support.
+
+    The emailed token is signed and expires; this row makes it single-use.
+    """
+
+    ticket = models.ForeignKey(
+        Ticket,
+        on_delete=models.CASCADE,
+        related_name="verification_links",
+        verbose_name=_("ticket"),
+    )
+    nonce = models.CharField(max_length=32, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("passed on by"),
+    )
+    thread_message_id = models.CharField(_("thread Message-ID"), max_length=250, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Verify & Confirm link")
+        verbose_name_plural = _("Verify & Confirm links")
+
+    def __str__(self) -> str:
+        return f"{self.ticket.number} ({self.created_at:%Y-%m-%d})"
+
+
+class InboundStatus(models.TextChoices):
+    ATTACHED = "attached", _("Attached to a ticket")
+    KEPT_ASIDE = "kept_aside", _("Kept aside")
+
+
+class InboundReason(models.TextChoices):
+    NO_TOKEN = "no_token", _("No ticket reply address or thread")
+    FORGED_TOKEN = "forged_token", _("Forged or damaged reply token")
+    UNKNOWN_SENDER = "unknown_sender", _("Sender is not the ticket’s requester")
+    TICKET_CLOSED = "ticket_closed", _("Ticket is closed")
+    EMPTY = "empty", _("No new text")
+    AUTO_REPLY = "auto_reply", _("Automatic reply (out of office, bounce)")
+    UNPARSEABLE = "unparseable", _("Message could not be read")
+
+
+class InboundEmail(models.Model):
+    """A message that arrived at the reply domain (R-CONFIRM): attached, or kept for an agent.
+
+    Nothing that reached the inbound server is dropped: mail that cannot be attached stays
+    here with its reason until an agent attaches it or leaves it.
+    """
+
+    # Unique: the same message delivered twice is stored, and attached, once.
+    message_id = models.CharField(
+        _("Message-ID"), max_length=998, unique=True, null=True, blank=True
+    )
+    sender = models.CharField(_("from"), max_length=320, blank=True)
+    recipients = models.TextField(_("to"), blank=True)
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    body = models.TextField(_("new text"), blank=True)
+    raw = models.TextField(_("raw message"))
+    received_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
+    ticket = models.ForeignKey(
+        Ticket,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbound_emails",
+        verbose_name=_("ticket"),
+    )
+    status = models.CharField(_("status"), max_length=16, choices=InboundStatus.choices)
+    reason = models.CharField(
+        _("kept aside because"), max_length=16, choices=InboundReason.choices, blank=True
+    )
+    event = models.ForeignKey(
+        TicketEvent,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("timeline entry"),
+    )
+    attached_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("attached by"),
+    )
+    attached_at = models.DateTimeField(_("attached"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("inbound email")
+        verbose_name_plural = _("inbound email")
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "-received_at"], name="inbound_status_recent"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=InboundStatus.values), name="inbound_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reason__in=[*InboundReason.values, ""]),
+                name="inbound_reason_valid",
+            ),
+            # Mail kept aside always says why.
+            models.CheckConstraint(
+                condition=models.Q(status=InboundStatus.ATTACHED) | ~models.Q(reason=""),
+                name="inbound_kept_aside_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sender or '?'}: {self.subject or _('(no subject)')}"
+
+    @property
+    def is_kept_aside(self) -> bool:
+        return self.status == InboundStatus.KEPT_ASIDE
+
+
+# --- Attachments and conference calls (issue 6: the contact forms) ------------------------
+
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+ATTACHMENT_MAX_FILES = 3
+
+
+def attachment_upload_to(instance: Attachment, filename: str) -> str:
+    """A random name under attachments/: the customer's file name never reaches the disk."""
+    import uuid
+    from pathlib import PurePath
+
+    suffix = PurePath(filename).suffix.lower()[:8]
+    return f"attachments/{uuid.uuid4().hex}{suffix}"
+
+
+class Attachment(models.Model):
+    """A file a customer sent with a request; served back only as a download (issue 6)."""
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("ticket")
+    )
+    file = models.FileField(_("file"), upload_to=attachment_upload_to, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=255)
+    # Worked out from the file's extension and content, never taken from the browser.
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(size__gt=0, size__lte=ATTACHMENT_MAX_BYTES),
+                name="attachment_size_within_limit",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ConferenceBooking(models.Model):
+    """A scheduled conference call: one Enterprise specialist, one 30-minute slot.
+
+    The unique (host, starts_at) pair is what makes a slot impossible to book twice: two
+    customers pressing "Book" at once both try to insert, and the database lets one in.
+    """
+
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.CASCADE, related_name="conference", verbose_name=_("ticket")
+    )
+    starts_at = models.DateTimeField(_("starts"), db_index=True)
+    host = models.ForeignKey(
+        "routing.Agent",
+        on_delete=models.PROTECT,
+        related_name="conference_bookings",
+        verbose_name=_("specialist"),
+    )
+    screen_sharing = models.BooleanField(_("screen sharing"), default=False)
+    created_at = models.DateTimeField(_("booked"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("conference call")
+        verbose_name_plural = _("conference calls")
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["host", "starts_at"], name="conference_host_booked_once_per_slot"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket.number} {self.starts_at:%Y-%m-%d %H:%M} UTC"

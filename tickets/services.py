@@ -2,16 +2,57 @@
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hub.models import User
 from routing.models import ProductArea
-from tickets.models import Channel, EventKind, Team, Ticket, TicketEvent
+from tickets import states
+from tickets.models import (
+    Attachment,
+    CallbackRequest,
+    Channel,
+    ConferenceBooking,
+    EventKind,
+    Status,
+    Team,
+    Ticket,
+    TicketEvent,
+)
 from tickets.numbering import next_ticket_number
+
+if TYPE_CHECKING:
+    from routing.models import Agent
+
+logger = logging.getLogger(__name__)
+
+
+class TicketLocked(ValidationError):
+    """The ticket waits for the customer's Verify & Confirm: nothing may be done to it yet."""
+
+
+def _after_commit(task: Any, *args: Any) -> None:
+    """Queue a task once the transaction commits. A broker that is down must not fail the
+    request: the row is committed, and the outbox sweeper sends what never reached the broker."""
+
+    def send() -> None:
+        try:
+            task.delay(*args)
+        except Exception:  # noqa: BLE001 - any broker failure; the sweeper recovers it
+            logger.warning("broker unavailable, %s(%s) left to the sweeper", task.name, args)
+
+    transaction.on_commit(send)
 
 
 def ticket_create(
@@ -23,35 +64,684 @@ def ticket_create(
     description: str = "",
     product_area: ProductArea | None = None,
     language: str | None = None,
+    idempotency_key: str | None = None,
+    phone_number: str = "",
+    phone_extension: str = "",
+    contact_email: str = "",
+    account_access_allowed: bool = False,
+    recording_consent: bool | None = None,
+    callback_due_at: datetime | None = None,
+    handover_due_at: datetime | None = None,
+    verification_required: bool = False,
     event_data: dict[str, Any] | None = None,
 ) -> Ticket:
-    """Make a ticket with its first timeline event; the confirmation email goes after commit."""
+    """Make a ticket with its first timeline event; queue its work once committed.
+
+    With an idempotency key, a retried submission returns the ticket the first one made.
+    """
     membership = getattr(requester, "membership", None)
     if membership is None:
         raise ValidationError(_("Only members of an organisation can open a ticket."))
     subject = subject.strip()
     if not subject:
         raise ValidationError({"subject": _("Enter a subject.")})
+    replay = _replay(requester, idempotency_key)
+    if replay is not None:
+        return replay
 
-    with transaction.atomic():
-        ticket = Ticket(
-            number=next_ticket_number(),
-            requester=requester,
-            organisation_id=membership.organisation_id,
-            team=team,
-            product_area=product_area,
-            channel=channel,
-            language=language or requester.preferred_language,
-            subject=subject,
-            description=description.strip(),
-        )
+    now = timezone.now()
+    ticket = Ticket(
+        requester=requester,
+        organisation_id=membership.organisation_id,
+        team=team,
+        product_area=product_area,
+        channel=channel,
+        language=language or requester.preferred_language,
+        subject=subject,
+        description=description.strip(),
+        idempotency_key=idempotency_key or None,
+        phone_number=phone_number,
+        phone_extension=phone_extension,
+        contact_email=contact_email or requester.email,
+        account_access_allowed=account_access_allowed,
+        account_access_changed_at=now,
+        recording_consent=recording_consent,
+        recording_consent_at=now if recording_consent is not None else None,
+        callback_due_at=callback_due_at,
+        handover_due_at=handover_due_at,
+        verification_required=verification_required,
+    )
+    try:
         ticket.full_clean(exclude=["number"])
-        ticket.save()
-        TicketEvent.objects.create(
-            ticket=ticket, kind=EventKind.CREATED, actor=requester, data=event_data or {}
-        )
-        from tickets.tasks import send_ticket_confirmation
+    except ValidationError:
+        # The same submission may have committed meanwhile: answer with its ticket.
+        replay = _replay(requester, idempotency_key)
+        if replay is not None:
+            return replay
+        raise
+    try:
+        with transaction.atomic():
+            ticket.number = next_ticket_number()
+            ticket.save()
+            TicketEvent.objects.create(
+                ticket=ticket, kind=EventKind.CREATED, actor=requester, data=event_data or {}
+            )
+            from tickets import tasks
 
-        ticket_id = ticket.pk
-        transaction.on_commit(lambda: send_ticket_confirmation.delay(ticket_id))
+            if ticket.channel == Channel.PHONE and (
+                callback_due_at is None or callback_due_at <= now
+            ):
+                # The confirmation follows the queueing, so it can give the position.
+                _after_commit(tasks.enqueue_callback, ticket.pk)
+            elif not verification_required:
+                _after_commit(tasks.send_ticket_confirmation, ticket.pk)
+    except IntegrityError:
+        # The same submission raced us to the unique key: answer with its ticket.
+        replay = _replay(requester, idempotency_key)
+        if replay is not None:
+            return replay
+        raise
+    return ticket
+
+
+def _replay(requester: User, idempotency_key: str | None) -> Ticket | None:
+    if not idempotency_key:
+        return None
+    return Ticket.objects.filter(requester=requester, idempotency_key=idempotency_key).first()
+
+
+def _record(
+    ticket: Ticket,
+    kind: EventKind,
+    *,
+    actor: User | None = None,
+    message: str = "",
+    **data: Any,
+) -> TicketEvent:
+    return TicketEvent.objects.create(
+        ticket=ticket, kind=kind, actor=actor, message=message, data=data
+    )
+
+
+def _guard_verified(ticket: Ticket) -> None:
+    if ticket.awaits_verification:
+        raise TicketLocked(
+            _("This ticket waits for the customer to verify it: no action can be taken yet.")
+        )
+
+
+def ticket_transition(
+    *, ticket: Ticket, to: Status | str, actor: User | None, note: str = ""
+) -> Ticket:
+    """Move a ticket to another status, if the state machine allows it."""
+    with transaction.atomic():
+        locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        _guard_verified(locked)
+        if locked.status == to:
+            return locked
+        if not states.can_move(locked.status, to):
+            raise ValidationError(
+                _("A ticket cannot go from “%(current)s” to “%(target)s”.")
+                % {"current": locked.get_status_display(), "target": Status(to).label}
+            )
+        previous = locked.status
+        locked.status = to
+        update = ["status", "updated_at"]
+        if to == Status.SOLVED:
+            locked.solved_at = timezone.now()
+            update.append("solved_at")
+        locked.save(update_fields=update)
+        _record(locked, EventKind.STATUS_CHANGED, actor=actor, message=note, old=previous, new=to)
+        if actor is None or actor.pk != locked.requester_id:
+            from tickets import tasks
+
+            _after_commit(tasks.notify_status_change, locked.pk, to)
+    ticket.status, ticket.solved_at = locked.status, locked.solved_at
+    return locked
+
+
+def ticket_assign(*, ticket: Ticket, agent: User | None, by: User) -> Ticket:
+    with transaction.atomic():
+        locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        _guard_verified(locked)
+        if agent is not None and not agent.is_staff:
+            raise ValidationError(_("Only support staff can be assigned a ticket."))
+        locked.assigned_to = agent
+        locked.save(update_fields=["assigned_to", "updated_at"])
+        _record(
+            locked,
+            EventKind.STATUS_CHANGED,
+            actor=by,
+            message=_("Assigned to %(agent)s") % {"agent": agent} if agent else _("Unassigned"),
+            assigned_to=agent.pk if agent else None,
+        )
+    return locked
+
+
+def ticket_reply(*, ticket: Ticket, agent: User, body: str) -> TicketEvent:
+    """An agent's reply: on the timeline, and emailed to the customer."""
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": _("Write a reply.")})
+    with transaction.atomic():
+        locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        _guard_verified(locked)
+        event = _record(locked, EventKind.COMMENT, actor=agent, message=body, by_staff=True)
+        if locked.status in (Status.NEW, Status.QUEUED, Status.SOLVED):
+            ticket_transition(ticket=locked, to=Status.IN_PROGRESS, actor=agent)
+        from tickets import tasks
+
+        _after_commit(tasks.send_agent_reply, event.pk)
+    return event
+
+
+def ticket_comment(*, ticket: Ticket, author: User, body: str, source: str = "web") -> TicketEvent:
+    """The customer adds to their ticket (from the hub, or by replying to an email)."""
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": _("Write a message.")})
+    kind = EventKind.EMAIL_REPLY if source == "email" else EventKind.COMMENT
+    with transaction.atomic():
+        locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if locked.status == Status.CLOSED:
+            raise ValidationError(_("This ticket is closed. Open a new request instead."))
+        event = _record(locked, kind, actor=author, message=body, source=source)
+        if locked.status in (Status.WAITING_ON_CUSTOMER, Status.SOLVED):
+            locked.status = Status.IN_PROGRESS
+            locked.save(update_fields=["status", "updated_at"])
+            _record(
+                locked,
+                EventKind.STATUS_CHANGED,
+                actor=author,
+                old="customer_reply",
+                new=Status.IN_PROGRESS,
+            )
+        else:
+            locked.save(update_fields=["updated_at"])
+    return event
+
+
+def ticket_account_access_set(*, ticket: Ticket, allowed: bool, by: User) -> Ticket:
+    """The customer grants or withdraws support's permission to log into their account."""
+    with transaction.atomic():
+        locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if locked.account_access_allowed == allowed:
+            return locked
+        locked.account_access_allowed = allowed
+        locked.account_access_changed_at = timezone.now()
+        locked.save(update_fields=["account_access_allowed", "account_access_changed_at"])
+        _record(
+            locked,
+            EventKind.STATUS_CHANGED,
+            actor=by,
+            message=(
+                _("Permission to log into the account granted")
+                if allowed
+                else _("Permission to log into the account withdrawn")
+            ),
+            account_access=allowed,
+        )
+    return locked
+
+
+# --- The callback queue (R-QUEUE) ----------------------------------------------------------
+
+
+def callback_enqueue(*, ticket_id: int, now: datetime | None = None) -> CallbackRequest | None:
+    """Put a phone ticket in its queue once, however often this runs."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
+        if ticket is None or ticket.channel != Channel.PHONE or not ticket.is_open:
+            return None
+        existing = CallbackRequest.objects.filter(ticket=ticket).first()
+        if existing is not None:
+            return existing
+        callback = CallbackRequest.objects.create(
+            ticket=ticket,
+            language=ticket.language,
+            product_area=ticket.product_area,
+            team=ticket.queue_team,
+            enqueued_at=now,
+        )
+        ticket.queued_at = now
+        update = ["queued_at", "updated_at"]
+        if ticket.status == Status.NEW:
+            ticket.status = Status.QUEUED
+            update.append("status")
+        ticket.save(update_fields=update)
+        _record(ticket, EventKind.QUEUED, position=callback_position(callback), team=callback.team)
+        from tickets import tasks
+
+        _after_commit(tasks.send_ticket_confirmation, ticket.pk)
+    return callback
+
+
+def callback_position(callback: CallbackRequest) -> int:
+    """1 for the next callback of its queue."""
+    return (
+        CallbackRequest.objects.filter(
+            language=callback.language,
+            product_area_id=callback.product_area_id,
+            team=callback.team,
+            taken_at__isnull=True,
+        )
+        .filter(
+            Q(enqueued_at__lt=callback.enqueued_at)
+            | Q(enqueued_at=callback.enqueued_at, pk__lt=callback.pk)
+        )
+        .count()
+        + 1
+    )
+
+
+def callback_take_next(
+    *,
+    agent: User,
+    languages: list[str],
+    area_ids: list[int] | None,
+    teams: list[str],
+    now: datetime | None = None,
+) -> CallbackRequest | None:
+    """Give the agent the oldest waiting callback that matches their skills.
+
+    Two agents pressing at once get two different callbacks: rows another transaction has
+    locked are skipped, not waited for.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        waiting = CallbackRequest.objects.filter(
+            taken_at__isnull=True,
+            language__in=languages,
+            team__in=teams,
+            ticket__verification_required=False,
+        )
+        if area_ids is not None:
+            waiting = waiting.filter(Q(product_area_id__in=area_ids) | Q(product_area__isnull=True))
+        callback = (
+            waiting.select_for_update(skip_locked=True, of=("self",))
+            .order_by("enqueued_at", "pk")
+            .first()
+        )
+        if callback is None:
+            return None
+        callback.taken_at = now
+        callback.taken_by = agent
+        callback.save(update_fields=["taken_at", "taken_by"])
+        ticket = Ticket.objects.select_for_update().get(pk=callback.ticket_id)
+        ticket.assigned_to = agent
+        ticket.status = Status.IN_PROGRESS
+        ticket.save(update_fields=["assigned_to", "status", "updated_at"])
+        _record(ticket, EventKind.CALLED_BACK, actor=agent, agent=agent.get_full_name())
+        _record(
+            ticket,
+            EventKind.STATUS_CHANGED,
+            actor=agent,
+            old=Status.QUEUED,
+            new=Status.IN_PROGRESS,
+        )
+        # After commit, holding no row lock: another agent's take may be recording too.
+        transaction.on_commit(lambda: _record_queue_moves(callback), robust=True)
+    return callback
+
+
+def _record_queue_moves(taken: CallbackRequest, limit: int = 100) -> None:
+    """Everyone behind the taken callback moves up a place: note it on their timelines."""
+    behind = CallbackRequest.objects.filter(
+        language=taken.language,
+        product_area_id=taken.product_area_id,
+        team=taken.team,
+        taken_at__isnull=True,
+    ).order_by("enqueued_at", "pk")[:limit]
+    TicketEvent.objects.bulk_create(
+        TicketEvent(
+            ticket_id=waiting.ticket_id, kind=EventKind.POSITION_CHANGED, data={"position": place}
+        )
+        for place, waiting in enumerate(behind, start=1)
+    )
+
+
+# --- Work for later, swept by beat ---------------------------------------------------------
+
+
+def outbox_sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """Do what never reached the broker, and what has come due.
+
+    - phone tickets not yet queued whose callback is due (broker down at submit, or a
+      callback scheduled for its language's opening);
+    - confirmations never sent;
+    - Enterprise handovers that are due (R-ENT-HOURS).
+    """
+    now = now or timezone.now()
+    settled = now - timedelta(seconds=settings.TICKETS_SWEEP_GRACE)
+    counts = {"queued": 0, "confirmed": 0, "handed_over": 0}
+    due_callbacks = Ticket.objects.filter(
+        channel=Channel.PHONE,
+        queued_at__isnull=True,
+        status=Status.NEW,
+        verification_required=False,
+    ).filter(Q(callback_due_at__isnull=True, created_at__lte=settled) | Q(callback_due_at__lte=now))
+    for ticket_id in due_callbacks.values_list("pk", flat=True)[:500]:
+        if callback_enqueue(ticket_id=ticket_id, now=now) is not None:
+            counts["queued"] += 1
+
+    from tickets.tasks import send_ticket_confirmation
+
+    unconfirmed = (
+        Ticket.objects.filter(confirmation_sent_at__isnull=True, created_at__lte=settled)
+        .filter(Q(verification_required=False) | Q(verified_at__isnull=False))
+        .exclude(channel=Channel.PHONE, queued_at__isnull=True, callback_due_at__isnull=True)
+    )
+    for ticket_id in unconfirmed.values_list("pk", flat=True)[:500]:
+        if send_ticket_confirmation.run(ticket_id):
+            counts["confirmed"] += 1
+
+    for ticket_id in Ticket.objects.filter(
+        handover_due_at__lte=now, handed_over_at__isnull=True
+    ).values_list("pk", flat=True)[:500]:
+        if ticket_hand_over(ticket_id=ticket_id, now=now):
+            counts["handed_over"] += 1
+    return counts
+
+
+def ticket_hand_over(*, ticket_id: int, now: datetime) -> bool:
+    """General support covered for Enterprise out of hours; hand the ticket to Enterprise."""
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
+        if ticket is None or ticket.handed_over_at is not None:
+            return False
+        ticket.handed_over_at = now
+        ticket.team = Team.ENTERPRISE
+        ticket.save(update_fields=["handed_over_at", "team", "updated_at"])
+        callback = CallbackRequest.objects.filter(ticket=ticket, taken_at__isnull=True).first()
+        if callback is not None:
+            # Keeps its place in time: the Enterprise queue is ordered by enqueued_at too.
+            callback.team = "enterprise"
+            callback.save(update_fields=["team"])
+        _record(ticket, EventKind.HANDOVER, team=Team.ENTERPRISE)
+    return True
+
+
+# --- Attachments (issue 6: the email form) -------------------------------------------------
+
+# Extension → the one content type a file with it may have. The type is decided by the
+# extension *and* the bytes agreeing, never by what the browser said.
+ATTACHMENT_TYPES: dict[str, str] = {
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "gif": "image/gif",
+    "pdf": "application/pdf",
+    "txt": "text/plain",
+    "log": "text/plain",
+    "csv": "text/csv",
+    "json": "application/json",
+}
+_MAGIC: dict[str, tuple[bytes, ...]] = {
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/gif": (b"GIF87a", b"GIF89a"),
+    "application/pdf": (b"%PDF-",),
+}
+_TEXT_TYPES = frozenset({"text/plain", "text/csv", "application/json"})
+
+
+class AttachmentRejected(ValidationError):
+    """A file that is too big, of a type we do not take, or not what its name says."""
+
+
+def _attachment_text(upload: File[bytes]) -> str | None:
+    """The file as UTF-8 text, or None when it is binary or not UTF-8."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    parts = []
+    upload.seek(0)
+    try:
+        for chunk in upload.chunks():
+            if b"\x00" in chunk:
+                return None
+            parts.append(decoder.decode(chunk))
+        parts.append(decoder.decode(b"", final=True))
+    except UnicodeDecodeError:
+        return None
+    finally:
+        upload.seek(0)
+    return "".join(parts)
+
+
+def attachment_content_type(*, name: str, upload: File[bytes]) -> str:
+    """The content type of an upload we accept; AttachmentRejected otherwise."""
+    import json
+    from pathlib import PurePath
+
+    from django.template.defaultfilters import filesizeformat
+
+    from tickets.models import ATTACHMENT_MAX_BYTES
+
+    size = upload.size or 0
+    if size == 0:
+        raise AttachmentRejected(_("“%(name)s” is empty.") % {"name": name}, code="empty")
+    if size > ATTACHMENT_MAX_BYTES:
+        raise AttachmentRejected(
+            _("“%(name)s” is larger than %(limit)s.")
+            % {"name": name, "limit": filesizeformat(ATTACHMENT_MAX_BYTES)},
+            code="too_big",
+        )
+    extension = PurePath(name).suffix.lower().lstrip(".")
+    content_type = ATTACHMENT_TYPES.get(extension)
+    if content_type is None:
+        raise AttachmentRejected(
+            _(
+                "“%(name)s” is not a file type we accept: send PNG, JPEG, GIF, PDF, TXT, "
+                "CSV, LOG or JSON."
+            )
+            % {"name": name},
+            code="type",
+        )
+    mismatch = AttachmentRejected(
+        _("“%(name)s” does not contain what its name says (%(extension)s).")
+        % {"name": name, "extension": extension.upper()},
+        code="content",
+    )
+    if content_type in _TEXT_TYPES:
+        text = _attachment_text(upload)
+        if text is None:
+            raise mismatch
+        if content_type == "application/json":
+            try:
+                json.loads(text)
+            except ValueError:
+                raise mismatch from None
+        return content_type
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    if not any(head.startswith(magic) for magic in _MAGIC[content_type]):
+        raise mismatch
+    return content_type
+
+
+def attachments_add(
+    *,
+    ticket: Ticket,
+    files: Sequence[UploadedFile[bytes]],
+    saved: list[str] | None = None,
+) -> list[Attachment]:
+    """Store files on a ticket: at most ATTACHMENT_MAX_FILES, each checked again here.
+
+    ``saved`` collects the storage names written, so that a caller whose transaction rolls
+    back can remove them (a file on disk is not part of the transaction).
+    """
+    from tickets.models import ATTACHMENT_MAX_FILES
+
+    saved = saved if saved is not None else []
+    with transaction.atomic():
+        already = Attachment.objects.filter(ticket=ticket).count()
+        if already + len(files) > ATTACHMENT_MAX_FILES:
+            raise AttachmentRejected(
+                _("You can send at most %(count)d files.") % {"count": ATTACHMENT_MAX_FILES},
+                code="too_many",
+            )
+        checked = [
+            (upload, attachment_content_type(name=upload.name or "", upload=upload))
+            for upload in files
+        ]
+        attachments = []
+        for upload, content_type in checked:
+            attachment = Attachment(
+                ticket=ticket,
+                original_name=(upload.name or "attachment")[-255:],
+                content_type=content_type,
+                size=upload.size or 0,
+            )
+            attachment.file.save(upload.name or "attachment", upload, save=False)
+            saved.append(attachment.file.name or "")
+            attachment.save()
+            attachments.append(attachment)
+        if attachments:
+            _record(
+                ticket,
+                EventKind.COMMENT,
+                actor=ticket.requester,
+                attachments=[attachment.original_name for attachment in attachments],
+            )
+    return attachments
+
+
+def ticket_create_with_attachments(
+    *, requester: User, attachments: Sequence[UploadedFile[bytes]] = (), **ticket: Any
+) -> Ticket:
+    """``ticket_create`` and its files in one transaction: both are saved, or neither.
+
+    A retried submission (same idempotency key) returns the first ticket and adds nothing.
+    """
+    from django.core.files.storage import default_storage
+
+    replay = _replay(requester, ticket.get("idempotency_key"))
+    if replay is not None:
+        return replay
+    # Refuse bad files before anything is written.
+    for upload in attachments:
+        attachment_content_type(name=upload.name or "", upload=upload)
+    saved: list[str] = []
+    try:
+        with transaction.atomic():
+            created = ticket_create(requester=requester, **ticket)
+            # A concurrent twin of this submission may have won the race and stored them.
+            if not Attachment.objects.filter(ticket=created).exists():
+                attachments_add(ticket=created, files=attachments, saved=saved)
+    except BaseException:
+        for name in saved:
+            default_storage.delete(name)
+        raise
+    return created
+
+
+# --- Scheduled conference calls (issue 6) -------------------------------------------------
+
+
+class SlotTaken(ValidationError):
+    """The conference slot is no longer free (or never was)."""
+
+
+def _slot_taken() -> SlotTaken:
+    return SlotTaken(_("That time has just been taken. Choose another time."), code="slot_taken")
+
+
+def conference_hosts_free(*, starts_at: datetime) -> list[Agent]:
+    """Enterprise specialists on shift for the whole slot and not booked at its start."""
+    from routing.hours import CONFERENCE_SLOT, open_intervals
+    from routing.models import Agent, SupportTeam
+    from routing.selectors import agent_schedule
+
+    ends_at = starts_at + CONFERENCE_SLOT
+    booked = set(
+        ConferenceBooking.objects.filter(starts_at=starts_at).values_list("host_id", flat=True)
+    )
+    hosts = Agent.objects.filter(is_active=True, team=SupportTeam.ENTERPRISE).prefetch_related(
+        "shifts"
+    )
+    return [
+        host
+        for host in hosts.order_by("pk")
+        if host.pk not in booked
+        and any(
+            opens <= starts_at and ends_at <= closes
+            for opens, closes in open_intervals(agent_schedule(host), starts_at, ends_at)
+        )
+    ]
+
+
+def conference_book(
+    *,
+    requester: User,
+    product_area: ProductArea,
+    language: str,
+    starts_at: datetime,
+    screen_sharing: bool,
+    subject: str,
+    description: str = "",
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    """Book a conference-call slot with a free Enterprise specialist, and make its ticket.
+
+    Two customers booking the last host of a slot at the same moment: both insert a booking
+    for that host; the unique (host, starts_at) constraint lets one in, the other tries the
+    next free host and, with none left, gets SlotTaken. Its ticket is rolled back with it.
+    """
+    from routing.selectors import conference_slots_for
+
+    replay = _replay(requester, idempotency_key)
+    if replay is not None:
+        return replay
+    now = now or timezone.now()
+    starts_at = starts_at.astimezone(UTC)
+    if starts_at <= now:
+        raise _slot_taken()
+    booked = ConferenceBooking.objects.filter(starts_at=starts_at).values_list(
+        "starts_at", flat=True
+    )
+    # The same rules that listed the slot: inside the conference hours, on the slot grid.
+    if conference_slots_for(
+        start=starts_at, end=starts_at + timedelta(seconds=1), booked=list(booked)
+    ) != [starts_at]:
+        raise _slot_taken()
+    hosts = conference_hosts_free(starts_at=starts_at)
+    if not hosts:
+        raise _slot_taken()
+    with transaction.atomic():
+        ticket = ticket_create(
+            requester=requester,
+            channel=Channel.CONFERENCE,
+            team=Team.ENTERPRISE,
+            subject=subject,
+            description=description,
+            product_area=product_area,
+            language=language,
+            idempotency_key=idempotency_key,
+            event_data={
+                "conference": {
+                    "starts_at": starts_at.isoformat(),
+                    "screen_sharing": screen_sharing,
+                }
+            },
+        )
+        if ConferenceBooking.objects.filter(ticket=ticket).exists():
+            return ticket  # a concurrent twin of this submission booked it
+        for host in hosts:
+            try:
+                with transaction.atomic():
+                    ConferenceBooking.objects.create(
+                        ticket=ticket,
+                        starts_at=starts_at,
+                        host=host,
+                        screen_sharing=screen_sharing,
+                    )
+            except IntegrityError:
+                continue  # someone booked this specialist at this time a moment ago
+            break
+        else:
+            raise _slot_taken()
     return ticket

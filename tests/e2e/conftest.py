@@ -83,6 +83,7 @@ def login(transactional_db: None) -> Callable[..., None]:
     def sign_in(page: Page, live_server: object, email: str, password: str) -> None:
         page.goto(f"{live_server.url}/accounts/login/")  # type: ignore[attr-defined]
         page.locator("input[name=login]").fill(email)
+        page.get_by_role("button", name="Continue").click()
         page.locator("input[name=password]").fill(password)
         page.get_by_role("button", name=re.compile("Sign in", re.I)).click()
         page.wait_for_load_state("networkidle")

@@ -54,13 +54,12 @@ def test_the_language_switcher_shows_the_hub_in_italian(
 def test_the_admin_works_under_the_content_security_policy(
     page: Page,
     live_server: object,
+    login: Callable[..., None],
     admin_user: User,
     screenshot: Callable[[Page, str], Path],
 ) -> None:
-    page.goto(f"{live_server.url}/admin/login/")  # type: ignore[attr-defined]
-    page.get_by_label("Username").fill("admin")
-    page.get_by_label("Password").fill("password")
-    page.get_by_role("button", name="Log in").click()
+    login(page, live_server, admin_user.email, "password")
+    page.goto(f"{live_server.url}/admin/")  # type: ignore[attr-defined]
     expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
     page.goto(f"{live_server.url}/admin/hub/organisation/add/")  # type: ignore[attr-defined]
     expect(page.get_by_label("Name:")).to_be_visible()

@@ -32,6 +32,7 @@ def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[s
         "SECURE_SSL_REDIRECT",
         "SITE_URL",
         "CSRF_TRUSTED_ORIGINS",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
     ):
         clean.pop(name, None)
     clean.update(env)

@@ -14,6 +14,8 @@ from django.db import transaction
 from hub.models import (
     EnterpriseSeat,
     Environment,
+    IdentityProvider,
+    IdentityProviderKind,
     LicenceTier,
     Membership,
     Organisation,
@@ -22,6 +24,7 @@ from hub.models import (
     User,
 )
 from hub.services import staff_groups_ensure
+from routing.demo import routing_demo_seed
 from routing.services import product_areas_ensure_defaults
 
 DEFAULT_PASSWORD = "hub-demo-2026"
@@ -47,6 +50,8 @@ class DemoMember:
     billing: bool = False
     primary: bool = False
     seat: bool = False
+    # Signs in only through the organisation's identity provider (no password here).
+    sso: bool = False
     time_zone: str = "Europe/London"
     language: str = "en"
 
@@ -84,7 +89,25 @@ ORGANISATIONS = [
         "agency.example",
         ("Public Sector team", "public-sector@hub.example", "+1 703 555 0199"),
     ),
+    DemoOrganisation(
+        "Initrode",
+        LicenceTier.STANDARD,
+        Environment.COMMERCIAL,
+        0,
+        "initrode.example",
+        ("Priya Raman", "accounts-initrode@hub.example", "+44 20 7946 0018"),
+    ),
 ]
+
+# Initrode signs in with SSO at the local OpenID provider of tests/oidc_provider, started by
+#   npm ci --prefix tests/oidc_provider && node tests/oidc_provider/server.mjs \
+#       tests/oidc_provider/demo.json
+# (its accounts and this client are in demo.json). Optional: without it, Initrode's members
+# are told their sign-in service cannot be reached; everyone else is unaffected.
+DEMO_SSO_ORGANISATION = "Initrode"
+DEMO_SSO_ISSUER = "http://127.0.0.1:9100"
+DEMO_SSO_CLIENT_ID = "customer-success-hub"
+DEMO_SSO_CLIENT_SECRET = "initrode-demo-client-secret"
 
 MEMBERS = [
     DemoMember("standard@acme.example", "Sam", "Carter", "Acme Research"),
@@ -119,6 +142,7 @@ MEMBERS = [
     DemoMember(
         "fed@agency.example", "Frank", "Diaz", "Federal Agency", time_zone="America/New_York"
     ),
+    DemoMember("sso@initrode.example", "Ines", "Okafor", "Initrode", brand_admin=True, sso=True),
 ]
 
 STAFF = [
@@ -139,12 +163,23 @@ class Command(BaseCommand):
             product_areas_ensure_defaults()
             organisations = self._seed_organisations()
             logins = self._seed_members(organisations, password)
+            self._seed_identity_provider(organisations[DEMO_SSO_ORGANISATION])
             logins += self._seed_staff(password)
+            roster = routing_demo_seed(password=password)
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in with:"))
         width = max(len(email) for email, _ in logins)
         for email, role in logins:
             self.stdout.write(f"  {email.ljust(width)}  {role}")
+        self.stdout.write(
+            f"  and {len(roster)} rostered agents covering every language window "
+            "(see Routing › Agents in the admin)"
+        )
         self.stdout.write(f"Password for every demo account: {password}")
+        self.stdout.write(
+            "SSO accounts sign in at the demo identity provider (optional): "
+            "node tests/oidc_provider/server.mjs tests/oidc_provider/demo.json "
+            "(its password for them: hub-demo-2026)"
+        )
 
     def _seed_organisations(self) -> dict[str, Organisation]:
         result = {}
@@ -189,6 +224,9 @@ class Command(BaseCommand):
                 time_zone=demo.time_zone,
                 preferred_language=demo.language,
             )
+            if demo.sso:
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
             organisation = organisations[demo.organisation]
             membership, _ = Membership.objects.update_or_create(
                 user=user,
@@ -206,8 +244,23 @@ class Command(BaseCommand):
             roles = ", ".join(membership.role_labels())
             if demo.seat:
                 roles += ", Enterprise Support seat"
+            if demo.sso:
+                roles += ", signs in with SSO"
             logins.append((demo.email, f"{organisation.name}: {roles}"))
         return logins
+
+    def _seed_identity_provider(self, organisation: Organisation) -> None:
+        IdentityProvider.objects.update_or_create(
+            organisation=organisation,
+            defaults={
+                "kind": IdentityProviderKind.OIDC,
+                "slug": "initrode",
+                "issuer": DEMO_SSO_ISSUER,
+                "client_id": DEMO_SSO_CLIENT_ID,
+                "client_secret": DEMO_SSO_CLIENT_SECRET,
+                "is_enabled": True,
+            },
+        )
 
     def _seed_staff(self, password: str) -> list[tuple[str, str]]:
         groups = staff_groups_ensure()

@@ -1,0 +1,58 @@
+"""What every step of the contact flow needs. Views call these; nothing here renders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from hub.models import Membership, User
+from routing.models import ProductArea
+from routing.policy import ContactOffers
+from routing.selectors import HubAccess, contact_offers_for, hub_access_for
+
+
+@dataclass(frozen=True)
+class FlowMember:
+    user: User
+    membership: Membership
+    access: HubAccess
+
+
+def flow_member(request: HttpRequest) -> FlowMember:
+    """The signed-in member walking the flow; 404 for staff and strangers (no organisation)."""
+    user = request.user
+    if not user.is_authenticated:
+        raise Http404
+    membership = Membership.objects.select_related("organisation").filter(user_id=user.pk).first()
+    if membership is None:
+        raise Http404
+    return FlowMember(user=user, membership=membership, access=hub_access_for(user))
+
+
+def flow_area(slug: str) -> ProductArea:
+    """An active product area, with its translations for the current language."""
+    return get_object_or_404(
+        ProductArea.objects.filter(is_active=True).prefetch_related("translations"), slug=slug
+    )
+
+
+def flow_offers(
+    member: FlowMember, area: ProductArea, *, language: str, now: datetime | None = None
+) -> ContactOffers:
+    return contact_offers_for(member.user, area=area, language=language, now=now or timezone.now())
+
+
+def support_language(request: HttpRequest, member: FlowMember) -> str:
+    """The support language to start from: the one asked for, else the user's, else English."""
+    from django.conf import settings
+
+    codes = {code for code, _ in settings.SUPPORT_LANGUAGES}
+    asked = request.GET.get("language") or request.POST.get("language")
+    if asked in codes:
+        return str(asked)
+    preferred = member.user.preferred_language
+    return preferred if preferred in codes else "en"

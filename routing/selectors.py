@@ -1,0 +1,455 @@
+"""Reads for routing: gather the facts from the database and ask the policy.
+
+Views, forms, the chat and the admin call these; the rules themselves are in
+``routing.policy`` and never touch the database.
+
+Measured inputs of the wait estimate (R-QUEUE, issue 3):
+
+- waiting callbacks: the tickets app's callback queue rows not yet taken, per queue;
+- arrivals: callbacks that joined the queue (chats opened) in the last
+  ``ROUTING_ARRIVAL_WINDOW_MINUTES``, per queue, as a rate per hour;
+- handle time: for callbacks, from the moment an agent took the callback to the ticket's
+  ``solved_at``; for chats, from the ticket's creation to ``solved_at``. Tickets that took
+  longer than ``HANDLE_TIME_CAP`` are left out (they were parked, not handled). The queue's
+  own mean is used with at least ``HANDLE_TIME_MIN_SAMPLES`` finished tickets, else the
+  team's, else ``ROUTING_DEFAULT_HANDLE_MINUTES``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from statistics import fmean
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, OuterRef, Q
+
+from hub.models import EnterpriseSeat, Membership, User
+from routing import hours as hours_maths
+from routing import policy
+from routing.erlang import wait_behind
+from routing.hours import Schedule
+from routing.models import (
+    Agent,
+    LanguageWindow,
+    ProductArea,
+    ServiceChannel,
+    ServiceWindow,
+    SupportTeam,
+)
+from routing.policy import (
+    AccountServicesAccess,
+    AreaFacts,
+    ContactOffers,
+    Environment,
+    LicenceTier,
+    Method,
+    OrganisationFacts,
+    QueueKey,
+    QueueState,
+    RedirectQuestion,
+    Role,
+    ServiceHours,
+    Staffing,
+    Team,
+    Thresholds,
+    UserFacts,
+)
+from tickets.models import CallbackRequest, Channel, Status, Ticket
+
+HANDLE_TIME_CAP = timedelta(hours=2)
+HANDLE_TIME_MIN_SAMPLES = 20
+HANDLE_TIME_HISTORY = timedelta(days=30)
+HANDLE_TIME_MAX_ROWS = 1000
+QUEUE_TEAMS = (Team.GENERAL, Team.ENTERPRISE)
+# The tickets app names the general queue's team "technical" on the ticket itself.
+_TICKET_TEAM_TO_QUEUE = {"technical": Team.GENERAL, "enterprise": Team.ENTERPRISE}
+_QUEUE_TO_TICKET_TEAM = {queue: ticket for ticket, queue in _TICKET_TEAM_TO_QUEUE.items()}
+
+
+def _setting(name: str, default: float) -> float:
+    return float(getattr(settings, name, default))
+
+
+def routing_thresholds() -> Thresholds:
+    """R-FALLBACK and the chat limit, from settings (minutes there, seconds here)."""
+    return Thresholds(
+        fallback_factor=_setting("ROUTING_FALLBACK_WAIT_FACTOR", 2.0),
+        fallback_extra_seconds=_setting("ROUTING_FALLBACK_EXTRA_MINUTES", 5) * 60,
+        chat_max_wait_seconds=_setting("ROUTING_CHAT_MAX_WAIT_MINUTES", 10) * 60,
+    )
+
+
+def _arrival_window() -> timedelta:
+    return timedelta(minutes=_setting("ROUTING_ARRIVAL_WINDOW_MINUTES", 60))
+
+
+def _default_handle_seconds() -> float:
+    return _setting("ROUTING_DEFAULT_HANDLE_MINUTES", policy.DEFAULT_HANDLE_SECONDS / 60) * 60
+
+
+# --- Who is asking -----------------------------------------------------------------------
+
+
+def member_facts(user: User) -> tuple[OrganisationFacts, UserFacts]:
+    """The user's organisation and roles as policy facts (one query).
+
+    Raises PermissionDenied for anyone who is not a member of an organisation.
+    """
+    if not user.is_authenticated:
+        raise PermissionDenied
+    membership = (
+        Membership.objects.select_related("organisation")
+        .annotate(has_seat=Exists(EnterpriseSeat.objects.filter(user_id=OuterRef("user_id"))))
+        .filter(user_id=user.pk)
+        .first()
+    )
+    if membership is None:
+        raise PermissionDenied
+    organisation = membership.organisation
+    roles = {
+        role
+        for role, held in (
+            (Role.BRAND_ADMIN, membership.is_brand_admin),
+            (Role.BILLING_CONTACT, membership.is_billing_contact),
+            (Role.PRIMARY_CONTACT, membership.is_primary_contact),
+        )
+        if held
+    }
+    return (
+        OrganisationFacts(
+            licence=LicenceTier(organisation.licence_tier),
+            environment=Environment(organisation.environment),
+            success_packages=organisation.success_packages,
+        ),
+        UserFacts(roles=frozenset(roles), has_seat=bool(membership.has_seat)),
+    )
+
+
+def area_facts(area: ProductArea) -> AreaFacts:
+    return AreaFacts(
+        slug=area.slug,
+        redirects_to_discover=area.redirects_to_discover,
+        chat_languages=frozenset(area.chat_languages or ()),
+        conference_call_eligible=area.conference_call_eligible,
+        enterprise_phone=area.enterprise_phone,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class HubAccess:
+    """What the hub flow shows this user around the contact methods."""
+
+    shows_assistant: bool
+    assistant_on_knowledge_base: bool
+    redirect_question: RedirectQuestion | None
+    account_services: AccountServicesAccess
+
+
+def hub_access_for(user: User) -> HubAccess:
+    """R-BOT-OFF, R-REDIRECT and R-ACCT for a member (PermissionDenied otherwise)."""
+    organisation, facts = member_facts(user)
+    return HubAccess(
+        shows_assistant=policy.shows_assistant(organisation, facts),
+        assistant_on_knowledge_base=policy.assistant_on_knowledge_base(organisation),
+        redirect_question=policy.redirect_question(organisation, facts),
+        account_services=policy.account_services_access(organisation, facts),
+    )
+
+
+def knowledge_base_assistant_for(user: User) -> bool:
+    """Whether the assistant shows on knowledge-base pages: never for FedRAMP users."""
+    if not user.is_authenticated:
+        return True
+    return not Membership.objects.filter(
+        user_id=user.pk, organisation__environment=Environment.FEDRAMP.value
+    ).exists()
+
+
+# --- Hours and staffing --------------------------------------------------------------------
+
+
+def service_hours() -> ServiceHours:
+    """Every channel's and language's hours, as plain policy data (two queries)."""
+    channels: dict[tuple[Method, Team], list[hours_maths.WeeklyWindow]] = defaultdict(list)
+    for row in ServiceWindow.objects.all():
+        channels[(Method(row.channel), Team(row.team))].append(row.as_window())
+    languages: dict[str, list[hours_maths.WeeklyWindow]] = defaultdict(list)
+    for language_row in LanguageWindow.objects.all():
+        languages[language_row.language].append(language_row.as_window())
+    return ServiceHours(
+        channels={key: Schedule(windows) for key, windows in channels.items()},
+        languages={key: Schedule(windows) for key, windows in languages.items()},
+    )
+
+
+def _agents_covering(area_id: int | None) -> list[Agent]:
+    """Active agents of the queue teams who cover the area (no areas listed: every area)."""
+    through = Agent.product_areas.through
+    agents = Agent.objects.filter(is_active=True, team__in=[team.value for team in QUEUE_TEAMS])
+    if area_id is not None:
+        agents = agents.filter(
+            Exists(through.objects.filter(agent_id=OuterRef("pk"), productarea_id=area_id))
+            | ~Exists(through.objects.filter(agent_id=OuterRef("pk")))
+        )
+    return list(agents.prefetch_related("shifts"))
+
+
+def agent_schedule(agent: Agent) -> Schedule:
+    """The agent's shifts as windows in their time zone (uses prefetched shifts)."""
+    return Schedule(shift.window_in(agent.time_zone) for shift in agent.shifts.all())
+
+
+def _handle_seconds_by_queue(
+    samples: Iterable[tuple[str, int | None, Team, timedelta]],
+) -> tuple[dict[tuple[str, int | None, Team], float], dict[Team, float]]:
+    by_queue: dict[tuple[str, int | None, Team], list[float]] = defaultdict(list)
+    by_team: dict[Team, list[float]] = defaultdict(list)
+    for language, area_id, team, duration in samples:
+        if timedelta(0) < duration <= HANDLE_TIME_CAP:
+            seconds = duration.total_seconds()
+            by_queue[(language, area_id, team)].append(seconds)
+            by_team[team].append(seconds)
+    return (
+        {key: fmean(v) for key, v in by_queue.items() if len(v) >= HANDLE_TIME_MIN_SAMPLES},
+        {key: fmean(v) for key, v in by_team.items() if len(v) >= HANDLE_TIME_MIN_SAMPLES},
+    )
+
+
+def _phone_handle_samples(now: datetime) -> list[tuple[str, int | None, Team, timedelta]]:
+    rows = (
+        CallbackRequest.objects.filter(
+            taken_at__isnull=False,
+            ticket__solved_at__isnull=False,
+            ticket__solved_at__gte=now - HANDLE_TIME_HISTORY,
+            ticket__solved_at__lte=now,
+            team__in=[team.value for team in QUEUE_TEAMS],
+        )
+        .order_by("-ticket__solved_at")
+        .values_list("language", "product_area_id", "team", "taken_at", "ticket__solved_at")[
+            :HANDLE_TIME_MAX_ROWS
+        ]
+    )
+    return [
+        (lang, area, Team(team), solved - taken)
+        for lang, area, team, taken, solved in rows
+        if taken is not None and solved is not None
+    ]
+
+
+def _chat_handle_samples(now: datetime) -> list[tuple[str, int | None, Team, timedelta]]:
+    rows = (
+        Ticket.objects.filter(
+            channel=Channel.CHAT,
+            solved_at__isnull=False,
+            solved_at__gte=now - HANDLE_TIME_HISTORY,
+            solved_at__lte=now,
+            team__in=list(_TICKET_TEAM_TO_QUEUE),
+        )
+        .order_by("-solved_at")
+        .values_list("language", "product_area_id", "team", "created_at", "solved_at")[
+            :HANDLE_TIME_MAX_ROWS
+        ]
+    )
+    return [
+        (lang, area, _TICKET_TEAM_TO_QUEUE[team], solved - created)
+        for lang, area, team, created, solved in rows
+        if solved is not None
+    ]
+
+
+def average_handle_seconds(
+    method: Method, *, language: str, area_id: int | None, team: Team, now: datetime
+) -> float:
+    """The measured mean handle time of a queue, or its team's, or the default."""
+    samples = _chat_handle_samples(now) if method == Method.CHAT else _phone_handle_samples(now)
+    by_queue, by_team = _handle_seconds_by_queue(samples)
+    return by_queue.get((language, area_id, team), by_team.get(team, _default_handle_seconds()))
+
+
+def _phone_counts(
+    area_id: int | None, languages: Collection[str], now: datetime
+) -> dict[tuple[str, Team], tuple[int, int]]:
+    """(waiting callbacks, arrivals in the window) per (language, team); one query."""
+    since = now - _arrival_window()
+    rows = (
+        CallbackRequest.objects.filter(product_area_id=area_id, language__in=languages)
+        .filter(team__in=[team.value for team in QUEUE_TEAMS], enqueued_at__lte=now)
+        .filter(Q(taken_at__isnull=True) | Q(enqueued_at__gte=since))
+        .values("language", "team")
+        .annotate(
+            waiting=Count("pk", filter=Q(taken_at__isnull=True)),
+            arrivals=Count("pk", filter=Q(enqueued_at__gte=since)),
+        )
+        .order_by()
+    )
+    return {(row["language"], Team(row["team"])): (row["waiting"], row["arrivals"]) for row in rows}
+
+
+def _chat_counts(
+    area_id: int | None, languages: Collection[str], now: datetime
+) -> dict[tuple[str, Team], tuple[int, int]]:
+    """(chats waiting for an agent, chats opened in the window) per (language, team)."""
+    since = now - _arrival_window()
+    waiting = Q(status__in=[Status.NEW, Status.QUEUED])
+    rows = (
+        Ticket.objects.filter(
+            channel=Channel.CHAT,
+            product_area_id=area_id,
+            language__in=languages,
+            team__in=list(_TICKET_TEAM_TO_QUEUE),
+            created_at__lte=now,
+        )
+        .filter(waiting | Q(created_at__gte=since))
+        .values("language", "team")
+        .annotate(
+            waiting=Count("pk", filter=waiting),
+            arrivals=Count("pk", filter=Q(created_at__gte=since)),
+        )
+        .order_by()
+    )
+    return {
+        (row["language"], _TICKET_TEAM_TO_QUEUE[row["team"]]): (row["waiting"], row["arrivals"])
+        for row in rows
+    }
+
+
+def staffing_for(*, area: ProductArea, languages: Collection[str], now: datetime) -> Staffing:
+    """The phone and chat queues of the area in these languages, as plain numbers."""
+    agents = [(agent, agent_schedule(agent)) for agent in _agents_covering(area.pk)]
+    hours_per_hour = 3600.0 / _arrival_window().total_seconds()
+    counts = {Method.PHONE: _phone_counts(area.pk, languages, now)}
+    counts[Method.CHAT] = _chat_counts(area.pk, languages, now)
+    handle = {
+        Method.PHONE: _handle_seconds_by_queue(_phone_handle_samples(now)),
+        Method.CHAT: _handle_seconds_by_queue(_chat_handle_samples(now)),
+    }
+    queues: dict[Method, dict[QueueKey, QueueState]] = {Method.PHONE: {}, Method.CHAT: {}}
+    for method, method_queues in queues.items():
+        by_queue, by_team = handle[method]
+        for language in languages:
+            for team in QUEUE_TEAMS:
+                shifts = tuple(
+                    schedule
+                    for agent, schedule in agents
+                    if agent.team == team
+                    and agent.speaks(language)
+                    and (method != Method.CHAT or agent.available_for_chat)
+                )
+                waiting, arrivals = counts[method].get((language, team), (0, 0))
+                method_queues[QueueKey(language, area.slug, team)] = QueueState(
+                    agent_shifts=shifts,
+                    waiting=waiting,
+                    arrivals_per_hour=arrivals * hours_per_hour,
+                    handle_seconds=by_queue.get(
+                        (language, area.pk, team), by_team.get(team, _default_handle_seconds())
+                    ),
+                )
+    return Staffing(phone=queues[Method.PHONE], chat=queues[Method.CHAT])
+
+
+# --- What the views call ------------------------------------------------------------------
+
+
+def _check_language(language: str) -> None:
+    if language not in {code for code, _label in settings.SUPPORT_LANGUAGES}:
+        raise ValueError(f"{language!r} is not a support language")
+
+
+def contact_offers_for(
+    user: User, *, area: ProductArea, language: str, now: datetime
+) -> ContactOffers:
+    """Every contact method's offer for this member, area and language at ``now``.
+
+    Raises PermissionDenied for non-members and ValueError for an unknown language.
+    """
+    _check_language(language)
+    organisation, facts = member_facts(user)
+    return policy.contact_offers(
+        organisation,
+        facts,
+        area_facts(area),
+        language,
+        now=now,
+        hours=service_hours(),
+        staffing=staffing_for(area=area, languages={language, policy.BASE_LANGUAGE}, now=now),
+        thresholds=routing_thresholds(),
+    )
+
+
+def callback_wait_estimate(
+    *, language: str, area_id: int | None, team: str, position: int, now: datetime
+) -> tuple[timedelta, timedelta, timedelta] | None:
+    """Expected wait, and its likely range (median, 90th percentile), of a queued callback.
+
+    ``position`` 1 is next. None while nobody with the skill is on shift.
+    """
+    queue_team = Team(team)
+    agents_on_shift = sum(
+        1
+        for agent in _agents_covering(area_id)
+        if agent.team == queue_team
+        and agent.speaks(language)
+        and hours_maths.is_open(agent_schedule(agent), now)
+    )
+    if agents_on_shift == 0:
+        return None
+    handle = average_handle_seconds(
+        Method.PHONE, language=language, area_id=area_id, team=queue_team, now=now
+    )
+    estimate = wait_behind(position, agents_on_shift, handle)
+    return (
+        timedelta(seconds=round(estimate.expected_seconds)),
+        timedelta(seconds=round(estimate.low_seconds)),
+        timedelta(seconds=round(estimate.high_seconds)),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AgentSkills:
+    """Which callbacks an agent may take: languages, areas (None: every area), queue teams."""
+
+    languages: list[str]
+    area_ids: list[int] | None
+    teams: list[str]
+
+
+def agent_skills(user: User) -> AgentSkills | None:
+    """None for staff who are not on the roster."""
+    agent = (
+        Agent.objects.filter(user_id=user.pk, is_active=True)
+        .prefetch_related("product_areas")
+        .first()
+    )
+    if agent is None:
+        return None
+    area_ids = [area.pk for area in agent.product_areas.all()]
+    teams = [agent.team] if agent.team in (SupportTeam.GENERAL, SupportTeam.ENTERPRISE) else []
+    return AgentSkills(languages=list(agent.languages), area_ids=area_ids or None, teams=teams)
+
+
+def conference_slots_for(
+    *, start: datetime, end: datetime, booked: Collection[datetime] = ()
+) -> list[datetime]:
+    """Free conference-call slot starts (UTC) in ``[start, end)``.
+
+    A slot is free while fewer calls are booked at it than Enterprise specialists are on
+    shift for all of it; ``booked`` are the starts of calls already booked.
+    """
+    windows = tuple(
+        row.as_window()
+        for row in ServiceWindow.objects.filter(
+            channel=ServiceChannel.CONFERENCE, team=SupportTeam.ENTERPRISE
+        )
+    )
+    specialists = [
+        agent_schedule(agent)
+        for agent in _agents_covering(None)
+        if agent.team == SupportTeam.ENTERPRISE
+    ]
+    return hours_maths.free_slot_starts(
+        windows, start=start, end=end, booked=booked, hosts=specialists
+    )

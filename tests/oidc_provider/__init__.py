@@ -1,0 +1,1 @@
+"""A real OpenID Connect provider (panva/oidc-provider on Node.js) for the SSO tests."""

@@ -1,0 +1,217 @@
+"""R-ADMIN: agents work the queue in the admin, through the services and the state machine."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from hub.models import StaffRole, User
+from hub.services import staff_groups_ensure
+from routing.models import Agent, ProductArea
+from tickets.models import Channel, EventKind, Status, Team, Ticket
+from tickets.services import callback_enqueue, ticket_create
+
+
+@pytest.fixture
+def rostered_agent(agent: User) -> User:
+    Agent.objects.create(user=agent, team="general", languages=["en"])
+    return agent
+
+
+@pytest.fixture
+def agent_client(client: Client, rostered_agent: User) -> Client:
+    client.force_login(rostered_agent)
+    return client
+
+
+def callback_for(user: User, area: ProductArea | None = None, *, recording: bool = True) -> Ticket:
+    ticket = ticket_create(
+        requester=user,
+        channel=Channel.PHONE,
+        team=Team.TECHNICAL,
+        subject="Heatmap is empty",
+        language="en",
+        product_area=area,
+        phone_number="+442079460018",
+        phone_extension="204",
+        recording_consent=recording,
+    )
+    # What the worker does after commit (tests in a transaction never commit).
+    callback_enqueue(ticket_id=ticket.pk)
+    return ticket
+
+
+@pytest.mark.django_db
+def test_the_changelist_filters_and_searches_by_number_and_email(
+    agent_client: Client, standard_user: User, brand_admin: User
+) -> None:
+    mine = callback_for(standard_user)
+    other = ticket_create(
+        requester=brand_admin, channel=Channel.EMAIL, team=Team.TECHNICAL, subject="Billing"
+    )
+    url = reverse("admin:tickets_ticket_changelist")
+    by_number = agent_client.get(url, {"q": mine.number}).content.decode()
+    assert mine.number in by_number and other.number not in by_number
+    by_email = agent_client.get(url, {"q": "admin@acme.example"}).content.decode()
+    assert other.number in by_email and mine.number not in by_email
+    queued = agent_client.get(url, {"status__exact": "queued", "channel__exact": "phone"})
+    assert mine.number in queued.content.decode()
+    for parameter in (
+        "team__exact=technical",
+        "enterprise=yes",
+        "verified=waiting",
+        "language__exact=en",
+    ):
+        assert agent_client.get(f"{url}?{parameter}").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_changelist_shows_the_waiting_queues(agent_client: Client, standard_user: User) -> None:
+    callback_for(standard_user)
+    html = agent_client.get(reverse("admin:tickets_ticket_changelist")).content.decode()
+    assert "Callback queues" in html and "Take next callback" in html
+
+
+@pytest.mark.django_db
+def test_take_next_callback_opens_everything_the_agent_needs_on_one_screen(
+    agent_client: Client, seat_holder: User, surveys_area: ProductArea
+) -> None:
+    ticket = callback_for(seat_holder, surveys_area, recording=False)
+    response = agent_client.post(reverse("admin:tickets_ticket_take_next_callback"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:tickets_ticket_callback", args=[ticket.pk])
+    html = agent_client.get(response["Location"]).content.decode()
+    for expected in (
+        "Globex",
+        "Enterprise",
+        "+442079460018",
+        "204",
+        "Surveys",
+        "RECORDING REFUSED",
+        "Support must NOT log into the account",
+    ):
+        assert expected in html, expected
+    ticket.refresh_from_db()
+    assert ticket.status == Status.IN_PROGRESS
+
+
+@pytest.mark.django_db
+def test_with_nothing_waiting_the_agent_is_told_so(agent_client: Client) -> None:
+    response = agent_client.post(reverse("admin:tickets_ticket_take_next_callback"), follow=True)
+    assert "No callback is waiting" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_reply_and_a_status_change_from_the_admin_go_through_the_services(
+    agent_client: Client, standard_user: User, rostered_agent: User
+) -> None:
+    ticket = ticket_create(
+        requester=standard_user, channel=Channel.EMAIL, team=Team.TECHNICAL, subject="Export"
+    )
+    url = reverse("admin:tickets_ticket_change", args=[ticket.pk])
+    response = agent_client.post(
+        url,
+        {
+            "assigned_to": rostered_agent.pk,
+            "move_to": "solved",
+            "reply": "The export works again: could you confirm?",
+            "events-TOTAL_FORMS": "0",
+            "events-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    ticket.refresh_from_db()
+    assert ticket.status == Status.SOLVED
+    assert ticket.assigned_to == rostered_agent
+    assert ticket.events.filter(kind=EventKind.COMMENT, message__contains="confirm").exists()
+
+
+@pytest.mark.django_db
+def test_the_admin_offers_only_the_moves_the_state_machine_allows(
+    agent_client: Client, standard_user: User
+) -> None:
+    ticket = ticket_create(
+        requester=standard_user, channel=Channel.EMAIL, team=Team.TECHNICAL, subject="Export"
+    )
+    Ticket.objects.filter(pk=ticket.pk).update(status=Status.CLOSED)
+    url = reverse("admin:tickets_ticket_change", args=[ticket.pk])
+    response = agent_client.post(
+        url, {"move_to": "in_progress", "events-TOTAL_FORMS": "0", "events-INITIAL_FORMS": "0"}
+    )
+    assert response.status_code == 200  # the form is shown again with the error
+    ticket.refresh_from_db()
+    assert ticket.status == Status.CLOSED
+
+
+@pytest.mark.django_db
+def test_every_admin_action_on_an_unverified_ticket_is_refused(
+    agent_client: Client, seat_holder: User, rostered_agent: User
+) -> None:
+    ticket = ticket_create(
+        requester=seat_holder,
+        channel=Channel.EMAIL,
+        team=Team.ENTERPRISE,
+        subject="Passed on",
+        verification_required=True,
+    )
+    url = reverse("admin:tickets_ticket_change", args=[ticket.pk])
+    blank = {"events-TOTAL_FORMS": "0", "events-INITIAL_FORMS": "0"}
+    for change in (
+        {"move_to": "in_progress"},
+        {"reply": "Hello"},
+        {"assigned_to": rostered_agent.pk},
+    ):
+        response = agent_client.post(url, {**blank, **change})
+        assert response.status_code == 200
+        assert "waits for the customer to verify" in response.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.status == Status.NEW and ticket.assigned_to is None
+    assert not ticket.events.exclude(kind=EventKind.CREATED).exists()
+
+
+@pytest.mark.django_db
+def test_only_a_tsm_may_pass_a_question_to_enterprise(
+    agent_client: Client, client: Client, seat_holder: User
+) -> None:
+    url = reverse("admin:tickets_ticket_pass_to_enterprise")
+    assert agent_client.get(url).status_code == 403
+    tsm = User.objects.create_user(username="t", email="t@hub.example", is_staff=True)
+    tsm.groups.add(staff_groups_ensure()[StaffRole.TSM])
+    client.force_login(tsm)
+    response = client.post(
+        url,
+        {
+            "customer": seat_holder.pk,
+            "subject": "Quota",
+            "question": "Raise it?",
+            "thread_message_id": "<t1@mail.example>",
+        },
+    )
+    assert response.status_code == 302
+    ticket = Ticket.objects.get(subject="Quota")
+    assert ticket.awaits_verification and ticket.requester == seat_holder
+
+
+@pytest.mark.django_db
+def test_the_changelist_query_count_does_not_grow_with_the_tickets(
+    agent_client: Client, standard_user: User, django_assert_max_num_queries: object
+) -> None:
+    for _ in range(3):
+        callback_for(standard_user)
+    url = reverse("admin:tickets_ticket_changelist")
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        agent_client.get(url)
+    for n in range(30):
+        ticket_create(
+            requester=standard_user,
+            channel=Channel.EMAIL,
+            team=Team.TECHNICAL,
+            subject=f"More {n}",
+        )
+    with CaptureQueriesContext(connection) as many:
+        agent_client.get(url)
+    assert len(many) == len(few)

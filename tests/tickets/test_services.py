@@ -1,0 +1,246 @@
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.db import connection, connections
+
+from hub.models import User
+from routing.models import ProductArea
+from tickets.models import CallbackRequest, Channel, EventKind, Status, Team, Ticket
+from tickets.services import (
+    callback_enqueue,
+    callback_position,
+    callback_take_next,
+    outbox_sweep,
+    ticket_comment,
+    ticket_create,
+    ticket_reply,
+)
+
+
+def phone(user: User, area: ProductArea | None = None, **extra: object) -> Ticket:
+    """A phone ticket, queued as the worker would after commit unless it is due later."""
+    due_later = "callback_due_at" in extra
+    ticket = ticket_create(
+        requester=user,
+        channel=Channel.PHONE,
+        team=Team.TECHNICAL,
+        subject="Callback please",
+        language=str(extra.pop("language", "en")),
+        product_area=area,
+        phone_number="+390612345678",
+        recording_consent=True,
+        **extra,  # type: ignore[arg-type]
+    )
+    if not due_later:
+        callback_enqueue(ticket_id=ticket.pk)
+    return ticket
+
+
+@pytest.mark.django_db
+def test_a_retried_submission_with_the_same_key_returns_the_first_ticket(
+    standard_user: User,
+) -> None:
+    first = ticket_create(
+        requester=standard_user,
+        channel=Channel.EMAIL,
+        team=Team.TECHNICAL,
+        subject="Twice",
+        idempotency_key="form-render-1",
+    )
+    again = ticket_create(
+        requester=standard_user,
+        channel=Channel.EMAIL,
+        team=Team.TECHNICAL,
+        subject="Twice",
+        idempotency_key="form-render-1",
+    )
+    assert again.pk == first.pk
+    assert Ticket.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_double_click_racing_itself_makes_one_ticket(standard_user: User) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs concurrent connections")
+    results: list[int] = []
+    barrier = threading.Barrier(4)
+
+    def submit() -> None:
+        try:
+            barrier.wait()
+            ticket = ticket_create(
+                requester=standard_user,
+                channel=Channel.EMAIL,
+                team=Team.TECHNICAL,
+                subject="Double click",
+                idempotency_key="render-42",
+            )
+            results.append(ticket.pk)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=submit) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 4 and len(set(results)) == 1
+    assert Ticket.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_phone_ticket_joins_its_queue_once_with_its_position(
+    standard_user: User, brand_admin: User, surveys_area: ProductArea
+) -> None:
+    first = phone(standard_user, surveys_area)
+    second = phone(brand_admin, surveys_area)
+    other_language = phone(brand_admin, surveys_area, language="it")
+    assert callback_enqueue(ticket_id=first.pk) == callback_enqueue(ticket_id=first.pk)
+    assert CallbackRequest.objects.filter(ticket=first).count() == 1
+    assert callback_position(second.callback) == 2
+    assert callback_position(other_language.callback) == 1
+    first.refresh_from_db()
+    assert first.status == Status.QUEUED and first.queued_at is not None
+    assert first.events.filter(kind=EventKind.QUEUED).count() == 1
+
+
+@pytest.mark.django_db
+def test_taking_the_next_callback_picks_the_oldest_that_matches_the_agent(
+    standard_user: User, brand_admin: User, agent: User, surveys_area: ProductArea
+) -> None:
+    italian = phone(standard_user, surveys_area, language="it")
+    english = phone(brand_admin, surveys_area)
+    taken = callback_take_next(
+        agent=agent, languages=["en"], area_ids=[surveys_area.pk], teams=["general"]
+    )
+    assert taken is not None and taken.ticket_id == english.pk
+    english.refresh_from_db()
+    assert english.status == Status.IN_PROGRESS and english.assigned_to == agent
+    assert english.events.filter(kind=EventKind.CALLED_BACK).exists()
+    # The Italian caller is next for an Italian-speaking agent, and first in their queue.
+    assert callback_position(italian.callback) == 1
+    assert (
+        callback_take_next(agent=agent, languages=["en"], area_ids=None, teams=["general"]) is None
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_agents_pressing_at_once_get_two_different_callbacks(
+    make_member: object, acme: object, make_agent: object, surveys_area: ProductArea
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("SKIP LOCKED is PostgreSQL's")
+    for n in range(6):
+        phone(make_member(f"caller{n}@acme.example", acme), surveys_area)  # type: ignore[operator]
+    agents = [make_agent(f"agent{n}@hub.example") for n in range(6)]  # type: ignore[operator]
+    taken: list[int | None] = []
+    barrier = threading.Barrier(len(agents))
+
+    def press(agent: User) -> None:
+        try:
+            barrier.wait()
+            callback = callback_take_next(
+                agent=agent, languages=["en"], area_ids=None, teams=["general"]
+            )
+            taken.append(callback.ticket_id if callback else None)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=press, args=(agent,)) for agent in agents]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert None not in taken
+    assert len(set(taken)) == 6
+    assert CallbackRequest.objects.filter(taken_at__isnull=True).count() == 0
+
+
+@pytest.mark.django_db
+def test_a_callback_scheduled_for_the_languages_opening_joins_the_queue_when_due(
+    standard_user: User,
+) -> None:
+    opening = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)  # 08:00 in Rome
+    ticket = phone(standard_user, language="it", callback_due_at=opening)
+    assert outbox_sweep(now=opening - timedelta(minutes=1))["queued"] == 0
+    assert not CallbackRequest.objects.filter(ticket=ticket).exists()
+    assert outbox_sweep(now=opening)["queued"] == 1
+    assert CallbackRequest.objects.get(ticket=ticket).enqueued_at == opening
+
+
+@pytest.mark.django_db
+def test_an_enterprise_request_made_out_of_hours_is_handed_over_when_the_team_is_back(
+    seat_holder: User,
+) -> None:
+    back = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)  # Sunday 17:00 in Denver
+    ticket = phone(seat_holder, handover_due_at=back)
+    callback_enqueue(ticket_id=ticket.pk, now=back - timedelta(hours=20))
+    assert outbox_sweep(now=back - timedelta(seconds=1))["handed_over"] == 0
+    assert outbox_sweep(now=back)["handed_over"] == 1
+    assert outbox_sweep(now=back)["handed_over"] == 0
+    ticket.refresh_from_db()
+    assert ticket.team == Team.ENTERPRISE and ticket.handed_over_at == back
+    assert ticket.callback.team == "enterprise"
+    assert ticket.events.filter(kind=EventKind.HANDOVER).count() == 1
+
+
+@pytest.mark.django_db
+def test_an_agent_reply_is_on_the_timeline_and_emailed_to_the_customer(
+    standard_user: User, agent: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    ticket = ticket_create(
+        requester=standard_user, channel=Channel.EMAIL, team=Team.TECHNICAL, subject="Quota"
+    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_reply(ticket=ticket, agent=agent, body="Your quota was raised to 50,000.")
+    ticket.refresh_from_db()
+    assert ticket.status == Status.IN_PROGRESS
+    reply = [m for m in mail.outbox if "Re: [" in m.subject]
+    assert len(reply) == 1 and "50,000" in reply[0].body
+    assert reply[0].extra_headers["Reply-To"].startswith("reply+cs-")
+
+
+@pytest.mark.django_db
+def test_a_customer_comment_reopens_a_solved_ticket_but_not_a_closed_one(
+    standard_user: User, agent: User
+) -> None:
+    from tickets.services import ticket_transition
+
+    ticket = ticket_create(
+        requester=standard_user, channel=Channel.EMAIL, team=Team.TECHNICAL, subject="Sync"
+    )
+    ticket_transition(ticket=ticket, to=Status.SOLVED, actor=agent)
+    ticket_comment(ticket=ticket, author=standard_user, body="Still broken")
+    ticket.refresh_from_db()
+    assert ticket.status == Status.IN_PROGRESS
+    ticket_transition(ticket=ticket, to=Status.CLOSED, actor=standard_user)
+    with pytest.raises(ValidationError):
+        ticket_comment(ticket=ticket, author=standard_user, body="Hello?")
+
+
+@pytest.mark.django_db
+def test_when_an_agent_takes_a_call_everyone_behind_moves_up_on_their_timeline(
+    make_member: object, acme: object, agent: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    callers = [
+        phone(make_member(f"queue{n}@acme.example", acme))  # type: ignore[operator]
+        for n in range(3)
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        callback_take_next(agent=agent, languages=["en"], area_ids=None, teams=["general"])
+    moves = {
+        ticket.pk: list(
+            ticket.events.filter(kind=EventKind.POSITION_CHANGED).values_list(
+                "data__position", flat=True
+            )
+        )
+        for ticket in callers
+    }
+    assert moves == {callers[0].pk: [], callers[1].pk: [1], callers[2].pk: [2]}

@@ -1,0 +1,399 @@
+"""The agents' admin (R-ADMIN): every change goes through tickets.services and its state machine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
+
+from hub.models import LicenceTier, User
+from routing.models import ProductArea
+from tickets import (
+    admin_inbound,  # noqa: F401  (registers the inbound-mail admin)
+    services,
+    states,
+)
+from tickets.models import CallbackRequest, Status, Team, Ticket, TicketEvent
+from tickets.verification import is_tsm, ticket_pass_to_enterprise
+
+
+class EnterpriseFilter(admin.SimpleListFilter):
+    title = _lazy("enterprise")
+    parameter_name = "enterprise"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", str(_lazy("Enterprise"))), ("no", str(_lazy("Not Enterprise")))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+        enterprise = Q(team=Team.ENTERPRISE) | Q(organisation__licence_tier=LicenceTier.ENTERPRISE)
+        if self.value() == "yes":
+            return queryset.filter(enterprise)
+        if self.value() == "no":
+            return queryset.exclude(enterprise)
+        return queryset
+
+
+class VerifiedFilter(admin.SimpleListFilter):
+    title = _lazy("verification")
+    parameter_name = "verified"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [
+            ("waiting", str(_lazy("Waiting for the customer"))),
+            ("verified", str(_lazy("Verified"))),
+            ("not_needed", str(_lazy("Not needed"))),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+        if self.value() == "waiting":
+            return queryset.filter(verification_required=True, verified_at__isnull=True)
+        if self.value() == "verified":
+            return queryset.filter(verified_at__isnull=False)
+        if self.value() == "not_needed":
+            return queryset.filter(verification_required=False)
+        return queryset
+
+
+class TicketEventInline(admin.TabularInline[TicketEvent, Ticket]):
+    model = TicketEvent
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "kind", "actor", "message", "data")
+    readonly_fields = fields
+    ordering = ["created_at", "id"]
+    verbose_name_plural = _lazy("Timeline")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[TicketEvent]:
+        return super().get_queryset(request).select_related("actor")
+
+
+class TicketAdminForm(forms.ModelForm[Ticket]):
+    move_to = forms.ChoiceField(label=_lazy("Change status to"), required=False)
+    reply = forms.CharField(
+        label=_lazy("Reply to the customer"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_lazy("Emailed to the customer and added to the timeline."),
+    )
+
+    class Meta:
+        model = Ticket
+        fields = ["assigned_to"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        current = self.instance.status if self.instance.pk else Status.NEW
+        move_to: forms.ChoiceField = self.fields["move_to"]  # type: ignore[assignment]
+        move_to.choices = [("", _("— keep “%s” —") % Status(current).label)] + [
+            (value, label) for value, label in Status.choices if states.can_move(current, value)
+        ]
+        assigned_to: forms.ModelChoiceField[User] = self.fields["assigned_to"]  # type: ignore[assignment]
+        assigned_to.queryset = User.objects.filter(is_staff=True, is_active=True)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        ticket = self.instance
+        changing = (
+            cleaned.get("move_to")
+            or (cleaned.get("reply") or "").strip()
+            or "assigned_to" in self.changed_data
+        )
+        if ticket.pk and ticket.awaits_verification and changing:
+            raise ValidationError(
+                _("This ticket waits for the customer to verify it: no action can be taken yet.")
+            )
+        return cleaned
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin[Ticket]):
+    form = TicketAdminForm
+    change_list_template = "admin/tickets/ticket/change_list.html"
+    list_display = [
+        "number",
+        "subject",
+        "organisation",
+        "product_area",
+        "channel",
+        "language",
+        "team",
+        "status",
+        "assigned_to",
+        "created_at",
+    ]
+    list_filter = [
+        "status",
+        "team",
+        ("product_area", admin.RelatedOnlyFieldListFilter),
+        "channel",
+        "language",
+        EnterpriseFilter,
+        VerifiedFilter,
+    ]
+    search_fields = ["number", "requester__email", "contact_email", "subject"]
+    list_select_related = ["organisation", "product_area", "assigned_to"]
+    list_per_page = 50
+    show_full_result_count = False
+    inlines = [TicketEventInline]
+    readonly_fields = [
+        "number",
+        "status",
+        "requester",
+        "organisation",
+        "team",
+        "product_area",
+        "channel",
+        "language",
+        "subject",
+        "description",
+        "phone_number",
+        "phone_extension",
+        "contact_email",
+        "account_access_allowed",
+        "recording_consent",
+        "queued_at",
+        "callback_due_at",
+        "handover_due_at",
+        "handed_over_at",
+        "verification_required",
+        "verified_at",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["number", "status", "subject", "description"]}),
+        (
+            _lazy("Customer"),
+            {
+                "fields": [
+                    "requester",
+                    "organisation",
+                    "contact_email",
+                    "phone_number",
+                    "phone_extension",
+                ]
+            },
+        ),
+        (
+            _lazy("Routing"),
+            {
+                "fields": [
+                    "team",
+                    "product_area",
+                    "channel",
+                    "language",
+                    "queued_at",
+                    "callback_due_at",
+                    "handover_due_at",
+                    "handed_over_at",
+                ]
+            },
+        ),
+        (
+            _lazy("Consents and verification"),
+            {
+                "fields": [
+                    "account_access_allowed",
+                    "recording_consent",
+                    "verification_required",
+                    "verified_at",
+                ]
+            },
+        ),
+        (_lazy("Work on it"), {"fields": ["assigned_to", "move_to", "reply"]}),
+        (None, {"fields": ["created_at", "updated_at"]}),
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Tickets come from customers' forms, or from a TSM through "Pass to Enterprise".
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
+
+    def save_model(self, request: HttpRequest, obj: Ticket, form: Any, change: bool) -> None:
+        """Nothing is written directly: assignment, replies and status go through services."""
+        agent: User = request.user  # type: ignore[assignment]
+        fresh = Ticket.objects.get(pk=obj.pk)
+        try:
+            if "assigned_to" in form.changed_data:
+                services.ticket_assign(
+                    ticket=fresh, agent=form.cleaned_data["assigned_to"], by=agent
+                )
+            reply = (form.cleaned_data.get("reply") or "").strip()
+            if reply:
+                services.ticket_reply(ticket=fresh, agent=agent, body=reply)
+            target = form.cleaned_data.get("move_to")
+            if target:
+                services.ticket_transition(ticket=fresh, to=target, actor=agent)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+
+    def get_urls(self) -> list[URLPattern]:
+        custom = [
+            path(
+                "take-next-callback/",
+                self.admin_site.admin_view(self.take_next_callback),
+                name="tickets_ticket_take_next_callback",
+            ),
+            path(
+                "pass-to-enterprise/",
+                self.admin_site.admin_view(self.pass_to_enterprise),
+                name="tickets_ticket_pass_to_enterprise",
+            ),
+            path(
+                "<int:ticket_id>/callback/",
+                self.admin_site.admin_view(self.callback_screen),
+                name="tickets_ticket_callback",
+            ),
+        ]
+        return custom + super().get_urls()
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        from tickets.selectors import callback_queue_summary
+
+        extra_context = {
+            **(extra_context or {}),
+            "queue_summary": callback_queue_summary(),
+            "can_pass_on": is_tsm(request.user),  # type: ignore[arg-type]
+        }
+        return super().changelist_view(request, extra_context)
+
+    def take_next_callback(self, request: HttpRequest) -> HttpResponse:
+        if request.method != "POST":
+            return redirect("admin:tickets_ticket_changelist")
+        return _take_next_callback(request)
+
+    def callback_screen(self, request: HttpRequest, ticket_id: int) -> HttpResponse:
+        from tickets.selectors import callback_screen_context
+
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        ticket = get_object_or_404(Ticket, pk=ticket_id)
+        context = {
+            **self.admin_site.each_context(request),
+            **callback_screen_context(ticket),
+            "opts": self.model._meta,
+            "title": _("Callback for %(number)s") % {"number": ticket.number},
+        }
+        return TemplateResponse(request, "admin/tickets/ticket/callback.html", context)
+
+    def pass_to_enterprise(self, request: HttpRequest) -> HttpResponse:
+        if not is_tsm(request.user):  # type: ignore[arg-type]
+            raise PermissionDenied
+        form = PassToEnterpriseForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                ticket = ticket_pass_to_enterprise(
+                    tsm=request.user,  # type: ignore[arg-type]
+                    customer=form.cleaned_data["customer"],
+                    subject=form.cleaned_data["subject"],
+                    question=form.cleaned_data["question"],
+                    product_area=form.cleaned_data["product_area"],
+                    thread_message_id=form.cleaned_data["thread_message_id"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "%(number)s was made. The customer has been emailed a Verify & Confirm "
+                        "link; nothing can be done on the ticket until they use it."
+                    )
+                    % {"number": ticket.number},
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:tickets_ticket_change", args=[ticket.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "opts": self.model._meta,
+            "title": _("Pass a customer’s question to Enterprise Support"),
+        }
+        return TemplateResponse(request, "admin/tickets/ticket/pass_to_enterprise.html", context)
+
+
+class PassToEnterpriseForm(forms.Form):
+    customer = forms.ModelChoiceField(
+        label=_lazy("Customer"),
+        queryset=User.objects.filter(membership__isnull=False).order_by("email"),
+        help_text=_lazy("The member of a customer organisation who asked the question."),
+    )
+    subject = forms.CharField(label=_lazy("Subject"), max_length=200)
+    question = forms.CharField(label=_lazy("The customer’s question"), widget=forms.Textarea)
+    product_area = forms.ModelChoiceField(
+        label=_lazy("Product area"), queryset=ProductArea.objects.all(), required=False
+    )
+    thread_message_id = forms.CharField(
+        label=_lazy("Message-ID of your conversation"),
+        required=False,
+        max_length=250,
+        help_text=_lazy(
+            "So the Verify & Confirm email arrives in the same thread, e.g. <abc@mail.example>."
+        ),
+    )
+
+
+@require_POST
+def _take_next_callback(request: HttpRequest) -> HttpResponse:
+    from routing.selectors import agent_skills
+
+    agent: User = request.user  # type: ignore[assignment]
+    skills = agent_skills(agent)
+    if skills is None:
+        messages.error(request, _("You are not on the support roster: ask an administrator."))
+        return redirect("admin:tickets_ticket_changelist")
+    callback = services.callback_take_next(
+        agent=agent, languages=skills.languages, area_ids=skills.area_ids, teams=skills.teams
+    )
+    if callback is None:
+        messages.info(request, _("No callback is waiting in your languages and areas."))
+        return redirect("admin:tickets_ticket_changelist")
+    return redirect("admin:tickets_ticket_callback", ticket_id=callback.ticket_id)
+
+
+@admin.register(CallbackRequest)
+class CallbackRequestAdmin(admin.ModelAdmin[CallbackRequest]):
+    list_display = [
+        "ticket",
+        "language",
+        "product_area",
+        "team",
+        "enqueued_at",
+        "taken_at",
+        "taken_by",
+    ]
+    list_filter = ["language", "team", ("product_area", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["ticket", "product_area", "taken_by"]
+    readonly_fields = [
+        "ticket",
+        "language",
+        "product_area",
+        "team",
+        "enqueued_at",
+        "taken_at",
+        "taken_by",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
