@@ -148,7 +148,7 @@ def task_blocked_on_lock() -> bool:
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
             "AND datname = current_database() AND query ILIKE %s",
-            ["%\"tickets_ticket\".\"id\"%"],
+            ['%"tickets_ticket"."id"%'],
         )
         return bool(cursor.fetchone()[0])
 

@@ -547,9 +547,7 @@ def test_the_admin_action_attaches_mail_to_the_ticket_its_address_names(
 
 
 @pytest.mark.django_db
-def test_an_agent_without_change_permission_cannot_attach(
-    client: Client, ticket: Ticket
-) -> None:
+def test_an_agent_without_change_permission_cannot_attach(client: Client, ticket: Ticket) -> None:
     viewer = User.objects.create_user(
         username="viewer@hub.example", email="viewer@hub.example", is_staff=True
     )
