@@ -42,7 +42,7 @@ def passed_on(
 ) -> VerificationLink:
     with django_capture_on_commit_callbacks(execute=True):
         ticket = ticket_pass_to_enterprise(
-        tsm=tsm,
+            tsm=tsm,
             customer=seat_holder,
             subject="Quota for the spring survey",
             question="Can our response quota be raised before 1 March?",
