@@ -23,6 +23,15 @@ from routing.services import product_areas_ensure_defaults
 PASSWORD = "correct-horse-battery-staple"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last: Playwright keeps an event loop in the main thread once started,
+    which would change how every later test's async-to-sync code behaves."""
+    for item in items:
+        if "tests/e2e/" in item.nodeid:
+            item.add_marker(pytest.mark.e2e)
+    items.sort(key=lambda item: "tests/e2e/" in item.nodeid)
+
+
 @pytest.fixture(autouse=True)
 def _hypothesis_profile() -> None:
     from hypothesis import settings as hypothesis_settings

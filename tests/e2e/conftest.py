@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-
-# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
-# around it are still synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = os.environ.get("HUB_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
@@ -29,6 +26,9 @@ pytestmark = pytest.mark.e2e
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests
+    # make around it are still synchronous and safe. (Browser tests run last: see conftest.)
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -89,3 +89,61 @@ def login(transactional_db: None) -> Callable[..., None]:
         page.wait_for_load_state("networkidle")
 
     return sign_in
+
+
+# --- Accessibility: axe-core from npm, run inside the page ------------------------------------
+
+E2E_DIR = Path(__file__).resolve().parent
+AXE_SCRIPT = E2E_DIR / "node_modules" / "axe-core" / "axe.min.js"
+AXE_BLOCKING_IMPACTS = frozenset({"serious", "critical"})
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core's browser build, installed from tests/e2e/package-lock.json when missing."""
+    if not AXE_SCRIPT.exists():
+        subprocess.run(["npm", "ci", "--prefix", str(E2E_DIR)], check=True, timeout=300)
+    return AXE_SCRIPT.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def axe(axe_source: str) -> Callable[[Page], list[dict[str, Any]]]:
+    """Run axe on the page as it is now; return its violations (WCAG 2.x A and AA, and best
+    practice).
+
+    The pages' policy allows scripts from 'self' only, so ``add_script_tag`` (an inline
+    script) would be refused; ``page.evaluate`` runs through the DevTools protocol, outside
+    the page's Content Security Policy, and so injects axe without weakening it.
+    """
+
+    def run(page: Page) -> list[dict[str, Any]]:
+        if not page.evaluate("() => typeof window.axe === 'object'"):
+            page.evaluate(axe_source)
+        violations: list[dict[str, Any]] = page.evaluate(
+            """async () => {
+                const result = await window.axe.run(document, {
+                    runOnly: {type: "tag", values: [
+                        "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"
+                    ]},
+                    resultTypes: ["violations"],
+                });
+                return result.violations.map((v) => ({
+                    id: v.id, impact: v.impact, help: v.help,
+                    targets: v.nodes.map((n) => n.target.join(" ")).slice(0, 5),
+                }));
+            }"""
+        )
+        return violations
+
+    return run
+
+
+def assert_no_serious_violations(violations: list[dict[str, Any]], where: str = "") -> None:
+    """Fail on any serious or critical axe violation, naming the rule and the elements."""
+    blocking = [v for v in violations if v.get("impact") in AXE_BLOCKING_IMPACTS]
+    assert not blocking, (
+        f"axe found serious or critical problems{' on ' + where if where else ''}: "
+        + "; ".join(
+            f"{v['id']} ({v['impact']}): {v['help']} at {', '.join(v['targets'])}" for v in blocking
+        )
+    )
