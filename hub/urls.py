@@ -2,14 +2,25 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
 
 from hub import views
+from hub.flow import contact, steps
+from hub.flow.contact_urls import contact_patterns
 
-hub_patterns = (
+hub_patterns: tuple[list[URLPattern | URLResolver], str] = (
     [
-        path("", views.home, name="home"),
+        path("", steps.home, name="home"),
+        path("technical/", steps.redirect_question, name="redirect"),
+        path("technical/areas/", steps.areas, name="areas"),
+        path("technical/areas/<slug:slug>/", steps.area, name="area"),
+        path("technical/areas/<slug:slug>/contact/", steps.methods, name="methods"),
+        path("technical/areas/<slug:slug>/contact/", include(contact_patterns)),
+        path("account-services/", steps.account_services, name="account_services"),
+        path("requests/<str:number>/", steps.confirmation, name="confirmation"),
+        # Part B's attachment download: never served inline from our own origin.
+        path("attachments/<int:pk>/", contact.attachment_download, name="attachment"),
     ],
     "hub",
 )

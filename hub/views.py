@@ -1,15 +1,12 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language
 
 from hub import health
-from hub.selectors import membership_of
 
 
 @never_cache
@@ -23,12 +20,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
     }
     healthy = database and broker is not False
     return JsonResponse(body, status=200 if healthy else 503)
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    membership = membership_of(request.user)  # type: ignore[arg-type]
-    return render(request, "hub/home.html", {"membership": membership})
 
 
 @require_POST

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
@@ -23,7 +24,15 @@ from tickets import (
     services,
     states,
 )
-from tickets.models import CallbackRequest, Status, Team, Ticket, TicketEvent
+from tickets.models import (
+    Attachment,
+    CallbackRequest,
+    ConferenceBooking,
+    Status,
+    Team,
+    Ticket,
+    TicketEvent,
+)
 from tickets.verification import is_tsm, ticket_pass_to_enterprise
 
 
@@ -118,6 +127,39 @@ class TicketAdminForm(forms.ModelForm[Ticket]):
         return cleaned
 
 
+class AttachmentInline(admin.TabularInline[Attachment, Ticket]):
+    model = Attachment
+    extra = 0
+    can_delete = False
+    fields = ("download", "content_type", "size", "uploaded_at")
+    readonly_fields = fields
+    verbose_name_plural = _lazy("Attachments")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_lazy("file"))
+    def download(self, attachment: Attachment) -> str:
+        # Served as a download with a sandboxing policy, never rendered from our origin.
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("hub:attachment", args=[attachment.pk]),
+            attachment.original_name,
+        )
+
+
+class ConferenceBookingInline(admin.StackedInline[ConferenceBooking, Ticket]):
+    model = ConferenceBooking
+    extra = 0
+    can_delete = False
+    fields = ("starts_at", "host", "screen_sharing", "created_at")
+    readonly_fields = fields
+    verbose_name_plural = _lazy("Conference call")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin[Ticket]):
     form = TicketAdminForm
@@ -147,7 +189,7 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
     list_select_related = ["organisation", "product_area", "assigned_to"]
     list_per_page = 50
     show_full_result_count = False
-    inlines = [TicketEventInline]
+    inlines = [ConferenceBookingInline, AttachmentInline, TicketEventInline]
     readonly_fields = [
         "number",
         "status",

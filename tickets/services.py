@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -589,9 +590,11 @@ def attachments_add(
         ]
         attachments = []
         for upload, content_type in checked:
+            # Control characters have no place in a file name (nor in a download header).
+            name = re.sub(r"[\x00-\x1f\x7f]", "", upload.name or "") or "attachment"
             attachment = Attachment(
                 ticket=ticket,
-                original_name=(upload.name or "attachment")[-255:],
+                original_name=name[-255:],
                 content_type=content_type,
                 size=upload.size or 0,
             )

@@ -166,8 +166,11 @@ def publish_to() -> Iterator[Callable[[str], None]]:
     saved = (app.conf.broker_url, app.conf.task_always_eager)
 
     def reset_pools() -> None:
-        if app._pool is not None:
-            app._pool.force_close_all()
+        # kombu keeps producer pools in a global registry keyed by connection: closing only
+        # the app's pool would leave a closed pool there for the original broker URL.
+        from kombu import pools
+
+        pools.reset()
         app._pool = None
         app.amqp._producer_pool = None
 

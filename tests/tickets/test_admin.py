@@ -25,6 +25,14 @@ def agent_client(client: Client, rostered_agent: User) -> Client:
     return client
 
 
+# The change form's inlines: the timeline, attachments and the conference booking.
+INLINES = {
+    f"{prefix}-{key}": value
+    for prefix in ("events", "attachments", "conference")
+    for key, value in (("TOTAL_FORMS", "0"), ("INITIAL_FORMS", "0"))
+}
+
+
 def callback_for(user: User, area: ProductArea | None = None, *, recording: bool = True) -> Ticket:
     ticket = ticket_create(
         requester=user,
@@ -116,8 +124,7 @@ def test_a_reply_and_a_status_change_from_the_admin_go_through_the_services(
             "assigned_to": rostered_agent.pk,
             "move_to": "solved",
             "reply": "The export works again: could you confirm?",
-            "events-TOTAL_FORMS": "0",
-            "events-INITIAL_FORMS": "0",
+            **INLINES,
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -136,9 +143,7 @@ def test_the_admin_offers_only_the_moves_the_state_machine_allows(
     )
     Ticket.objects.filter(pk=ticket.pk).update(status=Status.CLOSED)
     url = reverse("admin:tickets_ticket_change", args=[ticket.pk])
-    response = agent_client.post(
-        url, {"move_to": "in_progress", "events-TOTAL_FORMS": "0", "events-INITIAL_FORMS": "0"}
-    )
+    response = agent_client.post(url, {"move_to": "in_progress", **INLINES})
     assert response.status_code == 200  # the form is shown again with the error
     ticket.refresh_from_db()
     assert ticket.status == Status.CLOSED
@@ -156,7 +161,7 @@ def test_every_admin_action_on_an_unverified_ticket_is_refused(
         verification_required=True,
     )
     url = reverse("admin:tickets_ticket_change", args=[ticket.pk])
-    blank = {"events-TOTAL_FORMS": "0", "events-INITIAL_FORMS": "0"}
+    blank = INLINES
     for change in (
         {"move_to": "in_progress"},
         {"reply": "Hello"},

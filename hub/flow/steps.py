@@ -1,0 +1,403 @@
+"""The question pages of the contact flow (issue 6): the team choice, the redirect question,
+the product areas, the step after the area, the Discover page, the method picker, the
+Account Services intake and the confirmation.
+
+Every page works with JavaScript off; htmx only redraws the picker's cards when the support
+language changes and refreshes the confirmation's queue position.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.dateparse import parse_datetime
+from django.utils.functional import Promise
+from django.utils.http import urlencode
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from hub.flow.common import FlowMember, flow_area, flow_member, flow_offers, support_language
+from hub.flow.forms import AccountServicesForm, TeamChoice, TeamChoiceForm
+from hub.selectors import brand_admins_of, membership_of
+from routing.erlang import WaitEstimate
+from routing.models import ProductArea
+from routing.policy import ContactOffers, Method, MethodOffer, OfferStatus, Reason
+from routing.policy import RedirectQuestion as Question
+from tickets.models import Channel, EventKind, Team, Ticket
+from tickets.selectors import queue_status
+from tickets.services import ticket_create
+
+# htmx stops polling when a response has this status: the callback no longer waits.
+HTMX_STOP_POLLING = 286
+
+# --- Reads the steps need (the lead may move these to the apps' selectors) ---------------
+
+
+def active_product_areas() -> QuerySet[ProductArea]:
+    """The areas to choose from, in their order, with translations for the current language."""
+    return ProductArea.objects.filter(is_active=True).prefetch_related("translations")
+
+
+def ticket_for_requester(request: HttpRequest, number: str) -> Ticket:
+    """The ticket, if the signed-in user asked for it; 404 for anyone else, staff included."""
+    return get_object_or_404(
+        Ticket.objects.select_related("product_area", "conference").prefetch_related(
+            "product_area__translations"
+        ),
+        number=number,
+        requester_id=request.user.pk,
+    )
+
+
+def ticket_created_data(ticket: Ticket) -> Mapping[str, object]:
+    """What the form recorded on the ticket's first event (e.g. when it will be answered)."""
+    event = ticket.events.filter(kind=EventKind.CREATED).only("data").first()
+    return event.data if event is not None and isinstance(event.data, dict) else {}
+
+
+# --- The method picker's cards -------------------------------------------------------------
+
+METHOD_TITLES: Mapping[Method, Promise] = {
+    Method.CHAT: _("Chat"),
+    Method.EMAIL: _("Email"),
+    Method.PHONE: _("Phone callback"),
+    Method.CONFERENCE: _("Scheduled conference call"),
+}
+METHOD_SUMMARIES: Mapping[Method, Promise] = {
+    Method.CHAT: _("Write to an agent in your browser, on weekdays."),
+    Method.EMAIL: _("Describe the problem in a form and we answer by email."),
+    Method.PHONE: _("Leave your number and we call you back, so you never wait on hold."),
+    Method.CONFERENCE: _(
+        "Book a call with an Enterprise specialist at a time that suits you; screen "
+        "sharing on request."
+    ),
+}
+METHOD_ACTIONS: Mapping[Method, Promise] = {
+    Method.CHAT: _("Start a chat"),
+    Method.EMAIL: _("Send an email request"),
+    Method.PHONE: _("Request a callback"),
+    Method.CONFERENCE: _("Book a conference call"),
+}
+# Part B's forms; chat is a later issue and is never linked from here.
+CONTACT_URL_NAMES: Mapping[Method, str] = {
+    Method.EMAIL: "hub:contact_email",
+    Method.PHONE: "hub:contact_phone",
+    Method.CONFERENCE: "hub:contact_conference",
+}
+REASON_SENTENCES: Mapping[Reason, Promise] = {
+    Reason.OUTSIDE_HOURS: _("Closed at the moment."),
+    Reason.OUTSIDE_LANGUAGE_HOURS: _("Nobody who speaks %(language)s is on duty at the moment."),
+    Reason.LANGUAGE_NOT_OFFERED: _("Not offered in %(language)s for this product area."),
+    Reason.NOBODY_ON_SHIFT: _("No agent is free at the moment."),
+    Reason.QUEUE_TOO_LONG: _("Temporarily unavailable: the queue is long right now."),
+    Reason.NOT_IN_LICENCE: _("Not included in your organisation’s licence."),
+    Reason.NEEDS_SUCCESS_PACKAGE: _("Only for users with an Enterprise Success Package."),
+    Reason.NOT_IN_ENVIRONMENT: _("Not offered in the FedRAMP environment."),
+    Reason.AREA_NOT_ELIGIBLE: _("Not offered for this product area."),
+    Reason.DISCOVER_TEAM: _("XM Discover has its own support team."),
+}
+
+
+@dataclass(frozen=True)
+class WaitRange:
+    """A wait estimate as durations for the ``duration`` filter."""
+
+    expected: timedelta
+    low: timedelta
+    high: timedelta
+
+    @property
+    def has_range(self) -> bool:
+        """Whether low and high read differently in whole minutes ("1 minute" twice: no)."""
+        return _minutes(self.low) != _minutes(self.high)
+
+
+def _minutes(value: timedelta) -> int:
+    return max(1, round(value.total_seconds() / 60))
+
+
+def wait_range(estimate: WaitEstimate | None) -> WaitRange | None:
+    if estimate is None or not all(
+        math.isfinite(seconds)
+        for seconds in (estimate.expected_seconds, estimate.low_seconds, estimate.high_seconds)
+    ):
+        return None
+    return WaitRange(
+        expected=timedelta(seconds=round(estimate.expected_seconds)),
+        low=timedelta(seconds=round(estimate.low_seconds)),
+        high=timedelta(seconds=round(estimate.high_seconds)),
+    )
+
+
+# Interface languages that write language names in lower case inside a sentence
+# ("assistenza in italiano", "aide en français"); English and German capitalise them.
+LOWER_CASE_LANGUAGE_NAMES = frozenset({"it", "fr", "es", "pt"})
+
+
+def language_name(code: str) -> str:
+    """The support language's name in the interface language, as used inside a sentence."""
+    name = str(dict(settings.SUPPORT_LANGUAGES).get(code, code))
+    if (get_language() or "").split("-")[0] in LOWER_CASE_LANGUAGE_NAMES:
+        return name[:1].lower() + name[1:]
+    return name
+
+
+@dataclass(frozen=True)
+class MethodCard:
+    """One contact method on the picker, with everything the card says about it."""
+
+    offer: MethodOffer
+    title: str
+    summary: str
+    action: str
+    reason: str  # why it is not available, as a sentence; "" when it is
+    url: str  # where choosing it leads; "" when it cannot be chosen here
+    english_url: str  # the same form in English, when English is open and better
+    wait: WaitRange | None
+    english_wait: WaitRange | None
+    recommended_for_urgent: bool
+    others_speak_language: bool  # chat is not in this language, phone or email are
+
+    @property
+    def method(self) -> str:
+        return self.offer.method.value
+
+    @property
+    def is_chat(self) -> bool:
+        return self.offer.method == Method.CHAT
+
+    @property
+    def in_licence(self) -> bool:
+        return self.offer.status != OfferStatus.NOT_IN_LICENCE
+
+
+def _contact_url(method: Method, area: ProductArea, language: str) -> str:
+    url = reverse(CONTACT_URL_NAMES[method], kwargs={"slug": area.slug})
+    return f"{url}?{urlencode({'language': language})}"
+
+
+def method_cards(offers: ContactOffers, area: ProductArea, language: str) -> list[MethodCard]:
+    cards = []
+    for offer in offers:
+        method = offer.method
+        choosable = method in CONTACT_URL_NAMES and (offer.is_available or offer.accepts_requests)
+        english_better = offer.english_now and (offer.suggest_english or not offer.is_available)
+        reason = ""
+        if not offer.is_available:
+            reason = str(REASON_SENTENCES.get(offer.reason, "")) % {
+                "language": language_name(language)
+            }
+        cards.append(
+            MethodCard(
+                offer=offer,
+                title=str(METHOD_TITLES[method]),
+                summary=str(METHOD_SUMMARIES[method]),
+                action=str(METHOD_ACTIONS[method]),
+                reason=reason,
+                url=_contact_url(method, area, language) if choosable else "",
+                english_url=(
+                    _contact_url(method, area, "en")
+                    if english_better and method in CONTACT_URL_NAMES
+                    else ""
+                ),
+                wait=wait_range(offer.wait) if offer.is_available else None,
+                english_wait=wait_range(offer.english_wait) if english_better else None,
+                recommended_for_urgent=offers.urgent_method == method,
+                others_speak_language=(
+                    method == Method.CHAT
+                    and offer.reason == Reason.LANGUAGE_NOT_OFFERED
+                    and (offers.email.is_offered or offers.phone.is_offered)
+                ),
+            )
+        )
+    return cards
+
+
+# --- The steps ----------------------------------------------------------------------------
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def home(request: HttpRequest) -> HttpResponse:
+    """R-TEAM: technical support or account services; ticket history is one click away."""
+    membership = membership_of(request.user)  # type: ignore[arg-type]
+    if membership is None:
+        if request.method == "POST":
+            raise Http404
+        # Staff land here after signing in: a page that points them to the admin.
+        return render(request, "hub/flow/team.html", {"membership": None})
+    form = TeamChoiceForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        if form.cleaned_data["team"] == TeamChoice.ACCOUNT_SERVICES:
+            return redirect("hub:account_services")
+        return redirect("hub:redirect")
+    return render(request, "hub/flow/team.html", {"membership": membership, "form": form})
+
+
+@login_required
+@never_cache
+@require_GET
+def redirect_question(request: HttpRequest) -> HttpResponse:
+    """R-REDIRECT: could the brand administrator, or the account team, help instead?"""
+    member = flow_member(request)
+    question = member.access.redirect_question
+    if question is None:
+        return redirect("hub:areas")
+    admins = []
+    if question == Question.BRAND_ADMIN:
+        admins = list(brand_admins_of(member.membership))
+    return render(
+        request,
+        "hub/flow/redirect.html",
+        {
+            "question": question.value,
+            "organisation": member.membership.organisation,
+            "admins": admins,
+        },
+    )
+
+
+def _areas_back_url(member: FlowMember) -> str:
+    return reverse("hub:redirect" if member.access.redirect_question else "hub:home")
+
+
+@login_required
+@never_cache
+@require_GET
+def areas(request: HttpRequest) -> HttpResponse:
+    """R-AREA: the product areas, each with its picture and description."""
+    member = flow_member(request)
+    return render(
+        request,
+        "hub/flow/areas.html",
+        {"areas": list(active_product_areas()), "back_url": _areas_back_url(member)},
+    )
+
+
+@login_required
+@never_cache
+@require_GET
+def area(request: HttpRequest, slug: str) -> HttpResponse:
+    """After the area: the Discover page, the assistant step, or the methods (R-BOT-OFF)."""
+    member = flow_member(request)
+    chosen = flow_area(slug)
+    if chosen.redirects_to_discover:
+        return render(request, "hub/flow/discover.html", {"area": chosen})
+    if not member.access.shows_assistant:
+        return redirect("hub:methods", slug=chosen.slug)
+    return render(request, "hub/flow/area.html", {"area": chosen})
+
+
+@login_required
+@never_cache
+@require_GET
+def methods(request: HttpRequest, slug: str) -> HttpResponse:
+    """R-METHODS: every contact method, available or not, in the chosen support language."""
+    member = flow_member(request)
+    chosen = flow_area(slug)
+    if chosen.redirects_to_discover:
+        return redirect("hub:area", slug=chosen.slug)
+    language = support_language(request, member)
+    offers = flow_offers(member, chosen, language=language)
+    context = {
+        "area": chosen,
+        "organisation": member.membership.organisation,
+        "cards": method_cards(offers, chosen, language),
+        "language": language,
+        "language_name": language_name(language),
+        "support_languages": settings.SUPPORT_LANGUAGES,
+        "back_url": (
+            reverse("hub:area", kwargs={"slug": chosen.slug})
+            if member.access.shows_assistant
+            else reverse("hub:areas")
+        ),
+    }
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "hub/flow/methods.html#cards", context)
+    return render(request, "hub/flow/methods.html", context)
+
+
+def _ticket_language(member: FlowMember) -> str:
+    """The language the request was written in: the interface's, else the user's."""
+    codes = {code for code, _label in settings.SUPPORT_LANGUAGES}
+    current = (get_language() or "").split("-")[0]
+    if current in codes:
+        return current
+    return member.user.preferred_language if member.user.preferred_language in codes else "en"
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def account_services(request: HttpRequest) -> HttpResponse:
+    """R-ACCT: the intake form for those who may use it; whom to ask for everyone else."""
+    member = flow_member(request)
+    access = member.access.account_services
+    if not access.eligible:
+        if request.method == "POST":
+            raise Http404
+        return render(
+            request,
+            "hub/flow/account_services.html",
+            {"eligible": False, "admins": list(brand_admins_of(member.membership))},
+        )
+    form = AccountServicesForm(
+        request.POST if request.method == "POST" else None, topics=access.topics
+    )
+    if form.is_valid():
+        try:
+            ticket = ticket_create(
+                requester=member.user,
+                channel=Channel.WEB,
+                team=Team.ACCOUNT_SERVICES,
+                subject=form.topic_label,
+                description=form.cleaned_data["description"],
+                language=_ticket_language(member),
+                idempotency_key=form.cleaned_data["idempotency_key"],
+                event_data={"source": "hub", "topic": form.cleaned_data["topic"]},
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("hub:confirmation", number=ticket.number)
+    return render(request, "hub/flow/account_services.html", {"eligible": True, "form": form})
+
+
+@login_required
+@never_cache
+@require_GET
+def confirmation(request: HttpRequest, number: str) -> HttpResponse:
+    """R-CONFIRM: the ticket number, the place in the queue, and what happens next."""
+    ticket = ticket_for_requester(request, number)
+    status = queue_status(ticket)
+    context: dict[str, object] = {"ticket": ticket, "queue": status}
+    if request.htmx:  # type: ignore[attr-defined]
+        response = render(request, "hub/flow/confirmation.html#queue", context)
+        if status is None:
+            response.status_code = HTMX_STOP_POLLING
+        return response
+    answered_from: datetime | None = None
+    if ticket.channel == Channel.EMAIL:
+        value = ticket_created_data(ticket).get("answered_from")
+        answered_from = parse_datetime(value) if isinstance(value, str) else None
+    context.update(
+        {
+            "answered_from": answered_from,
+            "is_phone": ticket.channel == Channel.PHONE,
+            "conference": getattr(ticket, "conference", None),
+        }
+    )
+    return render(request, "hub/flow/confirmation.html", context)
