@@ -25,7 +25,7 @@ from statistics import fmean
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from hub.models import EnterpriseSeat, Membership, User
 from routing import hours as hours_maths
@@ -127,6 +127,11 @@ def member_facts(user: User) -> tuple[OrganisationFacts, UserFacts]:
         ),
         UserFacts(roles=frozenset(roles), has_seat=bool(membership.has_seat)),
     )
+
+
+def product_areas_active() -> QuerySet[ProductArea]:
+    """The areas customers choose from, in order, with their translations."""
+    return ProductArea.objects.filter(is_active=True).prefetch_related("translations")
 
 
 def area_facts(area: ProductArea) -> AreaFacts:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from hub.models import User
 from tickets.models import CallbackRequest, Channel, Ticket
 
 
@@ -122,3 +124,24 @@ def _assistant_conversation(ticket: Ticket) -> list[dict[str, str]]:
         return []
     turns = created.data.get("assistant_conversation") or []
     return [turn for turn in turns if isinstance(turn, dict)]
+
+
+def ticket_of_requester(user: User, number: str) -> Ticket:
+    """The ticket, if this user asked for it; 404 for anyone else, staff included."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(
+        Ticket.objects.select_related("product_area", "conference").prefetch_related(
+            "product_area__translations"
+        ),
+        number=number,
+        requester_id=user.pk,
+    )
+
+
+def ticket_created_data(ticket: Ticket) -> Mapping[str, object]:
+    """What the form recorded on the ticket's first event (e.g. when it will be answered)."""
+    from tickets.models import EventKind
+
+    event = ticket.events.filter(kind=EventKind.CREATED).only("data").first()
+    return event.data if event is not None and isinstance(event.data, dict) else {}

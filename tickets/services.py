@@ -43,7 +43,7 @@ class TicketLocked(ValidationError):
     """The ticket waits for the customer's Verify & Confirm: nothing may be done to it yet."""
 
 
-def _after_commit(task: Any, *args: Any) -> None:
+def enqueue_on_commit(task: Any, *args: Any) -> None:
     """Queue a task once the transaction commits. A broker that is down must not fail the
     request: the row is committed, and the outbox sweeper sends what never reached the broker."""
 
@@ -133,9 +133,9 @@ def ticket_create(
                 callback_due_at is None or callback_due_at <= now
             ):
                 # The confirmation follows the queueing, so it can give the position.
-                _after_commit(tasks.enqueue_callback, ticket.pk)
+                enqueue_on_commit(tasks.enqueue_callback, ticket.pk)
             elif not verification_required:
-                _after_commit(tasks.send_ticket_confirmation, ticket.pk)
+                enqueue_on_commit(tasks.send_ticket_confirmation, ticket.pk)
     except IntegrityError:
         # The same submission raced us to the unique key: answer with its ticket.
         replay = _replay(requester, idempotency_key)
@@ -196,7 +196,7 @@ def ticket_transition(
         if actor is None or actor.pk != locked.requester_id:
             from tickets import tasks
 
-            _after_commit(tasks.notify_status_change, locked.pk, to)
+            enqueue_on_commit(tasks.notify_status_change, locked.pk, to)
     ticket.status, ticket.solved_at = locked.status, locked.solved_at
     return locked
 
@@ -232,7 +232,7 @@ def ticket_reply(*, ticket: Ticket, agent: User, body: str) -> TicketEvent:
             ticket_transition(ticket=locked, to=Status.IN_PROGRESS, actor=agent)
         from tickets import tasks
 
-        _after_commit(tasks.send_agent_reply, event.pk)
+        enqueue_on_commit(tasks.send_agent_reply, event.pk)
     return event
 
 
@@ -314,7 +314,7 @@ def callback_enqueue(*, ticket_id: int, now: datetime | None = None) -> Callback
         _record(ticket, EventKind.QUEUED, position=callback_position(callback), team=callback.team)
         from tickets import tasks
 
-        _after_commit(tasks.send_ticket_confirmation, ticket.pk)
+        enqueue_on_commit(tasks.send_ticket_confirmation, ticket.pk)
     return callback
 
 

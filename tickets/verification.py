@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from hub.models import StaffRole, User
 from routing.models import ProductArea
 from tickets.models import Channel, EventKind, Team, Ticket, TicketEvent, VerificationLink
-from tickets.services import _after_commit, ticket_create
+from tickets.services import enqueue_on_commit, ticket_create
 
 _SALT = "tickets.verify-and-confirm"
 LINK_MAX_AGE = timedelta(days=7)
@@ -72,7 +72,7 @@ def ticket_pass_to_enterprise(
         )
         from tickets import tasks
 
-        _after_commit(tasks.send_verification_link, link.pk)
+        enqueue_on_commit(tasks.send_verification_link, link.pk)
     return ticket
 
 
@@ -137,7 +137,7 @@ def ticket_verify(*, token: str, user: User, allow_account_access: bool) -> Tick
         )
         from tickets import tasks
 
-        _after_commit(tasks.send_ticket_confirmation, ticket.pk)
+        enqueue_on_commit(tasks.send_ticket_confirmation, ticket.pk)
     return ticket
 
 

@@ -12,7 +12,12 @@ from django.utils import timezone
 from hub.models import Membership, User
 from routing.models import ProductArea
 from routing.policy import ContactOffers
-from routing.selectors import HubAccess, contact_offers_for, hub_access_for
+from routing.selectors import (
+    HubAccess,
+    contact_offers_for,
+    hub_access_for,
+    product_areas_active,
+)
 
 
 @dataclass(frozen=True)
@@ -35,9 +40,7 @@ def flow_member(request: HttpRequest) -> FlowMember:
 
 def flow_area(slug: str) -> ProductArea:
     """An active product area, with its translations for the current language."""
-    return get_object_or_404(
-        ProductArea.objects.filter(is_active=True).prefetch_related("translations"), slug=slug
-    )
+    return get_object_or_404(product_areas_active(), slug=slug)
 
 
 def flow_offers(

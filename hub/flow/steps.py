@@ -16,9 +16,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.functional import Promise
@@ -35,37 +34,13 @@ from routing.erlang import WaitEstimate
 from routing.models import ProductArea
 from routing.policy import ContactOffers, Method, MethodOffer, OfferStatus, Reason
 from routing.policy import RedirectQuestion as Question
-from tickets.models import Channel, EventKind, Team, Ticket
-from tickets.selectors import queue_status
+from routing.selectors import product_areas_active
+from tickets.models import Channel, Team
+from tickets.selectors import queue_status, ticket_created_data, ticket_of_requester
 from tickets.services import ticket_create
 
 # htmx stops polling when a response has this status: the callback no longer waits.
 HTMX_STOP_POLLING = 286
-
-# --- Reads the steps need (the lead may move these to the apps' selectors) ---------------
-
-
-def active_product_areas() -> QuerySet[ProductArea]:
-    """The areas to choose from, in their order, with translations for the current language."""
-    return ProductArea.objects.filter(is_active=True).prefetch_related("translations")
-
-
-def ticket_for_requester(request: HttpRequest, number: str) -> Ticket:
-    """The ticket, if the signed-in user asked for it; 404 for anyone else, staff included."""
-    return get_object_or_404(
-        Ticket.objects.select_related("product_area", "conference").prefetch_related(
-            "product_area__translations"
-        ),
-        number=number,
-        requester_id=request.user.pk,
-    )
-
-
-def ticket_created_data(ticket: Ticket) -> Mapping[str, object]:
-    """What the form recorded on the ticket's first event (e.g. when it will be answered)."""
-    event = ticket.events.filter(kind=EventKind.CREATED).only("data").first()
-    return event.data if event is not None and isinstance(event.data, dict) else {}
-
 
 # --- The method picker's cards -------------------------------------------------------------
 
@@ -283,7 +258,7 @@ def areas(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "hub/flow/areas.html",
-        {"areas": list(active_product_areas()), "back_url": _areas_back_url(member)},
+        {"areas": list(product_areas_active()), "back_url": _areas_back_url(member)},
     )
 
 
@@ -381,7 +356,7 @@ def account_services(request: HttpRequest) -> HttpResponse:
 @require_GET
 def confirmation(request: HttpRequest, number: str) -> HttpResponse:
     """R-CONFIRM: the ticket number, the place in the queue, and what happens next."""
-    ticket = ticket_for_requester(request, number)
+    ticket = ticket_of_requester(request.user, number)  # type: ignore[arg-type]
     status = queue_status(ticket)
     context: dict[str, object] = {"ticket": ticket, "queue": status}
     if request.htmx:  # type: ignore[attr-defined]
