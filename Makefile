@@ -60,7 +60,7 @@ bench: $(VENV)/.installed
 	$(PY) -m bench
 
 messages: $(VENV)/.installed
-	$(MANAGE) makemessages --all --ignore='.venv/*' --ignore='var/*' --no-obsolete
+	$(MANAGE) makemessages --all --ignore='.venv/*' --ignore='var/*' --no-obsolete --no-location
 	$(PY) scripts/compile_messages.py
 
 clean:
