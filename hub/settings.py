@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.sites",
+    # Full-text search fields and queries (the ticket history; inert on SQLite).
+    "django.contrib.postgres",
     "django_htmx",
     "allauth",
     "allauth.account",
@@ -208,6 +210,8 @@ ROUTING_DEFAULT_HANDLE_MINUTES: float = _read("ROUTING_DEFAULT_HANDLE_MINUTES", 
 # language's opening, Enterprise handovers (rows in the database, never long countdowns).
 TICKETS_SWEEP_INTERVAL: int = _read("TICKETS_SWEEP_INTERVAL", int, 30)  # type: ignore[assignment]
 TICKETS_SWEEP_GRACE: int = _read("TICKETS_SWEEP_GRACE", int, 20)  # type: ignore[assignment]
+# How often a ticket page asks for a waiting callback's place in the queue (seconds).
+TICKETS_QUEUE_POLL_SECONDS: int = _read("TICKETS_QUEUE_POLL_SECONDS", int, 15)  # type: ignore[assignment]
 CELERY_BEAT_SCHEDULE = {
     "sweep-ticket-outbox": {
         "task": "tickets.tasks.sweep_ticket_outbox",

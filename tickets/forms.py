@@ -1,7 +1,21 @@
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any
+
 from django import forms
+from django.forms.utils import flatatt
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
+
+from hub.flow.forms import IDEMPOTENCY_KEY, new_idempotency_key
+from hub.models import User
+from routing.models import ProductArea
+from tickets.models import Channel, Status
+from tickets.selectors import HistoryFilters, HistorySort
 
 
 class VerifyForm(forms.Form):
@@ -15,4 +29,184 @@ class VerifyForm(forms.Form):
         coerce=lambda value: value == "yes",
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose whether support may log into your account.")},
+    )
+
+
+# --- Ticket history (R-HISTORY) --------------------------------------------------------------
+
+HISTORY_SEARCH_MAX = 200
+COMMENT_MAX = 5000
+MINE = "me"
+
+
+class PlainSelect(forms.Select):
+    """A select drawn in Python, not one template per option: the history's requester filter
+    lists every member of the organisation, and the stock widget cost ~0.1 ms an option."""
+
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: Any = None,
+    ) -> SafeString:
+        chosen = "" if value is None else str(value)
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (option, mark_safe(" selected") if str(option) == chosen else "", label)
+                for option, label in self.choices
+            ),
+        )
+        return format_html(
+            '<select name="{}"{}>{}</select>',
+            name,
+            flatatt(self.build_attrs(self.attrs, attrs)),
+            options,
+        )
+
+
+class HistoryFilterForm(forms.Form):
+    """The history list's filters. They live in the URL, so a view can be bookmarked."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        help_text=_("A request number, or words from its subject or messages."),
+        required=False,
+        max_length=HISTORY_SEARCH_MAX,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+        error_messages={
+            "max_length": _("Search for %(limit_value)d characters or fewer"),
+        },
+    )
+    status = forms.ChoiceField(label=_("Status"), required=False, widget=PlainSelect)
+    area = forms.ChoiceField(label=_("Product area"), required=False, widget=PlainSelect)
+    channel = forms.ChoiceField(label=_("Contact method"), required=False, widget=PlainSelect)
+    requester = forms.ChoiceField(label=_("Requested by"), required=False, widget=PlainSelect)
+    created_from = forms.DateField(
+        label=_("Made on or after"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Enter the first date as a real date, like 2026-11-30")},
+    )
+    created_to = forms.DateField(
+        label=_("Made on or before"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Enter the last date as a real date, like 2026-11-30")},
+    )
+    sort = forms.ChoiceField(
+        label=_("Sort by"), required=False, choices=HistorySort.choices, widget=PlainSelect
+    )
+
+    def __init__(
+        self,
+        data: Mapping[str, Any] | None,
+        *,
+        areas: Sequence[ProductArea],
+        requesters: Sequence[User] | None,
+        own_user: User,
+    ) -> None:
+        super().__init__(data)
+        self._areas = {area.slug: area for area in areas}
+        self._own_user = own_user
+        self._set_choices("status", _("Any status"), [("open", _("Open")), *Status.choices])
+        self._set_choices(
+            "area", _("Any product area"), [(area.slug, area.localized_name) for area in areas]
+        )
+        self._set_choices("channel", _("Any contact method"), Channel.choices)
+        if requesters is None:
+            del self.fields["requester"]
+        else:
+            self._requesters = {str(user.pk): user for user in requesters}
+            people = [
+                (pk, user.get_full_name() or user.email) for pk, user in self._requesters.items()
+            ]
+            self._set_choices(
+                "requester", _("Anyone in your organisation"), [(MINE, _("Only me")), *people]
+            )
+
+    def _set_choices(self, name: str, anything: Any, choices: Sequence[tuple[Any, Any]]) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", anything), *choices]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        first, last = cleaned.get("created_from"), cleaned.get("created_to")
+        if first and last and last < first:
+            self.add_error(
+                "created_to", _("The last date must be the same as or after the first date")
+            )
+        return cleaned
+
+    @property
+    def is_narrowed(self) -> bool:
+        """Whether any filter or search is in force (the sort order alone does not count)."""
+        if not self.is_bound:
+            return False
+        return any(self.data.get(name) for name in self.fields if name != "sort")
+
+    def filters(self) -> HistoryFilters:
+        """The filters from the valid fields; an invalid field is shown and left out."""
+        if not self.is_bound:
+            return HistoryFilters()
+        self.is_valid()
+        cleaned = self.cleaned_data
+        area = self._areas.get(cleaned.get("area") or "")
+        requester = cleaned.get("requester") or ""
+        requester_id: int | None = None
+        if requester == MINE:
+            requester_id = self._own_user.pk
+        elif requester:
+            requester_id = self._requesters[requester].pk
+        zone = timezone.get_current_timezone()
+        first: date | None = cleaned.get("created_from")
+        last: date | None = cleaned.get("created_to")
+        return HistoryFilters(
+            status=cleaned.get("status") or "",
+            area_id=area.pk if area else None,
+            channel=cleaned.get("channel") or "",
+            requester_id=requester_id,
+            created_from=_start_of_day(first, zone) if first else None,
+            created_before=_start_of_day(last + timedelta(days=1), zone) if last else None,
+            text=cleaned.get("q") or "",
+            sort=HistorySort(cleaned.get("sort") or HistorySort.NEWEST),
+        )
+
+
+def _start_of_day(day: date, zone: tzinfo) -> datetime:
+    """Midnight of that day in the user's zone (zoneinfo handles days that are 23 or 25 h)."""
+    return datetime.combine(day, time.min).replace(tzinfo=zone)
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label=_("Add a comment"),
+        help_text=_("Support sees it on your request, as if you had replied to our email."),
+        max_length=COMMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": _("Write your comment"),
+            "max_length": _("Write your comment in %(limit_value)d characters or fewer"),
+        },
+    )
+    # One key per drawing of the form: a double click or a retried POST adds one comment.
+    idempotency_key = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", new_idempotency_key())
+
+    def clean_idempotency_key(self) -> str:
+        key = str(self.cleaned_data.get("idempotency_key") or "")
+        return key if IDEMPOTENCY_KEY.match(key) else new_idempotency_key()
+
+
+class AccountAccessForm(forms.Form):
+    allowed = forms.TypedChoiceField(
+        choices=[("yes", _("Allow")), ("no", _("Withdraw"))],
+        coerce=lambda value: value == "yes",
     )

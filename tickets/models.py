@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -114,15 +115,24 @@ class Ticket(models.Model):
     )
     verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
     solved_at = models.DateTimeField(_("solved"), null=True, blank=True)
+    # R-HISTORY search: subject, description and the timeline's messages, kept current by
+    # tickets.search on PostgreSQL (GIN-indexed there); unused on SQLite.
+    search_document = SearchVectorField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
         ordering = ["-created_at", "-id"]
+        # The history list pages by keyset on (created_at, id) or (updated_at, id), within an
+        # organisation (brand administrators) or a requester (everyone else).
         indexes = [
             models.Index(fields=["organisation", "-created_at", "-id"], name="ticket_org_recent"),
             models.Index(
                 fields=["requester", "-created_at", "-id"], name="ticket_requester_recent"
+            ),
+            models.Index(fields=["organisation", "-updated_at", "-id"], name="ticket_org_updated"),
+            models.Index(
+                fields=["requester", "-updated_at", "-id"], name="ticket_requester_updated"
             ),
         ]
         constraints = [

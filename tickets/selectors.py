@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from django.db import models
+from django.db.models import F, QuerySet
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from hub.models import User
-from tickets.models import CallbackRequest, Channel, Ticket
+from hub.models import Membership, User
+from tickets.models import OPEN_STATUSES, CallbackRequest, Channel, Ticket, TicketEvent
 
 
 @dataclass(frozen=True)
@@ -113,13 +118,14 @@ def callback_screen_context(ticket: Ticket) -> dict[str, object]:
         "organisation": ticket.organisation,
         "seat": seat,
         "events": list(ticket.events.all()),
-        "conversation": _assistant_conversation(ticket),
+        "conversation": assistant_conversation(ticket, ticket.events.all()),
     }
 
 
-def _assistant_conversation(ticket: Ticket) -> list[dict[str, str]]:
-    """The assistant conversation the customer had before asking for help, if any."""
-    created = next((event for event in ticket.events.all() if event.kind == "created"), None)
+def assistant_conversation(ticket: Ticket, events: Iterable[TicketEvent]) -> list[dict[str, str]]:
+    """The assistant conversation the customer had before asking for help, if any, from the
+    ticket's already loaded timeline."""
+    created = next((event for event in events if event.kind == "created"), None)
     if created is None:
         return []
     turns = created.data.get("assistant_conversation") or []
@@ -145,3 +151,262 @@ def ticket_created_data(ticket: Ticket) -> Mapping[str, object]:
 
     event = ticket.events.filter(kind=EventKind.CREATED).only("data").first()
     return event.data if event is not None and isinstance(event.data, dict) else {}
+
+
+# --- Ticket history (R-HISTORY): who sees which ticket, the list, the export, the page ------
+
+HISTORY_PAGE_SIZE = 25
+# Counting stops here: "1,000+ requests" costs a bounded index scan, never a full count.
+HISTORY_COUNT_CAP = 1000
+EXPORT_CHUNK = 2000
+
+
+def tickets_visible_to(user: User) -> QuerySet[Ticket]:
+    """The one rule of who sees which ticket in the hub (list, page, export, fragments).
+
+    A member sees the tickets they asked for; a brand administrator sees every ticket of
+    their organisation. A ticket passed on by a TSM shows once the customer has verified it
+    (R-VERIFY). Staff and strangers see none here: agents work in the admin.
+    """
+    membership = history_membership(user)
+    if membership is None:
+        return Ticket.objects.none()
+    visible = Ticket.objects.filter(organisation_id=membership.organisation_id)
+    if not membership.is_brand_admin:
+        visible = visible.filter(requester_id=user.pk)
+    return visible.exclude(verification_required=True, verified_at__isnull=True)
+
+
+def sees_organisation_tickets(user: User) -> bool:
+    membership = history_membership(user)
+    return membership is not None and membership.is_brand_admin
+
+
+def history_membership(user: User) -> Membership | None:
+    """The user's membership, read once per request (Django caches the accessor)."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    try:
+        return user.membership
+    except Membership.DoesNotExist:
+        return None
+
+
+class HistorySort(models.TextChoices):
+    NEWEST = "newest", _("Newest first")
+    OLDEST = "oldest", _("Oldest first")
+    UPDATED = "updated", _("Recently updated")
+    UPDATED_OLDEST = "updated_oldest", _("Least recently updated")
+
+    @property
+    def key(self) -> str:
+        return (
+            "updated_at"
+            if self in (HistorySort.UPDATED, HistorySort.UPDATED_OLDEST)
+            else ("created_at")
+        )
+
+    @property
+    def descending(self) -> bool:
+        return self in (HistorySort.NEWEST, HistorySort.UPDATED)
+
+
+@dataclass(frozen=True)
+class HistoryFilters:
+    """What the history list is narrowed to. Dates are aware datetimes, in any zone."""
+
+    status: str = ""  # a Status value, "open", or "" for all
+    area_id: int | None = None
+    channel: str = ""
+    requester_id: int | None = None
+    created_from: datetime | None = None
+    created_before: datetime | None = None
+    text: str = ""
+    sort: HistorySort = HistorySort.NEWEST
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A place in the list: the sort value and id of a row, and which side to read."""
+
+    value: datetime
+    pk: int
+    before: bool = False
+
+    def encode(self) -> str:
+        micros = (self.value - _EPOCH) // timedelta(microseconds=1)
+        return f"{micros}.{self.pk}"
+
+    @classmethod
+    def decode(cls, text: str, *, before: bool = False) -> Cursor | None:
+        """None for anything that is not a cursor we made (a bad link shows the first page)."""
+        micros, dot, pk = text.partition(".")
+        if not dot or not micros.lstrip("-").isdigit() or not pk.isdigit():
+            return None
+        try:
+            value = _EPOCH + timedelta(microseconds=int(micros))
+        except OverflowError:
+            return None
+        return cls(value=value, pk=int(pk), before=before)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    tickets: list[Ticket]
+    count: int  # capped at HISTORY_COUNT_CAP + 1
+    next_cursor: Cursor | None
+    previous_cursor: Cursor | None
+
+    @property
+    def count_is_capped(self) -> bool:
+        return self.count > HISTORY_COUNT_CAP
+
+
+def filtered_history(user: User, filters: HistoryFilters, *, language: str) -> QuerySet[Ticket]:
+    """The visible tickets narrowed by the filters; the list and the export both read this."""
+    from tickets.search import ticket_search_condition
+
+    tickets = tickets_visible_to(user)
+    if filters.status == "open":
+        tickets = tickets.filter(status__in=OPEN_STATUSES)
+    elif filters.status:
+        tickets = tickets.filter(status=filters.status)
+    if filters.area_id is not None:
+        tickets = tickets.filter(product_area_id=filters.area_id)
+    if filters.channel:
+        tickets = tickets.filter(channel=filters.channel)
+    if filters.requester_id is not None:
+        tickets = tickets.filter(requester_id=filters.requester_id)
+    if filters.created_from is not None:
+        tickets = tickets.filter(created_at__gte=filters.created_from)
+    if filters.created_before is not None:
+        tickets = tickets.filter(created_at__lt=filters.created_before)
+    if filters.text.strip():
+        tickets = tickets.filter(ticket_search_condition(filters.text, language=language))
+    return tickets
+
+
+HISTORY_LIST_FIELDS = (
+    "number",
+    "subject",
+    "product_area_id",
+    "channel",
+    "status",
+    "created_at",
+    "updated_at",
+    "requester__first_name",
+    "requester__last_name",
+    "requester__email",
+)
+
+
+def ticket_history_page(
+    user: User,
+    filters: HistoryFilters,
+    *,
+    language: str,
+    cursor: Cursor | None = None,
+    page_size: int = HISTORY_PAGE_SIZE,
+) -> HistoryPage:
+    """One page of the history by keyset: two queries however deep the page (rows, count)."""
+    tickets = filtered_history(user, filters, language=language)
+    count = tickets.order_by()[: HISTORY_COUNT_CAP + 1].count()
+    key, descending = filters.sort.key, filters.sort.descending
+    # Reading "before" a cursor walks the list backwards, then turns the rows round.
+    backwards = cursor is not None and cursor.before
+    walk_descending = descending != backwards
+    order = [f"-{key}", "-pk"] if walk_descending else [key, "pk"]
+    rows = tickets.select_related("requester").only(*HISTORY_LIST_FIELDS).order_by(*order)
+    if cursor is not None:
+        place = Tuple(F(key), F("pk"))
+        bound = (cursor.value, cursor.pk)
+        lookup = TupleLessThan if walk_descending else TupleGreaterThan
+        rows = rows.filter(lookup(place, bound))
+    found = list(rows[: page_size + 1])
+    more = len(found) > page_size
+    found = found[:page_size]
+    if backwards:
+        found.reverse()
+    if not found:
+        return HistoryPage([], count, None, None)
+
+    def cursor_at(ticket: Ticket, *, before: bool) -> Cursor:
+        return Cursor(value=getattr(ticket, key), pk=ticket.pk, before=before)
+
+    has_next = more if not backwards else True
+    has_previous = (more if backwards else True) if cursor is not None else False
+    return HistoryPage(
+        tickets=found,
+        count=count,
+        next_cursor=cursor_at(found[-1], before=False) if has_next else None,
+        previous_cursor=cursor_at(found[0], before=True) if has_previous else None,
+    )
+
+
+def history_requesters(user: User) -> QuerySet[User]:
+    """The people a brand administrator may narrow the list to: their organisation's members."""
+    membership = history_membership(user)
+    if membership is None or not membership.is_brand_admin:
+        return User.objects.none()
+    return (
+        User.objects.filter(membership__organisation_id=membership.organisation_id)
+        .only("pk", "first_name", "last_name", "email")
+        .order_by("last_name", "first_name", "email")
+    )
+
+
+def history_export_rows(
+    user: User, filters: HistoryFilters, *, language: str
+) -> Iterator[tuple[Any, ...]]:
+    """Every filtered row, streamed from a server-side cursor in chunks (for the CSV)."""
+    key, descending = filters.sort.key, filters.sort.descending
+    order = [f"-{key}", "-pk"] if descending else [key, "pk"]
+    return (
+        filtered_history(user, filters, language=language)
+        .order_by(*order)
+        .values_list(
+            "number",
+            "subject",
+            "product_area_id",
+            "channel",
+            "status",
+            "team",
+            "language",
+            "requester__email",
+            "created_at",
+            "updated_at",
+        )
+        .iterator(chunk_size=EXPORT_CHUNK)
+    )
+
+
+def ticket_for_viewer(user: User, number: str) -> Ticket:
+    """The ticket, if this person may see it (tickets_visible_to); 404 for anyone else."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(
+        tickets_visible_to(user).select_related("requester", "product_area", "conference"),
+        number=number,
+    )
+
+
+def ticket_timeline(ticket: Ticket) -> list[TicketEvent]:
+    """The ticket's whole timeline, oldest first, with who did each thing."""
+    return list(
+        TicketEvent.objects.filter(ticket_id=ticket.pk)
+        .select_related("actor")
+        .only(
+            "kind",
+            "message",
+            "data",
+            "created_at",
+            "actor__first_name",
+            "actor__last_name",
+            "actor__email",
+            "actor__is_staff",
+        )
+        .order_by("created_at", "pk")
+    )

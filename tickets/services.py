@@ -13,7 +13,8 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +33,7 @@ from tickets.models import (
     TicketEvent,
 )
 from tickets.numbering import next_ticket_number
+from tickets.search import SEARCHABLE_EVENT_KINDS, ticket_search_refresh
 
 if TYPE_CHECKING:
     from routing.models import Agent
@@ -127,6 +129,7 @@ def ticket_create(
             TicketEvent.objects.create(
                 ticket=ticket, kind=EventKind.CREATED, actor=requester, data=event_data or {}
             )
+            ticket_search_refresh([ticket.pk])
             from tickets import tasks
 
             if ticket.channel == Channel.PHONE and (
@@ -159,9 +162,12 @@ def _record(
     message: str = "",
     **data: Any,
 ) -> TicketEvent:
-    return TicketEvent.objects.create(
+    event = TicketEvent.objects.create(
         ticket=ticket, kind=kind, actor=actor, message=message, data=data
     )
+    if message and kind in SEARCHABLE_EVENT_KINDS:
+        ticket_search_refresh([ticket.pk])
+    return event
 
 
 def _guard_verified(ticket: Ticket) -> None:
@@ -193,6 +199,8 @@ def ticket_transition(
             update.append("solved_at")
         locked.save(update_fields=update)
         _record(locked, EventKind.STATUS_CHANGED, actor=actor, message=note, old=previous, new=to)
+        if to in (Status.SOLVED, Status.CLOSED):
+            _callback_withdraw(locked)
         if actor is None or actor.pk != locked.requester_id:
             from tickets import tasks
 
@@ -236,17 +244,35 @@ def ticket_reply(*, ticket: Ticket, agent: User, body: str) -> TicketEvent:
     return event
 
 
-def ticket_comment(*, ticket: Ticket, author: User, body: str, source: str = "web") -> TicketEvent:
-    """The customer adds to their ticket (from the hub, or by replying to an email)."""
+def ticket_comment(
+    *,
+    ticket: Ticket,
+    author: User,
+    body: str,
+    source: str = "web",
+    idempotency_key: str | None = None,
+) -> TicketEvent:
+    """The customer adds to their ticket (from the hub, or by replying to an email).
+
+    With an idempotency key, a retried or double-clicked submission adds the comment once.
+    """
     body = body.strip()
     if not body:
         raise ValidationError({"body": _("Write a message.")})
     kind = EventKind.EMAIL_REPLY if source == "email" else EventKind.COMMENT
     with transaction.atomic():
         locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if idempotency_key:
+            # The ticket's row lock serialises the same key's racing submissions.
+            earlier = TicketEvent.objects.filter(
+                ticket=locked, actor=author, data__idempotency_key=idempotency_key
+            ).first()
+            if earlier is not None:
+                return earlier
         if locked.status == Status.CLOSED:
             raise ValidationError(_("This ticket is closed. Open a new request instead."))
-        event = _record(locked, kind, actor=author, message=body, source=source)
+        extra = {"idempotency_key": idempotency_key} if idempotency_key else {}
+        event = _record(locked, kind, actor=author, message=body, source=source, **extra)
         if locked.status in (Status.WAITING_ON_CUSTOMER, Status.SOLVED):
             locked.status = Status.IN_PROGRESS
             locked.save(update_fields=["status", "updated_at"])
@@ -270,7 +296,9 @@ def ticket_account_access_set(*, ticket: Ticket, allowed: bool, by: User) -> Tic
             return locked
         locked.account_access_allowed = allowed
         locked.account_access_changed_at = timezone.now()
-        locked.save(update_fields=["account_access_allowed", "account_access_changed_at"])
+        locked.save(
+            update_fields=["account_access_allowed", "account_access_changed_at", "updated_at"]
+        )
         _record(
             locked,
             EventKind.STATUS_CHANGED,
@@ -386,20 +414,37 @@ def callback_take_next(
     return callback
 
 
-def _record_queue_moves(taken: CallbackRequest, limit: int = 100) -> None:
-    """Everyone behind the taken callback moves up a place: note it on their timelines."""
-    behind = CallbackRequest.objects.filter(
-        language=taken.language,
-        product_area_id=taken.product_area_id,
-        team=taken.team,
+def _record_queue_moves(left: CallbackRequest, limit: int = 100) -> None:
+    """Everyone behind a callback that left the queue moves up a place: note it on their
+    timelines (the first ``limit`` of them). ``left`` may already be deleted."""
+    same_queue = CallbackRequest.objects.filter(
+        language=left.language,
+        product_area_id=left.product_area_id,
+        team=left.team,
         taken_at__isnull=True,
-    ).order_by("enqueued_at", "pk")[:limit]
+    )
+    left_at = Tuple(F("enqueued_at"), F("pk"))
+    left_place = (left.enqueued_at, left.pk)
+    ahead = same_queue.filter(TupleLessThan(left_at, left_place)).count()
+    behind = same_queue.filter(TupleGreaterThan(left_at, left_place)).order_by("enqueued_at", "pk")
     TicketEvent.objects.bulk_create(
         TicketEvent(
             ticket_id=waiting.ticket_id, kind=EventKind.POSITION_CHANGED, data={"position": place}
         )
-        for place, waiting in enumerate(behind, start=1)
+        for place, waiting in enumerate(behind[:limit], start=ahead + 1)
     )
+
+
+def _callback_withdraw(ticket: Ticket) -> None:
+    """A ticket solved or closed before its callback: it leaves the queue, nobody calls."""
+    callback = CallbackRequest.objects.filter(ticket=ticket, taken_at__isnull=True).first()
+    if callback is None:
+        return
+    callback_pk = callback.pk
+    callback.delete()
+    callback.pk = callback_pk  # delete() forgets it; the queue moves are counted from it
+    _record(ticket, EventKind.STATUS_CHANGED, callback="withdrawn")
+    transaction.on_commit(lambda: _record_queue_moves(callback), robust=True)
 
 
 # --- Work for later, swept by beat ---------------------------------------------------------

@@ -1,13 +1,61 @@
+"""The customer's side of tickets: Verify & Confirm, and the ticket history (R-HISTORY).
+
+Every ticket URL fetches through tickets.selectors.tickets_visible_to, so nobody reaches a
+ticket they may not see: they get 404, never 403.
+"""
+
 from __future__ import annotations
 
+import csv
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
-from tickets.forms import VerifyForm
+from hub.models import User
+from routing.models import ProductArea
+from tickets.forms import AccountAccessForm, CommentForm, HistoryFilterForm, VerifyForm
+from tickets.models import Channel, Status, Ticket
+from tickets.selectors import (
+    Cursor,
+    assistant_conversation,
+    history_export_rows,
+    history_membership,
+    history_requesters,
+    queue_status,
+    sees_organisation_tickets,
+    ticket_for_viewer,
+    ticket_history_page,
+    ticket_timeline,
+)
+from tickets.services import ticket_account_access_set, ticket_comment, ticket_transition
+from tickets.timeline import timeline_entries
 from tickets.verification import LinkRefused, link_check, ticket_verify
+
+# htmx stops polling when a response has this status: the callback no longer waits.
+HTMX_STOP_POLLING = 286
+# The filters a list URL may carry; paging cursors are added separately.
+FILTER_PARAMETERS = ("q", "status", "area", "channel", "requester", "created_from", "created_to")
 
 
 @login_required
@@ -37,5 +85,299 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
             _("Thank you: ticket %(number)s is confirmed and Enterprise Support is on it.")
             % {"number": ticket.number},
         )
-        return redirect("hub:home")
+        return redirect("tickets:detail", number=ticket.number)
     return render(request, "tickets/verify.html", {"form": form, "ticket": checked.ticket})
+
+
+# --- The list and its export ----------------------------------------------------------------
+
+
+def _history_viewer(request: HttpRequest) -> User:
+    """The signed-in member; 404 for staff and anyone else without an organisation."""
+    user: User = request.user  # type: ignore[assignment]
+    if history_membership(user) is None:
+        raise Http404
+    return user
+
+
+def _filter_form(request: HttpRequest, user: User, areas: list[ProductArea]) -> HistoryFilterForm:
+    administrator = sees_organisation_tickets(user)
+    asked = any(request.GET.get(name) for name in (*FILTER_PARAMETERS, "sort"))
+    return HistoryFilterForm(
+        request.GET if asked else None,
+        areas=areas,
+        requesters=list(history_requesters(user)) if administrator else None,
+        own_user=user,
+    )
+
+
+def _history_areas() -> list[ProductArea]:
+    return list(ProductArea.objects.prefetch_related("translations").order_by("order", "name"))
+
+
+def _filter_query(form: HistoryFilterForm) -> dict[str, str]:
+    """The valid filters as URL parameters, for paging links, the export and bookmarks."""
+    if not form.is_bound:
+        return {}
+    return {
+        name: str(form.data[name])
+        for name in (*FILTER_PARAMETERS, "sort")
+        if form.data.get(name) and name in form.fields and name not in form.errors
+    }
+
+
+@login_required
+@never_cache
+@require_GET
+def ticket_list(request: HttpRequest) -> HttpResponse:
+    """My requests, or my organisation's for a brand administrator: filtered, searched, paged."""
+    user = _history_viewer(request)
+    areas = _history_areas()
+    form = _filter_form(request, user, areas)
+    filters = form.filters()
+    cursor = Cursor.decode(request.GET.get("after", "")) or Cursor.decode(
+        request.GET.get("before", ""), before=True
+    )
+    page = ticket_history_page(user, filters, language=get_language() or "en", cursor=cursor)
+    query = _filter_query(form)
+    area_names = {area.pk: area.localized_name for area in areas}
+
+    def page_url(target: Cursor | None) -> str:
+        if target is None:
+            return ""
+        side = "before" if target.before else "after"
+        return "?" + urlencode({**query, side: target.encode()})
+
+    context: dict[str, Any] = {
+        "form": form,
+        "page": page,
+        "rows": [
+            (
+                ticket,
+                area_names.get(ticket.product_area_id or 0, ""),
+                reverse("tickets:detail", args=[ticket.number]),
+            )
+            for ticket in page.tickets
+        ],
+        "sees_organisation": sees_organisation_tickets(user),
+        "next_url": page_url(page.next_cursor),
+        "previous_url": page_url(page.previous_cursor),
+        "first_url": "?" + urlencode(query) if cursor is not None else "",
+        "export_url": reverse("tickets:export") + ("?" + urlencode(query) if query else ""),
+        "is_narrowed": form.is_narrowed,
+        "organisation": user.membership.organisation if sees_organisation_tickets(user) else None,
+    }
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "tickets/ticket_list.html#results", context)
+    return render(request, "tickets/ticket_list.html", context)
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for csv.writer over a stream."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+# A cell that a spreadsheet would run as a formula starts with one of these (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+@login_required
+@never_cache
+@require_GET
+def ticket_export(request: HttpRequest) -> HttpResponseBase:
+    """The filtered list as CSV for brand administrators, streamed row by row."""
+    user = _history_viewer(request)
+    if not sees_organisation_tickets(user):
+        raise Http404
+    areas = _history_areas()
+    form = _filter_form(request, user, areas)
+    if form.is_bound and not form.is_valid():
+        # Never a file with different rows from those asked for: show the errors instead.
+        return redirect(reverse("tickets:list") + "?" + request.GET.urlencode())
+    rows = history_export_rows(user, form.filters(), language=get_language() or "en")
+    area_names = {area.pk: area.localized_name for area in areas}
+    zone = timezone.get_current_timezone()
+    statuses, channels = dict(Status.choices), dict(Channel.choices)
+
+    def local(moment: datetime) -> str:
+        return moment.astimezone(zone).isoformat(timespec="seconds")
+
+    def lines() -> Iterator[str]:
+        writer = csv.writer(_Echo())
+        # The byte-order mark makes spreadsheet programs read the file as UTF-8.
+        yield "\ufeff" + writer.writerow(
+            [
+                _("Number"),
+                _("Subject"),
+                _("Product area"),
+                _("Contact method"),
+                _("Status"),
+                _("Team"),
+                _("Language"),
+                _("Requested by"),
+                _("Made"),
+                _("Last update"),
+            ]
+        )
+        for number, subject, area_id, channel, status, team, language, email, made, updated in rows:
+            yield writer.writerow(
+                [
+                    _cell(value)
+                    for value in (
+                        number,
+                        subject,
+                        area_names.get(area_id or 0, ""),
+                        channels.get(channel, channel),
+                        statuses.get(status, status),
+                        team,
+                        language,
+                        email,
+                        local(made),
+                        local(updated),
+                    )
+                ]
+            )
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y-%m-%d")
+    response["Content-Disposition"] = f'attachment; filename="requests-{stamp}.csv"'
+    return response
+
+
+# --- The ticket page ------------------------------------------------------------------------
+
+
+def _ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[str, Any]:
+    is_requester = ticket.requester_id == request.user.pk
+    events = ticket_timeline(ticket)
+    context: dict[str, Any] = {
+        "ticket": ticket,
+        "queue": queue_status(ticket),
+        "queue_poll_seconds": settings.TICKETS_QUEUE_POLL_SECONDS,
+        "timeline": timeline_entries(ticket, events, viewer=request.user),  # type: ignore[arg-type]
+        "is_requester": is_requester,
+        "can_comment": is_requester and ticket.status != Status.CLOSED,
+        "can_close": is_requester and ticket.status != Status.CLOSED,
+        "conversation": assistant_conversation(ticket, events),
+        "attachments": list(ticket.attachments.only("pk", "original_name", "size")),
+    }
+    context.setdefault("comment_form", CommentForm())
+    context.update(extra)
+    return context
+
+
+@login_required
+@never_cache
+@require_GET
+def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
+    """A ticket's status, consents, the live queue place of a waiting callback, the timeline."""
+    ticket = ticket_for_viewer(request.user, number)  # type: ignore[arg-type]
+    return render(request, "tickets/ticket_detail.html", _ticket_context(request, ticket))
+
+
+@login_required
+@never_cache
+@require_GET
+def ticket_queue(request: HttpRequest, number: str) -> HttpResponse:
+    """The place in the queue and the wait, for htmx polling; stops polling once taken."""
+    ticket = ticket_for_viewer(request.user, number)  # type: ignore[arg-type]
+    status = queue_status(ticket)
+    if not request.htmx:  # type: ignore[attr-defined]
+        return redirect("tickets:detail", number=ticket.number)
+    response = render(request, "tickets/_queue_status.html", {"queue": status, "ticket": ticket})
+    if status is None:
+        response.status_code = HTMX_STOP_POLLING
+    return response
+
+
+def _requester_ticket(request: HttpRequest, number: str) -> Ticket:
+    """The ticket, for its requester only: others who may read it still may not change it."""
+    ticket = ticket_for_viewer(request.user, number)  # type: ignore[arg-type]
+    if ticket.requester_id != request.user.pk:
+        raise Http404
+    return ticket
+
+
+@login_required
+@require_POST
+def ticket_comment_add(request: HttpRequest, number: str) -> HttpResponse:
+    ticket = _requester_ticket(request, number)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            ticket_comment(
+                ticket=ticket,
+                author=request.user,  # type: ignore[arg-type]
+                body=form.cleaned_data["body"],
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )
+        except ValidationError as error:
+            # Closed meanwhile (by another tab, or an agent): the page must say so, and the
+            # form is gone from it.
+            messages.error(request, " ".join(error.messages))
+            return _back_to_ticket(request, ticket, anchor="activity")
+        if not request.htmx:  # type: ignore[attr-defined]
+            messages.success(request, _("Your comment was added to the request."))
+            return _back_to_ticket(request, ticket, anchor="activity")
+        ticket.refresh_from_db()
+        form = CommentForm()
+    context = _ticket_context(request, ticket, comment_form=form)
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "tickets/ticket_detail.html#activity", context)
+    return render(request, "tickets/ticket_detail.html", context, status=200)
+
+
+def _back_to_ticket(request: HttpRequest, ticket: Ticket, *, anchor: str) -> HttpResponse:
+    url = reverse("tickets:detail", args=[ticket.number]) + f"#{anchor}"
+    if request.htmx:  # type: ignore[attr-defined]
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def ticket_close(request: HttpRequest, number: str) -> HttpResponse:
+    """A question page: close this request? Closing is final; a new request starts again."""
+    ticket = _requester_ticket(request, number)
+    if ticket.status == Status.CLOSED:
+        messages.info(request, _("This request is already closed."))
+        return redirect("tickets:detail", number=ticket.number)
+    if request.method == "POST":
+        try:
+            ticket_transition(ticket=ticket, to=Status.CLOSED, actor=request.user)  # type: ignore[arg-type]
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Request %(number)s is closed.") % {"number": number})
+        return redirect("tickets:detail", number=ticket.number)
+    return render(request, "tickets/ticket_close.html", {"ticket": ticket})
+
+
+@login_required
+@require_POST
+def ticket_account_access(request: HttpRequest, number: str) -> HttpResponse:
+    """The requester withdraws (or gives again) support's permission to log into the account."""
+    ticket = _requester_ticket(request, number)
+    form = AccountAccessForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose whether support may log into your account."))
+    elif form.cleaned_data["allowed"] and not ticket.is_open:
+        messages.error(request, _("This request is finished, so support needs no access now."))
+    else:
+        allowed = form.cleaned_data["allowed"]
+        ticket_account_access_set(ticket=ticket, allowed=allowed, by=request.user)  # type: ignore[arg-type]
+        messages.success(
+            request,
+            _("Support may now log into your account for this request.")
+            if allowed
+            else _("Support may no longer log into your account for this request."),
+        )
+    return _back_to_ticket(request, ticket, anchor="permissions")

@@ -14,12 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
 CHROMIUM = os.environ.get("HUB_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
 pytestmark = pytest.mark.e2e
+
+NARROW: ViewportSize = {"width": 320, "height": 800}
+WIDE: ViewportSize = {"width": 1280, "height": 900}
 
 
 @pytest.fixture(scope="session")
@@ -157,3 +160,36 @@ def assert_no_serious_violations(violations: list[dict[str, Any]], where: str = 
             f"{v['id']} ({v['impact']}): {v['help']} at {', '.join(v['targets'])}" for v in blocking
         )
     )
+
+
+# --- Looking at each page ------------------------------------------------------------------
+
+
+@pytest.fixture
+def check(
+    axe: Callable[[Page], list[dict[str, Any]]], screenshot: Callable[[Page, str], Path]
+) -> Callable[[Page, str], None]:
+    """axe on the page, then screenshots at 1280 and 320 px; no sideways scrolling at 320."""
+
+    def look(page: Page, name: str) -> None:
+        page.wait_for_load_state("networkidle")
+        assert_no_serious_violations(axe(page), name)
+        screenshot(page, name)
+        page.set_viewport_size(NARROW)
+        overflow = page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        wide = page.evaluate(
+            """() => {
+                const width = document.documentElement.clientWidth + 1;
+                return [...document.querySelectorAll("body *")]
+                    .filter((e) => e.getBoundingClientRect().right > width)
+                    .map((e) => e.tagName + "." + e.className).slice(0, 8);
+            }"""
+        )
+        screenshot(page, f"{name}-320")
+        assert overflow <= 0, f"{name} scrolls sideways at 320 px by {overflow} px: {wide}"
+        assert_no_serious_violations(axe(page), f"{name} at 320 px")
+        page.set_viewport_size(WIDE)
+
+    return look

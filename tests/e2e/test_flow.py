@@ -14,20 +14,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Locator, Page, ViewportSize, expect
+from playwright.sync_api import Locator, Page, expect
 
 from hub.models import User
 from routing.models import Agent, AgentShift, LanguageWindow, ProductArea, ServiceWindow
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import assert_no_serious_violations
 from tickets.models import CallbackRequest, Channel, Team, Ticket
 from tickets.services import ticket_create
 
 pytestmark = pytest.mark.e2e
 
 MIDNIGHT = time(0)
-NARROW: ViewportSize = {"width": 320, "height": 800}
-WIDE: ViewportSize = {"width": 1280, "height": 900}
 
 
 # --- A support world that does not depend on today's date --------------------------------
@@ -64,39 +61,6 @@ def open_world(product_areas: list[ProductArea]) -> None:
     _agent("en.agent@hub.example", team="general", languages=["en"], chat=True)
     _agent("eu.agent@hub.example", team="general", languages=["it", "fr", "en"])
     _agent("specialist@hub.example", team="enterprise", languages=["en", "it", "fr"])
-
-
-# --- Looking at each page ------------------------------------------------------------------
-
-
-@pytest.fixture
-def check(
-    axe: Callable[[Page], list[dict[str, Any]]], screenshot: Callable[[Page, str], Path]
-) -> Callable[[Page, str], None]:
-    """axe on the page, then screenshots at 1280 and 320 px; no sideways scrolling at 320."""
-
-    def look(page: Page, name: str) -> None:
-        page.wait_for_load_state("networkidle")
-        assert_no_serious_violations(axe(page), name)
-        screenshot(page, name)
-        page.set_viewport_size(NARROW)
-        overflow = page.evaluate(
-            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
-        wide = page.evaluate(
-            """() => {
-                const width = document.documentElement.clientWidth + 1;
-                return [...document.querySelectorAll("body *")]
-                    .filter((e) => e.getBoundingClientRect().right > width)
-                    .map((e) => e.tagName + "." + e.className).slice(0, 8);
-            }"""
-        )
-        screenshot(page, f"{name}-320")
-        assert overflow <= 0, f"{name} scrolls sideways at 320 px by {overflow} px: {wide}"
-        assert_no_serious_violations(axe(page), f"{name} at 320 px")
-        page.set_viewport_size(WIDE)
-
-    return look
 
 
 def _sign_in(page: Page, live_server: Any, login: Callable[..., None], user: User) -> None:

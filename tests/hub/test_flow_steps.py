@@ -177,8 +177,8 @@ def test_every_member_is_asked_which_kind_of_help_they_need(
     assert 'type="radio" name="team" value="account_services"' in main
     assert user.membership.organisation.name in main
     assert main.count('class="button"') == 1
-    # No ticket history page yet: no link to one.
-    assert "tickets/" not in main
+    # R-TEAM: the ticket history is one click away.
+    assert '<a href="/hub/tickets/">See your requests and their history</a>' in main
 
 
 @pytest.mark.django_db

@@ -1,0 +1,244 @@
+"""Issue 7's figures: the ticket history at 100,000 tickets in one organisation.
+
+Seeds 100,000 tickets (with timelines: about 2.6 events each) for 200 members of Acme
+Research, then measures the brand administrator's list (first page, a filtered page, a search,
+a deep page), a standard user's list and a ticket page, beside the bare view; and prints the
+query plans of the list, the deep page and the search.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import UTC, datetime, timedelta
+
+from bench import harness
+from bench.harness import Page
+
+TICKETS = 100_000
+MEMBERS = 200
+BATCH = 5_000
+ADMIN = "admin@acme.example"
+STANDARD = "standard@acme.example"
+SUBJECTS = (
+    "Survey export stops at 50,000 rows",
+    "Reminder emails go to people who already answered",
+    "Dashboard widget shows no data since Monday",
+    "SSO sign-in loops back to the login page",
+    "API token returns 401 after rotation",
+    "Quota counts do not match the responses",
+    "Translated survey shows English labels",
+    "Salesforce integration stopped syncing contacts",
+    "Stats iQ regression gives a strange coefficient",
+    "Intercept does not appear on the checkout page",
+)
+WORDS = [
+    "respondents",
+    "distribution",
+    "panel",
+    "embedded",
+    "data",
+    "branch",
+    "logic",
+    "widget",
+    "filter",
+    "export",
+    "hierarchy",
+    "participant",
+    "threshold",
+    "anonymity",
+    "connector",
+    "token",
+    "webhook",
+    "schedule",
+    "report",
+]
+
+
+def extend(plan: harness.Plan) -> None:
+    def history_seed_and_name_pages() -> None:
+        history_seed()
+        plan.pages.extend(history_pages())
+
+    plan.seeders.append(history_seed_and_name_pages)
+    plan.scenarios.append(history_plans)
+
+
+def _members() -> list[int]:
+    from hub.models import Membership, Organisation, User
+
+    acme = Organisation.objects.get(name="Acme Research")
+    users = User.objects.bulk_create(
+        User(username=f"member{n}@acme.example", email=f"member{n}@acme.example",
+             first_name="Member", last_name=f"{n:03d}")
+        for n in range(MEMBERS)
+    )  # fmt: skip
+    Membership.objects.bulk_create(Membership(user=user, organisation=acme) for user in users)
+    demo = list(
+        User.objects.filter(email__in=[ADMIN, STANDARD, "billing@acme.example"]).values_list(
+            "pk", flat=True
+        )
+    )
+    return [user.pk for user in users] + demo
+
+
+def history_seed() -> None:
+    from django.db import connection, transaction
+
+    from routing.models import ProductArea
+    from tickets.models import Channel, EventKind, Status, Team, Ticket, TicketEvent
+    from tickets.search import ticket_search_refresh
+
+    chooser = random.Random(7)
+    requesters = _members()
+    from hub.models import Organisation
+
+    acme = Organisation.objects.get(name="Acme Research")
+    areas = list(ProductArea.objects.values_list("pk", flat=True))
+    channels = [Channel.EMAIL, Channel.PHONE, Channel.CHAT, Channel.WEB]
+    statuses = [Status.SOLVED] * 6 + [Status.CLOSED] * 2 + [Status.IN_PROGRESS, Status.QUEUED]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('tickets_ticket_number_seq')")
+        first = int(cursor.fetchone()[0])
+        cursor.execute("SELECT setval('tickets_ticket_number_seq', %s)", [first + TICKETS])
+    start = datetime.now(UTC) - timedelta(days=3 * 365)
+    step = timedelta(days=3 * 365) / TICKETS
+    made = 0
+    for offset in range(0, TICKETS, BATCH):
+        batch = []
+        moments: list[tuple[datetime, datetime]] = []
+        for n in range(offset, min(offset + BATCH, TICKETS)):
+            channel = chooser.choice(channels)
+            moment = start + step * n
+            batch.append(
+                Ticket(
+                    number=f"CS-{first + n:06d}",
+                    requester_id=chooser.choice(requesters),
+                    organisation_id=acme.pk,
+                    team=Team.TECHNICAL,
+                    product_area_id=chooser.choice(areas),
+                    channel=channel,
+                    language="en",
+                    subject=f"{chooser.choice(SUBJECTS)} ({n})",
+                    description=" ".join(chooser.choices(WORDS, k=24)),
+                    status=chooser.choice(statuses),
+                    phone_number="+442079460018" if channel == Channel.PHONE else "",
+                )
+            )
+            moments.append((moment, moment + timedelta(hours=chooser.randint(0, 72))))
+        with transaction.atomic():
+            Ticket.objects.bulk_create(batch)
+            # auto_now(_add) set both times to now on insert: put the history's in.
+            for ticket, (created, updated) in zip(batch, moments, strict=True):
+                ticket.created_at, ticket.updated_at = created, updated
+            Ticket.objects.bulk_update(batch, ["created_at", "updated_at"], batch_size=1000)
+            events = []
+            for ticket in batch:
+                events.append(
+                    TicketEvent(ticket=ticket, kind=EventKind.CREATED, actor_id=ticket.requester_id)
+                )
+                if ticket.channel == Channel.PHONE:
+                    events.append(
+                        TicketEvent(ticket=ticket, kind=EventKind.QUEUED, data={"position": 1})
+                    )
+                if chooser.random() < 0.5:
+                    events.append(
+                        TicketEvent(
+                            ticket=ticket,
+                            kind=EventKind.COMMENT,
+                            actor_id=ticket.requester_id,
+                            message=" ".join(chooser.choices(WORDS, k=18)),
+                        )
+                    )
+                if ticket.status in (Status.SOLVED, Status.CLOSED):
+                    events.append(
+                        TicketEvent(ticket=ticket, kind=EventKind.STATUS_CHANGED,
+                                    data={"old": Status.IN_PROGRESS, "new": ticket.status})
+                    )  # fmt: skip
+            TicketEvent.objects.bulk_create(events, batch_size=2000)
+            ticket_search_refresh(ticket.pk for ticket in batch)
+        made += len(batch)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE tickets_ticket; ANALYZE tickets_ticketevent")
+    harness.report(f"history: {made:,} tickets for {len(requesters)} members of Acme Research")
+
+
+def _deep_cursor() -> str:
+    """The place 99,000 rows into the administrator's list, newest first."""
+    from hub.models import User
+    from tickets.selectors import Cursor, HistoryFilters, filtered_history
+
+    admin = User.objects.get(email=ADMIN)
+    rows = filtered_history(admin, HistoryFilters(), language="en").order_by("-created_at", "-pk")
+    created_at, pk = rows.values_list("created_at", "pk")[TICKETS - 1_000]
+    return Cursor(value=created_at, pk=pk).encode()
+
+
+def history_pages() -> list[Page]:
+    """The pages that need rows to exist: a cursor deep in the list, and one ticket."""
+    from tickets.models import Channel, Ticket
+
+    cursor = _deep_cursor()
+    ticket = (
+        Ticket.objects.filter(channel=Channel.PHONE, events__kind="comment")
+        .order_by("-created_at")
+        .values_list("number", flat=True)
+        .first()
+    )
+    return [
+        Page("/hub/tickets/ (admin, 100k, first page)", "/hub/tickets/", user=ADMIN),
+        Page(
+            "/hub/tickets/ (admin, open phone tickets)",
+            "/hub/tickets/?status=open&channel=phone",
+            user=ADMIN,
+        ),
+        Page(
+            "/hub/tickets/ (admin, search 'salesforce sync')",
+            "/hub/tickets/?q=salesforce+sync",
+            user=ADMIN,
+        ),
+        Page(
+            "/hub/tickets/ (admin, 99,000 rows deep)",
+            f"/hub/tickets/?after={cursor}",
+            user=ADMIN,
+        ),
+        Page("/hub/tickets/ (standard user, own)", "/hub/tickets/", user=STANDARD),
+        Page(f"/hub/tickets/{ticket}/ (admin)", f"/hub/tickets/{ticket}/", user=ADMIN),
+    ]
+
+
+def history_plans(hub: harness.LiveHub) -> None:
+    """EXPLAIN ANALYZE of the list's queries, as the view builds them."""
+    from hub.models import User
+    from tickets.selectors import (
+        HISTORY_COUNT_CAP,
+        HISTORY_LIST_FIELDS,
+        Cursor,
+        HistoryFilters,
+        filtered_history,
+    )
+
+    admin = User.objects.get(email=ADMIN)
+
+    def show(label: str, filters: HistoryFilters, cursor: Cursor | None = None) -> None:
+        from django.db.models import F
+        from django.db.models.fields.tuple_lookups import Tuple, TupleLessThan
+
+        rows = filtered_history(admin, filters, language="en")
+        count = rows.order_by()[: HISTORY_COUNT_CAP + 1]
+        page = rows.select_related("requester").only(*HISTORY_LIST_FIELDS)
+        page = page.order_by("-created_at", "-pk")
+        if cursor is not None:
+            page = page.filter(
+                TupleLessThan(Tuple(F("created_at"), F("pk")), (cursor.value, cursor.pk))
+            )
+        started = time.perf_counter()
+        plan = page[:26].explain(analyze=True)
+        elapsed = (time.perf_counter() - started) * 1000
+        print(f"\nhistory: EXPLAIN ANALYZE, {label} ({elapsed:.1f} ms with planning):\n{plan}")
+        print(f"history: the capped count for it:\n{count.explain(analyze=True)}", flush=True)
+
+    print("\nTicket history query plans (100,000 tickets in one organisation)")
+    show("first page", HistoryFilters())
+    show("99,000 rows deep", HistoryFilters(), Cursor.decode(_deep_cursor()))
+    show("search 'salesforce sync'", HistoryFilters(text="salesforce sync"))

@@ -1,0 +1,205 @@
+"""R-HISTORY in a real browser: filtering and paging the list (with and without JavaScript),
+the ticket page with its live place in the queue, a comment, withdrawing access and closing.
+Screenshots: artifacts/history-*.png at 1280 and 320 px."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from hub.models import User
+from routing.models import ProductArea
+from tests.conftest import PASSWORD
+from tests.tickets.history_world import tickets_bulk
+from tickets.models import CallbackRequest, Channel, Status, Team, Ticket
+from tickets.services import callback_enqueue, callback_take_next, ticket_create
+
+pytestmark = pytest.mark.e2e
+
+START = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
+
+
+def _sign_in(page: Page, live_server: Any, login: Callable[..., None], user: User) -> None:
+    login(page, live_server, user.email, PASSWORD)
+    expect(page).to_have_url(re.compile(r"/hub/$"))
+
+
+def _phone_ticket(user: User, area: ProductArea, subject: str, number: str) -> Ticket:
+    ticket = ticket_create(
+        requester=user,
+        channel=Channel.PHONE,
+        team=Team.TECHNICAL,
+        subject=subject,
+        product_area=area,
+        language="en",
+        phone_number=number,
+        recording_consent=True,
+        account_access_allowed=True,
+    )
+    callback_enqueue(ticket_id=ticket.pk)
+    return ticket
+
+
+def test_a_brand_administrator_filters_searches_and_pages_the_organisations_history(
+    page: Page,
+    live_server: Any,
+    login: Callable[..., None],
+    check: Callable[[Page, str], None],
+    brand_admin: User,
+    standard_user: User,
+    product_areas: list[ProductArea],
+) -> None:
+    tickets_bulk([standard_user, brand_admin], 60, start=START, areas=product_areas[:4])
+    _sign_in(page, live_server, login, brand_admin)
+    page.get_by_role("link", name="See your requests and their history").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your organisation’s requests")
+    count = page.locator("#results-count")
+    expect(count).to_have_text("60 requests")
+    expect(page.locator(".history-table tbody tr")).to_have_count(25)
+    check(page, "history-01-list-administrator")
+
+    # Choosing a filter redraws the table in place and puts the filter in the address.
+    page.get_by_label("Contact method").select_option("phone")
+    expect(count).to_have_text("15 requests match your filters")
+    expect(page).to_have_url(re.compile(r"channel=phone"))
+    expect(page.locator(".history-table tbody tr")).to_have_count(15)
+    cells = page.locator(".history-table tbody td[data-label='Contact method']")
+    expect(cells).to_have_text(["Phone callback"] * 15)
+
+    # Typing searches as you type; the count is announced in its live region.
+    page.get_by_label("Contact method").select_option("")
+    page.get_by_label("Search").fill("token")
+    expect(count).to_have_text("12 requests match your filters")
+    check(page, "history-02-search")
+    page.get_by_label("Search").fill("")
+    expect(count).to_have_text("60 requests")
+
+    # Paging by keyset: next, next, previous, keeping the sort order.
+    page.get_by_label("Sort by").select_option("oldest")
+    expect(page).to_have_url(re.compile(r"sort=oldest"))
+    first_page = page.locator(".history-table__number").all_inner_texts()
+    page.get_by_role("link", name="Next page").click()
+    expect(page).to_have_url(re.compile(r"after="))
+    second_page = page.locator(".history-table__number").all_inner_texts()
+    assert len(second_page) == 25 and set(first_page).isdisjoint(second_page)
+    page.get_by_role("link", name="Next page").click()
+    expect(page.locator(".history-table tbody tr")).to_have_count(10)
+    expect(page.get_by_role("link", name="Next page")).to_have_count(0)
+    page.get_by_role("link", name="Previous page").click()
+    expect(page.locator(".history-table__number")).to_have_text(second_page)
+    assert page.locator(".history-table__number").first.inner_text() > first_page[-1]
+
+    # The address is the view: opening it again shows the same page.
+    page.reload()
+    expect(page.locator(".history-table__number")).to_have_text(second_page)
+    expect(page.get_by_label("Sort by")).to_have_value("oldest")
+
+
+def test_the_history_filters_and_pages_without_javascript(
+    browser: Browser,
+    live_server: Any,
+    login: Callable[..., None],
+    brand_admin: User,
+    standard_user: User,
+    product_areas: list[ProductArea],
+) -> None:
+    tickets_bulk([standard_user], 40, start=START, areas=product_areas[:2])
+    context = browser.new_context(java_script_enabled=False, locale="en-GB")
+    page = context.new_page()
+    try:
+        login(page, live_server, brand_admin.email, PASSWORD)
+        page.goto(f"{live_server.url}/hub/tickets/")
+        page.get_by_label("Status").select_option("solved")
+        page.get_by_role("button", name="Apply filters").click()
+        expect(page).to_have_url(re.compile(r"status=solved"))
+        expect(page.locator("#results-count")).to_have_text("10 requests match your filters")
+        expect(page.locator(".history-table td[data-label='Status']")).to_have_text(["Solved"] * 10)
+        page.get_by_label("Made on or after").fill("2026-09-02")
+        page.get_by_label("Made on or before").fill("2026-09-01")
+        page.get_by_role("button", name="Apply filters").click()
+        expect(page.locator(".error-summary")).to_contain_text(
+            "The last date must be the same as or after the first date"
+        )
+        expect(page).to_have_title(re.compile(r"^Error:"))
+        page.get_by_role("link", name="Clear filters").first.click()
+        page.get_by_role("link", name="Next page").click()
+        expect(page.locator(".history-table tbody tr")).to_have_count(15)
+    finally:
+        context.close()
+
+
+def test_the_ticket_page_follows_a_callback_up_the_queue_live(
+    page: Page,
+    live_server: Any,
+    login: Callable[..., None],
+    check: Callable[[Page, str], None],
+    settings: Any,
+    standard_user: User,
+    brand_admin: User,
+    agent: User,
+    product_areas: list[ProductArea],
+) -> None:
+    settings.TICKETS_QUEUE_POLL_SECONDS = 1
+    area = ProductArea.objects.get(slug="surveys-xm-directory")
+    _phone_ticket(brand_admin, area, "Quota counts look wrong", "+442079460001")
+    mine = _phone_ticket(
+        standard_user, area, "Reminders reach finished respondents", "+442079460002"
+    )
+    _sign_in(page, live_server, login, standard_user)
+    page.goto(f"{live_server.url}/hub/tickets/{mine.number}/")
+    queue = page.locator("#queue-status")
+    expect(queue).to_contain_text("You are number 2 in the queue for a callback.")
+    expect(page.locator(".timeline__title")).to_have_text(
+        ["Request made", "Joined the callback queue", "Confirmation email sent"]
+    )
+    check(page, "history-10-ticket-waiting")
+
+    # An agent takes the first callback: the page moves up without a reload.
+    taken = callback_take_next(agent=agent, languages=["en"], area_ids=None, teams=["general"])
+    assert taken is not None and taken.ticket.requester_id == brand_admin.pk
+    expect(queue).to_contain_text("You are number 1 in the queue for a callback.", timeout=8000)
+
+    # A comment joins the timeline in place, from the keyboard alone.
+    page.get_by_label("Add a comment").fill("I can take the call any time after 14:00.")
+    page.get_by_label("Add a comment").press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.locator(".timeline__message").last).to_have_text(
+        "I can take the call any time after 14:00."
+    )
+    expect(page.get_by_label("Add a comment")).to_have_value("")
+
+    page.get_by_role("button", name="Withdraw permission to log into my account").click()
+    expect(page.locator(".messages")).to_contain_text("Support may no longer log into your account")
+    expect(page.locator("#permissions")).to_contain_text("Not allowed")
+
+    page.get_by_role("link", name="Close this request").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Close this request?")
+    check(page, "history-11-close-question")
+    page.get_by_role("button", name="Close the request").click()
+    expect(page.locator(".ticket-page__status")).to_contain_text("Closed")
+    expect(page.locator("#queue-status")).to_have_count(0)
+    assert not CallbackRequest.objects.filter(ticket=mine).exists()
+    check(page, "history-12-ticket-closed")
+    mine.refresh_from_db()
+    assert mine.status == Status.CLOSED
+
+
+def test_a_standard_user_sees_an_empty_history_that_leads_to_support(
+    page: Page,
+    live_server: Any,
+    login: Callable[..., None],
+    check: Callable[[Page, str], None],
+    standard_user: User,
+) -> None:
+    _sign_in(page, live_server, login, standard_user)
+    page.goto(f"{live_server.url}/hub/tickets/")
+    expect(page.get_by_role("heading", name="No requests yet")).to_be_visible()
+    expect(page.get_by_label("Requested by")).to_have_count(0)
+    check(page, "history-03-empty")
+    page.locator(".empty-state").get_by_role("link", name="Contact Support").click()
+    expect(page).to_have_url(re.compile(r"/hub/$"))

@@ -1,0 +1,820 @@
+"""R-HISTORY: the ticket history list, its export and the ticket page, for every role."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from hub.models import Organisation, User
+from routing.models import ProductArea
+from tests.tickets.history_world import tickets_bulk
+from tickets.models import CallbackRequest, Channel, EventKind, Status, Team, Ticket, TicketEvent
+from tickets.selectors import (
+    Cursor,
+    HistoryFilters,
+    HistorySort,
+    ticket_history_page,
+    tickets_visible_to,
+)
+from tickets.services import callback_enqueue, ticket_create
+
+START = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def colleague(make_member: Callable[..., User], acme: Organisation) -> User:
+    """Another standard user of the requester's organisation."""
+    return make_member("colleague@acme.example", acme, first_name="Cleo", last_name="Park")
+
+
+@pytest.fixture
+def own_ticket(standard_user: User, product_areas: list[ProductArea]) -> Ticket:
+    ticket = ticket_create(
+        requester=standard_user,
+        channel=Channel.PHONE,
+        team=Team.TECHNICAL,
+        subject="Reminder emails reach people who already answered",
+        description="Since the last distribution, finished respondents get reminders too.",
+        product_area=ProductArea.objects.get(slug="surveys-xm-directory"),
+        language="en",
+        phone_number="+390612345678",
+        recording_consent=True,
+        account_access_allowed=True,
+    )
+    callback_enqueue(ticket_id=ticket.pk)
+    ticket.refresh_from_db()
+    return ticket
+
+
+def _as(client: Client, user: User | None) -> Client:
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def _text(response: Any) -> str:
+    return response.content.decode() if hasattr(response, "content") else ""
+
+
+# --- Who sees what: every URL × every role -----------------------------------------------
+
+ROLES = [
+    "requester",
+    "brand_admin",
+    "colleague",
+    "outsider",
+    "seat_holder",
+    "fedramp_user",
+    "agent",
+    "anonymous",
+]
+
+
+@pytest.fixture
+def actors(
+    standard_user: User,
+    brand_admin: User,
+    colleague: User,
+    outsider: User,
+    seat_holder: User,
+    fedramp_user: User,
+    agent: User,
+) -> dict[str, User | None]:
+    return {
+        "requester": standard_user,
+        "brand_admin": brand_admin,
+        "colleague": colleague,
+        "outsider": outsider,
+        "seat_holder": seat_holder,
+        "fedramp_user": fedramp_user,
+        "agent": agent,
+        "anonymous": None,
+    }
+
+
+# (method, url template, the roles that may use it, status for them)
+TICKET_URLS = [
+    ("get", "/hub/tickets/{number}/", {"requester", "brand_admin"}, 200),
+    ("htmx", "/hub/tickets/{number}/queue/", {"requester", "brand_admin"}, 200),
+    ("post", "/hub/tickets/{number}/comments/", {"requester"}, 302),
+    ("get", "/hub/tickets/{number}/close/", {"requester"}, 200),
+    ("post", "/hub/tickets/{number}/account-access/", {"requester"}, 302),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("method", "url", "allowed", "status"), TICKET_URLS)
+def test_every_ticket_url_answers_only_those_who_may_see_it_and_404_to_everyone_else(
+    client: Client,
+    actors: dict[str, User | None],
+    own_ticket: Ticket,
+    role: str,
+    method: str,
+    url: str,
+    allowed: set[str],
+    status: int,
+) -> None:
+    path = url.format(number=own_ticket.number)
+    _as(client, actors[role])
+    if method == "post":
+        response = client.post(path, {"body": "More detail", "allowed": "no"})
+    elif method == "htmx":
+        response = client.get(path, headers={"HX-Request": "true"})
+    else:
+        response = client.get(path)
+    if role == "anonymous":
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/?next=")
+    elif role in allowed:
+        assert response.status_code == status
+    else:
+        assert response.status_code == 404
+    if role not in allowed:
+        # Nothing changed for those who may not: no comment, access still allowed.
+        own_ticket.refresh_from_db()
+        assert own_ticket.account_access_allowed
+        assert not own_ticket.events.filter(kind=EventKind.COMMENT).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_the_list_shows_each_role_exactly_the_tickets_it_may_see(
+    client: Client,
+    actors: dict[str, User | None],
+    own_ticket: Ticket,
+    colleague: User,
+    outsider: User,
+    role: str,
+) -> None:
+    colleagues = ticket_create(
+        requester=colleague, channel=Channel.EMAIL, team=Team.TECHNICAL, subject="Colleague's"
+    )
+    elsewhere = ticket_create(
+        requester=outsider, channel=Channel.EMAIL, team=Team.TECHNICAL, subject="Initech's"
+    )
+    expected = {
+        "requester": {own_ticket.number},
+        "brand_admin": {own_ticket.number, colleagues.number},
+        "colleague": {colleagues.number},
+        "outsider": {elsewhere.number},
+        "seat_holder": set(),
+        "fedramp_user": set(),
+    }
+    response = _as(client, actors[role]).get("/hub/tickets/")
+    if role == "anonymous":
+        assert response.status_code == 302
+        return
+    if role == "agent":
+        assert response.status_code == 404
+        return
+    assert response.status_code == 200
+    shown = {ticket.number for ticket in response.context["page"].tickets}
+    assert shown == expected[role]
+    html = _text(response)
+    for number in {own_ticket.number, colleagues.number, elsewhere.number} - expected[role]:
+        assert number not in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_only_brand_administrators_export_and_only_their_organisations_tickets(
+    client: Client,
+    actors: dict[str, User | None],
+    own_ticket: Ticket,
+    outsider: User,
+    role: str,
+) -> None:
+    elsewhere = ticket_create(
+        requester=outsider, channel=Channel.EMAIL, team=Team.TECHNICAL, subject="Initech's"
+    )
+    response = _as(client, actors[role]).get("/hub/tickets/export.csv")
+    if role == "anonymous":
+        assert response.status_code == 302
+        return
+    if role not in {"brand_admin", "outsider"}:
+        assert response.status_code == 404
+        return
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    numbers = {row[0] for row in rows[1:]}
+    assert numbers == ({own_ticket.number} if role == "brand_admin" else {elsewhere.number})
+
+
+@pytest.mark.django_db
+def test_a_ticket_waiting_for_verify_and_confirm_shows_nowhere_until_confirmed(
+    client: Client, standard_user: User, brand_admin: User
+) -> None:
+    hidden = ticket_create(
+        requester=standard_user,
+        channel=Channel.EMAIL,
+        team=Team.ENTERPRISE,
+        subject="Passed on by a TSM",
+        verification_required=True,
+    )
+    for user in (standard_user, brand_admin):
+        assert not tickets_visible_to(user).filter(pk=hidden.pk).exists()
+        assert _as(client, user).get(f"/hub/tickets/{hidden.number}/").status_code == 404
+    Ticket.objects.filter(pk=hidden.pk).update(verified_at=START)
+    assert _as(client, standard_user).get(f"/hub/tickets/{hidden.number}/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_standard_user_who_moved_organisation_no_longer_sees_the_old_tickets(
+    standard_user: User, own_ticket: Ticket, make_organisation: Callable[..., Organisation]
+) -> None:
+    standard_user.membership.organisation = make_organisation("Umbrella")
+    standard_user.membership.save()
+    assert not tickets_visible_to(User.objects.get(pk=standard_user.pk)).exists()
+
+
+# --- Filters, search, sorting --------------------------------------------------------------
+
+
+@pytest.fixture
+def acme_history(
+    standard_user: User, brand_admin: User, colleague: User, product_areas: list[ProductArea]
+) -> list[Ticket]:
+    return tickets_bulk(
+        [standard_user, colleague, brand_admin], 36, start=START, areas=product_areas[:3]
+    )
+
+
+def _numbers(response: Any) -> list[str]:
+    return [ticket.number for ticket in response.context["page"].tickets]
+
+
+FILTER_TABLE: list[tuple[dict[str, str], Callable[[Ticket], bool]]] = [
+    ({"status": "solved"}, lambda t: t.status == Status.SOLVED),
+    ({"status": "open"}, lambda t: t.status in (Status.QUEUED, Status.IN_PROGRESS)),
+    ({"channel": "phone"}, lambda t: t.channel == Channel.PHONE),
+    ({"area": "employee-experience"}, lambda t: t.product_area.slug == "employee-experience"),
+    ({"requester": "me"}, lambda t: t.requester.email == "admin@acme.example"),
+    ({"status": "closed", "channel": "conference"}, lambda t: t.status == "closed"),
+    ({"created_from": "2026-06-01", "created_to": "2026-06-01"}, lambda t: True),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("query", "keeps"), FILTER_TABLE)
+def test_each_filter_keeps_exactly_the_matching_tickets(
+    client: Client,
+    brand_admin: User,
+    acme_history: list[Ticket],
+    query: dict[str, str],
+    keeps: Callable[[Ticket], bool],
+) -> None:
+    response = _as(client, brand_admin).get("/hub/tickets/", {**query, "sort": "oldest"})
+    expected = [ticket.number for ticket in acme_history if keeps(ticket)][:25]
+    assert _numbers(response) == expected
+    assert response.context["is_narrowed"]
+
+
+@pytest.mark.django_db
+def test_a_brand_administrator_narrows_to_one_colleague(
+    client: Client, brand_admin: User, colleague: User, acme_history: list[Ticket]
+) -> None:
+    response = _as(client, brand_admin).get(
+        "/hub/tickets/", {"requester": str(colleague.pk), "sort": "oldest"}
+    )
+    expected = [t.number for t in acme_history if t.requester_id == colleague.pk]
+    assert _numbers(response) == expected
+
+
+@pytest.mark.django_db
+def test_a_standard_user_has_no_requester_filter_and_cannot_forge_one(
+    client: Client, standard_user: User, colleague: User, acme_history: list[Ticket]
+) -> None:
+    response = _as(client, standard_user).get("/hub/tickets/", {"requester": str(colleague.pk)})
+    assert "requester" not in response.context["form"].fields
+    assert {t.requester_id for t in response.context["page"].tickets} == {standard_user.pk}
+
+
+@pytest.mark.django_db
+def test_dates_are_whole_days_in_the_users_time_zone(
+    client: Client, brand_admin: User, standard_user: User
+) -> None:
+    brand_admin.time_zone = "America/Denver"
+    brand_admin.save()
+    # 05:30 UTC on 1 July is still 30 June in Denver (UTC-6 in summer).
+    late = tickets_bulk([standard_user], 1, start=datetime(2026, 7, 1, 5, 30, tzinfo=UTC))
+    response = _as(client, brand_admin).get(
+        "/hub/tickets/", {"created_from": "2026-06-30", "created_to": "2026-06-30"}
+    )
+    assert _numbers(response) == [late[0].number]
+    response = client.get("/hub/tickets/", {"created_from": "2026-07-01"})
+    assert _numbers(response) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("query", "error"),
+    [
+        ({"created_from": "2026-02-30"}, "Enter the first date as a real date"),
+        ({"created_from": "2026-05-31", "created_to": "2026-05-30"}, "The last date must be"),
+        ({"status": "lost"}, "Select a valid choice"),
+        ({"q": "x" * 201}, "Search for 200 characters or fewer"),
+    ],
+)
+def test_bad_filters_are_explained_and_the_rest_still_apply(
+    client: Client,
+    brand_admin: User,
+    acme_history: list[Ticket],
+    query: dict[str, str],
+    error: str,
+) -> None:
+    response = _as(client, brand_admin).get("/hub/tickets/", {**query, "channel": "phone"})
+    html = _text(response)
+    assert response.status_code == 200
+    assert "There is a problem" in html
+    assert error in html
+    assert "<title>Error:" in html
+    assert {t.channel for t in response.context["page"].tickets} == {Channel.PHONE}
+
+
+@pytest.mark.django_db
+@pytest.mark.smoke
+def test_search_finds_a_ticket_by_number_in_any_spelling_and_by_its_words(
+    client: Client, brand_admin: User, acme_history: list[Ticket]
+) -> None:
+    target = acme_history[4]
+    digits = str(int(target.number[3:]))
+    _as(client, brand_admin)
+    for spelling in (target.number, target.number.lower(), digits, f"CS{digits}"):
+        assert target.number in _numbers(client.get("/hub/tickets/", {"q": spelling}))
+    # Words of the subject, the last one as a prefix ("API token returns 401 …").
+    found = _numbers(client.get("/hub/tickets/", {"q": "api tok", "sort": "oldest"}))
+    assert found == [t.number for t in acme_history if t.subject.startswith("API token")]
+    # Words of a comment on the timeline.
+    found = _numbers(client.get("/hub/tickets/", {"q": "overnight", "sort": "oldest"}))
+    assert found == [t.number for i, t in enumerate(acme_history) if i % 3 == 0][:25]
+
+
+@pytest.mark.django_db
+def test_search_matches_other_forms_of_a_word_on_postgresql(
+    client: Client, brand_admin: User, acme_history: list[Ticket]
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("stemming is PostgreSQL full-text search")
+    # "exported" and "exports" stem to the "export" of "Survey export stops …".
+    _as(client, brand_admin)
+    expected = [t.number for t in acme_history if t.subject.startswith("Survey export")]
+    for word in ("exported", "exports"):
+        found = _numbers(client.get("/hub/tickets/", {"q": word, "sort": "oldest"}))
+        assert [n for n in found if n in expected] == expected
+
+
+@pytest.mark.django_db
+def test_search_never_reaches_another_organisation_and_ignores_query_syntax(
+    client: Client, outsider: User, brand_admin: User, acme_history: list[Ticket]
+) -> None:
+    _as(client, outsider)
+    assert _numbers(client.get("/hub/tickets/", {"q": "export"})) == []
+    assert _numbers(client.get("/hub/tickets/", {"q": acme_history[0].number})) == []
+    _as(client, brand_admin)
+    for hostile in ("export & !", "':* | (", "!!!", "a:*b"):
+        assert client.get("/hub/tickets/", {"q": hostile}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_new_comment_is_found_by_search_at_once(
+    client: Client, standard_user: User, own_ticket: Ticket
+) -> None:
+    _as(client, standard_user)
+    assert _numbers(client.get("/hub/tickets/", {"q": "zebra"})) == []
+    client.post(f"/hub/tickets/{own_ticket.number}/comments/", {"body": "A zebra-striped chart"})
+    assert _numbers(client.get("/hub/tickets/", {"q": "zebra"})) == [own_ticket.number]
+
+
+# --- Keyset paging ---------------------------------------------------------------------------
+
+
+def _walk(user: User, filters: HistoryFilters, *, page_size: int) -> list[str]:
+    """Follow the next links from the first page to the last."""
+    seen: list[str] = []
+    cursor: Cursor | None = None
+    while True:
+        page = ticket_history_page(user, filters, language="en", cursor=cursor, page_size=page_size)
+        seen += [ticket.number for ticket in page.tickets]
+        if page.next_cursor is None:
+            return seen
+        cursor = page.next_cursor
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("sort", list(HistorySort))
+def test_next_and_previous_pages_visit_every_ticket_once_in_order(
+    brand_admin: User, acme_history: list[Ticket], sort: HistorySort
+) -> None:
+    filters = HistoryFilters(sort=sort)
+    expected = sorted(
+        acme_history,
+        key=lambda t: (getattr(t, sort.key), t.pk),
+        reverse=sort.descending,
+    )
+    assert _walk(brand_admin, filters, page_size=5) == [t.number for t in expected]
+    # From the last page, the previous links lead back through the same pages.
+    page = ticket_history_page(brand_admin, filters, language="en", page_size=5)
+    pages = [page]
+    while page.next_cursor is not None:
+        page = ticket_history_page(
+            brand_admin, filters, language="en", cursor=page.next_cursor, page_size=5
+        )
+        pages.append(page)
+    for earlier in reversed(pages[:-1]):
+        assert page.previous_cursor is not None
+        page = ticket_history_page(
+            brand_admin, filters, language="en", cursor=page.previous_cursor, page_size=5
+        )
+        assert [t.number for t in page.tickets] == [t.number for t in earlier.tickets]
+    assert page.previous_cursor is None
+
+
+@pytest.mark.django_db
+@hypothesis_settings(max_examples=15, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    offsets=st.lists(st.integers(min_value=0, max_value=5), min_size=1, max_size=25),
+    page_size=st.integers(min_value=1, max_value=7),
+)
+def test_paging_is_exact_even_when_many_tickets_share_a_creation_time(
+    brand_admin: User, standard_user: User, offsets: list[int], page_size: int
+) -> None:
+    Ticket.objects.all().delete()
+    tickets = tickets_bulk([standard_user], len(offsets), start=START, with_events=False)
+    for ticket, offset in zip(tickets, offsets, strict=True):
+        ticket.created_at = START + timedelta(minutes=offset)  # ties on purpose
+    Ticket.objects.bulk_update(tickets, ["created_at"])
+    expected = sorted(tickets, key=lambda t: (t.created_at, t.pk), reverse=True)
+    walked = _walk(brand_admin, HistoryFilters(), page_size=page_size)
+    assert walked == [t.number for t in expected]
+
+
+@pytest.mark.django_db
+def test_a_broken_cursor_in_a_link_shows_the_first_page(
+    client: Client, brand_admin: User, acme_history: list[Ticket]
+) -> None:
+    _as(client, brand_admin)
+    first = _numbers(client.get("/hub/tickets/"))
+    for bad in ("x", "12.", ".5", "99999999999999999999999999.1", "-1.-1"):
+        assert _numbers(client.get("/hub/tickets/", {"after": bad})) == first
+
+
+@pytest.mark.django_db
+def test_the_next_link_keeps_the_filters_and_htmx_gets_only_the_results(
+    client: Client, brand_admin: User, standard_user: User
+) -> None:
+    tickets_bulk([standard_user], 120, start=START)
+    _as(client, brand_admin)
+    response = client.get("/hub/tickets/", {"channel": "email"})
+    next_url = response.context["next_url"]
+    assert "channel=email" in next_url and "after=" in next_url
+    partial = client.get("/hub/tickets/" + next_url, headers={"HX-Request": "true"})
+    html = _text(partial)
+    assert "<html" not in html and 'id="results-count"' in html
+    assert {t.channel for t in partial.context["page"].tickets} == {Channel.EMAIL}
+
+
+# --- Query counts: the same at 10 and at 1,000 tickets ------------------------------------
+
+
+def _queries(client: Client, url: str, **kwargs: Any) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, **kwargs)
+    assert response.status_code == 200
+    if hasattr(response, "streaming_content"):
+        b"".join(response.streaming_content)
+    return len(captured)
+
+
+# Session (savepoint, read, save), user, membership; then each page's own reads.
+LIST_QUERIES = {"brand_admin": 11, "standard_user": 9}
+DETAIL_QUERIES = 12
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["brand_admin", "standard_user"])
+def test_the_list_makes_the_same_queries_at_10_and_at_1000_tickets(
+    client: Client, standard_user: User, brand_admin: User, colleague: User,
+    product_areas: list[ProductArea], who: str,
+) -> None:  # fmt: skip
+    viewer = {"brand_admin": brand_admin, "standard_user": standard_user}[who]
+    _as(client, viewer)
+    counts = []
+    for total in (10, 1000):
+        Ticket.objects.all().delete()
+        tickets_bulk([standard_user, colleague], total, start=START, areas=product_areas)
+        page = client.get("/hub/tickets/").context["next_url"]
+        counts.append(
+            (
+                _queries(client, "/hub/tickets/"),
+                _queries(client, "/hub/tickets/", query_params={"q": "export", "status": "open"}),
+                _queries(client, "/hub/tickets/" + page),
+            )
+        )
+    assert counts[0] == counts[1] == (LIST_QUERIES[who],) * 3
+
+
+@pytest.mark.django_db
+def test_the_ticket_page_and_export_make_the_same_queries_at_10_and_at_1000_tickets(
+    client: Client, standard_user: User, brand_admin: User, product_areas: list[ProductArea]
+) -> None:
+    counts = []
+    for total in (10, 1000):
+        Ticket.objects.all().delete()
+        tickets = tickets_bulk([standard_user], total, start=START, areas=product_areas)
+        phone = next(t for t in tickets if t.channel == Channel.PHONE)
+        callback_enqueue(ticket_id=phone.pk)
+        _as(client, standard_user)
+        detail = _queries(client, f"/hub/tickets/{phone.number}/")
+        _as(client, brand_admin)
+        export = _queries(client, "/hub/tickets/export.csv")
+        counts.append((detail, export))
+    assert counts[0] == counts[1]
+    assert counts[0][0] == DETAIL_QUERIES
+
+
+# --- Export ----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_export_is_the_filtered_list_as_csv_in_the_users_zone(
+    client: Client, brand_admin: User, acme_history: list[Ticket]
+) -> None:
+    brand_admin.time_zone = "Europe/Rome"
+    brand_admin.save()
+    response = _as(client, brand_admin).get(
+        "/hub/tickets/export.csv", {"channel": "phone", "sort": "oldest"}
+    )
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="requests-')
+    body = b"".join(response.streaming_content).decode()
+    assert body.startswith("\ufeffNumber,Subject,Product area")
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    phones = [t for t in acme_history if t.channel == Channel.PHONE]
+    assert [row[0] for row in rows[1:]] == [t.number for t in phones]
+    made = datetime.fromisoformat(rows[1][8])
+    assert made.utcoffset() == timedelta(hours=2)  # Rome in summer
+    assert made == phones[0].created_at.astimezone(ZoneInfo("Europe/Rome"))
+
+
+@pytest.mark.django_db
+def test_the_export_defuses_cells_a_spreadsheet_would_run(
+    client: Client, brand_admin: User, standard_user: User
+) -> None:
+    ticket_create(
+        requester=standard_user,
+        channel=Channel.EMAIL,
+        team=Team.TECHNICAL,
+        subject='=HYPERLINK("http://evil.example","click")',
+    )
+    body = b"".join(
+        _as(client, brand_admin).get("/hub/tickets/export.csv").streaming_content
+    ).decode()
+    assert "'=HYPERLINK" in body
+
+
+@pytest.mark.django_db
+def test_an_export_with_bad_filters_sends_the_administrator_back_to_the_explained_list(
+    client: Client, brand_admin: User
+) -> None:
+    response = _as(client, brand_admin).get("/hub/tickets/export.csv", {"created_from": "soon"})
+    assert response.status_code == 302
+    assert response["Location"] == "/hub/tickets/?created_from=soon"
+
+
+# --- The ticket page -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_ticket_page_shows_status_consents_queue_place_and_timeline(
+    client: Client, standard_user: User, own_ticket: Ticket
+) -> None:
+    response = _as(client, standard_user).get(f"/hub/tickets/{own_ticket.number}/")
+    html = _text(response)
+    assert "Queued" in html
+    assert "You are number 1 in the queue for a callback." in html
+    assert "Support may log into the account if they need to" in html
+    assert "The call may be recorded" in html
+    titles = [entry.title for entry in response.context["timeline"]]
+    assert titles[:2] == ["Request made", "Joined the callback queue"]
+    assert 'hx-get="/hub/tickets/' in html and 'hx-trigger="every 15s"' in html
+
+
+@pytest.mark.django_db
+def test_a_brand_administrator_reads_a_colleagues_ticket_but_cannot_act_on_it(
+    client: Client, brand_admin: User, own_ticket: Ticket
+) -> None:
+    html = _text(_as(client, brand_admin).get(f"/hub/tickets/{own_ticket.number}/"))
+    assert "Sam Carter" in html
+    assert "Add comment" not in html
+    assert "Withdraw permission" not in html
+    assert "Close this request" not in html
+
+
+@pytest.mark.django_db
+def test_the_queue_fragment_stops_polling_once_the_callback_is_taken(
+    client: Client, standard_user: User, own_ticket: Ticket, agent: User
+) -> None:
+    _as(client, standard_user)
+    url = f"/hub/tickets/{own_ticket.number}/queue/"
+    assert "number 1 in the queue" in _text(client.get(url, headers={"HX-Request": "true"}))
+    CallbackRequest.objects.filter(ticket=own_ticket).update(taken_at=START, taken_by=agent)
+    response = client.get(url, headers={"HX-Request": "true"})
+    assert response.status_code == 286
+    assert "no longer waiting" in _text(response)
+    assert client.get(url).status_code == 302  # without htmx: the page itself
+
+
+@pytest.mark.django_db
+def test_a_comment_is_added_once_however_often_it_is_sent(
+    client: Client, standard_user: User, own_ticket: Ticket
+) -> None:
+    _as(client, standard_user)
+    data = {"body": "The reminder went out again this morning.", "idempotency_key": "a" * 32}
+    first = client.post(f"/hub/tickets/{own_ticket.number}/comments/", data)
+    client.post(f"/hub/tickets/{own_ticket.number}/comments/", data)
+    assert first.status_code == 302
+    assert first["Location"] == f"/hub/tickets/{own_ticket.number}/#activity"
+    comments = own_ticket.events.filter(kind=EventKind.COMMENT)
+    assert [event.message for event in comments] == [data["body"]]
+
+
+@pytest.mark.django_db
+def test_a_comment_over_htmx_redraws_the_timeline_with_a_fresh_form(
+    client: Client, standard_user: User, own_ticket: Ticket
+) -> None:
+    _as(client, standard_user)
+    response = client.post(
+        f"/hub/tickets/{own_ticket.number}/comments/",
+        {"body": "Added from the page"},
+        headers={"HX-Request": "true"},
+    )
+    html = _text(response)
+    assert "<html" not in html
+    assert "Added from the page" in html
+    assert 'name="body"' in html and ">Added from the page</textarea>" not in html
+
+
+@pytest.mark.django_db
+def test_an_empty_comment_is_explained_and_adds_nothing(
+    client: Client, standard_user: User, own_ticket: Ticket
+) -> None:
+    response = _as(client, standard_user).post(
+        f"/hub/tickets/{own_ticket.number}/comments/", {"body": "   "}
+    )
+    html = _text(response)
+    assert response.status_code == 200
+    assert "There is a problem" in html and "Write your comment" in html
+    assert not own_ticket.events.filter(kind=EventKind.COMMENT).exists()
+
+
+@pytest.mark.django_db
+def test_closing_a_waiting_callback_takes_it_out_of_the_queue_and_the_next_moves_up(
+    client: Client,
+    standard_user: User,
+    colleague: User,
+    own_ticket: Ticket,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    behind = ticket_create(
+        requester=colleague,
+        channel=Channel.PHONE,
+        team=Team.TECHNICAL,
+        subject="Also waiting",
+        product_area=own_ticket.product_area,
+        language="en",
+        phone_number="+390612345679",
+    )
+    callback_enqueue(ticket_id=behind.pk)
+    _as(client, standard_user)
+    page = _text(client.get(f"/hub/tickets/{own_ticket.number}/close/"))
+    assert "Close this request?" in page and "nobody will call you" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/hub/tickets/{own_ticket.number}/close/")
+    assert response.status_code == 302
+    own_ticket.refresh_from_db()
+    assert own_ticket.status == Status.CLOSED
+    assert not CallbackRequest.objects.filter(ticket=own_ticket).exists()
+    moved = behind.events.filter(kind=EventKind.POSITION_CHANGED).get()
+    assert moved.data == {"position": 1}
+    html = _text(client.get(f"/hub/tickets/{own_ticket.number}/"))
+    assert "Callback request withdrawn" in html
+    assert "Add comment" not in html and "This request is closed" in html
+    refused = client.post(
+        f"/hub/tickets/{own_ticket.number}/comments/", {"body": "Hello?"}, follow=True
+    )
+    assert "This ticket is closed. Open a new request instead." in _text(refused)
+    assert not own_ticket.events.filter(kind=EventKind.COMMENT).exists()
+
+
+@pytest.mark.django_db
+def test_the_requester_withdraws_permission_to_log_into_the_account(
+    client: Client, standard_user: User, own_ticket: Ticket
+) -> None:
+    _as(client, standard_user)
+    response = client.post(
+        f"/hub/tickets/{own_ticket.number}/account-access/", {"allowed": "no"}, follow=True
+    )
+    own_ticket.refresh_from_db()
+    assert not own_ticket.account_access_allowed
+    html = _text(response)
+    assert "Support may no longer log into your account for this request." in html
+    assert "Permission withdrawn" in html
+    assert "Allow support to log into my account" in html
+    event = own_ticket.events.filter(kind=EventKind.STATUS_CHANGED, data__account_access=False)
+    assert event.exists()
+
+
+@pytest.mark.django_db
+def test_a_nonsense_access_choice_changes_nothing(
+    client: Client, standard_user: User, own_ticket: Ticket
+) -> None:
+    _as(client, standard_user).post(
+        f"/hub/tickets/{own_ticket.number}/account-access/", {"allowed": "maybe"}
+    )
+    own_ticket.refresh_from_db()
+    assert own_ticket.account_access_allowed
+    assert TicketEvent.objects.filter(ticket=own_ticket).count() == 2  # created, queued
+
+
+@pytest.mark.django_db
+def test_the_timeline_tells_an_italian_reader_in_italian(
+    client: Client, standard_user: User, own_ticket: Ticket
+) -> None:
+    standard_user.preferred_language = "it"
+    standard_user.save()
+    response = _as(client, standard_user).get(
+        f"/hub/tickets/{own_ticket.number}/", headers={"Accept-Language": "it"}
+    )
+    titles = [entry.title for entry in response.context["timeline"]]
+    assert titles[:2] == ["Richiesta inviata", "Entrata nella coda delle richiamate"]
+
+
+# --- The timeline in words -------------------------------------------------------------------
+
+TIMELINE_TABLE: list[tuple[str, dict[str, Any], str, str, str]] = [
+    # kind, data, message, title, detail
+    ("created", {}, "", "Request made", "Contact method: Phone callback."),
+    ("queued", {"position": 3}, "", "Joined the callback queue", "Number 3 in the queue."),
+    ("position_changed", {"position": 2}, "", "Moved up the queue", "Now number 2 in the queue."),
+    ("called_back", {"agent": "Ana Silva"}, "", "Called back", "An agent took the callback."),
+    ("email_sent", {"email": "confirmation"}, "", "Confirmation email sent", ""),
+    ("email_sent", {"email": "verify", "link": 1}, "", "Verify & Confirm email sent", ""),
+    ("email_reply", {"source": "email"}, "Thanks!", "Reply by email", ""),
+    ("comment", {"by_staff": True}, "Try this", "Reply from support", ""),
+    ("comment", {"attachments": ["a.png", "b.csv"]}, "", "Files attached", "a.png, b.csv"),
+    ("status_changed", {"old": "queued", "new": "in_progress"}, "", "Status changed",
+     "From “Queued” to “In progress”."),
+    ("status_changed", {"old": "customer_reply", "new": "in_progress"}, "", "Reopened",
+     "Your reply reopened the request."),
+    ("status_changed", {"account_access": False}, "Permission to log into the account withdrawn",
+     "Permission withdrawn", "Support may no longer log into the account."),
+    ("status_changed", {"assigned_to": 9}, "Assigned to Ana", "Assigned",
+     "An agent is looking after this request."),
+    ("status_changed", {"callback": "withdrawn"}, "", "Callback request withdrawn",
+     "The request was closed before the call."),
+    ("handover", {"team": "enterprise"}, "", "Handed over",
+     "Enterprise Support took over from general support."),
+    ("verified", {"account_access": True}, "", "Verified",
+     "Confirmed; support may log into the account."),
+]  # fmt: skip
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("kind", "data", "message", "title", "detail"), TIMELINE_TABLE)
+def test_each_timeline_event_reads_as_a_sentence_and_only_peoples_words_are_quoted(
+    own_ticket: Ticket,
+    standard_user: User,
+    agent: User,
+    kind: str,
+    data: dict[str, Any],
+    message: str,
+    title: str,
+    detail: str,
+) -> None:
+    from tickets.timeline import timeline_entries
+
+    actor = agent if kind in ("called_back", "comment") and data.get("by_staff") else None
+    event = TicketEvent(
+        ticket=own_ticket, kind=kind, data=data, message=message, actor=actor, created_at=START
+    )
+    with translation.override("en"):
+        (entry,) = timeline_entries(own_ticket, [event], viewer=standard_user)
+    assert (entry.title, entry.detail) == (title, detail)
+    quoted = kind in ("comment", "email_reply")
+    assert entry.message == (message if quoted else "")
+    if actor is not None:
+        assert entry.by_support and entry.by == "an agent (support)"

@@ -1,0 +1,120 @@
+"""Full-text search over tickets (R-HISTORY): the stored document and the query.
+
+On PostgreSQL each ticket keeps a ``search_document`` (GIN-indexed): its subject (weight A),
+description (B) and the messages of its timeline (C), stemmed in the ticket's own language,
+plus the same words unstemmed (D) so that a search typed in another interface language still
+finds them. The services refresh it in the transaction that changes the text. SQLite, the
+embedded default, has no full-text index: the history falls back to substring matching there,
+which is fine at a laptop's scale.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from django.contrib.postgres.search import SearchQuery
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q
+
+# Support languages → PostgreSQL text-search configurations. Japanese has none built in.
+SEARCH_CONFIGS: dict[str, str] = {
+    "en": "english",
+    "es": "spanish",
+    "pt": "portuguese",
+    "de": "german",
+    "fr": "french",
+    "it": "italian",
+    "nl": "dutch",
+}
+UNSTEMMED = "simple"
+# Timeline entries whose message is something a person wrote.
+SEARCHABLE_EVENT_KINDS = ("comment", "email_reply")
+MAX_QUERY_WORDS = 8
+
+_CONFIG_CASE = " ".join(
+    f"WHEN '{code}' THEN '{config}'::regconfig" for code, config in SEARCH_CONFIGS.items()
+)
+_KINDS = ", ".join(f"'{kind}'" for kind in SEARCHABLE_EVENT_KINDS)
+# One statement for any number of tickets: the text of each, gathered and indexed at once.
+REFRESH_SQL = f"""
+UPDATE tickets_ticket AS ticket
+SET search_document =
+    setweight(to_tsvector(source.config, ticket.subject), 'A')
+    || setweight(to_tsvector(source.config, ticket.description), 'B')
+    || setweight(to_tsvector(source.config, source.messages), 'C')
+    || setweight(to_tsvector('{UNSTEMMED}',
+           ticket.subject || ' ' || ticket.description || ' ' || source.messages), 'D')
+FROM (
+    SELECT inner_ticket.id,
+           CASE inner_ticket.language {_CONFIG_CASE} ELSE '{UNSTEMMED}'::regconfig END
+               AS config,
+           COALESCE((
+               SELECT string_agg(event.message, ' ' ORDER BY event.id)
+               FROM tickets_ticketevent AS event
+               WHERE event.ticket_id = inner_ticket.id
+                 AND event.kind IN ({_KINDS}) AND event.message <> ''
+           ), '') AS messages
+    FROM tickets_ticket AS inner_ticket
+    WHERE inner_ticket.id = ANY(%s)
+) AS source
+WHERE ticket.id = source.id
+"""
+
+
+def ticket_search_refresh(ticket_ids: Iterable[int]) -> None:
+    """Rebuild the search document of these tickets (a no-op on SQLite)."""
+    ids = sorted(set(ticket_ids))
+    if not ids or connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(REFRESH_SQL, [ids])
+
+
+_NUMBER = re.compile(r"^\s*(?:cs[-\s]?)?0*(\d{1,12})\s*$", re.IGNORECASE)
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def ticket_number_in(text: str) -> str | None:
+    """ "CS-000123", "cs123" or "123" → "CS-000123"; None when the text is not a number."""
+    match = _NUMBER.match(text)
+    return f"CS-{int(match.group(1)):06d}" if match else None
+
+
+def search_words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())[:MAX_QUERY_WORDS]
+
+
+def ticket_search_condition(text: str, *, language: str) -> Q:
+    """Tickets whose number is the text, or whose words contain every word of it (the last
+    one as a prefix, so results follow the typing)."""
+    condition = Q(pk__in=[])
+    number = ticket_number_in(text)
+    if number is not None:
+        condition |= Q(number=number)
+    words = search_words(text)
+    if not words:
+        return condition
+    if connection.vendor != "postgresql":
+        return condition | _substring_condition(words)
+    # Only \w characters reach to_tsquery, so its operators cannot be injected.
+    expression = " & ".join([*words[:-1], f"{words[-1]}:*"])
+    query = SearchQuery(expression, search_type="raw", config=UNSTEMMED)
+    config = SEARCH_CONFIGS.get(language)
+    if config is not None:
+        query = SearchQuery(expression, search_type="raw", config=config) | query
+    return condition | Q(search_document=query)
+
+
+def _substring_condition(words: list[str]) -> Q:
+    from tickets.models import TicketEvent
+
+    condition = Q()
+    for word in words:
+        in_messages = TicketEvent.objects.filter(
+            ticket_id=OuterRef("pk"), kind__in=SEARCHABLE_EVENT_KINDS, message__icontains=word
+        )
+        condition &= Q(
+            Q(subject__icontains=word) | Q(description__icontains=word) | Q(Exists(in_messages))
+        )
+    return condition

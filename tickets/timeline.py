@@ -1,0 +1,166 @@
+"""The ticket timeline in words, for the ticket page (R-HISTORY).
+
+Events store facts (kind, actor, data); the sentences are written here, at reading time, in
+the reader's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from hub.models import User
+from tickets.models import EventKind, Status, Ticket, TicketEvent
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    kind: str
+    title: str
+    detail: str  # a sentence about what happened, or ""
+    message: str  # what a person wrote, shown as their words, or ""
+    by: str  # who did it, or "" for the system
+    by_support: bool
+    at: datetime
+
+
+def person(user: User | None, *, viewer: User) -> str:
+    """How the timeline names someone: "you", a support agent's first name, or a colleague."""
+    if user is None:
+        return ""
+    if user.pk == viewer.pk:
+        return _("You")
+    if user.is_staff:
+        name = user.first_name or _("an agent")
+        return _("%(name)s (support)") % {"name": name}
+    return user.get_full_name() or user.email
+
+
+def _status_label(value: object) -> str:
+    labels = {status.value: str(status.label) for status in Status}
+    return labels.get(str(value), str(value))
+
+
+def _created(event: TicketEvent, ticket: Ticket) -> tuple[str, str]:
+    return _("Request made"), _("Contact method: %(channel)s.") % {
+        "channel": ticket.get_channel_display()
+    }
+
+
+def _queued(event: TicketEvent, ticket: Ticket) -> tuple[str, str]:
+    position = event.data.get("position")
+    if isinstance(position, int):
+        return _("Joined the callback queue"), _("Number %(position)d in the queue.") % {
+            "position": position
+        }
+    return _("Joined the callback queue"), ""
+
+
+def _moved(event: TicketEvent, ticket: Ticket) -> tuple[str, str]:
+    position = event.data.get("position")
+    if isinstance(position, int):
+        return _("Moved up the queue"), _("Now number %(position)d in the queue.") % {
+            "position": position
+        }
+    return _("Moved up the queue"), ""
+
+
+def _called_back(event: TicketEvent, ticket: Ticket) -> tuple[str, str]:
+    return _("Called back"), _("An agent took the callback.")
+
+
+def _email_sent(event: TicketEvent, ticket: Ticket) -> tuple[str, str]:
+    which = event.data.get("email")
+    if which == "confirmation":
+        return _("Confirmation email sent"), ""
+    if which == "verify":
+        return _("Verify & Confirm email sent"), ""
+    return _("Email sent"), ""
+
+
+def _email_reply(event: TicketEvent, ticket: Ticket) -> tuple[str, str]:
+    return _("Reply by email"), ""
+
+
+def _comment(event: TicketEvent, ticket: Ticket) -> tuple[str, str]:
+    files = event.data.get("attachments")
+    if isinstance(files, list) and files:
+        return _("Files attached"), ", ".join(str(name) for name in files)
+    if event.data.get("by_staff"):
+        return _("Reply from support"), ""
+    return _("Comment"), ""
+
+
+def _status_changed(event: TicketEvent, ticket: Ticket) -> tuple[str, str]:
+    data = event.data
+    if data.get("callback") == "withdrawn":
+        return _("Callback request withdrawn"), _("The request was closed before the call.")
+    if "account_access" in data:
+        if data["account_access"]:
+            return _("Permission given"), _("Support may log into the account.")
+        return _("Permission withdrawn"), _("Support may no longer log into the account.")
+    if "assigned_to" in data:
+        if data["assigned_to"]:
+            return _("Assigned"), _("An agent is looking after this request.")
+        return _("Unassigned"), _("The request waits for the next free agent.")
+    if data.get("old") == "customer_reply":
+        return _("Reopened"), _("Your reply reopened the request.")
+    if "new" in data:
+        return _("Status changed"), _("From “%(old)s” to “%(new)s”.") % {
+            "old": _status_label(data.get("old")),
+            "new": _status_label(data.get("new")),
+        }
+    return str(event.get_kind_display()), ""
+
+
+def _handover(event: TicketEvent, ticket: Ticket) -> tuple[str, str]:
+    return _("Handed over"), _("Enterprise Support took over from general support.")
+
+
+def _verified(event: TicketEvent, ticket: Ticket) -> tuple[str, str]:
+    if event.data.get("account_access"):
+        return _("Verified"), _("Confirmed; support may log into the account.")
+    return _("Verified"), _("Confirmed; support may not log into the account.")
+
+
+DESCRIBE: dict[str, Callable[[TicketEvent, Ticket], tuple[str, str]]] = {
+    EventKind.CREATED: _created,
+    EventKind.QUEUED: _queued,
+    EventKind.POSITION_CHANGED: _moved,
+    EventKind.CALLED_BACK: _called_back,
+    EventKind.EMAIL_SENT: _email_sent,
+    EventKind.EMAIL_REPLY: _email_reply,
+    EventKind.COMMENT: _comment,
+    EventKind.STATUS_CHANGED: _status_changed,
+    EventKind.HANDOVER: _handover,
+    EventKind.VERIFIED: _verified,
+}
+# Messages that people wrote, as opposed to notes the system kept in English.
+WRITTEN_BY_PEOPLE = frozenset({EventKind.COMMENT, EventKind.EMAIL_REPLY})
+
+
+def timeline_entries(
+    ticket: Ticket, events: Iterable[TicketEvent], *, viewer: User
+) -> list[TimelineEntry]:
+    entries = []
+    for event in events:
+        describe = DESCRIBE.get(event.kind)
+        title, detail = describe(event, ticket) if describe else (str(event.get_kind_display()), "")
+        message = event.message if event.kind in WRITTEN_BY_PEOPLE or describe is None else ""
+        actor: Any = event.actor
+        entries.append(
+            TimelineEntry(
+                kind=event.kind,
+                title=title,
+                detail=detail,
+                message=message,
+                by=person(actor, viewer=viewer),
+                by_support=bool(actor is not None and actor.is_staff),
+                at=event.created_at,
+            )
+        )
+    return entries
