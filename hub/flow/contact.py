@@ -44,6 +44,7 @@ from routing.policy import ContactOffers, MethodOffer
 from routing.policy import Team as RoutingTeam
 from routing.selectors import conference_slots_for
 from tickets.models import Attachment, Channel, ConferenceBooking, Team, Ticket
+from tickets.selectors import tickets_visible_to
 from tickets.services import (
     SlotTaken,
     conference_book,
@@ -486,14 +487,15 @@ def conference(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def get_attachment_for_viewer(request: HttpRequest, pk: int) -> Attachment:
-    """The attachment, for its ticket's requester and for staff; 404 for anyone else."""
+    """The attachment, for staff and for whoever may see its ticket (tickets_visible_to: the
+    requester, their brand administrators); 404 for anyone else."""
     user = request.user
     if not user.is_authenticated:
         raise Http404
-    attachment = get_object_or_404(Attachment.objects.select_related("ticket"), pk=pk)
-    if not (user.is_staff or attachment.ticket.requester_id == user.pk):
-        raise Http404
-    return attachment
+    attachments = Attachment.objects.all()
+    if not user.is_staff:
+        attachments = attachments.filter(ticket__in=tickets_visible_to(user))
+    return get_object_or_404(attachments, pk=pk)
 
 
 @never_cache

@@ -562,21 +562,25 @@ def test_a_stored_type_outside_the_list_is_served_as_bytes(
     assert response["Content-Type"] == "application/octet-stream"
 
 
-def test_nobody_else_sees_an_attachment(
+def test_only_those_who_may_see_the_ticket_download_its_attachment(
     client: Client,
     attachment: Attachment,
     outsider: User,
     brand_admin: User,
+    make_member: Callable[..., User],
     agent: User,
 ) -> None:
     path = f"/hub/attachments/{attachment.pk}/"
+    colleague = make_member("colleague@acme.example", attachment.ticket.organisation)
     client.logout()
     assert client.get(path).status_code == 404
-    for stranger in (outsider, brand_admin):
+    for stranger in (outsider, colleague):
         client.force_login(stranger)
         assert client.get(path).status_code == 404
-    client.force_login(agent)
-    assert client.get(path).status_code == 200
+    # R-HISTORY: the brand administrator reads the organisation's tickets, files included.
+    for reader in (brand_admin, agent):
+        client.force_login(reader)
+        assert client.get(path).status_code == 200
     assert client.get(f"/hub/attachments/{attachment.pk + 1000}/").status_code == 404
 
 
