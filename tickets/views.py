@@ -132,6 +132,7 @@ def _filter_query(form: HistoryFilterForm) -> dict[str, str]:
 def ticket_list(request: HttpRequest) -> HttpResponse:
     """My requests, or my organisation's for a brand administrator: filtered, searched, paged."""
     user = _history_viewer(request)
+    administrator = sees_organisation_tickets(user)
     areas = _history_areas()
     form = _filter_form(request, user, areas)
     filters = form.filters()
@@ -159,13 +160,13 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
             )
             for ticket in page.tickets
         ],
-        "sees_organisation": sees_organisation_tickets(user),
+        "sees_organisation": administrator,
         "next_url": page_url(page.next_cursor),
         "previous_url": page_url(page.previous_cursor),
         "first_url": "?" + urlencode(query) if cursor is not None else "",
         "export_url": reverse("tickets:export") + ("?" + urlencode(query) if query else ""),
         "is_narrowed": form.is_narrowed,
-        "organisation": user.membership.organisation if sees_organisation_tickets(user) else None,
+        "organisation": user.membership.organisation if administrator else None,
     }
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "tickets/ticket_list.html#results", context)
