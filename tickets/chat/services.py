@@ -360,7 +360,15 @@ def chat_end(
         _close(locked, by=by, reason=reason, now=now)
         # The customer saw it end on the page: no status email for a live chat.
         ticket_transition(ticket=locked.ticket, to=Status.SOLVED, actor=by, notify=False)
+    _copy_end(locked, session)
     return locked
+
+
+def _copy_end(locked: ChatSession, session: ChatSession) -> None:
+    """The caller's instance says the chat has ended too."""
+    session.ended_at, session.ended_by_id = locked.ended_at, locked.ended_by_id
+    session.end_reason = locked.end_reason
+    session.transcript_written_at = locked.transcript_written_at
 
 
 def _customer_text(session: ChatSession) -> str:
@@ -381,6 +389,7 @@ def _switch(
             return locked, False
         raise _closed()
     _close(locked, by=by, reason=reason, now=now)
+    _copy_end(locked, session)
     return locked, True
 
 
