@@ -184,7 +184,8 @@ def _pane_context(
         "session": session,
         "ticket": session.ticket,
         "prefix": prefix,
-        "messages": shown,
+        # Not "messages": that name is the flash messages' in every page's context.
+        "lines": shown,
         "after": selectors.chat_last_message_id(shown),
         "viewer_is_staff": not is_customer,
         "can_write": session.ended_at is None and (is_customer or session.agent_id == user.pk),
@@ -261,6 +262,7 @@ def _poll_answer(
     context = _pane_context(request, session, messages=new, form=form)
     context["after"] = selectors.chat_last_message_id(new, after)
     changed = shown_state != session.state
+    context["composer_sent"] = composer
     parts = []
     if composer:
         parts.append(render_to_string("tickets/chat/_pane.html#composer", context, request))
