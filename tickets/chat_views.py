@@ -12,8 +12,9 @@ Every chat URL answers 404 to anyone but the chat's customer and support staff.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
@@ -44,6 +45,49 @@ CONSOLE_POLL_SECONDS = 5
 WAITING_POLL_SECONDS = 10
 # Ended chats stay on the console this long, so the agent sees how they ended.
 CONSOLE_KEEPS_ENDED = timedelta(minutes=15)
+
+
+class _UnrefreshedSession:
+    """The session as a poll sees it: read as usual, saved only if the view changed it.
+
+    A chat left open asks for messages every second. That is the page, not the person: it
+    must neither keep the session alive past its idle timeout (``SESSION_COOKIE_AGE``, which
+    every request otherwise renews) nor cost a session write a second.
+    """
+
+    def __init__(self, session: Any) -> None:
+        self.__dict__["_session"] = session
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._session, name, value)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._session[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._session[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self._session[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._session
+
+    def save(self, must_create: bool = False) -> None:
+        if self._session.modified:
+            self._session.save(must_create)
+
+
+def _poll(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        request.session = _UnrefreshedSession(request.session)  # type: ignore[assignment]
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def _poll_seconds() -> float:
@@ -224,6 +268,7 @@ def chat_page(request: HttpRequest, number: str) -> HttpResponse:
     if is_customer:
         services.chat_customer_seen(session=session)
     if _is_htmx(request) and request.GET.get("part") == "status":
+        request.session = _UnrefreshedSession(request.session)  # type: ignore[assignment]
         context = {**_pane_context(request, session, messages=[]), **_status_context(session)}
         response = render(request, "tickets/chat/_pane.html#status", context)
         if not session.is_waiting:
@@ -234,12 +279,13 @@ def chat_page(request: HttpRequest, number: str) -> HttpResponse:
     return render(request, "tickets/chat/chat.html", context)
 
 
+@_poll
 @login_required
 @never_cache
 @require_GET
 def chat_messages(request: HttpRequest, number: str) -> HttpResponse:
     """htmx: the messages after ``after``, and the chat's state when it has changed."""
-    session = selectors.chat_for_viewer(_user(request), number)
+    session = selectors.chat_for_viewer(_user(request), number, for_poll=True)
     if not _is_htmx(request):
         return redirect(f"{chat_url(session)}#chat-{session.pk}")
     if _user(request).pk == session.ticket.requester_id:
@@ -259,9 +305,14 @@ def _poll_answer(
 ) -> HttpResponse:
     """New messages (appended out of band), the cursor, and the parts whose state changed."""
     new = selectors.chat_messages(session, after=after)
-    context = _pane_context(request, session, messages=new, form=form)
-    context["after"] = selectors.chat_last_message_id(new, after)
     changed = shown_state != session.state
+    if composer or changed:
+        context = _pane_context(request, session, messages=new, form=form)
+    else:
+        # The answer to nearly every poll: nothing new, or a few lines. Draw only those.
+        context = {"session": session, "prefix": f"chat-{session.pk}", "lines": new}
+        context["viewer_is_staff"] = _user(request).pk != session.ticket.requester_id
+    context["after"] = selectors.chat_last_message_id(new, after)
     context["composer_sent"] = composer
     parts = []
     if composer:
@@ -414,9 +465,12 @@ def _console_user(request: HttpRequest) -> User:
 
 
 def _console_context(request: HttpRequest, user: User) -> dict[str, Any]:
+    from routing.selectors import agent_skills
+
+    skills = agent_skills(user)
     return {
-        "status": selectors.console_status(user),
-        "waiting": selectors.chats_waiting_for(user),
+        "status": selectors.console_status(user, skills=skills),
+        "waiting": selectors.chats_waiting_for(user, skills=skills),
         "console_poll_seconds": CONSOLE_POLL_SECONDS,
     }
 
@@ -445,6 +499,7 @@ def chat_console(request: HttpRequest) -> HttpResponse:
     return render(request, "tickets/chat/console.html", context)
 
 
+@_poll
 @login_required
 @never_cache
 @require_GET

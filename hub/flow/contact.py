@@ -43,7 +43,15 @@ from routing.models import ProductArea
 from routing.policy import ContactOffers, MethodOffer
 from routing.policy import Team as RoutingTeam
 from routing.selectors import conference_slots_for
-from tickets.models import Attachment, Channel, ChatSession, ConferenceBooking, Team, Ticket
+from tickets.models import (
+    Attachment,
+    Channel,
+    ChatEndReason,
+    ChatSession,
+    ConferenceBooking,
+    Team,
+    Ticket,
+)
 from tickets.services import (
     SlotTaken,
     conference_book,
@@ -279,6 +287,8 @@ def _chat_to_convert(request: HttpRequest, member: FlowMember) -> ChatSession | 
     )
     if session is None:
         raise Http404
+    if session.has_ended and session.end_reason != ChatEndReason.SWITCHED_TO_PHONE:
+        return None  # the chat is over: this callback is a request of its own
     return session
 
 

@@ -12,6 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from hub.models import User
+from routing.selectors import AgentSkills
 from tickets.models import (
     ChatMessage,
     ChatMessageKind,
@@ -40,27 +41,72 @@ def _sessions() -> QuerySet[ChatSession]:
     ).prefetch_related("ticket__product_area__translations")
 
 
-def chat_for_viewer(user: User, number: str) -> ChatSession:
+def chat_for_viewer(user: User, number: str, *, for_poll: bool = False) -> ChatSession:
     """The chat of ticket ``number``, for its customer and for support staff; 404 for anyone
-    else (other members of the organisation, brand administrators included)."""
+    else (other members of the organisation, brand administrators included).
+
+    ``for_poll`` loads only what a poll's answer draws (one query)."""
     if not user.is_authenticated:
         raise Http404
-    query = _sessions().filter(ticket__number=number)
+    query = (
+        ChatSession.objects.select_related("ticket", "agent").only(*_POLL_FIELDS)
+        if for_poll
+        else _sessions()
+    ).filter(ticket__number=number)
     if not is_chat_staff(user):
         query = query.filter(ticket__requester_id=user.pk)
-    session = query.first()
-    if session is None:
-        raise Http404
-    return session
+    try:
+        return query.get()
+    except ChatSession.DoesNotExist:
+        raise Http404 from None
+
+
+# What a poll's answer draws, and what a changed state redraws (the area loads on demand).
+_POLL_FIELDS = (
+    "id",
+    "created_at",
+    "accepted_at",
+    "ended_at",
+    "end_reason",
+    "customer_seen_at",
+    "ended_by_id",
+    "ticket__id",
+    "ticket__number",
+    "ticket__requester_id",
+    "ticket__product_area_id",
+    "ticket__language",
+    "ticket__team",
+    "ticket__contact_email",
+    "agent__id",
+    "agent__first_name",
+    "agent__last_name",
+    "agent__email",
+    "agent__is_staff",
+)
 
 
 def chat_messages(session: ChatSession, *, after: int = 0) -> list[ChatMessage]:
     """The chat's messages with ids above ``after``, oldest first (one query)."""
     return list(
-        ChatMessage.objects.filter(session=session, pk__gt=after)
+        ChatMessage.objects.filter(session_id=session.pk, pk__gt=after)
         .select_related("author")
+        .only(*_MESSAGE_FIELDS)
         .order_by("pk")
     )
+
+
+_MESSAGE_FIELDS = (
+    "id",
+    "session_id",
+    "kind",
+    "by_staff",
+    "body",
+    "created_at",
+    "author__id",
+    "author__first_name",
+    "author__last_name",
+    "author__email",
+)
 
 
 def chat_last_message_id(messages: list[ChatMessage], after: int = 0) -> int:
@@ -175,11 +221,13 @@ class ConsoleStatus:
         return self.held >= self.limit
 
 
-def console_status(user: User, *, now: datetime | None = None) -> ConsoleStatus:
+def console_status(
+    user: User, *, skills: AgentSkills | None = None, now: datetime | None = None
+) -> ConsoleStatus:
     from routing.selectors import agent_skills, chat_max_chats_per_agent, chat_presence_timeout
 
     now = now or timezone.now()
-    skills = agent_skills(user)
+    skills = skills or agent_skills(user)
     presence = ChatPresence.objects.filter(agent=user).first()
     return ConsoleStatus(
         takes_chats=bool(skills and skills.takes_chats),
@@ -191,12 +239,12 @@ def console_status(user: User, *, now: datetime | None = None) -> ConsoleStatus:
     )
 
 
-def chats_waiting_for(user: User) -> list[ChatSession]:
+def chats_waiting_for(user: User, *, skills: AgentSkills | None = None) -> list[ChatSession]:
     """Waiting chats this agent may take (their languages, areas and team), oldest first."""
     from routing.policy import Team as QueueTeam
     from routing.selectors import _QUEUE_TO_TICKET_TEAM, agent_skills
 
-    skills = agent_skills(user)
+    skills = skills or agent_skills(user)
     if skills is None or not skills.takes_chats:
         return []
     teams = [_QUEUE_TO_TICKET_TEAM[QueueTeam(team)] for team in skills.teams]
