@@ -769,3 +769,63 @@ def test_accepting_a_chat_someone_else_took_says_so_clearly(
     assert "Another agent has just taken this chat" in _html(response)
     plain = client.post(f"/hub/agents/chats/{chat.ticket.number}/accept/", follow=True)
     assert "Another agent has just taken this chat" in _html(plain)
+
+
+# --- Fuzzed forms: no 500, a clear error, nothing half saved -------------------------------------
+
+from hypothesis import HealthCheck, event, given  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra.django import from_form  # noqa: E402
+
+from tickets.chat.forms import ChatMessageForm, ChatStartForm  # noqa: E402
+
+FUZZ = hypothesis_settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+KEYS = st.one_of(st.uuids().map(lambda value: value.hex), st.text(max_size=40))
+
+
+def _posted(form: Any) -> dict[str, Any]:
+    return {name: value for name, value in form.data.items() if value is not None}
+
+
+@pytest.mark.django_db
+@FUZZ
+@given(data=st.data())
+def test_the_start_form_never_fails_on_any_input(
+    client: Client,
+    standard_user: User,
+    surveys_area: ProductArea,
+    chat_agent_user: User,
+    data: st.DataObject,
+) -> None:
+    form = data.draw(from_form(ChatStartForm, idempotency_key=KEYS))
+    before = (Ticket.objects.count(), ChatSession.objects.count(), ChatMessage.objects.count())
+    response = _as(client, standard_user).post(
+        START_URL.format(slug=surveys_area.slug), _posted(form)
+    )
+    event(f"status {response.status_code}")
+    assert response.status_code in (200, 302)
+    after = (Ticket.objects.count(), ChatSession.objects.count(), ChatMessage.objects.count())
+    if response.status_code == 200:
+        assert after == before
+    else:
+        assert after[0] - before[0] == after[1] - before[1] == after[2] - before[2] <= 1
+
+
+@pytest.mark.django_db
+@FUZZ
+@given(data=st.data())
+def test_the_message_form_never_fails_on_any_input(
+    client: Client, standard_user: User, chat: ChatSession, data: st.DataObject
+) -> None:
+    form = data.draw(from_form(ChatMessageForm, client_key=KEYS))
+    before = ChatMessage.objects.count()
+    response = _as(client, standard_user).post(
+        f"/hub/chats/{chat.ticket.number}/send/", _posted(form)
+    )
+    assert response.status_code in (200, 302)
+    assert ChatMessage.objects.count() - before == (1 if response.status_code == 302 else 0)

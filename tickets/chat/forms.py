@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -10,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from hub.flow.contact_forms import ContactForm, support_language_choices
 from tickets.models import CHAT_MESSAGE_MAX_CHARS
+
+CLIENT_KEY = re.compile(r"^[0-9a-f]{32}$")
 
 
 def new_client_key() -> str:
@@ -54,7 +57,7 @@ class ChatMessageForm(forms.Form):
             "max_length": _("A message can be at most %(limit_value)d characters long"),
         },
     )
-    client_key = forms.RegexField(regex=r"^[0-9a-f]{32}$", required=False, widget=forms.HiddenInput)
+    client_key = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, prefix_id: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -62,6 +65,11 @@ class ChatMessageForm(forms.Form):
             self.initial.setdefault("client_key", new_client_key())
         # Ids that stay the same when htmx redraws the form, so focus stays in the box.
         self.auto_id = f"{prefix_id}-%s" if prefix_id else "id_%s"
+
+    def clean_client_key(self) -> str:
+        """A key that is not one of ours is no key: the message is still sent."""
+        key = self.cleaned_data.get("client_key") or ""
+        return key if CLIENT_KEY.match(key) else ""
 
 
 class TranscriptForm(forms.Form):
