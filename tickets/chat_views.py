@@ -122,14 +122,17 @@ def chat_start(
     slug: str,
     *,
     initial_message: str = "",
+    initial_subject: str = "",
     event_data: Mapping[str, Any] | None = None,
     carry: Mapping[str, str] | None = None,
 ) -> HttpResponse:
     """The short form behind the picker's chat card: language and first message.
 
-    A caller (the assistant's Contact support) may pass the question as
-    ``initial_message``, data for the ticket's first event (``assistant_conversation``,
-    which the console shows the agent) and hidden fields to ``carry`` through the POST.
+    A caller (the assistant's Contact support) calls this for the GET and the POST alike and
+    may pass the question as ``initial_message`` (and a ``initial_subject`` for the ticket;
+    by default the subject is the message's first line), data for the ticket's first event
+    (``assistant_conversation``, which the console shows the agent) and hidden fields to
+    ``carry`` through the POST (the conversation's id).
     """
     member = flow_member(request)
     area = flow_area(slug)
@@ -154,6 +157,7 @@ def chat_start(
                         language=form.cleaned_data["language"],
                         message=form.cleaned_data["message"],
                         team=ticket_team(offer),
+                        subject=initial_subject,
                         idempotency_key=form.cleaned_data["idempotency_key"],
                         event_data=dict(event_data or {}),
                     )

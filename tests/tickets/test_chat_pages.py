@@ -335,6 +335,7 @@ def test_a_caller_can_hand_over_the_question_and_the_assistant_conversation(
     response = chat_start(
         post,
         surveys_area.slug,
+        initial_subject="Resetting a survey",
         event_data={"assistant_conversation": conversation},
         carry={"conversation": "17"},
     )
@@ -342,6 +343,7 @@ def test_a_caller_can_hand_over_the_question_and_the_assistant_conversation(
     created = TicketEvent.objects.get(kind=EventKind.CREATED)
     assert created.data["assistant_conversation"] == conversation
     assert created.data["source"] == "hub"
+    assert created.ticket.subject == "Resetting a survey"
 
 
 # --- The customer's page, without JavaScript ----------------------------------------------------
