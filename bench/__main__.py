@@ -19,9 +19,9 @@ from bench import harness
 
 def _plan_modules() -> list[ModuleType]:
     """Each module's `extend(plan)` adds its seeders, pages and scenarios. Add yours here."""
-    from bench import history, pages, tickets
+    from bench import chat, history, pages, tickets
 
-    return [pages, tickets, history]
+    return [pages, tickets, history, chat]
 
 
 def _routing_benchmark() -> None:

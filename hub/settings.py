@@ -212,10 +212,22 @@ TICKETS_SWEEP_INTERVAL: int = _read("TICKETS_SWEEP_INTERVAL", int, 30)  # type: 
 TICKETS_SWEEP_GRACE: int = _read("TICKETS_SWEEP_GRACE", int, 20)  # type: ignore[assignment]
 # How often a ticket page asks for a waiting callback's place in the queue (seconds).
 TICKETS_QUEUE_POLL_SECONDS: int = _read("TICKETS_QUEUE_POLL_SECONDS", int, 15)  # type: ignore[assignment]
+# Live chat (tickets/chat): how often pages ask for new messages, when an agent counts as
+# gone, how many chats an agent holds at once, and when beat ends or converts a chat.
+CHAT_POLL_SECONDS: float = _read("CHAT_POLL_SECONDS", float, 1.0)  # type: ignore[assignment]
+CHAT_PRESENCE_TIMEOUT_SECONDS: int = _read("CHAT_PRESENCE_TIMEOUT_SECONDS", int, 60)  # type: ignore[assignment]
+CHAT_AGENT_MAX_CHATS: int = _read("CHAT_AGENT_MAX_CHATS", int, 3)  # type: ignore[assignment]
+CHAT_IDLE_END_MINUTES: int = _read("CHAT_IDLE_END_MINUTES", int, 30)  # type: ignore[assignment]
+CHAT_ABANDONED_MINUTES: int = _read("CHAT_ABANDONED_MINUTES", int, 10)  # type: ignore[assignment]
+CHAT_SWEEP_INTERVAL: int = _read("CHAT_SWEEP_INTERVAL", int, 60)  # type: ignore[assignment]
 CELERY_BEAT_SCHEDULE = {
     "sweep-ticket-outbox": {
         "task": "tickets.tasks.sweep_ticket_outbox",
         "schedule": TICKETS_SWEEP_INTERVAL,
+    },
+    "sweep-chats": {
+        "task": "tickets.tasks.sweep_chats",
+        "schedule": CHAT_SWEEP_INTERVAL,
     },
 }
 

@@ -104,6 +104,7 @@ class Reason(StrEnum):
     OUTSIDE_LANGUAGE_HOURS = "outside_language_hours"
     LANGUAGE_NOT_OFFERED = "language_not_offered"  # never in this language (here)
     NOBODY_ON_SHIFT = "nobody_on_shift"
+    NO_AGENT_FREE = "no_agent_free"  # chat: nobody with the skill is free in the console now
     QUEUE_TOO_LONG = "queue_too_long"
     NOT_IN_LICENCE = "not_in_licence"
     NEEDS_SUCCESS_PACKAGE = "needs_success_package"
@@ -261,6 +262,11 @@ class QueueState:
     waiting: int = 0
     arrivals_per_hour: float = 0.0
     handle_seconds: float = DEFAULT_HANDLE_SECONDS
+    # Chat only, when measured: the chats the agents with the skill who are in the chat
+    # console now can hold at once, and how many of those they can still take. None: not
+    # measured, the shifts count (as for phone).
+    chat_slots: int | None = None
+    chat_free_slots: int | None = None
     any_shift: Schedule = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -270,6 +276,10 @@ class QueueState:
 
     def agents_on_shift(self, now: datetime) -> int:
         return sum(1 for shifts in self.agent_shifts if is_open(shifts, now))
+
+    @property
+    def chat_measured(self) -> bool:
+        return self.chat_slots is not None and self.chat_free_slots is not None
 
 
 NOBODY = QueueState()
@@ -460,11 +470,22 @@ class _Path:
         """Everything that must be open together, shifts included."""
         return self.hours if self.queue is None else (*self.hours, self.queue.any_shift)
 
+    def hours_open(self, now: datetime) -> bool:
+        return all(is_open(schedule, now) for schedule in self.hours)
+
     def agents_now(self, now: datetime) -> int:
-        """How many agents serve the path now (1 for email while its hours are open)."""
-        if not all(is_open(schedule, now) for schedule in self.hours):
+        """How many agents serve the path now (1 for email while its hours are open).
+
+        For a chat queue whose console presence is measured, the agents who are in the
+        console count, each with several chats at once: the servers are chat slots.
+        """
+        if not self.hours_open(now):
             return 0
-        return 1 if self.queue is None else self.queue.agents_on_shift(now)
+        if self.queue is None:
+            return 1
+        if self.queue.chat_measured:
+            return self.queue.chat_slots or 0
+        return self.queue.agents_on_shift(now)
 
 
 def _language_hours(hours: ServiceHours, language: str) -> Schedule | None:
@@ -574,15 +595,31 @@ def _served_offer(
         return next_opening_in_all(paths[0].schedules, moment) if enterprise else None
 
     for path in paths:
+        queue = path.queue
+        if (
+            method == Method.CHAT
+            and queue is not None
+            and queue.chat_measured
+            and path.hours_open(now)
+            and not queue.chat_free_slots
+        ):
+            # Inside the hours, but nobody with the skill is free in the console right now.
+            return MethodOffer(
+                method=method,
+                status=OfferStatus.NOT_NOW,
+                reason=Reason.NO_AGENT_FREE,
+                team=path.team,
+                queue=QueueKey(language, area.slug, path.team),
+            )
         agents = path.agents_now(now)
         if agents:
             wait = None
-            if path.queue is not None:
+            if queue is not None:
                 wait = erlang.estimate_wait(
-                    arrivals_per_hour=path.queue.arrivals_per_hour,
+                    arrivals_per_hour=queue.arrivals_per_hour,
                     agents=agents,
-                    waiting=path.queue.waiting,
-                    handle_seconds=path.queue.handle_seconds,
+                    waiting=_waiting_ahead(queue),
+                    handle_seconds=queue.handle_seconds,
                 )
             key = QueueKey(language, area.slug, path.team)
             too_long = wait is not None and wait.expected_seconds > thresholds.chat_max_wait_seconds
@@ -632,6 +669,32 @@ def _served_offer(
         ),
         accepts_requests=accepts_requests and opening is not None,
     )
+
+
+def _waiting_ahead(queue: QueueState) -> int:
+    """Requests a newcomer waits behind. For a measured chat queue, waiting chats take the
+    free slots first; a newcomer only waits for a chat to end once those are gone."""
+    if queue.chat_measured:
+        return max(0, queue.waiting - (queue.chat_free_slots or 0))
+    return queue.waiting
+
+
+def chat_wait(
+    *, position: int, slots: int, free_slots: int, handle_seconds: float
+) -> WaitEstimate | None:
+    """The wait of a chat at ``position`` (1 = next) in its queue.
+
+    Within the free slots an agent can take it at once (0 seconds: it is for them to accept);
+    behind them it waits for chats to end, at the pooled rate of every slot. None when
+    nobody is in the console to take it.
+    """
+    if position < 1:
+        raise ValueError("positions start at 1")
+    if slots < 1:
+        return None
+    if position <= free_slots:
+        return WaitEstimate(0.0, 0.0, 0.0, 0.0)
+    return erlang.wait_behind(position - max(free_slots, 0), slots, handle_seconds)
 
 
 def _with_english_fallback(

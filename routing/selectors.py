@@ -25,12 +25,13 @@ from statistics import fmean
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from hub.models import EnterpriseSeat, Membership, User
 from routing import hours as hours_maths
 from routing import policy
-from routing.erlang import wait_behind
+from routing.erlang import WaitEstimate, wait_behind
 from routing.hours import Schedule
 from routing.models import (
     Agent,
@@ -58,7 +59,7 @@ from routing.policy import (
     Thresholds,
     UserFacts,
 )
-from tickets.models import CallbackRequest, Channel, Status, Ticket
+from tickets.models import CallbackRequest, Channel, ChatPresence, ChatSession, Status, Ticket
 
 HANDLE_TIME_CAP = timedelta(hours=2)
 HANDLE_TIME_MIN_SAMPLES = 20
@@ -191,8 +192,12 @@ def service_hours() -> ServiceHours:
     )
 
 
-def _agents_covering(area_id: int | None) -> list[Agent]:
-    """Active agents of the queue teams who cover the area (no areas listed: every area)."""
+def _agents_covering(area_id: int | None, *, chat_at: datetime | None = None) -> list[Agent]:
+    """Active agents of the queue teams who cover the area (no areas listed: every area).
+
+    With ``chat_at``, each agent also carries ``chat_present`` (switched on in the chat
+    console, whose heartbeat is fresh at that moment) and ``active_chats`` (chats they hold).
+    """
     through = Agent.product_areas.through
     agents = Agent.objects.filter(is_active=True, team__in=[team.value for team in QUEUE_TEAMS])
     if area_id is not None:
@@ -200,7 +205,61 @@ def _agents_covering(area_id: int | None) -> list[Agent]:
             Exists(through.objects.filter(agent_id=OuterRef("pk"), productarea_id=area_id))
             | ~Exists(through.objects.filter(agent_id=OuterRef("pk")))
         )
+    if chat_at is not None:
+        agents = agents.annotate(
+            chat_present=Exists(
+                ChatPresence.objects.filter(
+                    agent_id=OuterRef("user_id"),
+                    available=True,
+                    seen_at__gte=chat_at - chat_presence_timeout(),
+                )
+            ),
+            active_chats=Coalesce(
+                Subquery(
+                    ChatSession.objects.filter(agent_id=OuterRef("user_id"), ended_at__isnull=True)
+                    .order_by()
+                    .values("agent_id")
+                    .annotate(held=Count("pk"))
+                    .values("held"),
+                    output_field=IntegerField(),
+                ),
+                0,
+            ),
+        )
     return list(agents.prefetch_related("shifts"))
+
+
+def chat_presence_timeout() -> timedelta:
+    """How long an agent counts as in the console after its last heartbeat."""
+    return timedelta(seconds=_setting("CHAT_PRESENCE_TIMEOUT_SECONDS", 60))
+
+
+def chat_max_chats_per_agent() -> int:
+    return int(_setting("CHAT_AGENT_MAX_CHATS", 3))
+
+
+@dataclass(frozen=True, slots=True)
+class ChatCapacity:
+    """The chat console now, for one queue: chats the agents there can hold, and take."""
+
+    slots: int = 0
+    free_slots: int = 0
+
+
+def _chat_capacity(agents: Iterable[Agent], *, language: str, team: Team) -> ChatCapacity:
+    limit = chat_max_chats_per_agent()
+    slots = free = 0
+    for agent in agents:
+        if (
+            agent.team == team
+            and agent.speaks(language)
+            and agent.available_for_chat
+            and getattr(agent, "chat_present", False)
+        ):
+            held = int(getattr(agent, "active_chats", 0))
+            slots += max(limit, held)
+            free += max(0, limit - held)
+    return ChatCapacity(slots=slots, free_slots=free)
 
 
 def agent_schedule(agent: Agent) -> Schedule:
@@ -324,7 +383,8 @@ def _chat_counts(
 
 def staffing_for(*, area: ProductArea, languages: Collection[str], now: datetime) -> Staffing:
     """The phone and chat queues of the area in these languages, as plain numbers."""
-    agents = [(agent, agent_schedule(agent)) for agent in _agents_covering(area.pk)]
+    covering = _agents_covering(area.pk, chat_at=now)
+    agents = [(agent, agent_schedule(agent)) for agent in covering]
     hours_per_hour = 3600.0 / _arrival_window().total_seconds()
     counts = {Method.PHONE: _phone_counts(area.pk, languages, now)}
     counts[Method.CHAT] = _chat_counts(area.pk, languages, now)
@@ -345,6 +405,11 @@ def staffing_for(*, area: ProductArea, languages: Collection[str], now: datetime
                     and (method != Method.CHAT or agent.available_for_chat)
                 )
                 waiting, arrivals = counts[method].get((language, team), (0, 0))
+                capacity = (
+                    _chat_capacity(covering, language=language, team=team)
+                    if method == Method.CHAT
+                    else None
+                )
                 method_queues[QueueKey(language, area.slug, team)] = QueueState(
                     agent_shifts=shifts,
                     waiting=waiting,
@@ -352,6 +417,8 @@ def staffing_for(*, area: ProductArea, languages: Collection[str], now: datetime
                     handle_seconds=by_queue.get(
                         (language, area.pk, team), by_team.get(team, _default_handle_seconds())
                     ),
+                    chat_slots=capacity.slots if capacity else None,
+                    chat_free_slots=capacity.free_slots if capacity else None,
                 )
     return Staffing(phone=queues[Method.PHONE], chat=queues[Method.CHAT])
 
@@ -413,13 +480,37 @@ def callback_wait_estimate(
     )
 
 
+def chat_wait_estimate(
+    *, language: str, area_id: int | None, team: str, position: int, now: datetime
+) -> WaitEstimate | None:
+    """Expected wait of a waiting chat at ``position`` (1 = next) in its queue.
+
+    None while nobody with the skill is in the chat console to take it.
+    """
+    queue_team = Team(team)
+    capacity = _chat_capacity(
+        _agents_covering(area_id, chat_at=now), language=language, team=queue_team
+    )
+    handle = average_handle_seconds(
+        Method.CHAT, language=language, area_id=area_id, team=queue_team, now=now
+    )
+    return policy.chat_wait(
+        position=position,
+        slots=capacity.slots,
+        free_slots=capacity.free_slots,
+        handle_seconds=handle,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class AgentSkills:
-    """Which callbacks an agent may take: languages, areas (None: every area), queue teams."""
+    """Which callbacks (and chats) an agent may take: languages, areas (None: every area),
+    queue teams, and whether they take chats at all."""
 
     languages: list[str]
     area_ids: list[int] | None
     teams: list[str]
+    takes_chats: bool = False
 
 
 def agent_skills(user: User) -> AgentSkills | None:
@@ -433,7 +524,12 @@ def agent_skills(user: User) -> AgentSkills | None:
         return None
     area_ids = [area.pk for area in agent.product_areas.all()]
     teams = [agent.team] if agent.team in (SupportTeam.GENERAL, SupportTeam.ENTERPRISE) else []
-    return AgentSkills(languages=list(agent.languages), area_ids=area_ids or None, teams=teams)
+    return AgentSkills(
+        languages=list(agent.languages),
+        area_ids=area_ids or None,
+        teams=teams,
+        takes_chats=agent.available_for_chat,
+    )
 
 
 def conference_slots_for(

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from tickets import reply_tokens
-from tickets.models import Ticket, TicketEvent, VerificationLink
+from tickets.models import ChatTranscriptRequest, Ticket, TicketEvent, VerificationLink
 
 
 def _message(ticket: Ticket, template: str, purpose: str, **extra: Any) -> EmailMultiAlternatives:
@@ -76,3 +76,17 @@ def verification_message(link: VerificationLink) -> EmailMultiAlternatives:
         message.extra_headers["In-Reply-To"] = link.thread_message_id
         message.extra_headers["References"] = link.thread_message_id
     return message
+
+
+def transcript_message(request: ChatTranscriptRequest) -> EmailMultiAlternatives:
+    """The chat, line by line, in the customer's language and time zone (issue 9)."""
+    from tickets.chat.selectors import chat_transcript_lines
+
+    session = request.session
+    return _message(
+        session.ticket,
+        "transcript",
+        f"transcript-{request.pk}",
+        session=session,
+        lines=chat_transcript_lines(session),
+    )

@@ -190,6 +190,10 @@ class EventKind(models.TextChoices):
     STATUS_CHANGED = "status_changed", _("Status changed")
     HANDOVER = "handover", _("Handed over")
     VERIFIED = "verified", _("Verified")
+    CHAT_ACCEPTED = "chat_accepted", _("Chat taken by an agent")
+    CHAT_MESSAGE = "chat_message", _("Chat message")
+    CHAT_ENDED = "chat_ended", _("Chat ended")
+    CHANNEL_CHANGED = "channel_changed", _("Contact method changed")
 
 
 class TicketEvent(models.Model):
@@ -470,3 +474,197 @@ class ConferenceBooking(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket.number} {self.starts_at:%Y-%m-%d %H:%M} UTC"
+
+
+# --- Live chat (issue 9) -------------------------------------------------------------------
+
+CHAT_MESSAGE_MAX_CHARS = 4000
+
+
+class ChatEndReason(models.TextChoices):
+    CUSTOMER = "customer", _("The customer ended the chat")
+    AGENT = "agent", _("The agent ended the chat")
+    IDLE = "idle", _("Ended after a long silence")
+    SWITCHED_TO_EMAIL = "email", _("Switched to email")
+    SWITCHED_TO_PHONE = "phone", _("Switched to a phone callback")
+    ABANDONED = "abandoned", _("The customer left before an agent answered")
+
+
+class ChatSession(models.Model):
+    """A live chat: a chat-channel ticket while a customer and an agent write to each other.
+
+    Waiting while ``accepted_at`` is empty, active until ``ended_at``. The messages live in
+    ``ChatMessage`` while the chat runs; when it ends they are written into the ticket's
+    timeline (``transcript_written_at``).
+    """
+
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.CASCADE, related_name="chat", verbose_name=_("ticket")
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("agent"),
+    )
+    created_at = models.DateTimeField(_("started"), auto_now_add=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ended by"),
+    )
+    end_reason = models.CharField(
+        _("how it ended"), max_length=16, choices=ChatEndReason.choices, blank=True
+    )
+    last_message_at = models.DateTimeField(_("last message"), null=True, blank=True)
+    # When the customer's page last asked for messages (kept to within a few seconds).
+    customer_seen_at = models.DateTimeField(_("customer last seen"), null=True, blank=True)
+    transcript_written_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("chat")
+        verbose_name_plural = _("chats")
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(accepted_at__isnull=True, ended_at__isnull=True),
+                name="chat_waiting",
+            ),
+            models.Index(
+                fields=["agent", "accepted_at"],
+                condition=models.Q(ended_at__isnull=True),
+                name="chat_agent_active",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(accepted_at__isnull=True) | models.Q(agent__isnull=False),
+                name="chat_accepted_has_an_agent",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ended_at__isnull=True) | ~models.Q(end_reason=""),
+                name="chat_ended_says_why",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket.number} chat"
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.accepted_at is None and self.ended_at is None
+
+    @property
+    def is_active(self) -> bool:
+        return self.accepted_at is not None and self.ended_at is None
+
+    @property
+    def has_ended(self) -> bool:
+        return self.ended_at is not None
+
+    @property
+    def state(self) -> str:
+        """waiting, active or ended: what the pages compare to know they must redraw."""
+        if self.ended_at is not None:
+            return "ended"
+        return "waiting" if self.accepted_at is None else "active"
+
+
+class ChatMessageKind(models.TextChoices):
+    MESSAGE = "message", _("Message")
+    JOINED = "joined", _("An agent joined")
+    ENDED = "ended", _("The chat ended")
+
+
+class ChatMessage(models.Model):
+    """One line of a chat. Ids grow in commit order within a chat (sends lock the chat), so a
+    page that has seen id N asks for the ones after N and misses none."""
+
+    session = models.ForeignKey(
+        ChatSession, on_delete=models.CASCADE, related_name="messages", verbose_name=_("chat")
+    )
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=ChatMessageKind.choices, default=ChatMessageKind.MESSAGE
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    by_staff = models.BooleanField(_("from support"), default=False)
+    body = models.TextField(_("message"), blank=True)
+    # One key per composed message: a retried POST makes one message.
+    client_key = models.CharField(max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("chat message")
+        verbose_name_plural = _("chat messages")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["session", "id"], name="chat_message_after")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "client_key"],
+                condition=~models.Q(client_key=""),
+                name="chat_message_sent_once",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=ChatMessageKind.values), name="chat_message_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}#{self.pk}"
+
+
+class ChatPresence(models.Model):
+    """An agent's switch in the chat console, kept alive by the console's heartbeat."""
+
+    agent = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="chat_presence",
+        verbose_name=_("agent"),
+    )
+    available = models.BooleanField(_("available for chat"), default=False)
+    seen_at = models.DateTimeField(_("console last seen"))
+    changed_at = models.DateTimeField(_("switched"))
+
+    class Meta:
+        verbose_name = _("chat presence")
+        verbose_name_plural = _("chat presence")
+
+    def __str__(self) -> str:
+        return str(self.agent)
+
+
+class ChatTranscriptRequest(models.Model):
+    """The customer asked for the transcript by email: one email per request key."""
+
+    session = models.ForeignKey(
+        ChatSession, on_delete=models.CASCADE, related_name="transcript_requests"
+    )
+    key = models.CharField(max_length=64)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("transcript request")
+        verbose_name_plural = _("transcript requests")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "key"], name="chat_transcript_once_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}: {self.key}"

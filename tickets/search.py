@@ -29,7 +29,7 @@ SEARCH_CONFIGS: dict[str, str] = {
 }
 UNSTEMMED = "simple"
 # Timeline entries whose message is something a person wrote.
-SEARCHABLE_EVENT_KINDS = ("comment", "email_reply")
+SEARCHABLE_EVENT_KINDS = ("comment", "email_reply", "chat_message")
 MAX_QUERY_WORDS = 8
 
 _CONFIG_CASE = " ".join(

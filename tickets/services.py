@@ -137,7 +137,8 @@ def ticket_create(
             ):
                 # The confirmation follows the queueing, so it can give the position.
                 enqueue_on_commit(tasks.enqueue_callback, ticket.pk)
-            elif not verification_required:
+            elif not verification_required and ticket.channel != Channel.CHAT:
+                # A live chat sends none: the customer is on its page (issue 9).
                 enqueue_on_commit(tasks.send_ticket_confirmation, ticket.pk)
     except IntegrityError:
         # The same submission raced us to the unique key: answer with its ticket.
@@ -178,9 +179,16 @@ def _guard_verified(ticket: Ticket) -> None:
 
 
 def ticket_transition(
-    *, ticket: Ticket, to: Status | str, actor: User | None, note: str = ""
+    *,
+    ticket: Ticket,
+    to: Status | str,
+    actor: User | None,
+    note: str = "",
+    notify: bool = True,
 ) -> Ticket:
-    """Move a ticket to another status, if the state machine allows it."""
+    """Move a ticket to another status, if the state machine allows it.
+
+    ``notify=False`` sends the customer no status email (a live chat: they are watching)."""
     with transaction.atomic():
         locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
         _guard_verified(locked)
@@ -201,7 +209,7 @@ def ticket_transition(
         _record(locked, EventKind.STATUS_CHANGED, actor=actor, message=note, old=previous, new=to)
         if to in (Status.SOLVED, Status.CLOSED):
             _callback_withdraw(locked)
-        if actor is None or actor.pk != locked.requester_id:
+        if notify and (actor is None or actor.pk != locked.requester_id):
             from tickets import tasks
 
             enqueue_on_commit(tasks.notify_status_change, locked.pk, to)
@@ -464,7 +472,8 @@ def outbox_sweep(*, now: datetime | None = None) -> dict[str, int]:
     due_callbacks = Ticket.objects.filter(
         channel=Channel.PHONE,
         queued_at__isnull=True,
-        status=Status.NEW,
+        # QUEUED and never queued: a chat an agent had, switched to a later callback.
+        status__in=[Status.NEW, Status.QUEUED],
         verification_required=False,
     ).filter(Q(callback_due_at__isnull=True, created_at__lte=settled) | Q(callback_due_at__lte=now))
     for ticket_id in due_callbacks.values_list("pk", flat=True)[:500]:
@@ -476,6 +485,7 @@ def outbox_sweep(*, now: datetime | None = None) -> dict[str, int]:
     unconfirmed = (
         Ticket.objects.filter(confirmation_sent_at__isnull=True, created_at__lte=settled)
         .filter(Q(verification_required=False) | Q(verified_at__isnull=False))
+        .exclude(channel=Channel.CHAT)
         .exclude(channel=Channel.PHONE, queued_at__isnull=True, callback_due_at__isnull=True)
     )
     for ticket_id in unconfirmed.values_list("pk", flat=True)[:500]:

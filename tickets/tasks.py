@@ -114,3 +114,41 @@ def send_verification_link(self: Any, link_id: int) -> bool:
             ticket=ticket, kind=EventKind.EMAIL_SENT, data={"email": "verify", "link": link.pk}
         )
     return True
+
+
+# --- Live chat (issue 9) -------------------------------------------------------------------
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=10)
+def send_chat_transcript(self: Any, request_id: int) -> bool:
+    """Email a chat's transcript once per request, however often the message is delivered."""
+    from tickets.models import ChatTranscriptRequest
+
+    with transaction.atomic():
+        request = (
+            ChatTranscriptRequest.objects.select_for_update(of=("self",))
+            .select_related("session__ticket__requester")
+            .filter(pk=request_id, sent_at__isnull=True)
+            .first()
+        )
+        if request is None:
+            return False
+        try:
+            emails.transcript_message(request).send()
+        except OSError as exc:
+            raise self.retry(exc=exc) from exc
+        request.sent_at = timezone.now()
+        request.save(update_fields=["sent_at"])
+        TicketEvent.objects.create(
+            ticket=request.session.ticket,
+            kind=EventKind.EMAIL_SENT,
+            data={"email": "transcript", "request": request.pk},
+        )
+    return True
+
+
+@shared_task
+def sweep_chats() -> dict[str, int]:
+    from tickets.chat.services import chat_sweep
+
+    return chat_sweep()

@@ -14,7 +14,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from hub.models import User
-from tickets.models import EventKind, Status, Ticket, TicketEvent
+from tickets.models import Channel, ChatEndReason, EventKind, Status, Ticket, TicketEvent
 
 
 @dataclass(frozen=True)
@@ -127,6 +127,27 @@ def _verified(event: TicketEvent, ticket: Ticket) -> tuple[str, str]:
     return _("Verified"), _("Confirmed; support may not log into the account.")
 
 
+def _chat_accepted(event: TicketEvent, ticket: Ticket) -> tuple[str, str]:
+    return _("Chat answered"), _("An agent joined the chat.")
+
+
+def _chat_message(event: TicketEvent, ticket: Ticket) -> tuple[str, str]:
+    return _("Chat message"), ""
+
+
+def _chat_ended(event: TicketEvent, ticket: Ticket) -> tuple[str, str]:
+    reasons = {reason.value: str(reason.label) for reason in ChatEndReason}
+    return _("Chat ended"), reasons.get(str(event.data.get("reason")), "")
+
+
+def _channel_changed(event: TicketEvent, ticket: Ticket) -> tuple[str, str]:
+    labels = {channel.value: str(channel.label) for channel in Channel}
+    return _("Contact method changed"), _("From %(old)s to %(new)s.") % {
+        "old": labels.get(str(event.data.get("from")), ""),
+        "new": labels.get(str(event.data.get("to")), ""),
+    }
+
+
 DESCRIBE: dict[str, Callable[[TicketEvent, Ticket], tuple[str, str]]] = {
     EventKind.CREATED: _created,
     EventKind.QUEUED: _queued,
@@ -138,20 +159,33 @@ DESCRIBE: dict[str, Callable[[TicketEvent, Ticket], tuple[str, str]]] = {
     EventKind.STATUS_CHANGED: _status_changed,
     EventKind.HANDOVER: _handover,
     EventKind.VERIFIED: _verified,
+    EventKind.CHAT_ACCEPTED: _chat_accepted,
+    EventKind.CHAT_MESSAGE: _chat_message,
+    EventKind.CHAT_ENDED: _chat_ended,
+    EventKind.CHANNEL_CHANGED: _channel_changed,
 }
 # Messages that people wrote, as opposed to notes the system kept in English.
-WRITTEN_BY_PEOPLE = frozenset({EventKind.COMMENT, EventKind.EMAIL_REPLY})
+WRITTEN_BY_PEOPLE = frozenset({EventKind.COMMENT, EventKind.EMAIL_REPLY, EventKind.CHAT_MESSAGE})
 
 
 def timeline_entries(
     ticket: Ticket, events: Iterable[TicketEvent], *, viewer: User
 ) -> list[TimelineEntry]:
     entries = []
+    # Only the customer of a chat (and the agents) may read it: a brand administrator sees
+    # that a chat took place and how it ended, not what was written.
+    private_chat = viewer.pk != ticket.requester_id
     for event in events:
+        if private_chat and event.kind == EventKind.CHAT_MESSAGE:
+            continue
         describe = DESCRIBE.get(event.kind)
         title, detail = describe(event, ticket) if describe else (str(event.get_kind_display()), "")
         message = event.message if event.kind in WRITTEN_BY_PEOPLE or describe is None else ""
         actor: Any = event.actor
+        if private_chat and event.kind == EventKind.CHAT_ENDED:
+            detail = " ".join(
+                filter(None, [detail, _("Only the person who chatted can read the conversation.")])
+            )
         entries.append(
             TimelineEntry(
                 kind=event.kind,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from tickets import views
+from tickets import chat_views, views
 
 app_name = "tickets"
 
@@ -17,4 +17,20 @@ urlpatterns = [
     path(
         "tickets/<str:number>/account-access/", views.ticket_account_access, name="account_access"
     ),
+    # Live chat (issue 9). The start form sits beside the other contact forms.
+    path("technical/areas/<slug:slug>/contact/chat/", chat_views.chat_start, name="chat_start"),
+    path("chats/<str:number>/", chat_views.chat_page, name="chat"),
+    path("chats/<str:number>/messages/", chat_views.chat_messages, name="chat_messages"),
+    path("chats/<str:number>/send/", chat_views.chat_send, name="chat_send"),
+    path("chats/<str:number>/end/", chat_views.chat_end, name="chat_end"),
+    path("chats/<str:number>/transcript/", chat_views.chat_transcript, name="chat_transcript"),
+    path(
+        "chats/<str:number>/switch/email/",
+        chat_views.chat_switch_email,
+        name="chat_switch_email",
+    ),
+    path("agents/chats/", chat_views.chat_console, name="chat_console"),
+    path("agents/chats/waiting/", chat_views.chat_console_waiting, name="chat_console_waiting"),
+    path("agents/chats/availability/", chat_views.chat_availability, name="chat_availability"),
+    path("agents/chats/<str:number>/accept/", chat_views.chat_accept, name="chat_accept"),
 ]

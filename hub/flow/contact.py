@@ -43,7 +43,15 @@ from routing.models import ProductArea
 from routing.policy import ContactOffers, MethodOffer
 from routing.policy import Team as RoutingTeam
 from routing.selectors import conference_slots_for
-from tickets.models import Attachment, Channel, ConferenceBooking, Team, Ticket
+from tickets.models import (
+    Attachment,
+    Channel,
+    ChatEndReason,
+    ChatSession,
+    ConferenceBooking,
+    Team,
+    Ticket,
+)
 from tickets.selectors import tickets_visible_to
 from tickets.services import (
     SlotTaken,
@@ -267,6 +275,24 @@ def _phone_offer_for(
     return flow_offers(member, area, language=language, now=now).phone
 
 
+def _chat_to_convert(request: HttpRequest, member: FlowMember) -> ChatSession | None:
+    """The member's own chat that this phone form turns into a callback (``?chat=CS-…``,
+    issue 9); 404 for anyone else's."""
+    number = request.GET.get("chat") or request.POST.get("chat") or ""
+    if not number:
+        return None
+    session = (
+        ChatSession.objects.select_related("ticket")
+        .filter(ticket__number=number, ticket__requester_id=member.user.pk)
+        .first()
+    )
+    if session is None:
+        raise Http404
+    if session.has_ended and session.end_reason != ChatEndReason.SWITCHED_TO_PHONE:
+        return None  # the chat is over: this callback is a request of its own
+    return session
+
+
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -275,6 +301,7 @@ def phone(request: HttpRequest, slug: str) -> HttpResponse:
     language = support_language(request, member)
     now = timezone.now()
     areas = contact_areas()
+    converting = _chat_to_convert(request, member)
     if request.method == "POST":
         # Refused first when phone is not the member's at all, then a retry is answered.
         _offered(flow_offers(member, area, language=language, now=now), "phone")
@@ -287,7 +314,7 @@ def phone(request: HttpRequest, slug: str) -> HttpResponse:
             language = data["language"]
         offer = _offered(flow_offers(member, area, language=language, now=now), "phone")
         if form.is_valid():
-            response = _phone_submit(request, member, area, language, offer, form)
+            response = _phone_submit(request, member, area, language, offer, form, converting)
             if response is not None:
                 return response
         form.show_number_back()
@@ -301,9 +328,12 @@ def phone(request: HttpRequest, slug: str) -> HttpResponse:
                 "country": default_country(member.user),
                 "email": member.user.email,
                 "recording_consent": True,
+                "subject": converting.ticket.subject if converting else "",
             },
         )
-    return render(request, "hub/flow/phone.html", _phone_context(area, form, offer, language))
+    context = _phone_context(area, form, offer, language)
+    context["converting"] = converting
+    return render(request, "hub/flow/phone.html", context)
 
 
 def _phone_context(
@@ -329,8 +359,11 @@ def _phone_submit(
     language: str,
     offer: MethodOffer,
     form: PhoneRequestForm,
+    converting: ChatSession | None = None,
 ) -> HttpResponse | None:
-    """The ticket and the redirect; the English-or-wait page; or None (errors on the form)."""
+    """The ticket and the redirect; the English-or-wait page; or None (errors on the form).
+
+    With ``converting``, the member's chat becomes this callback on the same ticket."""
     data = form.cleaned_data
     if not is_usable(offer):
         form.add_error("language", _not_usable_message(language))
@@ -344,12 +377,35 @@ def _phone_submit(
             "carried": [
                 field for field in form if field.name not in {"language", "english_choice_made"}
             ],
+            "converting": converting,
             **offer_context(offer, language),
         }
         return render(request, "hub/flow/fallback.html", context)
     callback_due_at = None
     if not offer.is_available and offer.next_opening is not None:
         callback_due_at = offer.next_opening  # beat queues it when the language opens
+    if converting is not None:
+        from tickets.chat.services import chat_switch_to_phone
+
+        try:
+            ticket = chat_switch_to_phone(
+                session=converting,
+                by=member.user,
+                phone_number=data["phone_e164"],
+                phone_extension=data["extension"],
+                contact_email=data["email"],
+                subject=data["subject"],
+                account_access_allowed=data["account_access"],
+                recording_consent=data["recording_consent"],
+                team=ticket_team(offer),
+                language=language,
+                callback_due_at=callback_due_at,
+                handover_due_at=offer.handover_at,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return None
+        return confirmation_redirect(ticket)
     try:
         ticket = ticket_create(
             requester=member.user,

@@ -65,8 +65,9 @@ METHOD_ACTIONS: Mapping[Method, Promise] = {
     Method.PHONE: _("Request a callback"),
     Method.CONFERENCE: _("Book a conference call"),
 }
-# Part B's forms; chat is a later issue and is never linked from here.
+# The forms each card leads to; the chat's start form is the tickets app's (issue 9).
 CONTACT_URL_NAMES: Mapping[Method, str] = {
+    Method.CHAT: "tickets:chat_start",
     Method.EMAIL: "hub:contact_email",
     Method.PHONE: "hub:contact_phone",
     Method.CONFERENCE: "hub:contact_conference",
@@ -77,6 +78,7 @@ REASON_SENTENCES: Mapping[Reason, Promise] = {
     Reason.LANGUAGE_NOT_OFFERED: _("Not offered in %(language)s for this product area."),
     Reason.NOBODY_ON_SHIFT: _("No agent is free at the moment."),
     Reason.QUEUE_TOO_LONG: _("Temporarily unavailable: the queue is long right now."),
+    Reason.NO_AGENT_FREE: _("Temporarily unavailable: no agent is free right now."),
     Reason.NOT_IN_LICENCE: _("Not included in your organisation’s licence."),
     Reason.NEEDS_SUCCESS_PACKAGE: _("Only for users with an Enterprise Success Package."),
     Reason.NOT_IN_ENVIRONMENT: _("Not offered in the FedRAMP environment."),

@@ -453,9 +453,10 @@ def test_a_standard_user_sees_every_method_with_waits_and_links_to_the_forms(
         'href="/hub/technical/areas/surveys-xm-directory/contact/email/?language=en"'
         in (cards["email"])
     )
-    # Chat is a later issue: honest availability, never a link.
-    assert "Available now" in cards["chat"]
-    assert "Chat starts from here soon; choose phone or email meanwhile." in cards["chat"]
+    # Nobody has switched chat on in the chat console: honest availability, no link
+    # (tests/tickets/test_chat_start.py has the card of a free agent).
+    assert "Not available now" in cards["chat"]
+    assert "Temporarily unavailable: no agent is free right now." in cards["chat"]
     assert "href=" not in cards["chat"]
     assert 'role="link" aria-disabled="true"' in cards["chat"]
     conference = cards["conference"]
@@ -719,7 +720,7 @@ def test_enterprise_handover_queue_too_long_and_unknown_waits_are_said_plainly(
     cards = _cards(_main(_as(client, seat_holder).get(METHODS_URL.format(slug=surveys_area.slug))))
     assert "Enterprise Support takes over from Sunday 1 March, 17:00." in cards["email"]
     assert "Temporarily unavailable: the queue is long right now." in cards["chat"]
-    assert "Chat starts from here soon" not in cards["chat"]
+    assert "href=" not in cards["chat"]
     assert "Estimated wait" not in cards["phone"]
     assert "Recommended for urgent problems" in cards["phone"]
 

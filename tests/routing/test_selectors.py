@@ -43,6 +43,7 @@ from routing.selectors import (
     staffing_for,
 )
 from tests.routing.helpers import DENVER, ROME, TOKYO, at
+from tickets.chat.services import chat_presence_set
 from tickets.models import CallbackRequest, Channel, Status, Ticket
 from tickets.numbering import next_ticket_number
 
@@ -203,6 +204,10 @@ def test_a_standard_user_is_offered_chat_email_and_phone_on_a_tuesday_morning(
     surveys_area: ProductArea,
     django_assert_num_queries: Callable[[int], CaptureQueriesContext],
 ) -> None:
+    # The demo agent has switched chat on in the console (issue 9).
+    chat_presence_set(
+        agent=User.objects.get(email="agent@hub.example"), available=True, now=TUESDAY_MORNING
+    )
     with django_assert_num_queries(9):
         offers = contact_offers_for(
             standard_user, area=surveys_area, language="en", now=TUESDAY_MORNING

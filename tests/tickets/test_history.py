@@ -790,6 +790,12 @@ TIMELINE_TABLE: list[tuple[str, dict[str, Any], str, str, str]] = [
      "Enterprise Support took over from general support."),
     ("verified", {"account_access": True}, "", "Verified",
      "Confirmed; support may log into the account."),
+    ("chat_accepted", {"agent": "Ana Silva"}, "", "Chat answered", "An agent joined the chat."),
+    ("chat_message", {"chat_message": 1, "by_staff": False}, "Hello there", "Chat message", ""),
+    ("chat_ended", {"reason": "agent", "messages": 4}, "", "Chat ended",
+     "The agent ended the chat"),
+    ("channel_changed", {"from": "chat", "to": "email"}, "", "Contact method changed",
+     "From Chat to Email."),
 ]  # fmt: skip
 
 
@@ -814,7 +820,27 @@ def test_each_timeline_event_reads_as_a_sentence_and_only_peoples_words_are_quot
     with translation.override("en"):
         (entry,) = timeline_entries(own_ticket, [event], viewer=standard_user)
     assert (entry.title, entry.detail) == (title, detail)
-    quoted = kind in ("comment", "email_reply")
+    quoted = kind in ("comment", "email_reply", "chat_message")
     assert entry.message == (message if quoted else "")
     if actor is not None:
         assert entry.by_support and entry.by == "an agent (support)"
+
+
+@pytest.mark.django_db
+def test_a_brand_administrator_sees_that_a_chat_happened_but_not_what_was_written(
+    client: Client, standard_user: User, brand_admin: User
+) -> None:
+    chat = ticket_create(
+        requester=standard_user, channel=Channel.CHAT, team=Team.TECHNICAL, subject="Chat"
+    )
+    TicketEvent.objects.create(
+        ticket=chat, kind=EventKind.CHAT_MESSAGE, actor=standard_user, message="My secret plan"
+    )
+    TicketEvent.objects.create(
+        ticket=chat, kind=EventKind.CHAT_ENDED, data={"reason": "customer", "messages": 1}
+    )
+    own = _text(_as(client, standard_user).get(f"/hub/tickets/{chat.number}/"))
+    assert "My secret plan" in own
+    admins = _text(_as(client, brand_admin).get(f"/hub/tickets/{chat.number}/"))
+    assert "My secret plan" not in admins
+    assert "Only the person who chatted can read the conversation." in admins

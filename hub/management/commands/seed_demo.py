@@ -176,6 +176,11 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Password for every demo account: {password}")
         self.stdout.write(
+            "Live chat: sign in as agent@hub.example, open /hub/agents/chats/ and press "
+            "“Start taking chats”; customers are then offered English chat on weekdays "
+            "(Sunday 17:00 to Friday 17:00 Denver) while that page stays open."
+        )
+        self.stdout.write(
             "SSO accounts sign in at the demo identity provider (optional): "
             "node tests/oidc_provider/server.mjs tests/oidc_provider/demo.json "
             "(its password for them: hub-demo-2026)"
