@@ -1,0 +1,150 @@
+"""From retrieved passages to the assistant's answer (R-BOT): the best passage(s) in a short
+readable form, each with its article; or "I don't know" when nothing is relevant enough.
+
+With ASSISTANT_LLM_URL set, a language model may phrase the answer from those passages
+(chatbot.llm); on any failure the quoted passages are the answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from chatbot import llm, markdown, retrieval
+from chatbot.models import Article, Passage
+
+# A second article is quoted too when it ranks almost as well as the first.
+SECOND_SOURCE_RATIO = 0.9
+FIRST_EXCERPT_WORDS = 90
+SECOND_EXCERPT_WORDS = 60
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """Relevant enough: the best passage matches enough of the question's rare words, or
+    (with semantic similarity on) is close enough in meaning. Tuned by chatbot.evaluation."""
+
+    coverage: float
+    similarity: float
+
+    @classmethod
+    def from_settings(cls) -> Threshold:
+        return cls(
+            coverage=float(settings.ASSISTANT_MIN_COVERAGE),
+            similarity=float(settings.ASSISTANT_MIN_SIMILARITY),
+        )
+
+    def passes(self, hit: retrieval.ArticleHit) -> bool:
+        if hit.similarity is not None:
+            return hit.similarity >= self.similarity or (
+                hit.coverage >= self.coverage and hit.similarity >= self.similarity / 2
+            )
+        return hit.coverage >= self.coverage
+
+
+def confidence(hit: retrieval.ArticleHit) -> float:
+    """The figure the threshold is read against, as stored on the turn."""
+    return hit.similarity if hit.similarity is not None else hit.coverage
+
+
+@dataclass(frozen=True)
+class Source:
+    article_id: int
+    slug: str
+    title: str
+    heading: str
+    anchor: str
+    language: str
+    excerpt: str  # Markdown
+
+    def as_json(self) -> dict[str, str]:
+        return {
+            "slug": self.slug,
+            "title": self.title,
+            "heading": self.heading,
+            "anchor": self.anchor,
+            "language": self.language,
+            "excerpt": self.excerpt,
+        }
+
+
+@dataclass(frozen=True)
+class Reply:
+    answered: bool
+    markdown: str
+    sources: list[Source]
+    score: float
+    phrased_by: str = ""
+
+
+def readable_hits(
+    hits: list[retrieval.ArticleHit], may_read: Callable[[Article], bool] | None = None
+) -> list[retrieval.ArticleHit]:
+    """Only articles that exist now, are published, and this reader may read."""
+    from chatbot.selectors import articles_readable
+
+    articles = {a.pk: a for a in articles_readable().filter(pk__in=[h.article_id for h in hits])}
+    return [
+        hit
+        for hit in hits
+        if hit.article_id in articles and (may_read is None or may_read(articles[hit.article_id]))
+    ]
+
+
+def answer_question(
+    question: str,
+    *,
+    language: str,
+    area_id: int | None = None,
+    may_read: Callable[[Article], bool] | None = None,
+    threshold: Threshold | None = None,
+) -> Reply:
+    threshold = threshold or Threshold.from_settings()
+    hits = readable_hits(
+        retrieval.search(question, language=language, area_id=area_id, limit=5), may_read
+    )
+    if not hits or not threshold.passes(hits[0]):
+        return Reply(
+            answered=False, markdown="", sources=[], score=confidence(hits[0]) if hits else 0.0
+        )
+    chosen = [hits[0]]
+    for hit in hits[1:2]:
+        if hit.score >= SECOND_SOURCE_RATIO * hits[0].score and threshold.passes(hit):
+            chosen.append(hit)
+    passages = {
+        p.pk: p
+        for p in Passage.objects.select_related("article").filter(
+            pk__in=[hit.passage_ids[0] for hit in chosen]
+        )
+    }
+    sources = []
+    for number, hit in enumerate(chosen):
+        passage = passages.get(hit.passage_ids[0])
+        if passage is None:
+            continue
+        budget = FIRST_EXCERPT_WORDS if number == 0 else SECOND_EXCERPT_WORDS
+        text, _cut = markdown.excerpt(passage.text, max_words=budget)
+        sources.append(
+            Source(
+                article_id=passage.article_id,
+                slug=passage.article.slug,
+                title=passage.title,
+                heading=passage.heading,
+                anchor=passage.anchor,
+                language=passage.language,
+                excerpt=text,
+            )
+        )
+    if not sources:
+        return Reply(answered=False, markdown="", sources=[], score=confidence(hits[0]))
+    quoted = "\n\n".join(source.excerpt for source in sources)
+    phrased = llm.phrase(question, [source.excerpt for source in sources], language=language)
+    return Reply(
+        answered=True,
+        markdown=phrased.text if phrased else quoted,
+        sources=sources,
+        score=confidence(hits[0]),
+        phrased_by=phrased.model if phrased else "",
+    )
