@@ -29,7 +29,8 @@ class KeywordsWidget(forms.TextInput):
     def format_value(self, value: Any) -> str | None:
         if isinstance(value, list):
             return ", ".join(str(word) for word in value)
-        return super().format_value(value)
+        formatted: str | None = super().format_value(value)
+        return formatted
 
 
 class KeywordsField(forms.Field):
@@ -89,13 +90,14 @@ class ArticleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     actions = ["publish", "unpublish", "index_again"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
-        return (
+        queryset: QuerySet[Article] = (
             super()
             .get_queryset(request)
             .select_related("product_area")
             .prefetch_related("versions")
             .annotate(version_count=Count("versions"))
         )
+        return queryset
 
     @admin.display(description=_lazy("title"))
     def title(self, article: Article) -> str:
@@ -150,7 +152,7 @@ class TurnInline(admin.TabularInline):  # type: ignore[type-arg]
     model = Turn
     extra = 0
     can_delete = False
-    fields = ["position", "question", "answer_shown", "sources", "score", "feedback", "created_at"]
+    fields = ("position", "question", "answer_shown", "sources", "score", "feedback", "created_at")
     readonly_fields = fields
     ordering = ["position"]
 
@@ -210,7 +212,7 @@ class ConversationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ["public_id", "user__email", "turns__question", "ticket__number"]
     date_hierarchy = "created_at"
     inlines = [TurnInline]
-    fields = [
+    fields = (
         "public_id",
         "user",
         "organisation",
@@ -220,16 +222,17 @@ class ConversationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "ticket",
         "created_at",
         "updated_at",
-    ]
+    )
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Conversation]:
-        return (
+        queryset: QuerySet[Conversation] = (
             super()
             .get_queryset(request)
             .select_related("user", "organisation", "product_area", "ticket")
             .annotate(turn_count=Count("turns"))
         )
+        return queryset
 
     @admin.display(description=_lazy("questions"), ordering="turn_count")
     def questions(self, conversation: Conversation) -> int:

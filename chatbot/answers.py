@@ -15,8 +15,10 @@ from django.conf import settings
 from chatbot import llm, markdown, retrieval
 from chatbot.models import Article, Passage
 
-# A second article is quoted too when it ranks almost as well as the first.
-SECOND_SOURCE_RATIO = 0.9
+# A second article is quoted too when it is relevant on its own and about as close to the
+# question as the first (reciprocal ranks are too compressed to compare for that).
+SECOND_SOURCE_SIMILARITY_GAP = 0.03
+SECOND_SOURCE_COVERAGE_GAP = 0.05
 FIRST_EXCERPT_WORDS = 90
 SECOND_EXCERPT_WORDS = 60
 
@@ -79,6 +81,16 @@ class Reply:
     phrased_by: str = ""
 
 
+def _close_second(
+    first: retrieval.ArticleHit, second: retrieval.ArticleHit, threshold: Threshold
+) -> bool:
+    if not threshold.passes(second):
+        return False
+    if first.similarity is not None and second.similarity is not None:
+        return second.similarity >= first.similarity - SECOND_SOURCE_SIMILARITY_GAP
+    return second.coverage >= first.coverage - SECOND_SOURCE_COVERAGE_GAP
+
+
 def readable_hits(
     hits: list[retrieval.ArticleHit], may_read: Callable[[Article], bool] | None = None
 ) -> list[retrieval.ArticleHit]:
@@ -109,10 +121,7 @@ def answer_question(
         return Reply(
             answered=False, markdown="", sources=[], score=confidence(hits[0]) if hits else 0.0
         )
-    chosen = [hits[0]]
-    for hit in hits[1:2]:
-        if hit.score >= SECOND_SOURCE_RATIO * hits[0].score and threshold.passes(hit):
-            chosen.append(hit)
+    chosen = [hits[0]] + [hit for hit in hits[1:2] if _close_second(hits[0], hit, threshold)]
     passages = {
         p.pk: p
         for p in Passage.objects.select_related("article").filter(

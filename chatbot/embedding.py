@@ -182,7 +182,8 @@ class MiniLM:
         counts = np.clip(mask.sum(axis=1, keepdims=True), 1e-9, None)
         pooled = summed / counts
         norms = np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
-        return (pooled / norms).astype(np.float32)
+        unit: NDArray[np.float32] = (pooled / norms).astype(np.float32)
+        return unit
 
     def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
         """One unit vector per text, shape (len(texts), 384)."""
@@ -240,7 +241,7 @@ def embed(texts: Sequence[str]) -> NDArray[np.float32]:
     result = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
     with sqlite3.connect(path, timeout=30) as database:
         database.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, data BLOB)")
-        known = {}
+        known: dict[str, bytes] = {}
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
             marks = ",".join("?" * len(chunk))
@@ -261,7 +262,8 @@ def embed(texts: Sequence[str]) -> NDArray[np.float32]:
 
 
 def embed_one(text: str) -> Vector:
-    return model().encode([text])[0]
+    vector: Vector = model().encode([text])[0]
+    return vector
 
 
 def to_bytes(vector: Vector) -> bytes:
@@ -269,4 +271,5 @@ def to_bytes(vector: Vector) -> bytes:
 
 
 def from_bytes(data: bytes | memoryview) -> Vector:
-    return np.frombuffer(bytes(data), dtype="<f4")
+    vector: Vector = np.frombuffer(bytes(data), dtype="<f4")
+    return vector

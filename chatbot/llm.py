@@ -12,6 +12,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import requests
 from django.conf import settings
@@ -51,7 +52,7 @@ def phrase(question: str, passages: Sequence[str], *, language: str) -> Phrased 
         return None
     model = str(getattr(settings, "ASSISTANT_LLM_MODEL", "") or "default")
     numbered = "\n\n".join(f"[{n}] {text}" for n, text in enumerate(passages, start=1))
-    payload = {
+    payload: dict[str, Any] = {
         "model": model,
         "temperature": 0.1,
         "max_tokens": 400,

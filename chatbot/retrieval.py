@@ -31,11 +31,12 @@ import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Max
+from django.db.models import Count, Max, QuerySet
 from numpy.typing import NDArray
 
 from chatbot import embedding
@@ -171,7 +172,7 @@ def _scope(language: str) -> list[tuple[str, set[int]]]:
     return [(language, set()), ("en", snapshot().translated.get(language, set()))]
 
 
-def _published_passages(language: str) -> Iterable[Passage]:
+def _published_passages(language: str) -> QuerySet[Passage]:
     return Passage.objects.filter(language=language, article__is_published=True)
 
 
@@ -337,7 +338,7 @@ def _pg_lexical(
     if not groups:
         return []
     config = SEARCH_CONFIGS[language]
-    params: list[object] = []
+    params: list[Any] = []
     score_parts = []
     matched_parts = []
     for group in groups:
@@ -491,7 +492,7 @@ def _vectors(language: str) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArr
             .filter(embedding__isnull=False)
             .values_list("id", "article_id", "embedding")
         ):
-            vector = embedding.from_bytes(data)
+            vector = embedding.from_bytes(data or b"")
             if vector.shape == (embedding.DIMENSIONS,):
                 ids.append(passage_id)
                 article_ids.append(article_id)

@@ -420,10 +420,17 @@ def assistant_figures(
     figures = Turn.objects.filter(
         conversation__organisation=organisation, created_at__gte=now - timedelta(days=days)
     ).aggregate(
-        questions=Count("pk"),
-        answered=Count("pk", filter=Q(answered=True)),
-        helpful=Count("pk", filter=Q(feedback=Feedback.YES)),
-        without_ticket=Count("pk", filter=Q(conversation__ticket__isnull=True)),
-        tickets=Count("conversation__ticket", distinct=True),
+        asked=Count("pk"),
+        given=Count("pk", filter=Q(answered=True)),
+        yes=Count("pk", filter=Q(feedback=Feedback.YES)),
+        no_ticket=Count("pk", filter=Q(answered=True, conversation__ticket__isnull=True)),
+        led_to_ticket=Count("conversation__ticket", distinct=True),
     )
-    return AssistantFigures(days=days, **figures)
+    return AssistantFigures(
+        days=days,
+        questions=figures["asked"],
+        answered=figures["given"],
+        helpful=figures["yes"],
+        without_ticket=figures["no_ticket"],
+        tickets=figures["led_to_ticket"],
+    )
