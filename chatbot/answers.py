@@ -25,23 +25,28 @@ SECOND_EXCERPT_WORDS = 60
 
 @dataclass(frozen=True)
 class Threshold:
-    """Relevant enough: the best passage matches enough of the question's rare words, or
-    (with semantic similarity on) is close enough in meaning. Tuned by chatbot.evaluation."""
+    """Relevant enough (tuned by chatbot.evaluation on half of the labelled questions).
+
+    Words only: the best passage matches at least ``coverage`` of the question's rarity
+    mass. With semantic similarity: its cosine reaches ``similarity``, or it reaches half of
+    that and the passage matches at least ``supported_coverage`` of the words."""
 
     coverage: float
     similarity: float
+    supported_coverage: float
 
     @classmethod
     def from_settings(cls) -> Threshold:
         return cls(
             coverage=float(settings.ASSISTANT_MIN_COVERAGE),
             similarity=float(settings.ASSISTANT_MIN_SIMILARITY),
+            supported_coverage=float(settings.ASSISTANT_MIN_SUPPORTED_COVERAGE),
         )
 
     def passes(self, hit: retrieval.ArticleHit) -> bool:
         if hit.similarity is not None:
             return hit.similarity >= self.similarity or (
-                hit.coverage >= self.coverage and hit.similarity >= self.similarity / 2
+                hit.coverage >= self.supported_coverage and hit.similarity >= self.similarity / 2
             )
         return hit.coverage >= self.coverage
 
@@ -91,6 +96,15 @@ def _close_second(
     return second.coverage >= first.coverage - SECOND_SOURCE_COVERAGE_GAP
 
 
+def _quoted_passage(hit: retrieval.ArticleHit, passages: dict[int, Passage]) -> Passage | None:
+    """The article's best passage; but when that is the intro and a section of the article
+    comes next, the section: intros say what a feature is, sections say what to do."""
+    ranked = [passages[pk] for pk in hit.passage_ids[:2] if pk in passages]
+    if len(ranked) == 2 and ranked[0].position == 0:
+        return ranked[1]
+    return ranked[0] if ranked else None
+
+
 def readable_hits(
     hits: list[retrieval.ArticleHit], may_read: Callable[[Article], bool] | None = None
 ) -> list[retrieval.ArticleHit]:
@@ -112,25 +126,27 @@ def answer_question(
     area_id: int | None = None,
     may_read: Callable[[Article], bool] | None = None,
     threshold: Threshold | None = None,
+    use_semantic: bool | None = None,
 ) -> Reply:
     threshold = threshold or Threshold.from_settings()
-    hits = readable_hits(
-        retrieval.search(question, language=language, area_id=area_id, limit=5), may_read
+    found = retrieval.search(
+        question, language=language, area_id=area_id, use_semantic=use_semantic, limit=5
     )
+    hits = readable_hits(found, may_read)
     if not hits or not threshold.passes(hits[0]):
         return Reply(
             answered=False, markdown="", sources=[], score=confidence(hits[0]) if hits else 0.0
         )
     chosen = [hits[0]] + [hit for hit in hits[1:2] if _close_second(hits[0], hit, threshold)]
-    passages = {
+    candidates = {
         p.pk: p
         for p in Passage.objects.select_related("article").filter(
-            pk__in=[hit.passage_ids[0] for hit in chosen]
+            pk__in=[pk for hit in chosen for pk in hit.passage_ids[:2]]
         )
     }
     sources = []
     for number, hit in enumerate(chosen):
-        passage = passages.get(hit.passage_ids[0])
+        passage = _quoted_passage(hit, candidates)
         if passage is None:
             continue
         budget = FIRST_EXCERPT_WORDS if number == 0 else SECOND_EXCERPT_WORDS

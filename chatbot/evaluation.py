@@ -125,13 +125,27 @@ SIMILARITY_GRID = [round(0.20 + 0.0125 * n, 4) for n in range(41)]  # 0.20 .. 0.
 UNANSWERABLE_WEIGHT = 1.5
 
 
-def tune(outcomes: Sequence[Outcome], *, use_semantic: bool) -> Threshold:
-    """The threshold that decides the tuning questions best (ties: the stricter)."""
+def tune(
+    outcomes: Sequence[Outcome], *, use_semantic: bool, base: Threshold | None = None
+) -> Threshold:
+    """The threshold that decides the tuning questions best (ties: the stricter). Words
+    only, it sets ``coverage``; with semantic similarity, ``similarity`` and
+    ``supported_coverage`` (the other values are kept from ``base``)."""
+    base = base or Threshold.from_settings()
     best: tuple[float, float, float] | None = None
-    chosen = Threshold(coverage=COVERAGE_GRID[0], similarity=SIMILARITY_GRID[0])
-    similarities = SIMILARITY_GRID if use_semantic else [1.0]
+    chosen = base
+    similarities = SIMILARITY_GRID if use_semantic else [base.similarity]
     for coverage, similarity in itertools.product(COVERAGE_GRID, similarities):
-        threshold = Threshold(coverage=coverage, similarity=similarity)
+        if use_semantic:
+            threshold = Threshold(
+                coverage=base.coverage, similarity=similarity, supported_coverage=coverage
+            )
+        else:
+            threshold = Threshold(
+                coverage=coverage,
+                similarity=base.similarity,
+                supported_coverage=base.supported_coverage,
+            )
         result = decisions(outcomes, threshold)
         score = result.answerable_answered_rate + UNANSWERABLE_WEIGHT * (
             1 - result.unanswerable_confident_rate

@@ -226,9 +226,15 @@ CELERY_BEAT_SCHEDULE = {
 # Semantic similarity (all-MiniLM-L6-v2 on numpy) beside full-text ranking; off: words only.
 ASSISTANT_SEMANTIC: bool = _read("ASSISTANT_SEMANTIC", bool, True)  # type: ignore[assignment]
 # "Relevant enough" (chatbot.answers.Threshold), tuned on half of the labelled questions by
-# `python -m bench assistant`: below both, the assistant says it does not know.
-ASSISTANT_MIN_COVERAGE: float = _read("ASSISTANT_MIN_COVERAGE", float, 0.6)  # type: ignore[assignment]
-ASSISTANT_MIN_SIMILARITY: float = _read("ASSISTANT_MIN_SIMILARITY", float, 0.45)  # type: ignore[assignment]
+# `python -m bench assistant`; below it the assistant says it does not know. COVERAGE is
+# the share of the question's rare words the best passage matches (words only); with
+# semantic similarity on, SIMILARITY is the cosine that suffices alone, SUPPORTED_COVERAGE
+# the words needed beside half that cosine.
+ASSISTANT_MIN_COVERAGE: float = _read("ASSISTANT_MIN_COVERAGE", float, 0.4)  # type: ignore[assignment]
+ASSISTANT_MIN_SIMILARITY: float = _read("ASSISTANT_MIN_SIMILARITY", float, 0.6375)  # type: ignore[assignment]
+ASSISTANT_MIN_SUPPORTED_COVERAGE: float = _read(  # type: ignore[assignment]
+    "ASSISTANT_MIN_SUPPORTED_COVERAGE", float, 0.35
+)
 # Optional: an OpenAI-compatible chat-completions endpoint that phrases answers from the
 # retrieved passages. Without it the assistant quotes the passages.
 ASSISTANT_LLM_URL: str = _read("ASSISTANT_LLM_URL", str, "")  # type: ignore[assignment]
