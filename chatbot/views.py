@@ -91,7 +91,8 @@ def assistant_ask(
                 conversation=conversation, question=form.cleaned_data["question"]
             )
         except ValidationError as error:
-            form.add_error("question" if hasattr(error, "error_dict") else None, error)
+            # The service names the field ({"question": ...}); add_error takes it from there.
+            form.add_error(None, error)
     place: AssistantPlace = place_for(conversation)
     if turn is not None and conversation is not None:
         if request.htmx:  # type: ignore[attr-defined]
@@ -254,7 +255,13 @@ def assistant(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         if request.method == "POST":
             return redirect_to_login(request.get_full_path())
-        return render(request, "chatbot/assistant.html", {"back_url": back, "signed_out": True})
+        here = f"{reverse('support:assistant')}?{urlencode({'next': back})}"
+        login_url = f"{reverse('account_login')}?{urlencode({'next': here})}"
+        return render(
+            request,
+            "chatbot/assistant.html",
+            {"back_url": back, "signed_out": True, "login_url": login_url},
+        )
     conversation = _knowledge_base_conversation(request)
     place_for = _knowledge_base_place(request, back)
     page_context = {"back_url": back, "signed_out": False}

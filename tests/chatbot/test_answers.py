@@ -115,12 +115,16 @@ def test_answers_never_cite_an_unpublished_article_or_one_of_an_inactive_area(
     okta.is_published = False
     okta.save()
     retrieval.forget_snapshot()
-    assert all(s.slug != "fixture-sso-okta" for s in answer_question(question, language="en").sources)
+    assert all(
+        s.slug != "fixture-sso-okta" for s in answer_question(question, language="en").sources
+    )
     okta.is_published = True
     okta.save()
     ProductArea.objects.filter(slug="sso").update(is_active=False)
     retrieval.forget_snapshot()
-    assert all(s.slug != "fixture-sso-okta" for s in answer_question(question, language="en").sources)
+    assert all(
+        s.slug != "fixture-sso-okta" for s in answer_question(question, language="en").sources
+    )
 
 
 @pytest.mark.django_db
@@ -143,7 +147,9 @@ def test_a_strict_threshold_turns_an_answer_into_i_dont_know(
 
 
 @pytest.mark.django_db
-def test_the_lexical_ranking_runs_on_the_database_in_use(fixture_knowledge: dict[str, Article]) -> None:
+def test_the_lexical_ranking_runs_on_the_database_in_use(
+    fixture_knowledge: dict[str, Article],
+) -> None:
     hits = retrieval.lexical("follow-up non-responders", "en")
     assert hits and hits[0].article_id == fixture_knowledge["fixture-reminders"].pk
     assert 0 < hits[0].coverage <= 1
@@ -173,7 +179,9 @@ class _Model(BaseHTTPRequestHandler):
         import time
 
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        type(self).requests.append({"path": self.path, "body": body, "auth": self.headers.get("Authorization")})
+        type(self).requests.append(
+            {"path": self.path, "body": body, "auth": self.headers.get("Authorization")}
+        )
         time.sleep(type(self).delay)
         reply = type(self).reply
         if isinstance(reply, int):

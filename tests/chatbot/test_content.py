@@ -108,9 +108,7 @@ def test_slugs_and_titles_are_unique() -> None:
 def test_every_translation_has_an_english_original_in_the_same_area() -> None:
     english = {a.slug: a.area for a in _articles() if a.language == "en"}
     orphans = [
-        _name(a)
-        for a in _articles()
-        if a.language != "en" and english.get(a.slug) != a.area
+        _name(a) for a in _articles() if a.language != "en" and english.get(a.slug) != a.area
     ]
     assert not orphans, orphans
 
@@ -180,7 +178,9 @@ def test_no_filler_placeholder_or_templated_openings() -> None:
         title = set(_words(article.title))
         frame = [w for w in _words(markdown.plain_text(article.body))[:8] if w not in title][:5]
         openings[(article.language, " ".join(frame))].append(_name(article))
-    templated = {frame: names for frame, names in openings.items() if len(names) > TEMPLATED_OPENINGS_MAX}
+    templated = {
+        frame: names for frame, names in openings.items() if len(names) > TEMPLATED_OPENINGS_MAX
+    }
     assert not templated, templated
 
 

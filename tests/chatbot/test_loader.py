@@ -68,7 +68,11 @@ def test_loading_creates_every_article_and_version_and_indexes_them_on_commit(
     english = reminders.versions.get(language="en")
     assert english.keywords == ["nudge", "follow-up", "non-responders"]
     passages = list(english.passages.order_by("position"))
-    assert [p.heading for p in passages] == ["", "Schedule the follow-up", "When the option is missing"]
+    assert [p.heading for p in passages] == [
+        "",
+        "Schedule the follow-up",
+        "When the option is missing",
+    ]
     assert all(p.embedding for p in passages)
     assert english.indexed_hash
 
@@ -103,7 +107,11 @@ def test_a_changed_file_updates_its_version_and_only_that_one_is_indexed_again(
         report = knowledge_load(root=knowledge)
     assert report.updated == ["en/sso/fixture-sso-okta"]
     assert len(callbacks) == 1
-    text = " ".join(Passage.objects.filter(article__slug="fixture-sso-okta").values_list("plain_text", flat=True))
+    text = " ".join(
+        Passage.objects.filter(article__slug="fixture-sso-okta").values_list(
+            "plain_text", flat=True
+        )
+    )
     assert "NameID format" in text
 
 
@@ -127,12 +135,17 @@ def test_a_file_that_breaks_the_format_is_named_and_nothing_is_written(
     _write(knowledge, relative, text)
     with pytest.raises(content.KnowledgeFormatError) as error:
         knowledge_load(root=knowledge)
-    assert any(relative.split("/")[-1] in problem and message in problem for problem in error.value.problems), error.value.problems
+    assert any(
+        relative.split("/")[-1] in problem and message in problem
+        for problem in error.value.problems
+    ), error.value.problems
     assert not Article.objects.exists()
 
 
 @pytest.mark.django_db
-def test_the_command_reports_the_problem_in_plain_words(knowledge: Path, product_areas: list[ProductArea]) -> None:
+def test_the_command_reports_the_problem_in_plain_words(
+    knowledge: Path, product_areas: list[ProductArea]
+) -> None:
     _write(knowledge, "en/sso/broken.md", "---\ntitle: [unclosed\n---\nbody")
     with pytest.raises(CommandError, match=r"broken\.md: front matter is not valid YAML"):
         call_command("knowledge_load", root=knowledge, stdout=StringIO())
@@ -154,13 +167,17 @@ def test_removed_files_unpublish_their_article_and_remove_their_translation(
     assert report.unpublished == ["fixture-phone-callback"]
     assert report.removed == ["it/fixture-reminders"]
     assert not Article.objects.get(slug="fixture-phone-callback").is_published
-    assert not ArticleVersion.objects.filter(article__slug="fixture-reminders", language="it").exists()
+    assert not ArticleVersion.objects.filter(
+        article__slug="fixture-reminders", language="it"
+    ).exists()
     admin_article.refresh_from_db()
     assert admin_article.is_published  # an admin's own article is never touched
 
 
 @pytest.mark.django_db
-def test_the_command_loads_and_prints_what_changed(knowledge: Path, product_areas: list[ProductArea]) -> None:
+def test_the_command_loads_and_prints_what_changed(
+    knowledge: Path, product_areas: list[ProductArea]
+) -> None:
     out = StringIO()
     call_command("knowledge_load", root=knowledge, stdout=out)
     assert "4 created, 0 updated, 0 unchanged" in out.getvalue()
@@ -171,7 +188,9 @@ def test_the_command_loads_and_prints_what_changed(knowledge: Path, product_area
 
 @pytest.mark.django_db
 def test_the_sweep_queues_versions_whose_task_never_ran(
-    knowledge: Path, product_areas: list[ProductArea], django_capture_on_commit_callbacks: Callable[..., Any]
+    knowledge: Path,
+    product_areas: list[ProductArea],
+    django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
     knowledge_load(root=knowledge)  # the on-commit tasks never run: as if the broker was down
     assert not Passage.objects.exists()
@@ -183,7 +202,9 @@ def test_the_sweep_queues_versions_whose_task_never_ran(
 
 
 @pytest.mark.django_db
-def test_indexing_the_same_version_twice_makes_one_set_of_passages(fixture_knowledge: dict[str, Article]) -> None:
+def test_indexing_the_same_version_twice_makes_one_set_of_passages(
+    fixture_knowledge: dict[str, Article],
+) -> None:
     from chatbot.services import article_version_index
 
     version = ArticleVersion.objects.get(article__slug="fixture-sso-okta", language="en")
