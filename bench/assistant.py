@@ -155,7 +155,7 @@ def _latency(articles: int) -> None:
 
     from chatbot import answers, content, retrieval
 
-    questions = [q for q in content.labelled_questions()]
+    questions = list(content.labelled_questions())
     rng = random.Random(SEED)
     asked = [rng.choice(questions) for _ in range(LATENCY_QUESTIONS)]
     passages = retrieval.Passage.objects.count()

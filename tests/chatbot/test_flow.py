@@ -276,9 +276,14 @@ def test_brand_administrators_see_how_many_questions_were_answered_without_a_tic
     ticketed = Conversation.objects.filter(user=standard_user).last()
     assert ticketed is not None
     ticket = Ticket.objects.create(
-        number="CS-900001", requester=standard_user, organisation=standard_user.membership.organisation,
-        team="technical", channel="email", language="en", subject="s",
-    )  # fmt: skip
+        number="CS-900001",
+        requester=standard_user,
+        organisation=standard_user.membership.organisation,
+        team="technical",
+        channel="email",
+        language="en",
+        subject="s",
+    )
     Conversation.objects.filter(pk=ticketed.pk).update(ticket=ticket)
     figures = assistant_figures(standard_user.membership.organisation, now=timezone.now())
     assert (figures.questions, figures.helpful, figures.without_ticket, figures.tickets) == (
@@ -342,7 +347,7 @@ def test_an_article_edited_in_the_admin_is_previewed_and_indexed_again(
                 f"versions-{n}-id": version.pk, f"versions-{n}-article": article.pk,
                 f"versions-{n}-language": version.language, f"versions-{n}-title": version.title,
                 f"versions-{n}-summary": version.summary,
-                f"versions-{n}-body": version.body + "\n\n## Rotating the certificate\n\nUpload the new one first.",
+                f"versions-{n}-body": f"{version.body}\n\n## Rotating the certificate\n\nDo it.",
                 f"versions-{n}-keywords": "saml, okta", f"versions-{n}-updated": "2026-11-30",
             }
         )  # fmt: skip
