@@ -27,9 +27,7 @@ TEXTS = [
     "XM Directory",
     "a",
     # Longer than the model's 256 word pieces: checks the truncation too.
-    " ".join(
-        ["The dashboard widget shows no data after the survey fields were remapped."] * 30
-    ),
+    " ".join(["The dashboard widget shows no data after the survey fields were remapped."] * 30),
     "Crosstabs: significance testing, weighting and the MaxDiff / conjoint analysis!",
 ]
 

@@ -25,6 +25,7 @@ def _slugs(question: str, **kwargs: Any) -> list[str]:
     return [slugs[hit.article_id] for hit in retrieval.search(question, **kwargs)]
 
 
+@pytest.mark.smoke
 @pytest.mark.django_db
 @pytest.mark.parametrize("semantic", [False, True], ids=["words", "words+meaning"])
 def test_the_passage_that_answers_comes_first(
@@ -76,6 +77,7 @@ def test_an_italian_reader_gets_english_where_no_translation_exists(
     assert hits and hits[0].article_id == fixture_knowledge["fixture-sso-okta"].pk
 
 
+@pytest.mark.smoke
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "question",

@@ -357,3 +357,38 @@ def test_an_article_edited_in_the_admin_is_previewed_and_indexed_again(
     version = ArticleVersion.objects.get(article=article, language="en")
     assert version.keywords == ["saml", "okta"]
     assert version.passages.filter(heading="Rotating the certificate").exists()
+
+
+# --- Every role at the flow's assistant URLs --------------------------------------------------
+
+FLOW_ROLES = {
+    # role: (GET the step, POST a question)
+    "anonymous": (302, 302),
+    "standard_user": (200, 302),
+    "brand_admin": (200, 302),
+    "outsider": (200, 302),
+    "seat_holder": (302, 404),
+    "fedramp_user": (302, 404),
+    "agent": (404, 404),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "expected"), FLOW_ROLES.items(), ids=FLOW_ROLES.keys())
+def test_the_flows_assistant_answers_each_role_as_it_should(
+    client: Client,
+    world: list[Agent],
+    request: pytest.FixtureRequest,
+    role: str,
+    expected: tuple[int, int],
+) -> None:
+    if role != "anonymous":
+        client.force_login(request.getfixturevalue(role))
+    page = client.get(AREA)
+    asked = client.post(AREA, {"question": QUESTION})
+    assert (page.status_code, asked.status_code) == expected
+    if role == "anonymous":
+        assert asked["Location"].startswith("/accounts/login/?next=")
+    if expected[0] == 302 and role != "anonymous":
+        assert page["Location"] == f"{AREA}contact/"
+    assert Conversation.objects.exists() is (expected[1] == 302 and role != "anonymous")

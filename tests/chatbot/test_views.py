@@ -244,6 +244,7 @@ def test_the_panel_without_htmx_is_the_plain_page(
     assert response["Location"].startswith("/support/assistant/?")
 
 
+@pytest.mark.smoke
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ROLES)
 def test_asking_on_the_support_site_by_role(
