@@ -11,6 +11,7 @@ appends a new turn, or redraws one turn's Yes/No, in place.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,7 +75,7 @@ def assistant_ask(
     *,
     conversation: Conversation | None,
     start: dict[str, Any],
-    place_for: Any,
+    place_for: Callable[[Conversation | None], AssistantPlace],
     template: str,
     page_context: dict[str, Any],
 ) -> tuple[HttpResponse, Conversation | None]:
@@ -112,7 +113,10 @@ def assistant_ask(
 
 
 def assistant_feedback_set(
-    request: HttpRequest, *, surface: Surface, place_for: Any
+    request: HttpRequest,
+    *,
+    surface: Surface,
+    place_for: Callable[[Conversation | None], AssistantPlace],
 ) -> HttpResponse:
     """Yes or No on one answer of the user's own conversation (404 for anyone else's)."""
     form = FeedbackForm(request.POST)
@@ -211,9 +215,14 @@ def search(request: HttpRequest) -> HttpResponse:
 # --- The assistant on the support site ---------------------------------------------------
 
 
-def _knowledge_base_place(request: HttpRequest, back: str) -> Any:
+def _knowledge_base_place(
+    request: HttpRequest, back: str
+) -> Callable[[Conversation | None], AssistantPlace]:
+    """The support site's assistant URLs, keeping the way back and the page's area."""
+    area = request.GET.get("area") or ""
+
     def place_for(conversation: Conversation | None) -> AssistantPlace:
-        query = urlencode({"next": back})
+        query = urlencode({"next": back, **({"area": area} if area else {})})
         if conversation is not None and conversation.product_area_id is not None:
             contact = reverse(
                 "hub:methods",

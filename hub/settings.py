@@ -230,8 +230,8 @@ ASSISTANT_SEMANTIC: bool = _read("ASSISTANT_SEMANTIC", bool, True)  # type: igno
 # the share of the question's rare words the best passage matches (words only); with
 # semantic similarity on, SIMILARITY is the cosine that suffices alone, SUPPORTED_COVERAGE
 # the words needed beside half that cosine.
-ASSISTANT_MIN_COVERAGE: float = _read("ASSISTANT_MIN_COVERAGE", float, 0.4)  # type: ignore[assignment]
-ASSISTANT_MIN_SIMILARITY: float = _read("ASSISTANT_MIN_SIMILARITY", float, 0.6375)  # type: ignore[assignment]
+ASSISTANT_MIN_COVERAGE: float = _read("ASSISTANT_MIN_COVERAGE", float, 0.425)  # type: ignore[assignment]
+ASSISTANT_MIN_SIMILARITY: float = _read("ASSISTANT_MIN_SIMILARITY", float, 0.5625)  # type: ignore[assignment]
 ASSISTANT_MIN_SUPPORTED_COVERAGE: float = _read(  # type: ignore[assignment]
     "ASSISTANT_MIN_SUPPORTED_COVERAGE", float, 0.35
 )
