@@ -96,13 +96,25 @@ def _close_second(
     return second.coverage >= first.coverage - SECOND_SOURCE_COVERAGE_GAP
 
 
-def _quoted_passage(hit: retrieval.ArticleHit, passages: dict[int, Passage]) -> Passage | None:
-    """The article's best passage; but when that is the intro and a section of the article
-    comes next, the section: intros say what a feature is, sections say what to do."""
+INTRO_WORDS = 35
+
+
+def _quoted(
+    hit: retrieval.ArticleHit, passages: dict[int, Passage], budget: int
+) -> tuple[Passage, str] | None:
+    """The passage to cite and the Markdown to quote: the article's best passage; when that
+    is the intro and a section comes next, the start of the intro and then that section
+    (intros say what a feature is, sections say what to do)."""
     ranked = [passages[pk] for pk in hit.passage_ids[:2] if pk in passages]
+    if not ranked:
+        return None
     if len(ranked) == 2 and ranked[0].position == 0:
-        return ranked[1]
-    return ranked[0] if ranked else None
+        intro, _cut = markdown.excerpt(ranked[0].text, max_words=INTRO_WORDS)
+        used = len(markdown.words(markdown.plain_text(intro))) if intro else 0
+        section, _cut = markdown.excerpt(ranked[1].text, max_words=max(budget - used, 30))
+        return ranked[1], "\n\n".join(part for part in (intro, section) if part)
+    text, _cut = markdown.excerpt(ranked[0].text, max_words=budget)
+    return ranked[0], text
 
 
 def readable_hits(
@@ -129,10 +141,10 @@ def answer_question(
     use_semantic: bool | None = None,
 ) -> Reply:
     threshold = threshold or Threshold.from_settings()
-    found = retrieval.search(
+    retrieved = retrieval.search(
         question, language=language, area_id=area_id, use_semantic=use_semantic, limit=5
     )
-    hits = readable_hits(found, may_read)
+    hits = readable_hits(retrieved, may_read)
     if not hits or not threshold.passes(hits[0]):
         return Reply(
             answered=False, markdown="", sources=[], score=confidence(hits[0]) if hits else 0.0
@@ -146,11 +158,11 @@ def answer_question(
     }
     sources = []
     for number, hit in enumerate(chosen):
-        passage = _quoted_passage(hit, candidates)
-        if passage is None:
-            continue
         budget = FIRST_EXCERPT_WORDS if number == 0 else SECOND_EXCERPT_WORDS
-        text, _cut = markdown.excerpt(passage.text, max_words=budget)
+        found = _quoted(hit, candidates, budget)
+        if found is None:
+            continue
+        passage, text = found
         sources.append(
             Source(
                 article_id=passage.article_id,

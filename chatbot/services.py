@@ -7,7 +7,7 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from django.contrib.postgres.search import SearchVector
@@ -360,12 +360,14 @@ def conversation_start(
     )
 
 
-def _rate_limited(user: User, now: datetime) -> bool:
-    key = f"chatbot:questions:{user.pk}:{now:%Y%m%d%H%M}"
+def _rate_limited(user: User) -> bool:
+    """More than QUESTIONS_PER_MINUTE questions in the minute since the user's first one."""
+    key = f"chatbot:questions:{user.pk}"
+    cache.add(key, 0, timeout=60)
     try:
         count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=90)
+    except ValueError:  # expired between the two calls: a new minute starts
+        cache.set(key, 1, timeout=60)
         count = 1
     return count > QUESTIONS_PER_MINUTE
 
@@ -375,7 +377,6 @@ def conversation_ask(
     conversation: Conversation,
     question: str,
     may_read: Callable[[Article], bool] | None = None,
-    now: datetime | None = None,
 ) -> Turn:
     """Answer one question from the knowledge base and keep it in the conversation."""
     question = " ".join(question.split())
@@ -389,13 +390,12 @@ def conversation_ask(
             },
             code="max_length",
         )
-    now = now or timezone.now()
     if conversation.turns.count() >= TURNS_PER_CONVERSATION:
         raise ValidationError(
             {"question": _("This conversation is full. Start a new one to ask more.")},
             code="full",
         )
-    if _rate_limited(conversation.user, now):
+    if _rate_limited(conversation.user):
         raise ValidationError(
             {"question": _("You have asked many questions in a short time. Wait a minute.")},
             code="rate",
