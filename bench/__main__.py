@@ -1,8 +1,9 @@
 """`python -m bench` (and `make bench`): every benchmark, then one table.
 
-python -m bench            the pages under gunicorn, then the routing micro-benchmark
+python -m bench            the pages under gunicorn, the routing micro-benchmark, the assistant
 python -m bench hub        only the pages (and scenarios) under gunicorn
 python -m bench routing    only the routing micro-benchmark
+python -m bench assistant  only the assistant: retrieval quality and time to answer
 """
 
 from __future__ import annotations
@@ -33,6 +34,13 @@ def _routing_benchmark() -> None:
     importlib.import_module("bench.bench_routing").main()
 
 
+def _assistant_benchmark() -> None:
+    # bench/assistant.py: retrieval quality on the labelled questions, and answer latency
+    # with 1,000 articles (it recreates the bench database, so it runs after the pages).
+    print("\nAssistant benchmark", flush=True)
+    importlib.import_module("bench.assistant").main()
+
+
 def _terminated(signum: int, frame: FrameType | None) -> None:
     harness.report("terminated; stopping")
     # SystemExit unwinds through the harness's `finally`, which stops the server.
@@ -41,10 +49,13 @@ def _terminated(signum: int, frame: FrameType | None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("parts", nargs="*", metavar="{hub,routing}", help="default: both")
-    parts = set(parser.parse_args(argv).parts) or {"hub", "routing"}
-    if parts - {"hub", "routing"}:
-        parser.error(f"unknown part(s): {', '.join(sorted(parts - {'hub', 'routing'}))}")
+    known = {"hub", "routing", "assistant"}
+    parser.add_argument(
+        "parts", nargs="*", metavar="{hub,routing,assistant}", help="default: all three"
+    )
+    parts = set(parser.parse_args(argv).parts) or known
+    if parts - known:
+        parser.error(f"unknown part(s): {', '.join(sorted(parts - known))}")
     signal.signal(signal.SIGTERM, _terminated)
     failed = 0
     try:
@@ -60,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
             failed = sum(m.failures for m in measurements)
         if "routing" in parts:
             _routing_benchmark()
+        if "assistant" in parts:
+            _assistant_benchmark()
     except harness.BenchError as exc:
         harness.report(f"error: {exc}")
         return 1

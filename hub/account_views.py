@@ -25,6 +25,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from chatbot.selectors import assistant_figures
 from hub import selectors, services
 from hub.forms import (
     IdentifierForm,
@@ -394,6 +395,7 @@ def members(request: HttpRequest) -> HttpResponse:
             "members": selectors.members_of(organisation),
             "invitations": selectors.open_invitations_of(organisation, now=timezone.now()),
             "seats": selectors.seat_summary(organisation),
+            "assistant": assistant_figures(organisation, now=timezone.now()),
             "section": "members",
         },
     )

@@ -46,6 +46,10 @@ STAFF_PERMISSIONS: dict[StaffRole, list[str]] = {
         "routing.view_agentshift",
         "routing.view_servicewindow",
         "routing.view_languagewindow",
+        "chatbot.view_article",
+        "chatbot.view_articleversion",
+        "chatbot.view_conversation",
+        "chatbot.view_turn",
     ],
     StaffRole.TSM: [
         "tickets.view_ticket",
@@ -60,6 +64,10 @@ STAFF_PERMISSIONS: dict[StaffRole, list[str]] = {
         "hub.view_enterpriseseat",
         "hub.view_user",
         "routing.view_productarea",
+        "chatbot.view_article",
+        "chatbot.view_articleversion",
+        "chatbot.view_conversation",
+        "chatbot.view_turn",
     ],
 }
 

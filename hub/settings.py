@@ -78,7 +78,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.sites",
-    # Full-text search fields and queries (the ticket history; inert on SQLite).
+    # Full-text search fields and queries (the ticket history, the knowledge base; inert on
+    # SQLite).
     "django.contrib.postgres",
     "django_htmx",
     "allauth",
@@ -229,7 +230,37 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tickets.tasks.sweep_chats",
         "schedule": CHAT_SWEEP_INTERVAL,
     },
+    # Knowledge-base articles whose indexing task never reached the broker.
+    "sweep-knowledge-index": {
+        "task": "chatbot.tasks.knowledge_index_sweep",
+        "schedule": 300,
+    },
 }
+
+# --- The assistant and its knowledge base (chatbot) --------------------------------------
+# Semantic similarity (all-MiniLM-L6-v2 on numpy) beside full-text ranking; off: words only.
+ASSISTANT_SEMANTIC: bool = _read("ASSISTANT_SEMANTIC", bool, True)  # type: ignore[assignment]
+# "Relevant enough" (chatbot.answers.Threshold), tuned on half of the labelled questions by
+# `python -m bench assistant`; below it the assistant says it does not know. COVERAGE is
+# the share of the question's rare words the best passage matches (words only); with
+# semantic similarity on, SIMILARITY is the cosine that suffices alone, SUPPORTED_COVERAGE
+# the words needed beside half that cosine.
+ASSISTANT_MIN_COVERAGE: float = _read("ASSISTANT_MIN_COVERAGE", float, 0.425)  # type: ignore[assignment]
+ASSISTANT_MIN_SIMILARITY: float = _read("ASSISTANT_MIN_SIMILARITY", float, 0.5625)  # type: ignore[assignment]
+ASSISTANT_MIN_SUPPORTED_COVERAGE: float = _read(  # type: ignore[assignment]
+    "ASSISTANT_MIN_SUPPORTED_COVERAGE", float, 0.35
+)
+# Optional: an OpenAI-compatible chat-completions endpoint that phrases answers from the
+# retrieved passages. Without it the assistant quotes the passages.
+ASSISTANT_LLM_URL: str = _read("ASSISTANT_LLM_URL", str, "")  # type: ignore[assignment]
+if ASSISTANT_LLM_URL and urlparse(ASSISTANT_LLM_URL).scheme not in {"http", "https"}:
+    raise ImproperlyConfigured("Environment variable ASSISTANT_LLM_URL must start with http(s)://")
+ASSISTANT_LLM_MODEL: str = _read("ASSISTANT_LLM_MODEL", str, "")  # type: ignore[assignment]
+ASSISTANT_LLM_API_KEY: str = _read("ASSISTANT_LLM_API_KEY", str, "")  # type: ignore[assignment]
+ASSISTANT_LLM_TIMEOUT: float = _read("ASSISTANT_LLM_TIMEOUT", float, 8.0)  # type: ignore[assignment]
+# A folder where passage embeddings are kept by text, so that loading the same articles
+# again (the tests, the benchmark) does not compute them again. Empty: no such cache.
+ASSISTANT_EMBEDDING_CACHE: str = _read("ASSISTANT_EMBEDDING_CACHE", str, "")  # type: ignore[assignment]
 
 # --- Auth ----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "hub.User"

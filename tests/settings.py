@@ -54,6 +54,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Passage embeddings computed once are reused by later runs (the knowledge base is loaded
+# by many tests); the cache is keyed by the exact text and the model.
+ASSISTANT_EMBEDDING_CACHE = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "var", "embedding-cache"
+)
 # Tasks run in the test process unless a test starts a real worker (tests/integration).
 CELERY_TASK_ALWAYS_EAGER = True
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):

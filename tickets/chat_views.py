@@ -12,7 +12,7 @@ Every chat URL answers 404 to anyone but the chat's customer and support staff.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
 from typing import Any
@@ -32,7 +32,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hub.flow.common import flow_area, flow_member, flow_offers, support_language
-from hub.flow.contact import replayed_ticket, ticket_team, wait_words
+from hub.flow.contact import (
+    carried_conversation,
+    conversation_event_data,
+    conversation_initial,
+    link_conversation,
+    replayed_ticket,
+    ticket_team,
+    wait_words,
+)
 from hub.models import User
 from routing.policy import MethodOffer
 from tickets.chat import selectors, services
@@ -117,27 +125,17 @@ def chat_url(session: ChatSession) -> str:
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-def chat_start(
-    request: HttpRequest,
-    slug: str,
-    *,
-    initial_message: str = "",
-    initial_subject: str = "",
-    event_data: Mapping[str, Any] | None = None,
-    carry: Mapping[str, str] | None = None,
-) -> HttpResponse:
+def chat_start(request: HttpRequest, slug: str) -> HttpResponse:
     """The short form behind the picker's chat card: language and first message.
 
-    A caller (the assistant's Contact support) calls this for the GET and the POST alike and
-    may pass the question as ``initial_message`` (and a ``initial_subject`` for the ticket;
-    by default the subject is the message's first line), data for the ticket's first event
-    (``assistant_conversation``, which the console shows the agent) and hidden fields to
-    ``carry`` through the POST (the conversation's id).
+    Opened from the assistant's Contact support (``?conversation=``), the question is the
+    first message and the conversation goes with the ticket, as on the other contact forms.
     """
     member = flow_member(request)
     area = flow_area(slug)
     if area.redirects_to_discover:
         raise Http404
+    conversation = carried_conversation(request, member)
     language = support_language(request, member)
     offer = flow_offers(member, area, language=language).chat
     if not offer.is_offered:
@@ -157,16 +155,17 @@ def chat_start(
                         language=form.cleaned_data["language"],
                         message=form.cleaned_data["message"],
                         team=ticket_team(offer),
-                        subject=initial_subject,
                         idempotency_key=form.cleaned_data["idempotency_key"],
-                        event_data=dict(event_data or {}),
+                        event_data=conversation_event_data(conversation),
                     )
                 except ValidationError as error:
                     form.add_error(None, error)
                 else:
+                    link_conversation(conversation, session.ticket)
                     return redirect(chat_url(session))
     else:
-        form = ChatStartForm(initial={"language": language, "message": initial_message})
+        question = conversation_initial(conversation).get("subject", "")
+        form = ChatStartForm(initial={"language": language, "message": question})
     form.fields["language"].widget.attrs.update(
         {
             "hx-get": reverse("tickets:chat_start", kwargs={"slug": area.slug}),
@@ -183,7 +182,7 @@ def chat_start(
         "wait": wait_words(offer.wait),
         "language_code": language,
         "language_name": dict(settings.SUPPORT_LANGUAGES).get(language, language),
-        "carry": dict(carry or {}),
+        "carry": {"conversation": conversation.public_id} if conversation else {},
         "back_url": reverse("hub:methods", kwargs={"slug": area.slug}),
         "alternatives": _alternatives(area.slug, language),
     }

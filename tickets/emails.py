@@ -21,7 +21,8 @@ def _message(ticket: Ticket, template: str, purpose: str, **extra: Any) -> Email
             "ticket": ticket,
             "requester": requester,
             "site_url": settings.SITE_URL,
-            "hub_url": settings.SITE_URL + reverse("hub:home"),
+            # Every email leads to the ticket's own page in the history (R-HISTORY).
+            "hub_url": settings.SITE_URL + reverse("tickets:detail", args=[ticket.number]),
             **extra,
         }
         subject = render_to_string(f"tickets/email/{template}_subject.txt", context).strip()

@@ -741,6 +741,7 @@ def conference_book(
     subject: str,
     description: str = "",
     idempotency_key: str | None = None,
+    event_data: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> Ticket:
     """Book a conference-call slot with a free Enterprise specialist, and make its ticket.
@@ -780,10 +781,11 @@ def conference_book(
             language=language,
             idempotency_key=idempotency_key,
             event_data={
+                **(event_data or {}),
                 "conference": {
                     "starts_at": starts_at.isoformat(),
                     "screen_sharing": screen_sharing,
-                }
+                },
             },
         )
         if ConferenceBooking.objects.filter(ticket=ticket).exists():

@@ -28,9 +28,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from chatbot.models import Conversation
+from chatbot.selectors import conversation_owned, conversation_transcript, latest_question
+from chatbot.services import conversation_ticket_link
 from hub.flow.common import FlowMember, flow_area, flow_member, flow_offers, support_language
 from hub.flow.contact_forms import (
     IDEMPOTENCY_KEY,
+    SUBJECT_MAX,
     ConferenceRequestForm,
     EmailRequestForm,
     PhoneRequestForm,
@@ -127,13 +131,16 @@ def offer_context(offer: MethodOffer, language: str) -> dict[str, Any]:
     }
 
 
-def back_url(area: ProductArea) -> str:
+def back_url(area: ProductArea, conversation: Conversation | None = None) -> str:
     """The method picker of the area (part A's page), else the hub's home."""
     for name in ("hub:methods", "hub:contact_methods", "hub:area_methods"):
         try:
-            return reverse(name, kwargs={"slug": area.slug})
+            url = reverse(name, kwargs={"slug": area.slug})
         except NoReverseMatch:
             continue
+        if conversation is not None:
+            url = f"{url}?{urlencode({'conversation': conversation.public_id})}"
+        return url
     return reverse("hub:home")
 
 
@@ -184,6 +191,46 @@ def _member_and_area(request: HttpRequest, slug: str) -> tuple[FlowMember, Produ
     return member, area
 
 
+def carried_conversation(request: HttpRequest, member: FlowMember) -> Conversation | None:
+    """The assistant conversation the form was opened with (``?conversation=``), or that its
+    hidden field names. Only the member's own: opening a form with someone else's answers
+    404; a posted id that is not theirs is ignored (nothing of it reaches the ticket)."""
+    if request.method == "POST":
+        return conversation_owned(member.user, request.POST.get("conversation") or "")
+    public_id = request.GET.get("conversation") or ""
+    if not public_id:
+        return None
+    conversation = conversation_owned(member.user, public_id)
+    if conversation is None:
+        raise Http404
+    return conversation
+
+
+def conversation_initial(conversation: Conversation | None) -> dict[str, str]:
+    """A form opened from the assistant starts with its question as the subject."""
+    if conversation is None:
+        return {}
+    return {
+        "conversation": conversation.public_id,
+        "subject": latest_question(conversation)[:SUBJECT_MAX],
+    }
+
+
+def conversation_event_data(conversation: Conversation | None) -> dict[str, Any]:
+    """What the ticket keeps of the conversation: the agent reads it on the callback screen."""
+    if conversation is None:
+        return {}
+    return {
+        "assistant_conversation": conversation_transcript(conversation),
+        "assistant_conversation_id": conversation.public_id,
+    }
+
+
+def link_conversation(conversation: Conversation | None, ticket: Ticket) -> None:
+    if conversation is not None:
+        conversation_ticket_link(conversation=conversation, ticket=ticket)
+
+
 def _not_usable_message(language: str) -> ValidationError:
     return ValidationError(
         _("This is not available in %(language)s at the moment. Choose another language.")
@@ -204,6 +251,7 @@ def email(request: HttpRequest, slug: str) -> HttpResponse:
     now = timezone.now()
     offers = flow_offers(member, area, language=language, now=now)
     offer = _offered(offers, "email")
+    conversation = carried_conversation(request, member)
     if request.method == "POST" and (replay := replayed_ticket(request, member)):
         return confirmation_redirect(replay)
     if request.method == "POST":
@@ -226,14 +274,17 @@ def email(request: HttpRequest, slug: str) -> HttpResponse:
                         idempotency_key=data["idempotency_key"],
                         contact_email=member.user.email,
                         handover_due_at=offer.handover_at,
-                        event_data=_event_data(offer),
+                        event_data={**_event_data(offer), **conversation_event_data(conversation)},
                     )
                 except ValidationError as error:
                     form.add_error("attachments" if _is_file_error(error) else None, error)
                 else:
+                    link_conversation(conversation, ticket)
                     return confirmation_redirect(ticket)
     else:
-        form = EmailRequestForm(initial={"language": language})
+        form = EmailRequestForm(
+            initial={"language": language, **conversation_initial(conversation)}
+        )
     live_update(
         form.fields["language"],
         url=reverse("hub:contact_email", kwargs={"slug": area.slug}),
@@ -243,7 +294,7 @@ def email(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "area": area,
         "form": form,
-        "back_url": back_url(area),
+        "back_url": back_url(area, conversation),
         **offer_context(offer, language),
     }
     if request.htmx and request.method == "GET":  # type: ignore[attr-defined]
@@ -302,6 +353,7 @@ def phone(request: HttpRequest, slug: str) -> HttpResponse:
     now = timezone.now()
     areas = contact_areas()
     converting = _chat_to_convert(request, member)
+    conversation = carried_conversation(request, member)
     if request.method == "POST":
         # Refused first when phone is not the member's at all, then a retry is answered.
         _offered(flow_offers(member, area, language=language, now=now), "phone")
@@ -314,7 +366,9 @@ def phone(request: HttpRequest, slug: str) -> HttpResponse:
             language = data["language"]
         offer = _offered(flow_offers(member, area, language=language, now=now), "phone")
         if form.is_valid():
-            response = _phone_submit(request, member, area, language, offer, form, converting)
+            response = _phone_submit(
+                request, member, area, language, offer, form, conversation, converting
+            )
             if response is not None:
                 return response
         form.show_number_back()
@@ -329,15 +383,20 @@ def phone(request: HttpRequest, slug: str) -> HttpResponse:
                 "email": member.user.email,
                 "recording_consent": True,
                 "subject": converting.ticket.subject if converting else "",
+                **conversation_initial(conversation),
             },
         )
-    context = _phone_context(area, form, offer, language)
+    context = _phone_context(area, form, offer, language, conversation)
     context["converting"] = converting
     return render(request, "hub/flow/phone.html", context)
 
 
 def _phone_context(
-    area: ProductArea, form: PhoneRequestForm, offer: MethodOffer, language: str
+    area: ProductArea,
+    form: PhoneRequestForm,
+    offer: MethodOffer,
+    language: str,
+    conversation: Conversation | None = None,
 ) -> dict[str, Any]:
     url = reverse("hub:contact_phone_wait", kwargs={"slug": area.slug})
     for name in ("area", "language"):
@@ -347,7 +406,7 @@ def _phone_context(
     return {
         "area": area,
         "form": form,
-        "back_url": back_url(area),
+        "back_url": back_url(area, conversation),
         **offer_context(offer, language),
     }
 
@@ -359,6 +418,7 @@ def _phone_submit(
     language: str,
     offer: MethodOffer,
     form: PhoneRequestForm,
+    conversation: Conversation | None,
     converting: ChatSession | None = None,
 ) -> HttpResponse | None:
     """The ticket and the redirect; the English-or-wait page; or None (errors on the form).
@@ -424,11 +484,12 @@ def _phone_submit(
             recording_consent=data["recording_consent"],
             callback_due_at=callback_due_at,
             handover_due_at=offer.handover_at,
-            event_data=_event_data(offer),
+            event_data={**_event_data(offer), **conversation_event_data(conversation)},
         )
     except ValidationError as error:
         form.add_error(None, error)
         return None
+    link_conversation(conversation, ticket)
     return confirmation_redirect(ticket)
 
 
@@ -497,6 +558,7 @@ def conference(request: HttpRequest, slug: str) -> HttpResponse:
     offer = _offered(flow_offers(member, area, language=language, now=now), "conference")
     if not offer.is_available:
         raise Http404
+    conversation = carried_conversation(request, member)
     if request.method == "POST" and (replay := replayed_ticket(request, member)):
         return confirmation_redirect(replay)
     if request.method == "POST":
@@ -513,6 +575,7 @@ def conference(request: HttpRequest, slug: str) -> HttpResponse:
                     subject=data["subject"],
                     description=data["description"],
                     idempotency_key=data["idempotency_key"],
+                    event_data=conversation_event_data(conversation),
                     now=now,
                 )
             except SlotTaken as error:
@@ -520,9 +583,12 @@ def conference(request: HttpRequest, slug: str) -> HttpResponse:
             except ValidationError as error:
                 form.add_error(None, error)
             else:
+                link_conversation(conversation, ticket)
                 return confirmation_redirect(ticket)
     else:
-        form = ConferenceRequestForm(initial={"language": language})
+        form = ConferenceRequestForm(
+            initial={"language": language, **conversation_initial(conversation)}
+        )
     end = now + CONFERENCE_HORIZON
     slots = conference_slots_for(
         start=now, end=end, booked=conference_booked_starts(start=now, end=end)
@@ -532,7 +598,7 @@ def conference(request: HttpRequest, slug: str) -> HttpResponse:
         "form": form,
         "offer": offer,
         "days": slot_days(slots),
-        "back_url": back_url(area),
+        "back_url": back_url(area, conversation),
         "chosen_slot": form["slot"].value() or "",
         "time_zone": timezone.get_current_timezone_name(),
     }

@@ -214,6 +214,8 @@ class ContactForm(forms.Form):
     """What every contact form has: the idempotency key and the request's language."""
 
     idempotency_key = forms.CharField(required=False, widget=forms.HiddenInput)
+    # The assistant conversation that led here (R-BOT), carried onto the ticket.
+    conversation = forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -9,7 +9,7 @@ language changes and refreshes the confirmation's queue position.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -25,8 +25,11 @@ from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from chatbot.models import Conversation, Surface
+from chatbot.selectors import conversation_owned, reader_language
+from chatbot.views import AssistantPlace, assistant_ask, assistant_context, assistant_feedback_set
 from hub.flow.common import FlowMember, flow_area, flow_member, flow_offers, support_language
 from hub.flow.forms import AccountServicesForm, TeamChoice, TeamChoiceForm
 from hub.selectors import brand_admins_of, membership_of
@@ -160,12 +163,16 @@ class MethodCard:
         return self.offer.status != OfferStatus.NOT_IN_LICENCE
 
 
-def _contact_url(method: Method, area: ProductArea, language: str) -> str:
+def _contact_url(method: Method, area: ProductArea, language: str, conversation: str = "") -> str:
     url = reverse(CONTACT_URL_NAMES[method], kwargs={"slug": area.slug})
-    return f"{url}?{urlencode({'language': language})}"
+    query = {"language": language, **({"conversation": conversation} if conversation else {})}
+    return f"{url}?{urlencode(query)}"
 
 
-def method_cards(offers: ContactOffers, area: ProductArea, language: str) -> list[MethodCard]:
+def method_cards(
+    offers: ContactOffers, area: ProductArea, language: str, *, conversation: str = ""
+) -> list[MethodCard]:
+    """The picker's cards; with an assistant conversation, each form opens carrying it."""
     cards = []
     for offer in offers:
         method = offer.method
@@ -183,9 +190,9 @@ def method_cards(offers: ContactOffers, area: ProductArea, language: str) -> lis
                 summary=str(METHOD_SUMMARIES[method]),
                 action=str(METHOD_ACTIONS[method]),
                 reason=reason,
-                url=_contact_url(method, area, language) if choosable else "",
+                url=_contact_url(method, area, language, conversation) if choosable else "",
                 english_url=(
-                    _contact_url(method, area, "en")
+                    _contact_url(method, area, "en", conversation)
                     if english_better and method in CONTACT_URL_NAMES
                     else ""
                 ),
@@ -257,25 +264,105 @@ def _areas_back_url(member: FlowMember) -> str:
 def areas(request: HttpRequest) -> HttpResponse:
     """R-AREA: the product areas, each with its picture and description."""
     member = flow_member(request)
+    conversation = _carried_conversation(request, member)
     return render(
         request,
         "hub/flow/areas.html",
-        {"areas": list(product_areas_active()), "back_url": _areas_back_url(member)},
+        {
+            "areas": list(product_areas_active()),
+            "back_url": _areas_back_url(member),
+            "conversation_query": _conversation_query(conversation),
+        },
     )
+
+
+# --- The assistant step (R-BOT) --------------------------------------------------------------
+
+
+def _carried_conversation(request: HttpRequest, member: FlowMember) -> Conversation | None:
+    """The assistant conversation named in the address; 404 if it is not the member's."""
+    public_id = request.GET.get("conversation") or request.POST.get("conversation") or ""
+    if not public_id:
+        return None
+    conversation = conversation_owned(member.user, public_id)
+    if conversation is None:
+        raise Http404
+    return conversation
+
+
+def _conversation_query(conversation: Conversation | None) -> str:
+    return urlencode({"conversation": conversation.public_id}) if conversation else ""
+
+
+def _hub_place(chosen: ProductArea) -> Callable[[Conversation | None], AssistantPlace]:
+    def place_for(conversation: Conversation | None) -> AssistantPlace:
+        page = reverse("hub:area", kwargs={"slug": chosen.slug})
+        methods_url = reverse("hub:methods", kwargs={"slug": chosen.slug})
+        if conversation is not None:
+            methods_url = f"{methods_url}?{_conversation_query(conversation)}"
+        return AssistantPlace(
+            ask_url=page,
+            feedback_url=reverse("hub:assistant_feedback", kwargs={"slug": chosen.slug}),
+            contact_url=methods_url,
+            page_url=page,
+        )
+
+    return place_for
 
 
 @login_required
 @never_cache
-@require_GET
+@require_http_methods(["GET", "POST"])
 def area(request: HttpRequest, slug: str) -> HttpResponse:
-    """After the area: the Discover page, the assistant step, or the methods (R-BOT-OFF)."""
+    """After the area: the Discover page, the assistant, or the methods (R-BOT-OFF).
+
+    The assistant's conversation is named in the address (``?conversation=``), so that it
+    survives the redirect after each question and can be carried to a contact form."""
     member = flow_member(request)
     chosen = flow_area(slug)
     if chosen.redirects_to_discover:
+        if request.method == "POST":
+            raise Http404
         return render(request, "hub/flow/discover.html", {"area": chosen})
+    conversation = _carried_conversation(request, member)
     if not member.access.shows_assistant:
-        return redirect("hub:methods", slug=chosen.slug)
-    return render(request, "hub/flow/area.html", {"area": chosen})
+        if request.method == "POST":
+            raise Http404
+        url = reverse("hub:methods", kwargs={"slug": chosen.slug})
+        query = _conversation_query(conversation)
+        return redirect(f"{url}?{query}" if query else url)
+    if conversation is not None and conversation.product_area_id is None:
+        conversation.product_area = chosen
+        conversation.save(update_fields=["product_area", "updated_at"])
+    place_for = _hub_place(chosen)
+    page_context = {"area": chosen}
+    if request.method == "POST":
+        response, _conversation = assistant_ask(
+            request,
+            conversation=conversation,
+            start={"surface": Surface.HUB, "language": reader_language(), "product_area": chosen},
+            place_for=place_for,
+            template="hub/flow/area.html",
+            page_context=page_context,
+        )
+        return response
+    context = {
+        **page_context,
+        **assistant_context(conversation, place=place_for(conversation), form=None),
+    }
+    return render(request, "hub/flow/area.html", context)
+
+
+@login_required
+@never_cache
+@require_POST
+def assistant_feedback(request: HttpRequest, slug: str) -> HttpResponse:
+    """Did this answer your question? Yes or No, in the hub flow."""
+    member = flow_member(request)
+    chosen = flow_area(slug)
+    if not member.access.shows_assistant or chosen.redirects_to_discover:
+        raise Http404
+    return assistant_feedback_set(request, surface=Surface.HUB, place_for=_hub_place(chosen))
 
 
 @login_required
@@ -289,22 +376,27 @@ def methods(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect("hub:area", slug=chosen.slug)
     language = support_language(request, member)
     offers = flow_offers(member, chosen, language=language)
+    conversation = _carried_conversation(request, member)
+    area_url = reverse("hub:area", kwargs={"slug": chosen.slug})
+    if conversation is not None:
+        area_url = f"{area_url}?{_conversation_query(conversation)}"
     context = {
         "area": chosen,
         "organisation": member.membership.organisation,
-        "cards": method_cards(offers, chosen, language),
+        "cards": method_cards(offers, chosen, language, conversation=_public_id(conversation)),
+        "conversation": conversation,
         "language": language,
         "language_name": language_name(language),
         "support_languages": settings.SUPPORT_LANGUAGES,
-        "back_url": (
-            reverse("hub:area", kwargs={"slug": chosen.slug})
-            if member.access.shows_assistant
-            else reverse("hub:areas")
-        ),
+        "back_url": area_url if member.access.shows_assistant else reverse("hub:areas"),
     }
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "hub/flow/methods.html#cards", context)
     return render(request, "hub/flow/methods.html", context)
+
+
+def _public_id(conversation: Conversation | None) -> str:
+    return conversation.public_id if conversation else ""
 
 
 def _ticket_language(member: FlowMember) -> str:

@@ -433,7 +433,8 @@ def test_the_flow_in_italian_from_the_footer(
     expect(page.get_by_role("link", name="Sondaggi e XM Directory")).to_be_visible()
     check(page, "flow-62-it-areas")
     page.get_by_role("link", name="Sondaggi e XM Directory").click()
-    page.locator("main a.button").click()
+    # The assistant step (issue 8): its link to the contact methods sits under the question box.
+    page.locator("main .flow__aside a").click()
     expect(page).to_have_url(re.compile(r"/surveys-xm-directory/contact/$"))
     expect(page.locator("html")).to_have_attribute("lang", "it")
     expect(page.get_by_role("heading", level=1)).to_have_text("Come preferisci contattarci?")

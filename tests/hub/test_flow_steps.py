@@ -370,7 +370,9 @@ def test_most_members_meet_the_assistant_step_which_links_to_the_methods(
     assert response.status_code == 200
     assert "<h1>Ask the assistant</h1>" in main
     assert 'href="/hub/technical/areas/surveys-xm-directory/contact/"' in main
-    assert "<form" not in main  # no fake assistant: it comes with its own issue
+    # The assistant itself (issue 8): a question box that posts back to this step.
+    assert 'action="/hub/technical/areas/surveys-xm-directory/"' in main
+    assert 'name="question"' in main
 
 
 @pytest.mark.django_db

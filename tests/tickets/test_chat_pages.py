@@ -312,38 +312,54 @@ def test_a_start_when_chat_has_just_become_unavailable_says_so_and_keeps_the_tex
 
 
 @pytest.mark.django_db
-def test_a_caller_can_hand_over_the_question_and_the_assistant_conversation(
-    rf: Any, standard_user: User, surveys_area: ProductArea, chat_agent_user: User
+def test_the_assistants_contact_support_opens_a_chat_with_the_question_and_the_conversation(
+    client: Client, standard_user: User, surveys_area: ProductArea, chat_agent_user: User
 ) -> None:
-    from django.contrib.messages.storage.fallback import FallbackStorage
-    from django.contrib.sessions.backends.db import SessionStore
+    from chatbot.models import Surface
+    from chatbot.services import conversation_ask, conversation_start
 
-    from tickets.chat_views import chat_start
-
-    conversation = [{"role": "user", "text": "How do I reset a survey?"}]
-    get = rf.get(START_URL.format(slug=surveys_area.slug))
-    get.user, get.session = standard_user, SessionStore()
-    page = chat_start(get, surveys_area.slug, initial_message="How do I reset a survey?")
-    assert "How do I reset a survey?" in page.content.decode()
-    key = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', page.content.decode())
-    post = rf.post(
-        START_URL.format(slug=surveys_area.slug),
-        {"idempotency_key": key.group(1), "language": "en", "message": "How do I reset a survey?"},  # type: ignore[union-attr]
+    conversation = conversation_start(
+        user=standard_user, surface=Surface.HUB, language="en", product_area=surveys_area
     )
-    post.user, post.session = standard_user, SessionStore()
-    post._messages = FallbackStorage(post)
-    response = chat_start(
-        post,
-        surveys_area.slug,
-        initial_subject="Resetting a survey",
-        event_data={"assistant_conversation": conversation},
-        carry={"conversation": "17"},
+    conversation_ask(conversation=conversation, question="How do I reset a survey?")
+    _as(client, standard_user)
+    url = START_URL.format(slug=surveys_area.slug)
+    page = _html(client.get(url, {"conversation": conversation.public_id}))
+    assert "How do I reset a survey?</textarea>" in page
+    assert f'name="conversation" value="{conversation.public_id}"' in page
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', page).group(1)  # type: ignore[union-attr]
+    response = client.post(
+        url,
+        {
+            "idempotency_key": key,
+            "language": "en",
+            "message": "How do I reset a survey?",
+            "conversation": conversation.public_id,
+        },
     )
     assert response.status_code == 302
     created = TicketEvent.objects.get(kind=EventKind.CREATED)
-    assert created.data["assistant_conversation"] == conversation
-    assert created.data["source"] == "hub"
-    assert created.ticket.subject == "Resetting a survey"
+    transcript = created.data["assistant_conversation"]
+    assert [turn["question"] for turn in transcript] == ["How do I reset a survey?"]
+    conversation.refresh_from_db()
+    assert conversation.ticket == created.ticket
+    assert created.ticket.channel == "chat"
+
+
+@pytest.mark.django_db
+def test_a_chat_cannot_be_opened_with_someone_elses_assistant_conversation(
+    client: Client, standard_user: User, brand_admin: User, surveys_area: ProductArea,
+    chat_agent_user: User,
+) -> None:  # fmt: skip
+    from chatbot.models import Surface
+    from chatbot.services import conversation_start
+
+    theirs = conversation_start(
+        user=brand_admin, surface=Surface.HUB, language="en", product_area=surveys_area
+    )
+    _as(client, standard_user)
+    url = START_URL.format(slug=surveys_area.slug)
+    assert client.get(url, {"conversation": theirs.public_id}).status_code == 404
 
 
 # --- The customer's page, without JavaScript ----------------------------------------------------

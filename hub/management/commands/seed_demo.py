@@ -11,6 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from chatbot.services import knowledge_load, synonyms_ensure_defaults
 from hub.models import (
     EnterpriseSeat,
     Environment,
@@ -166,6 +167,9 @@ class Command(BaseCommand):
             self._seed_identity_provider(organisations[DEMO_SSO_ORGANISATION])
             logins += self._seed_staff(password)
             roster = routing_demo_seed(password=password)
+            # The knowledge base of chatbot/knowledge (passages are computed on commit).
+            synonyms_ensure_defaults()
+            knowledge = knowledge_load()
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in with:"))
         width = max(len(email) for email, _ in logins)
         for email, role in logins:
@@ -174,6 +178,7 @@ class Command(BaseCommand):
             f"  and {len(roster)} rostered agents covering every language window "
             "(see Routing › Agents in the admin)"
         )
+        self.stdout.write(f"Knowledge base: {knowledge.lines()[0]}")
         self.stdout.write(f"Password for every demo account: {password}")
         self.stdout.write(
             "Live chat: sign in as agent@hub.example, open /hub/agents/chats/ and press "

@@ -1,0 +1,203 @@
+"""The assistant's figures (issue 8): retrieval quality on the labelled questions, with and
+without semantic similarity, the "relevant enough" threshold tuned on one half and reported
+on the other, and the time to answer with 1,000 articles loaded.
+
+    python -m bench assistant        (or: python -m bench.assistant)
+
+Recreates the bench database (BENCH_DATABASE), loads chatbot/knowledge as seed_demo does,
+computes every passage in this process, measures; then pads the knowledge base with
+generated articles (recombined sentences of the real ones, never shown to anyone) up to
+1,000 articles and times answers on PostgreSQL. The real content is left as it is.
+Passage embeddings are kept in var/embedding-cache, so a second run computes none again.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+import statistics
+import time
+from datetime import date
+from pathlib import Path
+
+from bench import harness
+
+TARGET_ARTICLES = 1000
+LATENCY_QUESTIONS = 300
+PADDING_SECTIONS = 3
+PADDING_SENTENCES = 4
+SEED = 20261201
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def _prepare() -> None:
+    from django.core.management import call_command
+
+    from chatbot.models import ArticleVersion
+    from chatbot.services import article_version_index
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("seed_demo", stdout=io.StringIO())
+    started = time.perf_counter()
+    for version_id in ArticleVersion.objects.values_list("pk", flat=True):
+        article_version_index(version_id=version_id)
+    harness.report(f"indexed the knowledge base in {time.perf_counter() - started:.1f} s")
+
+
+def _quality() -> None:
+    from django.conf import settings
+
+    from chatbot import content, evaluation
+
+    questions = content.labelled_questions()
+    tuning, held_out = evaluation.split(questions)
+    unanswerable = sum(1 for q in questions if not q.answerable)
+    print(
+        f"\nAssistant: {len(questions)} labelled questions ({len(questions) - unanswerable} "
+        f"answerable, {unanswerable} unanswerable); tuning half {len(tuning)}, held-out half "
+        f"{len(held_out)} (content.is_held_out)",
+        flush=True,
+    )
+    for use_semantic, label in ((False, "lexical only"), (True, "lexical + semantic")):
+        started = time.perf_counter()
+        outcomes = evaluation.evaluate(questions, use_semantic=use_semantic)
+        each = (time.perf_counter() - started) / len(questions) * 1000
+        tune = [o for o in outcomes if not content.is_held_out(o.question)]
+        held = [o for o in outcomes if content.is_held_out(o.question)]
+        threshold = evaluation.tune(tune, use_semantic=use_semantic)
+        result = evaluation.decisions(held, threshold)
+        print(f"  {label} ({each:.0f} ms a question, {len(outcomes)} questions)", flush=True)
+        print(f"    held-out half  {evaluation.quality(held)}", flush=True)
+        print(f"    all questions  {evaluation.quality(outcomes)}", flush=True)
+        tuned = (
+            f"similarity {threshold.similarity:.4f}, supported coverage "
+            f"{threshold.supported_coverage:.3f}"
+            if use_semantic
+            else f"coverage {threshold.coverage:.3f}"
+        )
+        print(
+            f"    threshold tuned on the other half: {tuned}; on the held-out half it answers "
+            f"{result.answerable_answered_rate:.1%} of the answerable questions with the "
+            f"right article in its first three ({result.answered_wrongly} confident answers "
+            f"without it), and answers {result.unanswerable_confident_rate:.1%} of the "
+            f"unanswerable ones with confidence "
+            f"({result.confident_on_unanswerable}/{result.unanswerable})",
+            flush=True,
+        )
+    current = (
+        f"ASSISTANT_MIN_COVERAGE {settings.ASSISTANT_MIN_COVERAGE}, ASSISTANT_MIN_SIMILARITY "
+        f"{settings.ASSISTANT_MIN_SIMILARITY}, ASSISTANT_MIN_SUPPORTED_COVERAGE "
+        f"{settings.ASSISTANT_MIN_SUPPORTED_COVERAGE}, ASSISTANT_SEMANTIC "
+        f"{settings.ASSISTANT_SEMANTIC}"
+    )
+    print(f"  settings in force: {current}", flush=True)
+
+
+def _pad() -> int:
+    """Generated articles up to TARGET_ARTICLES, indexed like real ones."""
+    from chatbot.models import Article, ArticleVersion, Passage
+    from chatbot.services import article_version_index
+    from routing.models import ProductArea
+
+    real = Article.objects.count()
+    missing = TARGET_ARTICLES - real
+    if missing <= 0:
+        return real
+    rng = random.Random(SEED)
+    sentences_by_area: dict[int | None, list[str]] = {}
+    for area_id, text in Passage.objects.filter(language="en").values_list(
+        "article__product_area_id", "plain_text"
+    ):
+        for sentence in text.replace("\n", " ").split(". "):
+            if len(sentence.split()) >= 6:
+                sentences_by_area.setdefault(area_id, []).append(sentence.strip(" .") + ".")
+    areas = {area.pk: area for area in ProductArea.objects.all()}
+    keys = sorted(sentences_by_area, key=lambda key: (key is None, key or 0))
+    started = time.perf_counter()
+    versions = []
+    for n in range(missing):
+        area_id = keys[n % len(keys)]
+        pool = sentences_by_area[area_id]
+        area_name = areas[area_id].name if area_id in areas else "Customer Success Hub"
+        article = Article.objects.create(
+            slug=f"bench-generated-{n:04d}", product_area_id=area_id, is_published=True
+        )
+        sections = []
+        for s in range(PADDING_SECTIONS):
+            body = " ".join(rng.sample(pool, min(PADDING_SENTENCES, len(pool))))
+            sections.append(f"## {area_name} note {n}.{s}\n\n{body}")
+        versions.append(
+            ArticleVersion.objects.create(
+                article=article,
+                language="en",
+                title=f"{area_name}: generated bench article {n}",
+                summary=f"Generated for the benchmark from sentences of the {area_name} articles.",
+                body=" ".join(rng.sample(pool, 2)) + "\n\n" + "\n\n".join(sections),
+                keywords=[],
+                updated=date(2026, 11, 1),
+            )
+        )
+    for version in versions:
+        article_version_index(version_id=version.pk)
+    harness.report(
+        f"padded with {missing} generated articles in {time.perf_counter() - started:.1f} s"
+    )
+    return Article.objects.count()
+
+
+def _latency(articles: int) -> None:
+    from django.db import connection
+
+    from chatbot import answers, content, retrieval
+
+    questions = list(content.labelled_questions())
+    rng = random.Random(SEED)
+    asked = [rng.choice(questions) for _ in range(LATENCY_QUESTIONS)]
+    passages = retrieval.Passage.objects.count()
+    for use_semantic, label in ((False, "lexical only"), (True, "lexical + semantic")):
+        retrieval.forget_snapshot()
+        # The first question after a change loads this process's view of the knowledge base.
+        started = time.perf_counter()
+        retrieval.search(asked[0].question, use_semantic=use_semantic)
+        warm = (time.perf_counter() - started) * 1000
+        times = []
+        for question in asked:
+            started = time.perf_counter()
+            answers.answer_question(
+                question.question,
+                language=question.language,
+                threshold=answers.Threshold.from_settings(),
+                use_semantic=use_semantic,
+            )
+            times.append((time.perf_counter() - started) * 1000)
+        print(
+            f"  time to answer, {label}, {articles} articles ({passages} passages) on "
+            f"{connection.vendor}: p50 {statistics.median(times):.1f} ms, p95 "
+            f"{_percentile(times, 0.95):.1f} ms, max {max(times):.1f} ms "
+            f"({len(times)} questions; first question after a change {warm:.0f} ms)",
+            flush=True,
+        )
+
+
+def main() -> None:
+    config = harness.BenchConfig.from_environment()
+    os.environ.setdefault(
+        "ASSISTANT_EMBEDDING_CACHE", str(Path(harness.BASE_DIR) / "var" / "embedding-cache")
+    )
+    harness.django_configure(config)
+    harness.report(f"assistant: PostgreSQL database {config.database}")
+    harness.redis_empty(config)
+    harness.database_recreate(config)
+    _prepare()
+    _quality()
+    articles = _pad()
+    _latency(articles)
+
+
+if __name__ == "__main__":
+    main()

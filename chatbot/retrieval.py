@@ -1,0 +1,614 @@
+"""Find the passages that answer a question (R-BOT), in the user's language when there is one.
+
+Lexical ranking
+  PostgreSQL: each passage has a stored tsvector in its language's configuration, weighted
+  title A, heading and keywords B, text C (GIN index). A question is parsed by PostgreSQL
+  itself (to_tsvector: stemming and stop words of english, italian or french), its words
+  grouped with their synonyms (the admin's Synonym table: the dictionaries of the server
+  cannot be changed, so the expansion happens here), and each group scored with ts_rank
+  (prefix matching for words of four letters or more) times its rarity (an inverse
+  document frequency read from ts_stat), plus a bonus for adjacent words matched as a
+  phrase and for passages that match websearch_to_tsquery (every word).
+  SQLite, the embedded default: the same groups scored with BM25 over the passages in
+  Python (Snowball stemmers), since SQLite has no text search of its own to rely on.
+
+Semantic ranking (settings.ASSISTANT_SEMANTIC)
+  The cosine between the question's all-MiniLM-L6-v2 vector and each passage's (computed
+  when the article was saved). The passage vectors are held in memory per process, reloaded
+  when the knowledge base changes.
+
+The two rankings are fused by reciprocal rank (``search``) and rolled up per article. Two
+measures of relevance come with each article: ``coverage``, the share of the question's
+rarity mass its best passage matches, and ``similarity``, that passage's cosine; the
+assistant's "relevant enough" threshold is set on them (chatbot.evaluation tunes it).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, Max, QuerySet
+from numpy.typing import NDArray
+
+from chatbot import embedding
+from chatbot.models import SEARCH_CONFIGS, Article, ArticleVersion, Passage, Synonym
+
+# ts_rank's weights for D, C, B, A: body text is C, headings and keywords B, the title A.
+# These and the normalisation were chosen on the tuning half of the labelled questions
+# (held-out MRR 0.877 with normalisation 1 and weights 0.05/0.3/0.6/1 before).
+RANK_WEIGHTS = [0.2, 0.4, 0.7, 1.0]
+# ts_rank normalisation 32: rank / (rank + 1), so that a word's many repetitions in one
+# passage saturate (as BM25's term frequency does) instead of outweighing rarer words.
+RANK_NORMALISATION = 32
+PHRASE_WEIGHT = 0.5
+ALL_WORDS_WEIGHT = 0.5
+PREFIX_MIN_LENGTH = 4
+MAX_GROUPS = 16
+LEXICAL_CANDIDATES = 60
+SEMANTIC_CANDIDATES = 60
+RRF_K = 60
+# The semantic ranking's weight in the fusion (the words' is 1), chosen on the tuning half:
+# 0.5 gave MRR 0.948 there (1.0: 0.928; words alone: 0.932).
+SEMANTIC_WEIGHT = 0.5
+AREA_BONUS = 0.002  # in reciprocal-rank units: breaks near-ties towards the chosen area
+# BM25 (SQLite)
+BM25_K1 = 1.2
+BM25_B = 0.75
+FIELD_WEIGHTS = {"title": 3, "heading": 2, "keywords": 2, "text": 1}
+
+WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def semantic_enabled() -> bool:
+    return bool(getattr(settings, "ASSISTANT_SEMANTIC", True)) and embedding.is_available()
+
+
+# --- Results ---------------------------------------------------------------------------------
+
+
+@dataclass
+class PassageScore:
+    passage_id: int
+    article_id: int
+    lexical: float = 0.0
+    coverage: float = 0.0
+    similarity: float | None = None
+
+
+@dataclass(frozen=True)
+class ArticleHit:
+    article_id: int
+    passage_ids: tuple[int, ...]  # the article's best passages, best first
+    score: float
+    coverage: float  # of its best lexical passage, 0..1
+    similarity: float | None  # of its best semantic passage, -1..1; None without semantics
+
+
+@dataclass(frozen=True)
+class Group:
+    """One word of the question (or a product word with its synonyms): scored as one."""
+
+    lexemes: tuple[str, ...]
+    position: int
+    rarity: float = 0.0
+
+
+# --- What each process keeps in memory -------------------------------------------------------
+
+
+@dataclass
+class _Bm25Index:
+    ids: list[int]
+    article_ids: list[int]
+    frequencies: list[Counter[str]]
+    lengths: list[float]
+    document_frequency: Counter[str]
+
+    @property
+    def average_length(self) -> float:
+        return sum(self.lengths) / len(self.lengths) if self.lengths else 1.0
+
+
+@dataclass
+class _Snapshot:
+    key: tuple[object, ...]
+    translated: dict[str, set[int]] = field(default_factory=dict)
+    areas: dict[int, int | None] = field(default_factory=dict)
+    vectors: dict[str, tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float32]]] = field(
+        default_factory=dict
+    )
+    bm25: dict[str, _Bm25Index] = field(default_factory=dict)
+    document_counts: dict[str, tuple[int, dict[str, int]]] = field(default_factory=dict)
+    synonyms: dict[str, list[tuple[str, re.Pattern[str], tuple[str, ...]]]] = field(
+        default_factory=dict
+    )
+
+
+_snapshot: _Snapshot | None = None
+_lock = threading.Lock()
+
+
+def _knowledge_key() -> tuple[object, ...]:
+    """Changes whenever an article, its passages or the synonyms change (one query)."""
+    articles = Article.objects.aggregate(count=Count("id"), changed=Max("updated_at"))
+    synonyms = Synonym.objects.aggregate(count=Count("id"), top=Max("id"))
+    return (articles["count"], articles["changed"], synonyms["count"], synonyms["top"])
+
+
+def snapshot() -> _Snapshot:
+    """This process's view of the knowledge base, reloaded when it has changed."""
+    global _snapshot
+    key = _knowledge_key()
+    current = _snapshot
+    if current is not None and current.key == key:
+        return current
+    with _lock:
+        if _snapshot is None or _snapshot.key != key:
+            fresh = _Snapshot(key=key)
+            for version_language, article_id in ArticleVersion.objects.filter(
+                article__is_published=True
+            ).values_list("language", "article_id"):
+                fresh.translated.setdefault(version_language, set()).add(article_id)
+            fresh.areas = dict(Article.objects.values_list("id", "product_area_id"))
+            _snapshot = fresh
+        return _snapshot
+
+
+def forget_snapshot() -> None:
+    """Drop what this process holds (tests that rebuild the knowledge base call this)."""
+    global _snapshot
+    with _lock:
+        _snapshot = None
+
+
+def _scope(language: str) -> list[tuple[str, set[int]]]:
+    """The passages to search: the user's language, then English for articles that have no
+    version in it (their ids to leave out of the English part)."""
+    if language == "en" or language not in SEARCH_CONFIGS:
+        return [("en", set())]
+    return [(language, set()), ("en", snapshot().translated.get(language, set()))]
+
+
+def _published_passages(language: str) -> QuerySet[Passage]:
+    return Passage.objects.filter(language=language, article__is_published=True)
+
+
+# --- Synonyms --------------------------------------------------------------------------------
+
+
+def _synonyms(language: str) -> list[tuple[str, re.Pattern[str], tuple[str, ...]]]:
+    state = snapshot()
+    if language not in state.synonyms:
+        entries = []
+        for term, alternatives in Synonym.objects.filter(language=language).values_list(
+            "term", "alternatives"
+        ):
+            words = [w for w in (str(a).strip() for a in alternatives or ()) if w]
+            if term.strip() and words:
+                pattern = re.compile(rf"(?<!\w){re.escape(term.strip().casefold())}(?!\w)")
+                entries.append((term.strip(), pattern, tuple(words)))
+        state.synonyms[language] = entries
+    return state.synonyms[language]
+
+
+def synonym_expansions(question: str, language: str) -> list[tuple[str, tuple[str, ...]]]:
+    """(term found in the question, its alternatives) for every synonym the question uses."""
+    text = question.casefold()
+    return [
+        (term, alternatives)
+        for term, pattern, alternatives in _synonyms(language)
+        if pattern.search(text)
+    ]
+
+
+# --- Lexical: PostgreSQL ---------------------------------------------------------------------
+
+
+def _pg_lexemes(texts: Sequence[str], config: str) -> list[list[tuple[str, int]]]:
+    """PostgreSQL's own analysis of each text: (lexeme, first position), in order."""
+    result: list[list[tuple[str, int]]] = [[] for _ in texts]
+    if not texts:
+        return result
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT t.n, l.lexeme, l.positions[1] FROM unnest(%s::text[]) WITH ORDINALITY "
+            "AS t(body, n), unnest(to_tsvector(%s::regconfig, t.body)) AS l",
+            [list(texts), config],
+        )
+        for number, lexeme, position in cursor.fetchall():
+            result[number - 1].append((lexeme, position or 0))
+    for lexemes in result:
+        lexemes.sort(key=lambda item: item[1])
+    return result
+
+
+def _pg_document_counts(language: str) -> tuple[int, dict[str, int]]:
+    state = snapshot()
+    if language not in state.document_counts:
+        with connection.cursor() as cursor:
+            # ts_stat runs the query it is given; the language comes from SEARCH_CONFIGS.
+            assert language in SEARCH_CONFIGS
+            cursor.execute(
+                "SELECT word, ndoc FROM ts_stat($$SELECT p.search_vector FROM chatbot_passage p "
+                "JOIN chatbot_article a ON a.id = p.article_id WHERE a.is_published AND "
+                f"p.language = '{language}'$$)"
+            )
+            counts = dict(cursor.fetchall())
+        total = _published_passages(language).count()
+        state.document_counts[language] = (total, counts)
+    return state.document_counts[language]
+
+
+def _rarity(documents: int, total: int) -> float:
+    """BM25's inverse document frequency: rare words weigh more, no word weighs nothing."""
+    return math.log(1 + (total - documents + 0.5) / (documents + 0.5))
+
+
+def _groups(
+    own: list[tuple[str, int]], expansions: list[tuple[list[str], list[str]]]
+) -> list[Group]:
+    """The question's words as groups; a synonym's words join the group of the term's own."""
+    groups: list[Group] = []
+    by_lexeme: dict[str, int] = {}
+    for lexeme, position in own:
+        if lexeme not in by_lexeme:
+            by_lexeme[lexeme] = len(groups)
+            groups.append(Group(lexemes=(lexeme,), position=position))
+    for term_lexemes, alternative_lexemes in expansions:
+        members = [by_lexeme[lexeme] for lexeme in term_lexemes if lexeme in by_lexeme]
+        if not members:
+            continue
+        target = members[0]
+        added = tuple(dict.fromkeys([*groups[target].lexemes, *alternative_lexemes]))
+        groups[target] = Group(lexemes=added, position=groups[target].position)
+    return groups
+
+
+def _with_rarity(
+    groups: list[Group], total: int, counts: dict[str, int], *, prefix: bool
+) -> list[Group]:
+    rated = []
+    for group in groups:
+        documents = 0
+        for lexeme in group.lexemes:
+            found = counts.get(lexeme, 0)
+            if not found and prefix and len(lexeme) >= PREFIX_MIN_LENGTH:
+                found = max((n for word, n in counts.items() if word.startswith(lexeme)), default=0)
+            documents = max(documents, found)
+        rated.append(Group(group.lexemes, group.position, _rarity(documents, total)))
+    # The rarest words say most about a long question.
+    rated.sort(key=lambda g: -g.rarity)
+    return sorted(rated[:MAX_GROUPS], key=lambda g: g.position)
+
+
+def _tsquery_term(lexeme: str) -> str:
+    quoted = "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+    return f"{quoted}:*" if len(lexeme) >= PREFIX_MIN_LENGTH else quoted
+
+
+def _tsquery_any(lexemes: Iterable[str]) -> str:
+    return " | ".join(_tsquery_term(lexeme) for lexeme in lexemes)
+
+
+def question_groups(question: str, language: str) -> list[Group]:
+    """The question's word groups with their rarity (PostgreSQL or the Python analyser)."""
+    expansions = synonym_expansions(question, language)
+    if connection.vendor == "postgresql":
+        config = SEARCH_CONFIGS[language]
+        texts = (
+            [question]
+            + [term for term, _ in expansions]
+            + [" ".join(alternatives) for _, alternatives in expansions]
+        )
+        analysed = _pg_lexemes(texts, config)
+        own = analysed[0]
+        count = len(expansions)
+        pairs = [
+            (
+                [lexeme for lexeme, _ in analysed[1 + n]],
+                [lexeme for lexeme, _ in analysed[1 + count + n]],
+            )
+            for n in range(count)
+        ]
+        total, counts = _pg_document_counts(language)
+        return _with_rarity(_groups(own, pairs), total, counts, prefix=True)
+    own_words = _python_lexemes(question, language)
+    pairs = [
+        (
+            [lexeme for lexeme, _ in _python_lexemes(term, language)],
+            [lexeme for lexeme, _ in _python_lexemes(" ".join(alternatives), language)],
+        )
+        for term, alternatives in expansions
+    ]
+    index = _bm25_index(language)
+    return _with_rarity(
+        _groups(own_words, pairs),
+        len(index.ids),
+        dict(index.document_frequency),
+        prefix=False,
+    )
+
+
+def _pg_lexical(
+    question: str, language: str, exclude: set[int], groups: list[Group]
+) -> list[PassageScore]:
+    if not groups:
+        return []
+    config = SEARCH_CONFIGS[language]
+    params: list[Any] = []
+    score_parts = []
+    matched_parts = []
+    for group in groups:
+        query = _tsquery_any(group.lexemes)
+        score_parts.append("%s * ts_rank(%s::float4[], p.search_vector, %s::tsquery, %s)")
+        params += [group.rarity, RANK_WEIGHTS, query, RANK_NORMALISATION]
+    for first, second in zip(groups, groups[1:], strict=False):
+        if second.position - first.position == 1:
+            phrase = f"({_tsquery_any(first.lexemes)}) <-> ({_tsquery_any(second.lexemes)})"
+            score_parts.append("%s * ts_rank(%s::float4[], p.search_vector, %s::tsquery, %s)")
+            params += [
+                PHRASE_WEIGHT * (first.rarity + second.rarity) / 2,
+                RANK_WEIGHTS,
+                phrase,
+                RANK_NORMALISATION,
+            ]
+    score_parts.append(
+        "%s * ts_rank(%s::float4[], p.search_vector, websearch_to_tsquery(%s::regconfig, %s), %s)"
+    )
+    params += [
+        ALL_WORDS_WEIGHT * max(g.rarity for g in groups),
+        RANK_WEIGHTS,
+        config,
+        question,
+        RANK_NORMALISATION,
+    ]
+    for group in groups:
+        matched_parts.append("%s * (p.search_vector @@ %s::tsquery)::int")
+        params += [group.rarity, _tsquery_any(group.lexemes)]
+    any_query = _tsquery_any(lexeme for group in groups for lexeme in group.lexemes)
+    where = "a.is_published AND p.language = %s AND p.search_vector @@ %s::tsquery"
+    params += [language, any_query]
+    if exclude:
+        where += " AND NOT (p.article_id = ANY(%s))"
+        params.append(sorted(exclude))
+    params.append(LEXICAL_CANDIDATES)
+    sql = (
+        f"SELECT p.id, p.article_id, {' + '.join(score_parts)} AS score, "
+        f"{' + '.join(matched_parts)} AS matched "
+        "FROM chatbot_passage p JOIN chatbot_article a ON a.id = p.article_id "
+        f"WHERE {where} ORDER BY score DESC, p.id LIMIT %s"
+    )
+    total = sum(group.rarity for group in groups) or 1.0
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [
+            PassageScore(
+                passage_id=passage_id,
+                article_id=article_id,
+                lexical=float(score),
+                coverage=min(1.0, float(matched) / total),
+            )
+            for passage_id, article_id, score, matched in cursor.fetchall()
+        ]
+
+
+# --- Lexical: Python BM25 (SQLite) -----------------------------------------------------------
+
+
+_stemmers: dict[str, object] = {}
+
+
+def _stem(words: list[str], language: str) -> list[str]:
+    import snowballstemmer
+
+    name = SEARCH_CONFIGS.get(language, "english")
+    stemmer = _stemmers.get(name)
+    if stemmer is None:
+        stemmer = _stemmers[name] = snowballstemmer.stemmer(name)
+    return list(stemmer.stemWords(words))  # type: ignore[attr-defined]
+
+
+def _python_lexemes(text: str, language: str) -> list[tuple[str, int]]:
+    words = [word.casefold() for word in WORD.findall(text)]
+    return [(lexeme, position) for position, lexeme in enumerate(_stem(words, language), start=1)]
+
+
+def _bm25_index(language: str) -> _Bm25Index:
+    state = snapshot()
+    if language not in state.bm25:
+        index = _Bm25Index([], [], [], [], Counter())
+        rows = _published_passages(language).values_list(
+            "id", "article_id", "title", "heading", "keywords", "plain_text"
+        )
+        for passage_id, article_id, title, heading, keywords, text in rows:
+            frequencies: Counter[str] = Counter()
+            for name, value in zip(FIELD_WEIGHTS, (title, heading, keywords, text), strict=True):
+                for lexeme, _ in _python_lexemes(value, language):
+                    frequencies[lexeme] += FIELD_WEIGHTS[name]
+            index.ids.append(passage_id)
+            index.article_ids.append(article_id)
+            index.frequencies.append(frequencies)
+            index.lengths.append(float(sum(frequencies.values())))
+            index.document_frequency.update(frequencies.keys())
+        state.bm25[language] = index
+    return state.bm25[language]
+
+
+def _python_lexical(language: str, exclude: set[int], groups: list[Group]) -> list[PassageScore]:
+    index = _bm25_index(language)
+    if not groups or not index.ids:
+        return []
+    average = index.average_length
+    total = sum(group.rarity for group in groups) or 1.0
+    scores = []
+    for n, frequencies in enumerate(index.frequencies):
+        if index.article_ids[n] in exclude:
+            continue
+        score = matched = 0.0
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * index.lengths[n] / average)
+        for group in groups:
+            frequency = sum(frequencies.get(lexeme, 0) for lexeme in group.lexemes)
+            if frequency:
+                score += group.rarity * frequency * (BM25_K1 + 1) / (frequency + norm)
+                matched += group.rarity
+        if score > 0:
+            scores.append(
+                PassageScore(
+                    passage_id=index.ids[n],
+                    article_id=index.article_ids[n],
+                    lexical=score,
+                    coverage=min(1.0, matched / total),
+                )
+            )
+    scores.sort(key=lambda s: (-s.lexical, s.passage_id))
+    return scores[:LEXICAL_CANDIDATES]
+
+
+def lexical(question: str, language: str) -> list[PassageScore]:
+    """Passages ranked by words, best first, across the language's scope."""
+    found: list[PassageScore] = []
+    for part_language, exclude in _scope(language):
+        groups = question_groups(question, part_language)
+        if connection.vendor == "postgresql":
+            found += _pg_lexical(question, part_language, exclude, groups)
+        else:
+            found += _python_lexical(part_language, exclude, groups)
+    found.sort(key=lambda s: (-s.lexical, s.passage_id))
+    return found
+
+
+# --- Semantic --------------------------------------------------------------------------------
+
+
+def _vectors(language: str) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float32]]:
+    state = snapshot()
+    if language not in state.vectors:
+        ids, article_ids, rows = [], [], []
+        for passage_id, article_id, data in (
+            _published_passages(language)
+            .filter(embedding__isnull=False)
+            .values_list("id", "article_id", "embedding")
+        ):
+            vector = embedding.from_bytes(data or b"")
+            if vector.shape == (embedding.DIMENSIONS,):
+                ids.append(passage_id)
+                article_ids.append(article_id)
+                rows.append(vector)
+        matrix = (
+            np.vstack(rows).astype(np.float32)
+            if rows
+            else np.zeros((0, embedding.DIMENSIONS), dtype=np.float32)
+        )
+        state.vectors[language] = (
+            np.array(ids, dtype=np.int64),
+            np.array(article_ids, dtype=np.int64),
+            matrix,
+        )
+    return state.vectors[language]
+
+
+def semantic(question_vector: NDArray[np.float32], language: str) -> list[PassageScore]:
+    """Passages ranked by cosine to the question, best first, across the language's scope."""
+    found: list[PassageScore] = []
+    for part_language, exclude in _scope(language):
+        ids, article_ids, matrix = _vectors(part_language)
+        if not len(ids):
+            continue
+        similarities = matrix @ question_vector
+        order = np.argsort(-similarities, kind="stable")
+        taken = 0
+        for n in order:
+            if int(article_ids[n]) in exclude:
+                continue
+            found.append(
+                PassageScore(
+                    passage_id=int(ids[n]),
+                    article_id=int(article_ids[n]),
+                    similarity=float(similarities[n]),
+                )
+            )
+            taken += 1
+            if taken >= SEMANTIC_CANDIDATES:
+                break
+    found.sort(key=lambda s: (-(s.similarity or 0.0), s.passage_id))
+    return found
+
+
+# --- Together --------------------------------------------------------------------------------
+
+
+def search(
+    question: str,
+    *,
+    language: str = "en",
+    area_id: int | None = None,
+    use_semantic: bool | None = None,
+    limit: int = 5,
+) -> list[ArticleHit]:
+    """Articles that answer the question, best first, each with its best passages."""
+    question = question.strip()
+    if not question:
+        return []
+    if language not in SEARCH_CONFIGS:
+        language = "en"
+    use_semantic = semantic_enabled() if use_semantic is None else use_semantic
+    words = lexical(question, language)
+    meanings = semantic(embedding.embed_one(question), language) if use_semantic else []
+    return fuse(words, meanings, area_id=area_id, areas=snapshot().areas, limit=limit)
+
+
+def fuse(
+    words: list[PassageScore],
+    meanings: list[PassageScore],
+    *,
+    area_id: int | None = None,
+    areas: dict[int, int | None] | None = None,
+    limit: int = 5,
+) -> list[ArticleHit]:
+    """Reciprocal-rank fusion of the two rankings, rolled up per article (its best passage
+    in each ranking counts; an article's passages stay in order of their fused rank)."""
+    passage_score: dict[int, float] = defaultdict(float)
+    article_of: dict[int, int] = {}
+    article_rank: dict[int, float] = defaultdict(float)
+    coverage: dict[int, float] = {}
+    similarity: dict[int, float] = {}
+    for ranking, weight in ((words, 1.0), (meanings, SEMANTIC_WEIGHT)):
+        seen: set[int] = set()
+        for rank, scored in enumerate(ranking, start=1):
+            contribution = weight / (RRF_K + rank)
+            passage_score[scored.passage_id] += contribution
+            article_of[scored.passage_id] = scored.article_id
+            if scored.article_id not in seen:
+                seen.add(scored.article_id)
+                article_rank[scored.article_id] += contribution
+            if scored.similarity is None:
+                coverage.setdefault(scored.article_id, scored.coverage)
+            else:
+                similarity.setdefault(scored.article_id, scored.similarity)
+    if area_id is not None and areas:
+        for article_id in article_rank:
+            if areas.get(article_id) == area_id:
+                article_rank[article_id] += AREA_BONUS
+    passages: dict[int, list[int]] = defaultdict(list)
+    for passage_id in sorted(passage_score, key=lambda p: (-passage_score[p], p)):
+        passages[article_of[passage_id]].append(passage_id)
+    ordered = sorted(article_rank, key=lambda a: (-article_rank[a], a))[:limit]
+    return [
+        ArticleHit(
+            article_id=article_id,
+            passage_ids=tuple(passages[article_id][:3]),
+            score=article_rank[article_id],
+            coverage=coverage.get(article_id, 0.0),
+            similarity=similarity.get(article_id) if meanings else None,
+        )
+        for article_id in ordered
+    ]

@@ -1,0 +1,441 @@
+"""Writes of the knowledge base and the assistant: the loader, article saving and indexing,
+conversations, their turns and feedback, and the link to the ticket they led to."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from django.contrib.postgres.search import SearchVector
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chatbot import answers, content, embedding, markdown
+from chatbot.models import (
+    Article,
+    ArticleVersion,
+    Conversation,
+    Feedback,
+    Passage,
+    Surface,
+    Synonym,
+    Turn,
+)
+from hub.models import User
+from routing.models import ProductArea
+from tickets.models import Ticket
+from tickets.services import enqueue_on_commit
+
+logger = logging.getLogger(__name__)
+
+QUESTION_MAX_LENGTH = 500
+TURNS_PER_CONVERSATION = 40
+QUESTIONS_PER_MINUTE = 20
+# Changing how passages are cut or embedded changes this, and every version is indexed again.
+INDEXING_VERSION = "passages-1"
+
+
+# --- Articles --------------------------------------------------------------------------------
+
+
+def article_version_save(
+    *,
+    article: Article,
+    language: str,
+    title: str,
+    summary: str,
+    body: str,
+    keywords: list[str],
+    updated: date,
+) -> tuple[ArticleVersion, bool]:
+    """Create or change an article's version in a language; queue its passages on commit.
+    Returns the version and whether anything changed."""
+    version = ArticleVersion.objects.filter(article=article, language=language).first()
+    values = {
+        "title": title.strip(),
+        "summary": summary.strip(),
+        "body": body.strip(),
+        "keywords": [k.strip() for k in keywords if k.strip()],
+        "updated": updated,
+    }
+    if version is not None and all(getattr(version, k) == v for k, v in values.items()):
+        return version, False
+    if version is None:
+        version = ArticleVersion(article=article, language=language, **values)
+    else:
+        for name, value in values.items():
+            setattr(version, name, value)
+    version.full_clean()
+    version.save()
+    article_version_queue_index(version)
+    return version, True
+
+
+def article_version_queue_index(version: ArticleVersion) -> None:
+    """Passages and embeddings are computed by a Celery task once the save is committed
+    (run at once in the embedded default); retrieval sees the change on its next question."""
+    from chatbot import tasks
+
+    Article.objects.filter(pk=version.article_id).update(updated_at=timezone.now())
+    enqueue_on_commit(tasks.article_version_index, version.pk)
+
+
+def _index_hash(version: ArticleVersion, *, semantic: bool) -> str:
+    parts = [
+        INDEXING_VERSION,
+        "semantic" if semantic else "lexical",
+        version.language,
+        version.title,
+        version.summary,
+        "\x1f".join(version.keywords or []),
+        version.body,
+    ]
+    return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()
+
+
+def article_version_index(*, version_id: int, force: bool = False) -> bool:
+    """Cut the version into passages, with their full-text vectors and embeddings.
+
+    Idempotent: a version whose text has not changed since it was last indexed is left as
+    it is (False). The embeddings are computed before the transaction, which only swaps the
+    passages."""
+    version = ArticleVersion.objects.select_related("article").filter(pk=version_id).first()
+    if version is None:
+        return False
+    semantic = embedding.is_available()
+    digest = _index_hash(version, semantic=semantic)
+    if version.indexed_hash == digest and not force:
+        return False
+    found = markdown.sections(version.body)
+    keywords = ", ".join(version.keywords or [])
+    rows = []
+    for position, section in enumerate(found):
+        text = section.plain_text
+        if position == 0:
+            text = f"{version.summary}\n{text}"
+        rows.append(
+            Passage(
+                version=version,
+                article_id=version.article_id,
+                language=version.language,
+                position=position,
+                heading=section.heading[:200],
+                anchor=section.anchor[:120],
+                text=section.markdown,
+                title=version.title,
+                keywords=keywords,
+                plain_text=text,
+            )
+        )
+    if semantic and rows:
+        vectors = embedding.embed(
+            [f"{row.title}. {row.heading}. {row.plain_text}".replace(". . ", ". ") for row in rows]
+        )
+        for row, vector in zip(rows, vectors, strict=True):
+            row.embedding = embedding.to_bytes(vector)
+    with transaction.atomic():
+        locked = ArticleVersion.objects.select_for_update().filter(pk=version_id).first()
+        if locked is None:
+            return False
+        if _index_hash(locked, semantic=semantic) != digest:
+            return False  # changed meanwhile: the task queued by that change indexes it
+        Passage.objects.filter(version=locked).delete()
+        Passage.objects.bulk_create(rows)
+        if connection.vendor == "postgresql":
+            config = locked.search_config
+            Passage.objects.filter(version=locked).update(
+                search_vector=SearchVector("title", weight="A", config=config)
+                + SearchVector("heading", "keywords", weight="B", config=config)
+                + SearchVector("plain_text", weight="C", config=config)
+            )
+        now = timezone.now()
+        ArticleVersion.objects.filter(pk=locked.pk).update(indexed_hash=digest, indexed_at=now)
+        Article.objects.filter(pk=locked.article_id).update(updated_at=now)
+    return True
+
+
+def knowledge_index_sweep() -> int:
+    """Queue the indexing of every version whose passages are missing or out of date."""
+    from chatbot import tasks
+
+    semantic = embedding.is_available()
+    stale = [
+        version.pk
+        for version in ArticleVersion.objects.only(
+            "pk", "language", "title", "summary", "keywords", "body", "indexed_hash"
+        )
+        if version.indexed_hash != _index_hash(version, semantic=semantic)
+    ]
+    for version_id in stale:
+        enqueue_on_commit(tasks.article_version_index, version_id)
+    return len(stale)
+
+
+def article_publish_set(*, article: Article, published: bool) -> Article:
+    if article.is_published != published:
+        article.is_published = published
+        article.save(update_fields=["is_published", "updated_at"])
+    return article
+
+
+# --- The loader ------------------------------------------------------------------------------
+
+
+@dataclass
+class LoadReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unpublished: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.removed or self.unpublished)
+
+    def lines(self) -> list[str]:
+        result = [
+            f"{len(self.created)} created, {len(self.updated)} updated, "
+            f"{len(self.unchanged)} unchanged, {len(self.removed)} translations removed, "
+            f"{len(self.unpublished)} articles unpublished"
+        ]
+        for label, names in (
+            ("created", self.created),
+            ("updated", self.updated),
+            ("removed", self.removed),
+            ("unpublished (its files are gone)", self.unpublished),
+        ):
+            result += [f"  {label}: {name}" for name in names]
+        return result
+
+
+def knowledge_load(*, root: Path = content.KNOWLEDGE_ROOT) -> LoadReport:
+    """Upsert the article files of chatbot/knowledge into the database.
+
+    Idempotent: an unchanged file changes nothing. Every file is checked first; one that
+    breaks the format raises KnowledgeFormatError naming it, and nothing is written.
+    Articles that came from files and whose files are gone are unpublished (an admin's
+    own articles are never touched); a translation whose file is gone is removed."""
+    files = content.article_files(root)
+    areas = {area.slug: area for area in ProductArea.objects.all()}
+    missing = sorted(
+        {f.area for f in files if f.product_area_slug and f.product_area_slug not in areas}
+    )
+    if missing:
+        raise content.KnowledgeFormatError(
+            [f"product area {slug!r} is not in the database (run seed_demo)" for slug in missing]
+        )
+    report = LoadReport()
+    by_slug: dict[str, list[content.ArticleFile]] = {}
+    for file in files:
+        by_slug.setdefault(file.slug, []).append(file)
+    with transaction.atomic():
+        existing = {a.slug: a for a in Article.objects.select_for_update()}
+        for slug, versions in sorted(by_slug.items()):
+            area_slug = versions[0].product_area_slug
+            area = areas[area_slug] if area_slug else None
+            article = existing.get(slug)
+            if article is None:
+                article = Article.objects.create(slug=slug, product_area=area, from_files=True)
+            elif article.product_area_id != (area.pk if area else None) or not article.from_files:
+                article.product_area = area
+                article.from_files = True
+                article.save(update_fields=["product_area", "from_files", "updated_at"])
+            languages = set()
+            for file in sorted(versions, key=lambda f: f.language):
+                languages.add(file.language)
+                before = ArticleVersion.objects.filter(
+                    article=article, language=file.language
+                ).exists()
+                _, changed = article_version_save(
+                    article=article,
+                    language=file.language,
+                    title=file.title,
+                    summary=file.summary,
+                    body=file.body,
+                    keywords=list(file.keywords),
+                    updated=file.updated,
+                )
+                name = f"{file.language}/{file.area}/{slug}"
+                if not changed:
+                    report.unchanged.append(name)
+                elif before:
+                    report.updated.append(name)
+                else:
+                    report.created.append(name)
+            gone = ArticleVersion.objects.filter(article=article).exclude(language__in=languages)
+            for language in gone.values_list("language", flat=True):
+                report.removed.append(f"{language}/{slug}")
+            if gone.exists():
+                gone.delete()
+                Article.objects.filter(pk=article.pk).update(updated_at=timezone.now())
+        for slug, article in sorted(existing.items()):
+            if slug not in by_slug and article.from_files and article.is_published:
+                article_publish_set(article=article, published=False)
+                report.unpublished.append(slug)
+    return report
+
+
+# --- Synonyms --------------------------------------------------------------------------------
+
+# The product's own words and the other words customers use for them. Operations edit
+# them in the admin; these are the defaults the loader adds when a term is missing.
+DEFAULT_SYNONYMS: dict[str, dict[str, list[str]]] = {
+    "en": {
+        "sso": ["single sign-on", "saml", "identity provider"],
+        "single sign-on": ["sso"],
+        "idp": ["identity provider"],
+        "api key": ["api token"],
+        "token": ["api token"],
+        "nps": ["net promoter score"],
+        "crosstab": ["crosstabs", "cross tabulation"],
+        "cross-tab": ["crosstabs"],
+        "pop-up": ["intercept", "creative"],
+        "popup": ["intercept", "creative"],
+        "mailing list": ["contact list", "xm directory"],
+        "contacts": ["xm directory", "contact list"],
+        "respondents": ["contacts", "participants"],
+        "employees": ["participants"],
+        "manager": ["hierarchy"],
+        "chart": ["widget"],
+        "graph": ["widget"],
+        "multi-rater": ["360"],
+        "screen reader": ["accessibility", "wcag"],
+        "callback": ["phone callback"],
+        "call me": ["phone callback"],
+        "ticket": ["request", "ticket history"],
+    },
+    "it": {
+        "sso": ["single sign-on", "accesso singolo"],
+        "promemoria": ["sollecito"],
+        "cruscotto": ["dashboard"],
+        "richiamata": ["callback"],
+    },
+    "fr": {
+        "sso": ["authentification unique", "single sign-on"],
+        "relance": ["rappel"],
+        "tableau de bord": ["dashboard"],
+        "rappel téléphonique": ["rappel", "callback"],
+    },
+}
+
+
+def synonyms_ensure_defaults() -> int:
+    """Add the default synonyms that are missing (an admin's changes are kept)."""
+    created = 0
+    for language, entries in DEFAULT_SYNONYMS.items():
+        for term, alternatives in entries.items():
+            _, made = Synonym.objects.get_or_create(
+                language=language, term=term, defaults={"alternatives": alternatives}
+            )
+            created += made
+    return created
+
+
+# --- Conversations ---------------------------------------------------------------------------
+
+
+def conversation_start(
+    *,
+    user: User,
+    surface: Surface | str,
+    language: str,
+    product_area: ProductArea | None = None,
+) -> Conversation:
+    membership = getattr(user, "membership", None)
+    return Conversation.objects.create(
+        user=user,
+        organisation_id=membership.organisation_id if membership else None,
+        surface=surface,
+        language=language if language in content.LANGUAGES else "en",
+        product_area=product_area,
+    )
+
+
+def _rate_limited(user: User) -> bool:
+    """More than QUESTIONS_PER_MINUTE questions in the minute since the user's first one."""
+    key = f"chatbot:questions:{user.pk}"
+    cache.add(key, 0, timeout=60)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between the two calls: a new minute starts
+        cache.set(key, 1, timeout=60)
+        count = 1
+    return count > QUESTIONS_PER_MINUTE
+
+
+def conversation_ask(
+    *,
+    conversation: Conversation,
+    question: str,
+    may_read: Callable[[Article], bool] | None = None,
+) -> Turn:
+    """Answer one question from the knowledge base and keep it in the conversation."""
+    question = " ".join(question.split())
+    if not question:
+        raise ValidationError({"question": _("Type your question")}, code="required")
+    if len(question) > QUESTION_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "question": _("Keep your question under %(limit)d characters")
+                % {"limit": QUESTION_MAX_LENGTH}
+            },
+            code="max_length",
+        )
+    if conversation.turns.count() >= TURNS_PER_CONVERSATION:
+        raise ValidationError(
+            {"question": _("This conversation is full. Start a new one to ask more.")},
+            code="full",
+        )
+    if _rate_limited(conversation.user):
+        raise ValidationError(
+            {"question": _("You have asked many questions in a short time. Wait a minute.")},
+            code="rate",
+        )
+    reply = answers.answer_question(
+        question,
+        language=conversation.language,
+        area_id=conversation.product_area_id,
+        may_read=may_read,
+    )
+    with transaction.atomic():
+        locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        position = (locked.turns.aggregate(top=Max("position"))["top"] or 0) + 1
+        turn = Turn.objects.create(
+            conversation=locked,
+            position=position,
+            question=question,
+            answer=reply.markdown,
+            answered=reply.answered,
+            score=reply.score,
+            sections=[source.as_json() for source in reply.sources],
+            phrased_by=reply.phrased_by,
+        )
+        turn.cited_articles.set(sorted({source.article_id for source in reply.sources}))
+        locked.save(update_fields=["updated_at"])
+    return turn
+
+
+def turn_feedback_set(*, turn: Turn, feedback: Feedback | str) -> Turn:
+    """Did this answer your question? Yes or No; the last answer given stands."""
+    if feedback not in Feedback.values:
+        raise ValidationError(_("Choose Yes or No"), code="invalid")
+    if turn.feedback != feedback:
+        turn.feedback = feedback
+        turn.feedback_at = timezone.now()
+        turn.save(update_fields=["feedback", "feedback_at"])
+    return turn
+
+
+def conversation_ticket_link(*, conversation: Conversation, ticket: Ticket) -> None:
+    """The conversation led to this ticket (its first ticket stays the one recorded)."""
+    Conversation.objects.filter(pk=conversation.pk, ticket__isnull=True).update(ticket=ticket)
+    conversation.refresh_from_db(fields=["ticket"])

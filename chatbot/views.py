@@ -1,0 +1,341 @@
+"""The support site (R-KB) and the assistant on its pages (R-BOT).
+
+Anyone may read the articles. The assistant needs a signed-in user (anonymous visitors are
+asked to sign in and come back); FedRAMP users never see it and its URLs answer 404 for
+them (R-BOT-OFF). The same conversation block serves the hub flow (hub.flow.steps.area):
+``assistant_ask`` and ``assistant_feedback_set`` below are what both surfaces call.
+
+Every form works with JavaScript off (POST, then a redirect to the conversation); htmx
+appends a new turn, or redraws one turn's Yes/No, in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from chatbot import selectors, services
+from chatbot.forms import FeedbackForm, QuestionForm
+from chatbot.models import Conversation, Feedback, Surface
+from hub.models import User
+from routing.models import ProductArea
+from routing.selectors import knowledge_base_assistant_for
+
+SESSION_CONVERSATION = "chatbot.knowledge_base_conversation"
+
+
+# --- What both surfaces share ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssistantPlace:
+    """Where a conversation block posts to, and where "Contact support" leads."""
+
+    ask_url: str
+    feedback_url: str
+    contact_url: str
+    page_url: str  # the page showing the conversation (for the redirect after a POST)
+
+
+def assistant_context(
+    conversation: Conversation | None, *, place: AssistantPlace, form: QuestionForm | None
+) -> dict[str, Any]:
+    turns = selectors.turns_of(conversation, reader_language=selectors.reader_language())
+    return {
+        "assistant": place,
+        "conversation": conversation,
+        "turns": turns,
+        "question_form": form or QuestionForm(initial={"conversation": _public_id(conversation)}),
+    }
+
+
+def _public_id(conversation: Conversation | None) -> str:
+    return conversation.public_id if conversation else ""
+
+
+def _with_conversation(url: str, conversation: Conversation | None) -> str:
+    if conversation is None:
+        return url
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}{urlencode({'conversation': conversation.public_id})}"
+
+
+def assistant_ask(
+    request: HttpRequest,
+    *,
+    conversation: Conversation | None,
+    start: dict[str, Any],
+    place_for: Callable[[Conversation | None], AssistantPlace],
+    template: str,
+    page_context: dict[str, Any],
+) -> tuple[HttpResponse, Conversation | None]:
+    """One question: answer it, keep it, and show it (appended by htmx, else a redirect).
+    Returns the response and the conversation (started here if there was none)."""
+    form = QuestionForm(request.POST)
+    user: User = request.user  # type: ignore[assignment]
+    turn = None
+    if form.is_valid():
+        try:
+            if conversation is None:
+                conversation = services.conversation_start(user=user, **start)
+            turn = services.conversation_ask(
+                conversation=conversation, question=form.cleaned_data["question"]
+            )
+        except ValidationError as error:
+            # The service names the field ({"question": ...}); add_error takes it from there.
+            form.add_error(None, error)
+    place: AssistantPlace = place_for(conversation)
+    if turn is not None and conversation is not None:
+        if request.htmx:  # type: ignore[attr-defined]
+            view = selectors.turns_of(conversation, reader_language=selectors.reader_language())
+            context = {
+                **assistant_context(conversation, place=place, form=None),
+                "view": next(v for v in view if v.turn.pk == turn.pk),
+                "oob": True,
+            }
+            return render(request, "chatbot/_assistant.html#new-turn", context), conversation
+        url = f"{_with_conversation(place.page_url, conversation)}#turn-{turn.position}"
+        return redirect(url), conversation
+    context = {**page_context, **assistant_context(conversation, place=place, form=form)}
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "chatbot/_assistant.html#question-error", context), conversation
+    return render(request, template, context), conversation
+
+
+def assistant_feedback_set(
+    request: HttpRequest,
+    *,
+    surface: Surface,
+    place_for: Callable[[Conversation | None], AssistantPlace],
+) -> HttpResponse:
+    """Yes or No on one answer of the user's own conversation (404 for anyone else's)."""
+    form = FeedbackForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    user: User = request.user  # type: ignore[assignment]
+    conversation = selectors.conversation_of(
+        user, form.cleaned_data["conversation"], surface=surface
+    )
+    turn = conversation.turns.filter(position=form.cleaned_data["position"]).first()
+    if turn is None or not turn.answered:
+        raise Http404
+    services.turn_feedback_set(turn=turn, feedback=form.cleaned_data["answer"])
+    place: AssistantPlace = place_for(conversation)
+    if request.htmx:  # type: ignore[attr-defined]
+        views = selectors.turns_of(conversation, reader_language=selectors.reader_language())
+        context = {
+            **assistant_context(conversation, place=place, form=None),
+            "view": next(v for v in views if v.turn.pk == turn.pk),
+        }
+        return render(request, "chatbot/_assistant.html#feedback", context)
+    anchor = "question" if turn.feedback == Feedback.NO else f"turn-{turn.position}"
+    return redirect(f"{_with_conversation(place.page_url, conversation)}#{anchor}")
+
+
+# --- The support site --------------------------------------------------------------------------
+
+
+def _safe_next(request: HttpRequest, value: str | None) -> str:
+    """A local address to go back to, or the support site's home (never an open redirect)."""
+    if value and url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return value
+    return reverse("support:home")
+
+
+def _assistant_shown(request: HttpRequest) -> bool:
+    """R-BOT-OFF: the launcher and the assistant are never shown to FedRAMP users."""
+    return knowledge_base_assistant_for(request.user)  # type: ignore[arg-type]
+
+
+def _support_context(request: HttpRequest, *, area: str = "") -> dict[str, Any]:
+    here = request.get_full_path()
+    query = {"next": here, **({"area": area} if area else {})}
+    return {
+        "assistant_shown": _assistant_shown(request),
+        "assistant_launch_url": f"{reverse('support:assistant')}?{urlencode(query)}",
+        "assistant_panel_url": f"{reverse('support:assistant_panel')}?{urlencode(query)}",
+        "search_query": "",
+    }
+
+
+@never_cache
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    language = selectors.reader_language()
+    return render(
+        request,
+        "chatbot/support_home.html",
+        {"sections": selectors.support_sections(language), **_support_context(request)},
+    )
+
+
+@never_cache
+@require_GET
+def area(request: HttpRequest, slug: str) -> HttpResponse:
+    section = selectors.support_section(slug, selectors.reader_language())
+    return render(
+        request,
+        "chatbot/support_area.html",
+        {"section": section, **_support_context(request, area=slug)},
+    )
+
+
+@never_cache
+@require_GET
+def article(request: HttpRequest, slug: str) -> HttpResponse:
+    page = selectors.article_for_reader(slug, selectors.reader_language())
+    return render(
+        request,
+        "chatbot/article.html",
+        {"page": page, **_support_context(request, area=page.section.slug)},
+    )
+
+
+@never_cache
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    query = " ".join(request.GET.get("q", "").split())[: selectors.SEARCH_QUERY_MAX]
+    results = selectors.articles_search(query, selectors.reader_language()) if query else []
+    context = {**_support_context(request), "search_query": query, "results": results}
+    return render(request, "chatbot/search.html", context)
+
+
+# --- The assistant on the support site ---------------------------------------------------
+
+
+def _knowledge_base_place(
+    request: HttpRequest, back: str
+) -> Callable[[Conversation | None], AssistantPlace]:
+    """The support site's assistant URLs, keeping the way back and the page's area."""
+    area = request.GET.get("area") or ""
+
+    def place_for(conversation: Conversation | None) -> AssistantPlace:
+        query = urlencode({"next": back, **({"area": area} if area else {})})
+        if conversation is not None and conversation.product_area_id is not None:
+            contact = reverse(
+                "hub:methods",
+                kwargs={"slug": conversation.product_area.slug},  # type: ignore[union-attr]
+            )
+        else:
+            contact = reverse("hub:areas")
+        return AssistantPlace(
+            ask_url=f"{reverse('support:assistant')}?{query}",
+            feedback_url=f"{reverse('support:assistant_feedback')}?{query}",
+            contact_url=_with_conversation(contact, conversation),
+            page_url=f"{reverse('support:assistant')}?{query}",
+        )
+
+    return place_for
+
+
+def _knowledge_base_conversation(request: HttpRequest) -> Conversation | None:
+    user: User = request.user  # type: ignore[assignment]
+    return selectors.conversation_owned(user, request.session.get(SESSION_CONVERSATION))
+
+
+def _area_of(request: HttpRequest) -> ProductArea | None:
+    slug = request.GET.get("area") or ""
+    return ProductArea.objects.filter(slug=slug, is_active=True).first() if slug else None
+
+
+def _guard_assistant(request: HttpRequest) -> None:
+    if not _assistant_shown(request):
+        raise Http404
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def assistant(request: HttpRequest) -> HttpResponse:
+    """The assistant as a page of its own: the panel's content without JavaScript."""
+    _guard_assistant(request)
+    back = _safe_next(request, request.GET.get("next"))
+    if not request.user.is_authenticated:
+        if request.method == "POST":
+            return redirect_to_login(request.get_full_path())
+        here = f"{reverse('support:assistant')}?{urlencode({'next': back})}"
+        login_url = f"{reverse('account_login')}?{urlencode({'next': here})}"
+        return render(
+            request,
+            "chatbot/assistant.html",
+            {"back_url": back, "signed_out": True, "login_url": login_url},
+        )
+    conversation = _knowledge_base_conversation(request)
+    place_for = _knowledge_base_place(request, back)
+    page_context = {"back_url": back, "signed_out": False}
+    if request.method == "POST":
+        response, conversation = assistant_ask(
+            request,
+            conversation=conversation,
+            start={
+                "surface": Surface.KNOWLEDGE_BASE,
+                "language": selectors.reader_language(),
+                "product_area": _area_of(request),
+            },
+            place_for=place_for,
+            template="chatbot/assistant.html",
+            page_context=page_context,
+        )
+        if conversation is not None:
+            request.session[SESSION_CONVERSATION] = conversation.public_id
+        return response
+    context = {
+        **page_context,
+        **assistant_context(conversation, place=place_for(conversation), form=None),
+    }
+    return render(request, "chatbot/assistant.html", context)
+
+
+@never_cache
+@require_GET
+def assistant_panel(request: HttpRequest) -> HttpResponse:
+    """The panel that opens in place on a support page (htmx); the plain page otherwise."""
+    _guard_assistant(request)
+    if not request.htmx:  # type: ignore[attr-defined]
+        return redirect(f"{reverse('support:assistant')}?{request.GET.urlencode()}")
+    back = _safe_next(request, request.GET.get("next"))
+    if not request.user.is_authenticated:
+        context: dict[str, Any] = {"signed_out": True, "back_url": back}
+    else:
+        conversation = _knowledge_base_conversation(request)
+        place = _knowledge_base_place(request, back)(conversation)
+        context = {
+            "signed_out": False,
+            "back_url": back,
+            **assistant_context(conversation, place=place, form=None),
+        }
+    context["login_url"] = f"{reverse('account_login')}?{urlencode({'next': back})}"
+    return render(request, "chatbot/_panel.html", context)
+
+
+@never_cache
+@require_POST
+def assistant_feedback(request: HttpRequest) -> HttpResponse:
+    _guard_assistant(request)
+    if not request.user.is_authenticated:
+        raise Http404
+    back = _safe_next(request, request.GET.get("next"))
+    return assistant_feedback_set(
+        request, surface=Surface.KNOWLEDGE_BASE, place_for=_knowledge_base_place(request, back)
+    )
+
+
+@never_cache
+@require_POST
+def assistant_restart(request: HttpRequest) -> HttpResponse:
+    """Start again with an empty conversation (the old one stays for the agents)."""
+    _guard_assistant(request)
+    request.session.pop(SESSION_CONVERSATION, None)
+    back = _safe_next(request, request.GET.get("next"))
+    return redirect(f"{reverse('support:assistant')}?{urlencode({'next': back})}")

@@ -1,0 +1,269 @@
+"""Retrieval and answers on the tests' own small knowledge base: the right passage, in the
+reader's language when there is one, links only to articles that may be read, and "I don't
+know" for what the articles do not cover. The optional language model is tested against a
+small HTTP server the test starts."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from chatbot import retrieval
+from chatbot.answers import Threshold, answer_question
+from chatbot.models import Article, Synonym
+from routing.models import ProductArea
+
+
+def _slugs(question: str, **kwargs: Any) -> list[str]:
+    slugs = dict(Article.objects.values_list("id", "slug"))
+    return [slugs[hit.article_id] for hit in retrieval.search(question, **kwargs)]
+
+
+@pytest.mark.smoke
+@pytest.mark.django_db
+@pytest.mark.parametrize("semantic", [False, True], ids=["words", "words+meaning"])
+def test_the_passage_that_answers_comes_first(
+    fixture_knowledge: dict[str, Article], semantic: bool
+) -> None:
+    assert _slugs("how do I nudge people who never finished?", use_semantic=semantic)[0] == (
+        "fixture-reminders"
+    )
+    assert _slugs("okta shows an error page after the redirect", use_semantic=semantic)[0] == (
+        "fixture-sso-okta"
+    )
+    hit = retrieval.search("okta error after redirect", use_semantic=semantic)[0]
+    passage = retrieval.Passage.objects.get(pk=hit.passage_ids[0])
+    assert passage.heading == "Sign-in fails after the redirect"
+
+
+@pytest.mark.django_db
+def test_prefix_matching_and_stemming_find_words_typed_in_part(
+    fixture_knowledge: dict[str, Article],
+) -> None:
+    assert _slugs("telephon callbck", use_semantic=False)[:1] == ["fixture-phone-callback"]
+
+
+@pytest.mark.django_db
+def test_a_synonym_from_the_admin_table_finds_the_product_word(
+    fixture_knowledge: dict[str, Article],
+) -> None:
+    assert _slugs("zork?", use_semantic=False) == []
+    Synonym.objects.create(language="en", term="zork", alternatives=["single sign-on"])
+    assert _slugs("zork?", use_semantic=False)[0] == "fixture-sso-okta"
+
+
+@pytest.mark.django_db
+def test_an_italian_question_is_answered_from_the_italian_version(
+    fixture_knowledge: dict[str, Article],
+) -> None:
+    reply = answer_question("come programmo un sollecito per chi non ha finito?", language="it")
+    assert reply.answered
+    assert reply.sources[0].slug == "fixture-reminders"
+    assert reply.sources[0].language == "it"
+    assert "Programma sollecito" in reply.markdown
+
+
+@pytest.mark.django_db
+def test_an_italian_reader_gets_english_where_no_translation_exists(
+    fixture_knowledge: dict[str, Article],
+) -> None:
+    hits = retrieval.search("okta saml sso", language="it")
+    assert hits and hits[0].article_id == fixture_knowledge["fixture-sso-okta"].pk
+
+
+@pytest.mark.smoke
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what's the weather in Rome tomorrow?",
+        "give me a recipe for banana bread",
+        "can you reset my Netflix password",
+    ],
+)
+def test_an_off_topic_question_gets_the_i_dont_know_path(
+    fixture_knowledge: dict[str, Article], question: str
+) -> None:
+    reply = answer_question(question, language="en")
+    assert not reply.answered
+    assert reply.sources == [] and reply.markdown == ""
+
+
+@pytest.mark.django_db
+def test_answers_quote_a_short_passage_and_link_the_article_it_came_from(
+    fixture_knowledge: dict[str, Article],
+) -> None:
+    reply = answer_question("how do I nudge people who never finished?", language="en")
+    assert reply.answered
+    first = reply.sources[0]
+    assert (first.slug, first.anchor) == ("fixture-reminders", "schedule-the-follow-up")
+    assert "Schedule follow-up" in reply.markdown
+    assert len(reply.markdown.split()) < 150
+
+
+@pytest.mark.django_db
+def test_answers_never_cite_an_unpublished_article_or_one_of_an_inactive_area(
+    fixture_knowledge: dict[str, Article],
+) -> None:
+    question = "okta shows an error page after the redirect"
+    assert answer_question(question, language="en").sources[0].slug == "fixture-sso-okta"
+    okta = fixture_knowledge["fixture-sso-okta"]
+    okta.is_published = False
+    okta.save()
+    retrieval.forget_snapshot()
+    assert all(
+        s.slug != "fixture-sso-okta" for s in answer_question(question, language="en").sources
+    )
+    okta.is_published = True
+    okta.save()
+    ProductArea.objects.filter(slug="sso").update(is_active=False)
+    retrieval.forget_snapshot()
+    assert all(
+        s.slug != "fixture-sso-okta" for s in answer_question(question, language="en").sources
+    )
+
+
+@pytest.mark.django_db
+def test_a_reader_check_can_keep_any_article_out(fixture_knowledge: dict[str, Article]) -> None:
+    reply = answer_question(
+        "okta shows an error page after the redirect",
+        language="en",
+        may_read=lambda article: article.slug != "fixture-sso-okta",
+    )
+    assert all(s.slug != "fixture-sso-okta" for s in reply.sources)
+
+
+@pytest.mark.django_db
+def test_a_strict_threshold_turns_an_answer_into_i_dont_know(
+    fixture_knowledge: dict[str, Article],
+) -> None:
+    strict = Threshold(coverage=1.01, similarity=1.01, supported_coverage=1.01)
+    reply = answer_question("how do I nudge people?", language="en", threshold=strict)
+    assert not reply.answered
+
+
+@pytest.mark.django_db
+def test_the_lexical_ranking_runs_on_the_database_in_use(
+    fixture_knowledge: dict[str, Article],
+) -> None:
+    hits = retrieval.lexical("follow-up non-responders", "en")
+    assert hits and hits[0].article_id == fixture_knowledge["fixture-reminders"].pk
+    assert 0 < hits[0].coverage <= 1
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM chatbot_passage WHERE search_vector @@ "
+                "to_tsquery('english', 'okta')"
+            )
+            assert cursor.fetchone()[0] >= 1
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = "
+                "'chatbot_passage_search_vector_gin'"
+            )
+            assert "gin" in cursor.fetchone()[0]
+
+
+# --- The optional language model ---------------------------------------------------------------
+
+
+class _Model(BaseHTTPRequestHandler):
+    reply: Any = None
+    requests: list[dict[str, Any]] = []
+    delay = 0.0
+
+    def do_POST(self) -> None:  # noqa: N802 - the standard library's name
+        import time
+
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).requests.append(
+            {"path": self.path, "body": body, "auth": self.headers.get("Authorization")}
+        )
+        time.sleep(type(self).delay)
+        reply = type(self).reply
+        if isinstance(reply, int):
+            self.send_response(reply)
+            self.end_headers()
+            return
+        data = json.dumps({"choices": [{"message": {"content": reply}}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def language_model(settings: Any) -> Iterator[type[_Model]]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Model)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    _Model.requests = []
+    _Model.delay = 0.0
+    settings.ASSISTANT_LLM_URL = f"http://127.0.0.1:{server.server_port}/v1"
+    settings.ASSISTANT_LLM_MODEL = "test-model"
+    settings.ASSISTANT_LLM_API_KEY = "secret-key"
+    settings.ASSISTANT_LLM_TIMEOUT = 0.5
+    yield _Model
+    server.shutdown()
+    server.server_close()
+
+
+QUESTION = "how do I nudge people who never finished?"
+
+
+@pytest.mark.django_db
+def test_a_configured_model_phrases_the_answer_from_the_passages_only(
+    fixture_knowledge: dict[str, Article], language_model: type[_Model]
+) -> None:
+    language_model.reply = "Open **Distributions** and choose **Schedule follow-up** [1]."
+    reply = answer_question(QUESTION, language="en")
+    assert reply.answered and reply.phrased_by == "test-model"
+    assert reply.markdown == "Open **Distributions** and choose **Schedule follow-up** [1]."
+    assert reply.sources[0].slug == "fixture-reminders"
+    sent = language_model.requests[0]
+    assert sent["path"] == "/v1/chat/completions" and sent["auth"] == "Bearer secret-key"
+    prompt = sent["body"]["messages"][1]["content"]
+    assert QUESTION in prompt and "[1] " in prompt and "Schedule follow-up" in prompt
+    assert "only the numbered passages" in sent["body"]["messages"][0]["content"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("reply", "delay"),
+    [
+        (500, 0.0),  # the endpoint fails
+        ("Sure, just click the big button.", 0.0),  # cites nothing
+        ("See [7] for this.", 0.0),  # cites a passage it was not given
+        ("NO_ANSWER", 0.0),
+        ("", 0.0),
+        ("Open Distributions [1].", 2.0),  # too slow: past the timeout
+    ],
+    ids=["error", "uncited", "bad-citation", "no-answer", "empty", "timeout"],
+)
+def test_any_failure_of_the_model_falls_back_to_the_quoted_passages(
+    fixture_knowledge: dict[str, Article], language_model: type[_Model], reply: Any, delay: float
+) -> None:
+    language_model.reply = reply
+    language_model.delay = delay
+    answer = answer_question(QUESTION, language="en")
+    assert answer.answered and answer.phrased_by == ""
+    assert "Schedule follow-up" in answer.markdown
+    assert len(language_model.requests) == 1
+
+
+@pytest.mark.django_db
+def test_the_model_is_never_asked_when_nothing_is_relevant(
+    fixture_knowledge: dict[str, Article], language_model: type[_Model]
+) -> None:
+    language_model.reply = "Anything [1]."
+    assert not answer_question("what's the weather in Rome?", language="en").answered
+    assert language_model.requests == []

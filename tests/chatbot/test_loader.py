@@ -1,0 +1,227 @@
+"""Loading chatbot/knowledge into the database: idempotent, says what changed, refuses a
+broken file by name and writes nothing, and indexes what it saved on commit."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from chatbot import content
+from chatbot.models import Article, ArticleVersion, Passage
+from chatbot.services import knowledge_index_sweep, knowledge_load
+from routing.models import ProductArea
+from tests.chatbot.conftest import FIXTURE_ROOT
+
+
+@pytest.fixture
+def knowledge(tmp_path: Path) -> Path:
+    root = tmp_path / "knowledge"
+    shutil.copytree(FIXTURE_ROOT, root)
+    return root
+
+
+def _write(root: Path, relative: str, text: str) -> Path:
+    path = root / "articles" / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+ARTICLE = """---
+title: {title}
+summary: A summary sentence.
+updated: 2026-11-02
+keywords: [one, two]
+---
+Some words of the intro.
+
+## A heading
+
+A body paragraph under the heading.
+"""
+
+
+@pytest.mark.django_db
+def test_loading_creates_every_article_and_version_and_indexes_them_on_commit(
+    knowledge: Path,
+    product_areas: list[ProductArea],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        report = knowledge_load(root=knowledge)
+    assert sorted(report.created) == [
+        "en/hub/fixture-phone-callback",
+        "en/sso/fixture-sso-okta",
+        "en/surveys-xm-directory/fixture-reminders",
+        "it/surveys-xm-directory/fixture-reminders",
+    ]
+    assert len(callbacks) == 4  # one indexing task per version, queued on commit
+    reminders = Article.objects.get(slug="fixture-reminders")
+    assert reminders.product_area == ProductArea.objects.get(slug="surveys-xm-directory")
+    assert Article.objects.get(slug="fixture-phone-callback").product_area is None
+    english = reminders.versions.get(language="en")
+    assert english.keywords == ["nudge", "follow-up", "non-responders"]
+    passages = list(english.passages.order_by("position"))
+    assert [p.heading for p in passages] == [
+        "",
+        "Schedule the follow-up",
+        "When the option is missing",
+    ]
+    assert all(p.embedding for p in passages)
+    assert english.indexed_hash
+
+
+@pytest.mark.django_db
+def test_loading_again_changes_nothing_and_says_so(
+    knowledge: Path,
+    product_areas: list[ProductArea],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        knowledge_load(root=knowledge)
+    passages = set(Passage.objects.values_list("pk", flat=True))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        report = knowledge_load(root=knowledge)
+    assert not report.changed and len(report.unchanged) == 4
+    assert callbacks == []
+    assert set(Passage.objects.values_list("pk", flat=True)) == passages
+
+
+@pytest.mark.django_db
+def test_a_changed_file_updates_its_version_and_only_that_one_is_indexed_again(
+    knowledge: Path,
+    product_areas: list[ProductArea],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        knowledge_load(root=knowledge)
+    okta = knowledge / "articles/en/sso/fixture-sso-okta.md"
+    okta.write_text(okta.read_text().replace("Name ID format", "NameID format"))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        report = knowledge_load(root=knowledge)
+    assert report.updated == ["en/sso/fixture-sso-okta"]
+    assert len(callbacks) == 1
+    text = " ".join(
+        Passage.objects.filter(article__slug="fixture-sso-okta").values_list(
+            "plain_text", flat=True
+        )
+    )
+    assert "NameID format" in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("relative", "text", "message"),
+    [
+        ("en/sso/no-front-matter.md", "Just text\n", "must start with front matter"),
+        ("en/sso/bad-date.md", ARTICLE.format(title="T").replace("2026-11-02", "soon"), "updated"),
+        ("en/sso/no-title.md", ARTICLE.format(title='""'), "title is missing"),
+        ("en/nowhere/x-y.md", ARTICLE.format(title="Elsewhere"), "unknown area folder"),
+        ("de/sso/x-y.md", ARTICLE.format(title="Deutsch"), "unknown language folder"),
+        ("en/sso/Bad_Slug.md", ARTICLE.format(title="Bad slug"), "lower-case words"),
+        ("en/sso/same-title.md", ARTICLE.format(title="Connect Okta for single sign-on"), "title"),
+        ("en/hub/fixture-sso-okta.md", ARTICLE.format(title="Elsewhere too"), "is in area"),
+    ],
+)
+def test_a_file_that_breaks_the_format_is_named_and_nothing_is_written(
+    knowledge: Path, product_areas: list[ProductArea], relative: str, text: str, message: str
+) -> None:
+    _write(knowledge, relative, text)
+    with pytest.raises(content.KnowledgeFormatError) as error:
+        knowledge_load(root=knowledge)
+    assert any(
+        relative.split("/")[-1] in problem and message in problem
+        for problem in error.value.problems
+    ), error.value.problems
+    assert not Article.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_command_reports_the_problem_in_plain_words(
+    knowledge: Path, product_areas: list[ProductArea]
+) -> None:
+    _write(knowledge, "en/sso/broken.md", "---\ntitle: [unclosed\n---\nbody")
+    with pytest.raises(CommandError, match=r"broken\.md: front matter is not valid YAML"):
+        call_command("knowledge_load", root=knowledge, stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_removed_files_unpublish_their_article_and_remove_their_translation(
+    knowledge: Path,
+    product_areas: list[ProductArea],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        knowledge_load(root=knowledge)
+    admin_article = Article.objects.create(slug="made-in-the-admin")
+    (knowledge / "articles/en/hub/fixture-phone-callback.md").unlink()
+    (knowledge / "articles/it/surveys-xm-directory/fixture-reminders.md").unlink()
+    with django_capture_on_commit_callbacks(execute=True):
+        report = knowledge_load(root=knowledge)
+    assert report.unpublished == ["fixture-phone-callback"]
+    assert report.removed == ["it/fixture-reminders"]
+    assert not Article.objects.get(slug="fixture-phone-callback").is_published
+    assert not ArticleVersion.objects.filter(
+        article__slug="fixture-reminders", language="it"
+    ).exists()
+    admin_article.refresh_from_db()
+    assert admin_article.is_published  # an admin's own article is never touched
+
+
+@pytest.mark.django_db
+def test_the_command_loads_and_prints_what_changed(
+    knowledge: Path, product_areas: list[ProductArea]
+) -> None:
+    out = StringIO()
+    call_command("knowledge_load", root=knowledge, stdout=out)
+    assert "4 created, 0 updated, 0 unchanged" in out.getvalue()
+    out = StringIO()
+    call_command("knowledge_load", root=knowledge, check=True, stdout=out)
+    assert "4 article files and 3 labelled questions are well formed" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_sweep_queues_versions_whose_task_never_ran(
+    knowledge: Path,
+    product_areas: list[ProductArea],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    knowledge_load(root=knowledge)  # the on-commit tasks never run: as if the broker was down
+    assert not Passage.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert knowledge_index_sweep() == 4
+    assert Passage.objects.filter(article__slug="fixture-sso-okta").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert knowledge_index_sweep() == 0
+
+
+@pytest.mark.django_db
+def test_indexing_the_same_version_twice_makes_one_set_of_passages(
+    fixture_knowledge: dict[str, Article],
+) -> None:
+    from chatbot.services import article_version_index
+
+    version = ArticleVersion.objects.get(article__slug="fixture-sso-okta", language="en")
+    before = list(version.passages.values_list("pk", flat=True))
+    assert article_version_index(version_id=version.pk) is False
+    assert list(version.passages.values_list("pk", flat=True)) == before
+    assert article_version_index(version_id=version.pk, force=True) is True
+    assert version.passages.count() == len(before)
+
+
+@pytest.mark.django_db
+def test_seed_demo_loads_the_real_knowledge_base_once(product_areas: list[ProductArea]) -> None:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    english = sum(1 for a in content.article_files() if a.language == "en")
+    assert Article.objects.count() == english
+    assert "Knowledge base:" in out.getvalue()
+    again = StringIO()
+    call_command("seed_demo", stdout=again)
+    assert "0 created, 0 updated" in again.getvalue()
