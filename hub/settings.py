@@ -16,6 +16,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 # Lets admin and form classes be subscripted for the type checker (ModelAdmin[Ticket]).
 django_stubs_ext.monkeypatch()
@@ -201,6 +202,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # A submit must not hang on a broker that is down: try once, then the sweeper takes over.
 CELERY_TASK_PUBLISH_RETRY = False
+# Indexing articles (embeddings: about a second each) has its own queue, so that a bulk load
+# never holds up callbacks and emails. A worker started without -Q takes both queues, in
+# turn; the production stack gives each its own worker (docker-compose.yml).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("knowledge"))
+CELERY_TASK_ROUTES = {"chatbot.tasks.*": {"queue": "knowledge"}}
 # Routing (R-FALLBACK, chat cover, wait estimates): see routing/selectors.py.
 ROUTING_FALLBACK_WAIT_FACTOR: float = _read("ROUTING_FALLBACK_WAIT_FACTOR", float, 2.0)  # type: ignore[assignment]
 ROUTING_FALLBACK_EXTRA_MINUTES: float = _read("ROUTING_FALLBACK_EXTRA_MINUTES", float, 5.0)  # type: ignore[assignment]

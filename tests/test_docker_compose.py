@@ -60,6 +60,9 @@ def test_web_runs_under_gunicorn_and_celery_runs_the_hub_app() -> None:
     services = compose_config()["services"]
     assert "gunicorn hub.wsgi:application" in command_of(services["web"])
     assert "celery -A hub worker" in command_of(services["worker"])
+    # Article indexing has its own queue and worker: callbacks never wait behind it.
+    assert "-Q celery" in command_of(services["worker"])
+    assert "-Q knowledge" in command_of(services["worker-knowledge"])
     assert "celery -A hub beat" in command_of(services["beat"])
 
 
@@ -71,7 +74,7 @@ def test_redis_keeps_the_queue_never_evicts_and_persists() -> None:
 
 def test_every_hub_service_gets_the_variables_the_settings_read() -> None:
     services = compose_config()["services"]
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "worker-knowledge", "beat"):
         environment = services[name]["environment"]
         for variable in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG"):
             assert variable in environment, f"{name} lacks {variable}"

@@ -79,6 +79,8 @@ def _email_sent(event: TicketEvent, ticket: Ticket) -> tuple[str, str]:
         return _("Confirmation email sent"), ""
     if which == "verify":
         return _("Verify & Confirm email sent"), ""
+    if which == "transcript":
+        return _("Chat transcript emailed"), ""
     return _("Email sent"), ""
 
 

@@ -773,6 +773,7 @@ TIMELINE_TABLE: list[tuple[str, dict[str, Any], str, str, str]] = [
     ("called_back", {"agent": "Ana Silva"}, "", "Called back", "An agent took the callback."),
     ("email_sent", {"email": "confirmation"}, "", "Confirmation email sent", ""),
     ("email_sent", {"email": "verify", "link": 1}, "", "Verify & Confirm email sent", ""),
+    ("email_sent", {"email": "transcript", "request": 1}, "", "Chat transcript emailed", ""),
     ("email_reply", {"source": "email"}, "Thanks!", "Reply by email", ""),
     ("comment", {"by_staff": True}, "Try this", "Reply from support", ""),
     ("comment", {"attachments": ["a.png", "b.csv"]}, "", "Files attached", "a.png, b.csv"),

@@ -1,0 +1,20 @@
+"""The knowledge base's indexing never holds up callbacks: it has a queue of its own."""
+
+from __future__ import annotations
+
+from hub.celery import app
+
+
+def _queue_of(task: str) -> str:
+    return str(app.amqp.router.route({}, task)["queue"].name)
+
+
+def test_article_indexing_goes_to_its_own_queue_and_ticket_work_to_the_default_one() -> None:
+    assert _queue_of("chatbot.tasks.article_version_index") == "knowledge"
+    assert _queue_of("chatbot.tasks.knowledge_index_sweep") == "knowledge"
+    for task in ("tickets.tasks.enqueue_callback", "tickets.tasks.send_ticket_confirmation"):
+        assert _queue_of(task) == "celery"
+
+
+def test_a_worker_started_without_a_queue_list_takes_both() -> None:
+    assert set(app.amqp.queues) == {"celery", "knowledge"}
