@@ -845,3 +845,17 @@ def test_a_brand_administrator_sees_that_a_chat_happened_but_not_what_was_writte
     admins = _text(_as(client, brand_admin).get(f"/hub/tickets/{chat.number}/"))
     assert "My secret plan" not in admins
     assert "Only the person who chatted can read the conversation." in admins
+
+
+@pytest.mark.django_db
+def test_beyond_the_count_cap_the_list_says_more_than_rather_than_counting_everything(
+    client: Client, brand_admin: User, standard_user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tickets.selectors
+
+    monkeypatch.setattr(tickets.selectors, "HISTORY_COUNT_CAP", 5)
+    tickets_bulk([standard_user], 6, start=START)
+    html = _text(_as(client, brand_admin).get("/hub/tickets/"))
+    assert "More than 5 requests" in html
+    html = _text(client.get("/hub/tickets/", {"channel": "email"}))
+    assert "2 requests match your filters" in html
