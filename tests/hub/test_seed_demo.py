@@ -65,3 +65,20 @@ def test_seed_demo_creates_the_eleven_areas_with_pictures_and_translations() -> 
     assert discover.redirects_to_discover
     for area in areas:
         assert {t.language for t in area.translations.all()} == {"it", "fr"}
+
+
+@pytest.mark.smoke
+@pytest.mark.django_db
+def test_seed_demo_gives_acme_a_ticket_history_once() -> None:
+    from tickets.models import CallbackRequest, Ticket
+
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())
+    tickets = Ticket.objects.filter(organisation__name="Acme Research")
+    assert tickets.count() == 4
+    assert set(tickets.values_list("status", flat=True)) == {
+        "waiting_on_customer", "queued", "solved", "closed",
+    }  # fmt: skip
+    assert CallbackRequest.objects.filter(ticket__in=tickets, taken_at__isnull=True).count() == 1
+    waiting = tickets.get(status="waiting_on_customer")
+    assert waiting.events.filter(kind="comment", data__by_staff=True).count() == 1

@@ -27,6 +27,7 @@ from hub.models import (
 from hub.services import staff_groups_ensure
 from routing.demo import routing_demo_seed
 from routing.services import product_areas_ensure_defaults
+from tickets.demo import demo_tickets_ensure
 
 DEFAULT_PASSWORD = "hub-demo-2026"
 
@@ -170,6 +171,7 @@ class Command(BaseCommand):
             # The knowledge base of chatbot/knowledge (passages are computed on commit).
             synonyms_ensure_defaults()
             knowledge = knowledge_load()
+            requests = demo_tickets_ensure()
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in with:"))
         width = max(len(email) for email, _ in logins)
         for email, role in logins:
@@ -179,6 +181,9 @@ class Command(BaseCommand):
             "(see Routing › Agents in the admin)"
         )
         self.stdout.write(f"Knowledge base: {knowledge.lines()[0]}")
+        self.stdout.write(
+            f"Ticket history: {len(requests)} demo requests of Acme Research at /hub/tickets/"
+        )
         self.stdout.write(f"Password for every demo account: {password}")
         self.stdout.write(
             "Live chat: sign in as agent@hub.example, open /hub/agents/chats/ and press "
