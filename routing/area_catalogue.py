@@ -298,7 +298,7 @@ PRODUCT_AREAS: tuple[AreaDefault, ...] = (
             "en": AreaText(
                 name="Integrations / API",
                 description=(
-                    "Connecting Qualtrics to your other systems: the Qualtrics API and API "
+                    "Connecting the platform to your other systems: its API and API "
                     "tokens, and integrations with software such as Salesforce, Google or "
                     "Marketo, including data that does not sync as expected."
                 ),
@@ -306,7 +306,7 @@ PRODUCT_AREAS: tuple[AreaDefault, ...] = (
             "it": AreaText(
                 name="Integrazioni / API",
                 description=(
-                    "Collegamento di Qualtrics agli altri vostri sistemi: l’API di Qualtrics "
+                    "Collegamento della piattaforma agli altri vostri sistemi: la sua API "
                     "e i relativi token, e le integrazioni con software come Salesforce, Google "
                     "o Marketo, compresi i dati che non si sincronizzano come previsto."
                 ),
@@ -314,7 +314,7 @@ PRODUCT_AREAS: tuple[AreaDefault, ...] = (
             "fr": AreaText(
                 name="Intégrations / API",
                 description=(
-                    "Connexion de Qualtrics à vos autres systèmes : l’API Qualtrics et ses "
+                    "Connexion de la plateforme à vos autres systèmes : son API et ses "
                     "jetons, et les intégrations avec des logiciels comme Salesforce, Google ou "
                     "Marketo, y compris les données qui ne se synchronisent pas comme prévu."
                 ),
@@ -332,7 +332,7 @@ PRODUCT_AREAS: tuple[AreaDefault, ...] = (
             "en": AreaText(
                 name="SSO setup and settings",
                 description=(
-                    "Single sign-on, where your users log in to Qualtrics through your "
+                    "Single sign-on, where your users log in to the platform through your "
                     "organisation’s own login portal (such as Google or Okta): setting up the "
                     "connection, mapping user attributes and fixing sign-ins that fail."
                 ),
@@ -340,7 +340,7 @@ PRODUCT_AREAS: tuple[AreaDefault, ...] = (
             "it": AreaText(
                 name="Configurazione e impostazioni SSO",
                 description=(
-                    "Single sign-on, cioè l’accesso a Qualtrics tramite il portale di login "
+                    "Single sign-on, cioè l’accesso alla piattaforma tramite il portale di login "
                     "della vostra organizzazione (per esempio Google o Okta): configurazione "
                     "del collegamento, mappatura degli attributi utente e risoluzione degli "
                     "accessi non riusciti."
@@ -349,7 +349,7 @@ PRODUCT_AREAS: tuple[AreaDefault, ...] = (
             "fr": AreaText(
                 name="Configuration et paramètres SSO",
                 description=(
-                    "Authentification unique (SSO), qui permet de se connecter à Qualtrics via "
+                    "Authentification unique (SSO), qui permet de se connecter à la plateforme via "
                     "le portail de connexion de votre organisation (Google ou Okta, par "
                     "exemple) : mise en place, mappage des attributs utilisateur et connexions "
                     "qui échouent."
