@@ -30,7 +30,7 @@ run: $(VENV)/.installed
 	if [ -n "$$REDIS_URL" ]; then \
 	  trap 'kill 0' EXIT INT TERM; \
 	  $(BIN)/celery -A hub worker --loglevel=INFO --concurrency=2 & \
-	  $(BIN)/celery -A hub beat --loglevel=INFO --schedule=var/celerybeat-schedule & \
+	  $(BIN)/celery -A hub beat --loglevel=INFO & \
 	  $(MANAGE) inbound_mail --host 127.0.0.1 --port $${INBOUND_MAIL_PORT:-2525} & \
 	  $(MANAGE) runserver 127.0.0.1:$(PORT); \
 	else \

@@ -228,6 +228,11 @@ CHAT_AGENT_MAX_CHATS: int = _read("CHAT_AGENT_MAX_CHATS", int, 3)  # type: ignor
 CHAT_IDLE_END_MINUTES: int = _read("CHAT_IDLE_END_MINUTES", int, 30)  # type: ignore[assignment]
 CHAT_ABANDONED_MINUTES: int = _read("CHAT_ABANDONED_MINUTES", int, 10)  # type: ignore[assignment]
 CHAT_SWEEP_INTERVAL: int = _read("CHAT_SWEEP_INTERVAL", int, 60)  # type: ignore[assignment]
+# Beat keeps its schedule in memory: every entry is a short interval and every task it sends
+# is an idempotent sweep, so a restart that runs them all at once costs nothing. The default
+# persistent scheduler keeps a shelve file, which on Python 3.13 is SQLite and was seen to
+# kill beat with "locking protocol" errors, leaving the outbox unswept.
+CELERY_BEAT_SCHEDULER = "celery.beat:Scheduler"
 CELERY_BEAT_SCHEDULE = {
     "sweep-ticket-outbox": {
         "task": "tickets.tasks.sweep_ticket_outbox",

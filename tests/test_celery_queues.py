@@ -18,3 +18,13 @@ def test_article_indexing_goes_to_its_own_queue_and_ticket_work_to_the_default_o
 
 def test_a_worker_started_without_a_queue_list_takes_both() -> None:
     assert set(app.amqp.queues) == {"celery", "knowledge"}
+
+
+def test_beat_keeps_its_schedule_in_memory_not_in_a_shelve_file() -> None:
+    """Python 3.13's shelve is SQLite, whose "locking protocol" error once killed the embedded
+    beat of a fault test and left the outbox unswept: the sweeps need no saved schedule."""
+    from celery.beat import PersistentScheduler, Scheduler
+    from celery.utils.imports import symbol_by_name
+
+    scheduler = symbol_by_name(app.conf.beat_scheduler)
+    assert issubclass(scheduler, Scheduler) and not issubclass(scheduler, PersistentScheduler)

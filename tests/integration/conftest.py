@@ -42,9 +42,11 @@ def worker_env(transactional_db: None) -> dict[str, str]:
 
 @pytest.fixture
 def start_worker(
-    worker_env: dict[str, str],
+    worker_env: dict[str, str], request: pytest.FixtureRequest
 ) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
-    """Start real `celery worker` processes (optionally with embedded beat); stop them after."""
+    """Start real `celery worker` processes (optionally with embedded beat); stop them after.
+
+    Each worker's log is var/test-workers/<test>-<n>-<pid>.log, kept after the run."""
     started: list[subprocess.Popen[bytes]] = []
     logs = ROOT / "var" / "test-workers"
     logs.mkdir(parents=True, exist_ok=True)
@@ -53,14 +55,15 @@ def start_worker(
         *, env: dict[str, str] | None = None, concurrency: int = 1, beat: bool = False
     ) -> subprocess.Popen[bytes]:
         name = f"test{len(started)}-{os.getpid()}"
+        log_name = f"{request.node.name[:60]}-{len(started)}-{os.getpid()}"
         command = [
             sys.executable, "-m", "celery", "-A", "hub", "worker",
             f"--concurrency={concurrency}", "--pool=prefork", "--loglevel=INFO",
             "--without-mingle", "--without-gossip", "-n", f"{name}@%h",
         ]  # fmt: skip
         if beat:
-            command += ["--beat", "--schedule", str(logs / f"{name}-beat-schedule")]
-        with (logs / f"{name}.log").open("wb") as log:
+            command += ["--beat"]
+        with (logs / f"{log_name}.log").open("wb") as log:
             process = subprocess.Popen(
                 command, cwd=ROOT, env=env or worker_env, stdout=log, stderr=subprocess.STDOUT
             )
