@@ -30,10 +30,16 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HTMX_STOP_POLLING
 
-from hub.flow.common import flow_area, flow_member, flow_offers, support_language
-from hub.flow.contact import (
+from hub.flow.common import (
     carried_conversation,
+    flow_area,
+    flow_member,
+    flow_offers,
+    support_language,
+)
+from hub.flow.contact import (
     conversation_event_data,
     conversation_initial,
     link_conversation,
@@ -47,8 +53,6 @@ from tickets.chat import selectors, services
 from tickets.chat.forms import ChatMessageForm, ChatStartForm, TranscriptForm
 from tickets.models import ChatSession
 
-# htmx stops polling when an answer has this status: the chat has ended.
-HTMX_STOP_POLLING = 286
 CONSOLE_POLL_SECONDS = 5
 WAITING_POLL_SECONDS = 10
 # Ended chats stay on the console this long, so the agent sees how they ended.
@@ -108,6 +112,14 @@ def _user(request: HttpRequest) -> User:
 
 def _is_htmx(request: HttpRequest) -> bool:
     return bool(getattr(request, "htmx", False))
+
+
+def _customer_chat(request: HttpRequest, number: str) -> ChatSession:
+    """The chat, for its customer only: the agents who may read it may not act for them."""
+    session = selectors.chat_for_viewer(_user(request), number)
+    if session.ticket.requester_id != request.user.pk:
+        raise Http404
+    return session
 
 
 def _after(request: HttpRequest) -> int:
@@ -406,9 +418,7 @@ def chat_end(request: HttpRequest, number: str) -> HttpResponse:
 def chat_transcript(request: HttpRequest, number: str) -> HttpResponse:
     """The customer asks for the transcript by email (once per form)."""
     user = _user(request)
-    session = selectors.chat_for_viewer(user, number)
-    if user.pk != session.ticket.requester_id:
-        raise Http404
+    session = _customer_chat(request, number)
     form = TranscriptForm(request.POST)
     try:
         if not form.is_valid():
@@ -431,9 +441,7 @@ def chat_transcript(request: HttpRequest, number: str) -> HttpResponse:
 def chat_switch_email(request: HttpRequest, number: str) -> HttpResponse:
     """The customer turns the chat into an email request; everything written is kept."""
     user = _user(request)
-    session = selectors.chat_for_viewer(user, number)
-    if user.pk != session.ticket.requester_id:
-        raise Http404
+    session = _customer_chat(request, number)
     offer = _email_offer(request, session)
     try:
         ticket = services.chat_switch_to_email(

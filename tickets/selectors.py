@@ -118,18 +118,17 @@ def callback_screen_context(ticket: Ticket) -> dict[str, object]:
         "organisation": ticket.organisation,
         "seat": seat,
         "events": list(ticket.events.all()),
-        "conversation": assistant_conversation(ticket, ticket.events.all()),
+        "conversation": assistant_conversation(ticket.events.all()),
     }
 
 
-def assistant_conversation(ticket: Ticket, events: Iterable[TicketEvent]) -> list[dict[str, str]]:
+def assistant_conversation(events: Iterable[TicketEvent]) -> list[dict[str, str]]:
     """The assistant conversation the customer had before asking for help, if any, from the
-    ticket's already loaded timeline."""
+    ticket's already loaded events (its "created" event carries it)."""
     created = next((event for event in events if event.kind == "created"), None)
-    if created is None:
-        return []
-    turns = created.data.get("assistant_conversation") or []
-    return [turn for turn in turns if isinstance(turn, dict)]
+    data = created.data if created is not None and isinstance(created.data, dict) else {}
+    turns = data.get("assistant_conversation")
+    return [turn for turn in turns if isinstance(turn, dict)] if isinstance(turns, list) else []
 
 
 def ticket_of_requester(user: User, number: str) -> Ticket:

@@ -30,7 +30,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HTMX_STOP_POLLING, HttpResponseClientRedirect
 
 from hub.models import User
 from routing.models import ProductArea
@@ -52,8 +52,6 @@ from tickets.services import ticket_account_access_set, ticket_comment, ticket_t
 from tickets.timeline import timeline_entries
 from tickets.verification import LinkRefused, link_check, ticket_verify
 
-# htmx stops polling when a response has this status: the callback no longer waits.
-HTMX_STOP_POLLING = 286
 # The filters a list URL may carry; paging cursors are added separately.
 FILTER_PARAMETERS = ("q", "status", "area", "channel", "requester", "created_from", "created_to")
 
@@ -266,7 +264,7 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[
         "is_requester": is_requester,
         "can_comment": is_requester and ticket.status != Status.CLOSED,
         "can_close": is_requester and ticket.status != Status.CLOSED,
-        "conversation": assistant_conversation(ticket, events),
+        "conversation": assistant_conversation(events),
         "attachments": list(ticket.attachments.only("pk", "original_name", "size")),
     }
     context.setdefault("comment_form", CommentForm())

@@ -9,6 +9,8 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from chatbot.models import Conversation
+from chatbot.selectors import conversation_owned
 from hub.models import Membership, User
 from routing.models import ProductArea
 from routing.policy import ContactOffers
@@ -59,3 +61,18 @@ def support_language(request: HttpRequest, member: FlowMember) -> str:
         return str(asked)
     preferred = member.user.preferred_language
     return preferred if preferred in codes else "en"
+
+
+def carried_conversation(request: HttpRequest, member: FlowMember) -> Conversation | None:
+    """The assistant conversation the form was opened with (``?conversation=``), or that its
+    hidden field names. Only the member's own: opening a form with someone else's answers
+    404; a posted id that is not theirs is ignored (nothing of it reaches the ticket)."""
+    if request.method == "POST":
+        return conversation_owned(member.user, request.POST.get("conversation") or "")
+    public_id = request.GET.get("conversation") or ""
+    if not public_id:
+        return None
+    conversation = conversation_owned(member.user, public_id)
+    if conversation is None:
+        raise Http404
+    return conversation

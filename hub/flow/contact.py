@@ -29,9 +29,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from chatbot.models import Conversation
-from chatbot.selectors import conversation_owned, conversation_transcript, latest_question
+from chatbot.selectors import conversation_transcript, latest_question
 from chatbot.services import conversation_ticket_link
-from hub.flow.common import FlowMember, flow_area, flow_member, flow_offers, support_language
+from hub.flow.common import (
+    FlowMember,
+    carried_conversation,
+    flow_area,
+    flow_member,
+    flow_offers,
+    support_language,
+)
 from hub.flow.contact_forms import (
     IDEMPOTENCY_KEY,
     SUBJECT_MAX,
@@ -189,21 +196,6 @@ def _member_and_area(request: HttpRequest, slug: str) -> tuple[FlowMember, Produ
     if area.redirects_to_discover:
         raise Http404
     return member, area
-
-
-def carried_conversation(request: HttpRequest, member: FlowMember) -> Conversation | None:
-    """The assistant conversation the form was opened with (``?conversation=``), or that its
-    hidden field names. Only the member's own: opening a form with someone else's answers
-    404; a posted id that is not theirs is ignored (nothing of it reaches the ticket)."""
-    if request.method == "POST":
-        return conversation_owned(member.user, request.POST.get("conversation") or "")
-    public_id = request.GET.get("conversation") or ""
-    if not public_id:
-        return None
-    conversation = conversation_owned(member.user, public_id)
-    if conversation is None:
-        raise Http404
-    return conversation
 
 
 def conversation_initial(conversation: Conversation | None) -> dict[str, str]:

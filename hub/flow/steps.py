@@ -26,11 +26,19 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HTMX_STOP_POLLING
 
 from chatbot.models import Conversation, Surface
-from chatbot.selectors import conversation_owned, reader_language
+from chatbot.selectors import reader_language
 from chatbot.views import AssistantPlace, assistant_ask, assistant_context, assistant_feedback_set
-from hub.flow.common import FlowMember, flow_area, flow_member, flow_offers, support_language
+from hub.flow.common import (
+    FlowMember,
+    carried_conversation,
+    flow_area,
+    flow_member,
+    flow_offers,
+    support_language,
+)
 from hub.flow.forms import AccountServicesForm, TeamChoice, TeamChoiceForm
 from hub.selectors import brand_admins_of, membership_of
 from routing.erlang import WaitEstimate
@@ -41,9 +49,6 @@ from routing.selectors import product_areas_active
 from tickets.models import Channel, Team
 from tickets.selectors import queue_status, ticket_created_data, ticket_of_requester
 from tickets.services import ticket_create
-
-# htmx stops polling when a response has this status: the callback no longer waits.
-HTMX_STOP_POLLING = 286
 
 # --- The method picker's cards -------------------------------------------------------------
 
@@ -264,7 +269,7 @@ def _areas_back_url(member: FlowMember) -> str:
 def areas(request: HttpRequest) -> HttpResponse:
     """R-AREA: the product areas, each with its picture and description."""
     member = flow_member(request)
-    conversation = _carried_conversation(request, member)
+    conversation = carried_conversation(request, member)
     return render(
         request,
         "hub/flow/areas.html",
@@ -277,17 +282,6 @@ def areas(request: HttpRequest) -> HttpResponse:
 
 
 # --- The assistant step (R-BOT) --------------------------------------------------------------
-
-
-def _carried_conversation(request: HttpRequest, member: FlowMember) -> Conversation | None:
-    """The assistant conversation named in the address; 404 if it is not the member's."""
-    public_id = request.GET.get("conversation") or request.POST.get("conversation") or ""
-    if not public_id:
-        return None
-    conversation = conversation_owned(member.user, public_id)
-    if conversation is None:
-        raise Http404
-    return conversation
 
 
 def _conversation_query(conversation: Conversation | None) -> str:
@@ -324,7 +318,7 @@ def area(request: HttpRequest, slug: str) -> HttpResponse:
         if request.method == "POST":
             raise Http404
         return render(request, "hub/flow/discover.html", {"area": chosen})
-    conversation = _carried_conversation(request, member)
+    conversation = carried_conversation(request, member)
     if not member.access.shows_assistant:
         if request.method == "POST":
             raise Http404
@@ -376,7 +370,7 @@ def methods(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect("hub:area", slug=chosen.slug)
     language = support_language(request, member)
     offers = flow_offers(member, chosen, language=language)
-    conversation = _carried_conversation(request, member)
+    conversation = carried_conversation(request, member)
     area_url = reverse("hub:area", kwargs={"slug": chosen.slug})
     if conversation is not None:
         area_url = f"{area_url}?{_conversation_query(conversation)}"

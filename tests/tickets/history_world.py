@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from django.db import connection
-
 from hub.models import User
 from routing.models import ProductArea
 from tickets.models import Channel, EventKind, Status, Team, Ticket, TicketEvent
+from tickets.numbering import next_ticket_number
 from tickets.search import ticket_search_refresh
 
 SUBJECTS = (
@@ -19,16 +18,6 @@ SUBJECTS = (
     "SSO sign-in loops back to the login page",
     "API token returns 401 after rotation",
 )
-
-
-def _next_number() -> int:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT nextval('tickets_ticket_number_seq')")
-            return int(cursor.fetchone()[0])
-    from tickets.models import TicketNumberAllocation
-
-    return int(TicketNumberAllocation.objects.create().pk)
 
 
 def tickets_bulk(
@@ -50,7 +39,7 @@ def tickets_bulk(
         channel = channels[index % len(channels)]
         tickets.append(
             Ticket(
-                number=f"CS-{_next_number():06d}",
+                number=next_ticket_number(),
                 requester=requester,
                 organisation_id=requester.membership.organisation_id,
                 team=Team.TECHNICAL,

@@ -21,6 +21,7 @@ from tickets.models import (
     EventKind,
     TicketEvent,
 )
+from tickets.selectors import assistant_conversation as conversation_from_events
 
 CONSOLE_WAITING_LIMIT = 50
 
@@ -291,11 +292,7 @@ def assistant_conversation(session: ChatSession) -> list[dict[str, str]]:
     events = getattr(session.ticket, "created_events", None)
     if events is None:
         events = list(session.ticket.events.filter(kind=EventKind.CREATED))
-    for event in events:
-        turns = event.data.get("assistant_conversation") if isinstance(event.data, dict) else None
-        if isinstance(turns, list):
-            return [turn for turn in turns if isinstance(turn, dict)]
-    return []
+    return conversation_from_events(events)
 
 
 # --- The transcript ----------------------------------------------------------------------
