@@ -73,8 +73,8 @@ def chat_seed() -> None:
     """Customers, agents who take English chats, and the chats between them, all accepted."""
     from django.conf import settings
 
-    from hub.models import Membership, Organisation, StaffRole, User
-    from hub.services import staff_groups_ensure
+    from hub.accounts.models import Membership, Organisation, StaffRole, User
+    from hub.accounts.services import staff_groups_ensure
     from routing.models import Agent, AgentShift, ProductArea
     from tickets.chat.services import chat_accept, chat_presence_set, chat_start
 

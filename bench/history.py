@@ -64,7 +64,7 @@ def extend(plan: harness.Plan) -> None:
 
 
 def _members() -> list[int]:
-    from hub.models import Membership, Organisation, User
+    from hub.accounts.models import Membership, Organisation, User
 
     acme = Organisation.objects.get(name="Acme Research")
     users = User.objects.bulk_create(
@@ -90,7 +90,7 @@ def history_seed() -> None:
 
     chooser = random.Random(7)
     requesters = _members()
-    from hub.models import Organisation
+    from hub.accounts.models import Organisation
 
     acme = Organisation.objects.get(name="Acme Research")
     areas = list(ProductArea.objects.values_list("pk", flat=True))
@@ -164,7 +164,7 @@ def history_seed() -> None:
 
 def _deep_cursor() -> str:
     """The place 99,000 rows into the administrator's list, newest first."""
-    from hub.models import User
+    from hub.accounts.models import User
     from tickets.selectors import Cursor, HistoryFilters, filtered_history
 
     admin = User.objects.get(email=ADMIN)
@@ -211,7 +211,7 @@ def history_plans(hub: harness.LiveHub) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from hub.models import User
+    from hub.accounts.models import User
     from tickets.selectors import Cursor, HistoryFilters, ticket_history_page
 
     admin = User.objects.get(email=ADMIN)

@@ -26,7 +26,7 @@ def _percentile(values: list[float], share: float) -> float:
 
 
 def tickets_scenario(hub: harness.LiveHub) -> None:
-    from hub.models import User
+    from hub.accounts.models import User
     from tickets.models import CallbackRequest, Channel, Team
     from tickets.services import ticket_create
 

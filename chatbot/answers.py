@@ -121,9 +121,8 @@ def readable_hits(
     hits: list[retrieval.ArticleHit], may_read: Callable[[Article], bool] | None = None
 ) -> list[retrieval.ArticleHit]:
     """Only articles that exist now, are published, and this reader may read."""
-    from chatbot.selectors import articles_readable
-
-    articles = {a.pk: a for a in articles_readable().filter(pk__in=[h.article_id for h in hits])}
+    readable = Article.objects.readable().filter(pk__in=[hit.article_id for hit in hits])
+    articles = {article.pk: article for article in readable}
     return [
         hit
         for hit in hits

@@ -14,17 +14,22 @@ embedded once when it is asked.
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.util
 import json
 import logging
+import sqlite3
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from django.conf import settings
 from numpy.typing import NDArray
+from safetensors.numpy import load_file
 from threadpoolctl import ThreadpoolController
+from tokenizers import Tokenizer
 
 logger = logging.getLogger(__name__)
 
@@ -107,9 +112,6 @@ class MiniLM:
     """all-MiniLM-L6-v2: text in, 384 unit-length float32 numbers out."""
 
     def __init__(self, folder: Path) -> None:
-        from safetensors.numpy import load_file
-        from tokenizers import Tokenizer
-
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
         self.heads = int(config["num_attention_heads"])
         self.hidden = int(config["hidden_size"])
@@ -234,8 +236,6 @@ def is_available() -> bool:
 
 
 def _cache_path() -> Path | None:
-    from django.conf import settings
-
     folder = getattr(settings, "ASSISTANT_EMBEDDING_CACHE", None)
     return Path(folder) / "minilm-l6-v2.sqlite3" if folder else None
 
@@ -246,9 +246,6 @@ def embed(texts: Sequence[str]) -> NDArray[np.float32]:
     path = _cache_path()
     if path is None:
         return model().encode(texts)
-    import hashlib
-    import sqlite3
-
     path.parent.mkdir(parents=True, exist_ok=True)
     keys = [hashlib.sha256(f"{MODEL_PACKAGE}\x1f{text}".encode()).hexdigest() for text in texts]
     result = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)

@@ -13,6 +13,7 @@ import secrets
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +25,14 @@ SEARCH_CONFIGS = {"en": "english", "it": "italian", "fr": "french"}
 
 def conversation_public_id() -> str:
     return secrets.token_urlsafe(16)
+
+
+class ArticleQuerySet(models.QuerySet["Article"]):
+    def readable(self) -> ArticleQuerySet:
+        """Articles anyone may read: published, about the hub or an active product area."""
+        return self.filter(is_published=True).filter(
+            Q(product_area__isnull=True) | Q(product_area__is_active=True)
+        )
 
 
 class Article(models.Model):
@@ -46,6 +55,8 @@ class Article(models.Model):
     from_files = models.BooleanField(_("loaded from the knowledge files"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last change"), auto_now=True)
+
+    objects = ArticleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("article")

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import snowballstemmer
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Max, QuerySet
@@ -408,8 +409,6 @@ _stemmers: dict[str, object] = {}
 
 
 def _stem(words: list[str], language: str) -> list[str]:
-    import snowballstemmer
-
     name = SEARCH_CONFIGS.get(language, "english")
     stemmer = _stemmers.get(name)
     if stemmer is None:

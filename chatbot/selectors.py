@@ -13,17 +13,19 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from chatbot import markdown
+from chatbot import markdown, retrieval
+from chatbot.answers import Threshold
 from chatbot.models import (
     SEARCH_CONFIGS,
     Article,
     ArticleVersion,
     Conversation,
     Feedback,
+    Passage,
     Surface,
     Turn,
 )
-from hub.models import Organisation, User
+from hub.accounts.models import Organisation, User
 from routing.models import ProductArea
 from routing.selectors import product_areas_active
 
@@ -36,15 +38,8 @@ def reader_language() -> str:
     return language if language in SEARCH_CONFIGS else "en"
 
 
-def articles_readable() -> QuerySet[Article]:
-    """Articles anyone may read: published, and about the hub or an active product area."""
-    return Article.objects.filter(is_published=True).filter(
-        Q(product_area__isnull=True) | Q(product_area__is_active=True)
-    )
-
-
 def readable_slugs() -> set[str]:
-    return set(articles_readable().values_list("slug", flat=True))
+    return set(Article.objects.readable().values_list("slug", flat=True))
 
 
 def article_linker(slugs: Iterable[str]) -> markdown.ArticleLinker:
@@ -103,7 +98,7 @@ def _card(article: Article, language: str) -> ArticleCard | None:
 
 
 def _articles_with_versions() -> QuerySet[Article]:
-    return articles_readable().prefetch_related(
+    return Article.objects.readable().prefetch_related(
         Prefetch(
             "versions",
             queryset=ArticleVersion.objects.only(
@@ -185,7 +180,7 @@ class ArticlePage:
 def article_for_reader(slug: str, language: str) -> ArticlePage:
     """The article in the reader's language, else in English; 404 if it may not be read."""
     article = (
-        articles_readable()
+        Article.objects.readable()
         .select_related("product_area")
         .prefetch_related("versions", "product_area__translations")
         .filter(slug=slug)
@@ -232,10 +227,6 @@ SEARCH_QUERY_MAX = 200
 def articles_search(query: str, language: str, *, limit: int = 20) -> list[SearchResult]:
     """Articles for the words typed, best first: the assistant's retrieval, keeping only
     articles that match some of the words or are close in meaning."""
-    from chatbot import retrieval
-    from chatbot.answers import Threshold
-    from chatbot.models import Passage
-
     query = " ".join(query.split())[:SEARCH_QUERY_MAX]
     if not query:
         return []

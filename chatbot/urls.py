@@ -13,6 +13,7 @@ urlpatterns = [
     path("assistant/panel/", views.assistant_panel, name="assistant_panel"),
     path("assistant/feedback/", views.assistant_feedback, name="assistant_feedback"),
     path("assistant/restart/", views.assistant_restart, name="assistant_restart"),
+    path("assistant/figures/", views.assistant_figures, name="assistant_figures"),
     path("articles/<slug:slug>/", views.article, name="article"),
     # Last: an area's slug, or "hub" for the articles about the hub itself.
     path("<slug:slug>/", views.area, name="area"),

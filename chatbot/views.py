@@ -15,11 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -27,7 +29,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from chatbot import selectors, services
 from chatbot.forms import FeedbackForm, QuestionForm
 from chatbot.models import Conversation, Feedback, Surface
-from hub.models import User
+from hub.accounts.http import AuthenticatedHttpRequest
+from hub.accounts.models import User
+from hub.accounts.selectors import administered_membership
 from routing.models import ProductArea
 from routing.selectors import knowledge_base_assistant_for
 
@@ -63,11 +67,17 @@ def _public_id(conversation: Conversation | None) -> str:
     return conversation.public_id if conversation else ""
 
 
-def _with_conversation(url: str, conversation: Conversation | None) -> str:
-    if conversation is None:
+def conversation_query(conversation: Conversation | None) -> str:
+    """``conversation=<id>`` for an address that carries the conversation along ("" for none)."""
+    return urlencode({"conversation": conversation.public_id}) if conversation else ""
+
+
+def with_conversation(url: str, conversation: Conversation | None) -> str:
+    """``url`` carrying the conversation along: the page or form opens with it."""
+    query = conversation_query(conversation)
+    if not query:
         return url
-    separator = "&" if "?" in url else "?"
-    return f"{url}{separator}{urlencode({'conversation': conversation.public_id})}"
+    return f"{url}{'&' if '?' in url else '?'}{query}"
 
 
 def assistant_ask(
@@ -104,7 +114,7 @@ def assistant_ask(
                 "oob": True,
             }
             return render(request, "chatbot/_assistant.html#new-turn", context), conversation
-        url = f"{_with_conversation(place.page_url, conversation)}#turn-{turn.position}"
+        url = f"{with_conversation(place.page_url, conversation)}#turn-{turn.position}"
         return redirect(url), conversation
     context = {**page_context, **assistant_context(conversation, place=place, form=form)}
     if request.htmx:  # type: ignore[attr-defined]
@@ -139,7 +149,7 @@ def assistant_feedback_set(
         }
         return render(request, "chatbot/_assistant.html#feedback", context)
     anchor = "question" if turn.feedback == Feedback.NO else f"turn-{turn.position}"
-    return redirect(f"{_with_conversation(place.page_url, conversation)}#{anchor}")
+    return redirect(f"{with_conversation(place.page_url, conversation)}#{anchor}")
 
 
 # --- The support site --------------------------------------------------------------------------
@@ -233,7 +243,7 @@ def _knowledge_base_place(
         return AssistantPlace(
             ask_url=f"{reverse('support:assistant')}?{query}",
             feedback_url=f"{reverse('support:assistant_feedback')}?{query}",
-            contact_url=_with_conversation(contact, conversation),
+            contact_url=with_conversation(contact, conversation),
             page_url=f"{reverse('support:assistant')}?{query}",
         )
 
@@ -339,3 +349,26 @@ def assistant_restart(request: HttpRequest) -> HttpResponse:
     request.session.pop(SESSION_CONVERSATION, None)
     back = _safe_next(request, request.GET.get("next"))
     return redirect(f"{reverse('support:assistant')}?{urlencode({'next': back})}")
+
+
+# --- The brand administrator's figures ---------------------------------------------------------
+
+
+@login_required
+@never_cache
+@require_GET
+def assistant_figures(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """How the organisation's members used the assistant: the members page draws it in
+    place (htmx), and links here for a page of its own. Brand administrators only."""
+    membership = administered_membership(request.user)
+    if membership is None:
+        raise Http404
+    organisation = membership.organisation
+    context = {
+        "organisation": organisation,
+        "assistant": selectors.assistant_figures(organisation, now=timezone.now()),
+        "section": "members",
+    }
+    if request.htmx:
+        return render(request, "chatbot/assistant_figures.html#figures", context)
+    return render(request, "chatbot/assistant_figures.html", context)

@@ -67,10 +67,12 @@ if urlparse(SITE_URL).scheme not in {"http", "https"}:
 BENCH_VIEWS: bool = _read("BENCH_VIEWS", bool, False)  # type: ignore[assignment]
 
 INSTALLED_APPS = [
-    "hub",
+    # The floors, bottom to top (README, "Layout"): each imports only from those above it here.
+    "hub.accounts",
     "routing",
     "tickets",
     "chatbot",
+    "hub.flow",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -98,7 +100,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "hub.middleware.UserPreferencesMiddleware",
+    "hub.accounts.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -278,7 +280,7 @@ ASSISTANT_EMBEDDING_CACHE: str = _read("ASSISTANT_EMBEDDING_CACHE", str, "")  # 
 AUTH_USER_MODEL = "hub.User"
 # One backend that looks an account up once and hashes once, whether or not it exists (no
 # account enumeration by timing); allauth's own backend may hash up to three times.
-AUTHENTICATION_BACKENDS = ["hub.adapters.EmailOrUsernameBackend"]
+AUTHENTICATION_BACKENDS = ["hub.accounts.adapters.EmailOrUsernameBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -300,7 +302,7 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "none"
 # Accounts are made by invitation or by staff, never by a stranger.
-ACCOUNT_ADAPTER = "hub.adapters.InvitationOnlyAccountAdapter"
+ACCOUNT_ADAPTER = "hub.accounts.adapters.InvitationOnlyAccountAdapter"
 ACCOUNT_PREVENT_ENUMERATION = True
 # A reset asked for an unknown address still sends a message ("no account here"), so both
 # answers look and cost the same.
@@ -308,11 +310,11 @@ ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True
 # Tell the owner when their password is changed, set or reset (with where it came from).
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_SESSION_REMEMBER = False
-# Keep the session that changed the password; hub.adapters ends every other one.
+# Keep the session that changed the password; hub.accounts.adapters ends every other one.
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_RATE_LIMITS = {
-    # "key" is the account *and* the address (hub.adapters): a stranger hammering an account
-    # slows only themselves, and the real user still signs in from their own address.
+    # "key" is the account *and* the address (hub.accounts.adapters): a stranger hammering an
+    # account slows only themselves, and the real user still signs in from their own address.
     "login_failed": "10/m/ip,5/5m/key",
     "login": "30/m/ip",
     "reset_password": "20/m/ip,5/m/key",
@@ -322,7 +324,7 @@ ACCOUNT_RATE_LIMITS = {
 ALLAUTH_TRUSTED_PROXY_COUNT: int = _read("ALLAUTH_TRUSTED_PROXY_COUNT", int, 0)  # type: ignore[assignment]
 # Invitations to join an organisation: signed, single-use, and valid for this long.
 HUB_INVITATION_MAX_AGE = 60 * 60 * 24 * 7
-# Organisation SSO (hub.sso). Brand administrators type their provider's address, and the
+# Organisation SSO (hub.accounts.sso). Brand administrators type their provider's address, and the
 # server fetches from it: only public HTTPS addresses, unless loopback is allowed (the local
 # demo provider and the tests).
 HUB_SSO_ALLOW_LOOPBACK: bool = _read("HUB_SSO_ALLOW_LOOPBACK", bool, DEBUG)  # type: ignore[assignment]

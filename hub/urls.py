@@ -1,43 +1,24 @@
+"""The project's URLs: each app's own patterns, composed here (the shell is the top floor)."""
+
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 from hub import views
-from hub.flow import contact, steps
-from hub.flow.contact_urls import contact_patterns
-
-hub_patterns: tuple[list[URLPattern | URLResolver], str] = (
-    [
-        path("", steps.home, name="home"),
-        path("technical/", steps.redirect_question, name="redirect"),
-        path("technical/areas/", steps.areas, name="areas"),
-        path("technical/areas/<slug:slug>/", steps.area, name="area"),
-        path(
-            "technical/areas/<slug:slug>/assistant/feedback/",
-            steps.assistant_feedback,
-            name="assistant_feedback",
-        ),
-        path("technical/areas/<slug:slug>/contact/", steps.methods, name="methods"),
-        path("technical/areas/<slug:slug>/contact/", include(contact_patterns)),
-        path("account-services/", steps.account_services, name="account_services"),
-        path("requests/<str:number>/", steps.confirmation, name="confirmation"),
-        # Part B's attachment download: never served inline from our own origin.
-        path("attachments/<int:pk>/", contact.attachment_download, name="attachment"),
-    ],
-    "hub",
-)
+from hub.accounts import views as account_views
+from hub.flow.urls import hub_patterns
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="hub:home", permanent=False)),
     path("hub/", include(hub_patterns)),
     path("hub/", include("tickets.urls")),
     path("support/", include("chatbot.urls")),
-    path("", include("hub.account_urls")),
+    path("", include("hub.accounts.urls")),
     path("accounts/", include("allauth.urls")),
-    path("i18n/setlang/", views.language_set, name="set_language"),
+    path("i18n/setlang/", account_views.language_set, name="set_language"),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -23,8 +23,8 @@ from datetime import time
 
 from django.db import transaction
 
-from hub.models import StaffRole, User
-from hub.services import staff_groups_ensure
+from hub.accounts.models import StaffRole, User
+from hub.accounts.services import staff_groups_ensure
 from routing.hours import (
     DEFAULT_CHANNEL_HOURS,
     DEFAULT_LANGUAGE_HOURS,

@@ -12,8 +12,9 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from hub.models import validate_time_zone
+from hub.accounts.models import validate_time_zone
 from routing.hours import WeeklyWindow
+from routing.languages import support_language_codes
 
 AREA_PICTURE_DIR = "img/areas"
 
@@ -132,12 +133,8 @@ class SupportTeam(models.TextChoices):
     ACCOUNT_SERVICES = "account_services", _("Account Services")
 
 
-def _support_language_codes() -> list[str]:
-    return [code for code, _label in settings.SUPPORT_LANGUAGES]
-
-
 def validate_support_languages(value: object) -> None:
-    known = _support_language_codes()
+    known = support_language_codes()
     if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
         raise ValidationError(_("Give a list of language codes."))
     unknown = sorted(set(value) - set(known))

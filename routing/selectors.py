@@ -3,32 +3,34 @@
 Views, forms, the chat and the admin call these; the rules themselves are in
 ``routing.policy`` and never touch the database.
 
-Measured inputs of the wait estimate (R-QUEUE, issue 3):
+Routing owns the roster and the hours; the queues themselves (callbacks waiting, chats open,
+tickets solved) are the tickets app's rows, which routing never reads. The tickets app
+measures them (``tickets.queues``) and the caller passes the measurements in as
+``QueueFacts``, the way the policy is passed ``now``:
 
-- waiting callbacks: the tickets app's callback queue rows not yet taken, per queue;
-- arrivals: callbacks that joined the queue (chats opened) in the last
-  ``ROUTING_ARRIVAL_WINDOW_MINUTES``, per queue, as a rate per hour;
+- waiting and arrivals: requests not yet taken, and those that joined in the last
+  ``ROUTING_ARRIVAL_WINDOW_MINUTES``, per queue;
 - handle time: for callbacks, from the moment an agent took the callback to the ticket's
-  ``solved_at``; for chats, from the ticket's creation to ``solved_at``. Tickets that took
-  longer than ``HANDLE_TIME_CAP`` are left out (they were parked, not handled). The queue's
-  own mean is used with at least ``HANDLE_TIME_MIN_SAMPLES`` finished tickets, else the
-  team's, else ``ROUTING_DEFAULT_HANDLE_MINUTES``.
+  solution; for chats, from the ticket's creation to its solution. Samples longer than
+  ``HANDLE_TIME_CAP`` are left out (they were parked, not handled). The queue's own mean is
+  used with at least ``HANDLE_TIME_MIN_SAMPLES`` samples, else the team's, else
+  ``ROUTING_DEFAULT_HANDLE_MINUTES``;
+- chat load: which agents are in the chat console now, and how many chats each holds.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from statistics import fmean
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, QuerySet
 
-from hub.models import EnterpriseSeat, Membership, User
+from hub.accounts.models import EnterpriseSeat, Membership, User
 from routing import hours as hours_maths
 from routing import policy
 from routing.erlang import WaitEstimate, wait_behind
@@ -59,16 +61,41 @@ from routing.policy import (
     Thresholds,
     UserFacts,
 )
-from tickets.models import CallbackRequest, Channel, ChatPresence, ChatSession, Status, Ticket
 
 HANDLE_TIME_CAP = timedelta(hours=2)
 HANDLE_TIME_MIN_SAMPLES = 20
 HANDLE_TIME_HISTORY = timedelta(days=30)
 HANDLE_TIME_MAX_ROWS = 1000
 QUEUE_TEAMS = (Team.GENERAL, Team.ENTERPRISE)
-# The tickets app names the general queue's team "technical" on the ticket itself.
-_TICKET_TEAM_TO_QUEUE = {"technical": Team.GENERAL, "enterprise": Team.ENTERPRISE}
-_QUEUE_TO_TICKET_TEAM = {queue: ticket for ticket, queue in _TICKET_TEAM_TO_QUEUE.items()}
+
+
+# --- The queue measurements the caller passes in ---------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HandleSample:
+    """How long one finished request of a queue took to handle."""
+
+    language: str
+    area_id: int | None
+    team: Team
+    duration: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFacts:
+    """The queues as measured now. Each selector reads only the parts it needs; a part left
+    empty reads as an empty queue (nobody waiting, no samples, nobody in the console)."""
+
+    # (waiting, arrivals in the window) per (method, language, team), for one product area.
+    counts: Mapping[tuple[Method, str, Team], tuple[int, int]] = field(default_factory=dict)
+    handle_samples: Mapping[Method, Sequence[HandleSample]] = field(default_factory=dict)
+    # The agents in the chat console now (switched on, heartbeat fresh), by user id, with the
+    # number of chats each holds.
+    chat_console: Mapping[int, int] = field(default_factory=dict)
+
+
+NO_QUEUES = QueueFacts()
 
 
 def _setting(name: str, default: float) -> float:
@@ -84,7 +111,7 @@ def routing_thresholds() -> Thresholds:
     )
 
 
-def _arrival_window() -> timedelta:
+def arrival_window() -> timedelta:
     return timedelta(minutes=_setting("ROUTING_ARRIVAL_WINDOW_MINUTES", 60))
 
 
@@ -95,8 +122,18 @@ def _default_handle_seconds() -> float:
 # --- Who is asking -----------------------------------------------------------------------
 
 
-def member_facts(user: User) -> tuple[OrganisationFacts, UserFacts]:
-    """The user's organisation and roles as policy facts (one query).
+@dataclass(frozen=True, slots=True)
+class MemberFacts:
+    """A member as the policy sees them, with the membership (and its organisation) read."""
+
+    membership: Membership
+    organisation: OrganisationFacts
+    user: UserFacts
+
+
+def member_facts(user: User) -> MemberFacts:
+    """The user's membership, organisation and roles, as policy facts (one query). A
+    request reads it once and passes it to every selector below that needs it.
 
     Raises PermissionDenied for anyone who is not a member of an organisation.
     """
@@ -120,13 +157,14 @@ def member_facts(user: User) -> tuple[OrganisationFacts, UserFacts]:
         )
         if held
     }
-    return (
-        OrganisationFacts(
+    return MemberFacts(
+        membership=membership,
+        organisation=OrganisationFacts(
             licence=LicenceTier(organisation.licence_tier),
             environment=Environment(organisation.environment),
             success_packages=organisation.success_packages,
         ),
-        UserFacts(roles=frozenset(roles), has_seat=bool(membership.has_seat)),
+        user=UserFacts(roles=frozenset(roles), has_seat=bool(membership.has_seat)),
     )
 
 
@@ -155,9 +193,9 @@ class HubAccess:
     account_services: AccountServicesAccess
 
 
-def hub_access_for(user: User) -> HubAccess:
-    """R-BOT-OFF, R-REDIRECT and R-ACCT for a member (PermissionDenied otherwise)."""
-    organisation, facts = member_facts(user)
+def hub_access_for(member: MemberFacts) -> HubAccess:
+    """R-BOT-OFF, R-REDIRECT and R-ACCT for a member."""
+    organisation, facts = member.organisation, member.user
     return HubAccess(
         shows_assistant=policy.shows_assistant(organisation, facts),
         assistant_on_knowledge_base=policy.assistant_on_knowledge_base(organisation),
@@ -192,39 +230,14 @@ def service_hours() -> ServiceHours:
     )
 
 
-def _agents_covering(area_id: int | None, *, chat_at: datetime | None = None) -> list[Agent]:
-    """Active agents of the queue teams who cover the area (no areas listed: every area).
-
-    With ``chat_at``, each agent also carries ``chat_present`` (switched on in the chat
-    console, whose heartbeat is fresh at that moment) and ``active_chats`` (chats they hold).
-    """
+def _agents_covering(area_id: int | None) -> list[Agent]:
+    """Active agents of the queue teams who cover the area (no areas listed: every area)."""
     through = Agent.product_areas.through
     agents = Agent.objects.filter(is_active=True, team__in=[team.value for team in QUEUE_TEAMS])
     if area_id is not None:
         agents = agents.filter(
             Exists(through.objects.filter(agent_id=OuterRef("pk"), productarea_id=area_id))
             | ~Exists(through.objects.filter(agent_id=OuterRef("pk")))
-        )
-    if chat_at is not None:
-        agents = agents.annotate(
-            chat_present=Exists(
-                ChatPresence.objects.filter(
-                    agent_id=OuterRef("user_id"),
-                    available=True,
-                    seen_at__gte=chat_at - chat_presence_timeout(),
-                )
-            ),
-            active_chats=Coalesce(
-                Subquery(
-                    ChatSession.objects.filter(agent_id=OuterRef("user_id"), ended_at__isnull=True)
-                    .order_by()
-                    .values("agent_id")
-                    .annotate(held=Count("pk"))
-                    .values("held"),
-                    output_field=IntegerField(),
-                ),
-                0,
-            ),
         )
     return list(agents.prefetch_related("shifts"))
 
@@ -246,7 +259,9 @@ class ChatCapacity:
     free_slots: int = 0
 
 
-def _chat_capacity(agents: Iterable[Agent], *, language: str, team: Team) -> ChatCapacity:
+def _chat_capacity(
+    agents: Iterable[Agent], chat_console: Mapping[int, int], *, language: str, team: Team
+) -> ChatCapacity:
     limit = chat_max_chats_per_agent()
     slots = free = 0
     for agent in agents:
@@ -254,9 +269,9 @@ def _chat_capacity(agents: Iterable[Agent], *, language: str, team: Team) -> Cha
             agent.team == team
             and agent.speaks(language)
             and agent.available_for_chat
-            and getattr(agent, "chat_present", False)
+            and agent.user_id in chat_console
         ):
-            held = int(getattr(agent, "active_chats", 0))
+            held = chat_console[agent.user_id]
             slots += max(limit, held)
             free += max(0, limit - held)
     return ChatCapacity(slots=slots, free_slots=free)
@@ -268,132 +283,42 @@ def agent_schedule(agent: Agent) -> Schedule:
 
 
 def _handle_seconds_by_queue(
-    samples: Iterable[tuple[str, int | None, Team, timedelta]],
+    samples: Iterable[HandleSample],
 ) -> tuple[dict[tuple[str, int | None, Team], float], dict[Team, float]]:
     by_queue: dict[tuple[str, int | None, Team], list[float]] = defaultdict(list)
     by_team: dict[Team, list[float]] = defaultdict(list)
-    for language, area_id, team, duration in samples:
-        if timedelta(0) < duration <= HANDLE_TIME_CAP:
-            seconds = duration.total_seconds()
-            by_queue[(language, area_id, team)].append(seconds)
-            by_team[team].append(seconds)
+    for sample in samples:
+        if timedelta(0) < sample.duration <= HANDLE_TIME_CAP:
+            seconds = sample.duration.total_seconds()
+            by_queue[(sample.language, sample.area_id, sample.team)].append(seconds)
+            by_team[sample.team].append(seconds)
     return (
         {key: fmean(v) for key, v in by_queue.items() if len(v) >= HANDLE_TIME_MIN_SAMPLES},
         {key: fmean(v) for key, v in by_team.items() if len(v) >= HANDLE_TIME_MIN_SAMPLES},
     )
 
 
-def _phone_handle_samples(now: datetime) -> list[tuple[str, int | None, Team, timedelta]]:
-    rows = (
-        CallbackRequest.objects.filter(
-            taken_at__isnull=False,
-            ticket__solved_at__isnull=False,
-            ticket__solved_at__gte=now - HANDLE_TIME_HISTORY,
-            ticket__solved_at__lte=now,
-            team__in=[team.value for team in QUEUE_TEAMS],
-        )
-        .order_by("-ticket__solved_at")
-        .values_list("language", "product_area_id", "team", "taken_at", "ticket__solved_at")[
-            :HANDLE_TIME_MAX_ROWS
-        ]
-    )
-    return [
-        (lang, area, Team(team), solved - taken)
-        for lang, area, team, taken, solved in rows
-        if taken is not None and solved is not None
-    ]
-
-
-def _chat_handle_samples(now: datetime) -> list[tuple[str, int | None, Team, timedelta]]:
-    rows = (
-        Ticket.objects.filter(
-            channel=Channel.CHAT,
-            solved_at__isnull=False,
-            solved_at__gte=now - HANDLE_TIME_HISTORY,
-            solved_at__lte=now,
-            team__in=list(_TICKET_TEAM_TO_QUEUE),
-        )
-        .order_by("-solved_at")
-        .values_list("language", "product_area_id", "team", "created_at", "solved_at")[
-            :HANDLE_TIME_MAX_ROWS
-        ]
-    )
-    return [
-        (lang, area, _TICKET_TEAM_TO_QUEUE[team], solved - created)
-        for lang, area, team, created, solved in rows
-        if solved is not None
-    ]
-
-
 def average_handle_seconds(
-    method: Method, *, language: str, area_id: int | None, team: Team, now: datetime
+    method: Method, *, language: str, area_id: int | None, team: Team, queues: QueueFacts
 ) -> float:
     """The measured mean handle time of a queue, or its team's, or the default."""
-    samples = _chat_handle_samples(now) if method == Method.CHAT else _phone_handle_samples(now)
-    by_queue, by_team = _handle_seconds_by_queue(samples)
+    by_queue, by_team = _handle_seconds_by_queue(queues.handle_samples.get(method, ()))
     return by_queue.get((language, area_id, team), by_team.get(team, _default_handle_seconds()))
 
 
-def _phone_counts(
-    area_id: int | None, languages: Collection[str], now: datetime
-) -> dict[tuple[str, Team], tuple[int, int]]:
-    """(waiting callbacks, arrivals in the window) per (language, team); one query."""
-    since = now - _arrival_window()
-    rows = (
-        CallbackRequest.objects.filter(product_area_id=area_id, language__in=languages)
-        .filter(team__in=[team.value for team in QUEUE_TEAMS], enqueued_at__lte=now)
-        .filter(Q(taken_at__isnull=True) | Q(enqueued_at__gte=since))
-        .values("language", "team")
-        .annotate(
-            waiting=Count("pk", filter=Q(taken_at__isnull=True)),
-            arrivals=Count("pk", filter=Q(enqueued_at__gte=since)),
-        )
-        .order_by()
-    )
-    return {(row["language"], Team(row["team"])): (row["waiting"], row["arrivals"]) for row in rows}
+def staffing_for(*, area: ProductArea, languages: Collection[str], queues: QueueFacts) -> Staffing:
+    """The phone and chat queues of the area in these languages, as plain numbers.
 
-
-def _chat_counts(
-    area_id: int | None, languages: Collection[str], now: datetime
-) -> dict[tuple[str, Team], tuple[int, int]]:
-    """(chats waiting for an agent, chats opened in the window) per (language, team)."""
-    since = now - _arrival_window()
-    waiting = Q(status__in=[Status.NEW, Status.QUEUED])
-    rows = (
-        Ticket.objects.filter(
-            channel=Channel.CHAT,
-            product_area_id=area_id,
-            language__in=languages,
-            team__in=list(_TICKET_TEAM_TO_QUEUE),
-            created_at__lte=now,
-        )
-        .filter(waiting | Q(created_at__gte=since))
-        .values("language", "team")
-        .annotate(
-            waiting=Count("pk", filter=waiting),
-            arrivals=Count("pk", filter=Q(created_at__gte=since)),
-        )
-        .order_by()
-    )
-    return {
-        (row["language"], _TICKET_TEAM_TO_QUEUE[row["team"]]): (row["waiting"], row["arrivals"])
-        for row in rows
-    }
-
-
-def staffing_for(*, area: ProductArea, languages: Collection[str], now: datetime) -> Staffing:
-    """The phone and chat queues of the area in these languages, as plain numbers."""
-    covering = _agents_covering(area.pk, chat_at=now)
+    ``queues`` are the area's measurements (``tickets.queues.queue_facts``)."""
+    covering = _agents_covering(area.pk)
     agents = [(agent, agent_schedule(agent)) for agent in covering]
-    hours_per_hour = 3600.0 / _arrival_window().total_seconds()
-    counts = {Method.PHONE: _phone_counts(area.pk, languages, now)}
-    counts[Method.CHAT] = _chat_counts(area.pk, languages, now)
+    hours_per_hour = 3600.0 / arrival_window().total_seconds()
     handle = {
-        Method.PHONE: _handle_seconds_by_queue(_phone_handle_samples(now)),
-        Method.CHAT: _handle_seconds_by_queue(_chat_handle_samples(now)),
+        method: _handle_seconds_by_queue(queues.handle_samples.get(method, ()))
+        for method in (Method.PHONE, Method.CHAT)
     }
-    queues: dict[Method, dict[QueueKey, QueueState]] = {Method.PHONE: {}, Method.CHAT: {}}
-    for method, method_queues in queues.items():
+    states: dict[Method, dict[QueueKey, QueueState]] = {Method.PHONE: {}, Method.CHAT: {}}
+    for method, method_queues in states.items():
         by_queue, by_team = handle[method]
         for language in languages:
             for team in QUEUE_TEAMS:
@@ -404,9 +329,9 @@ def staffing_for(*, area: ProductArea, languages: Collection[str], now: datetime
                     and agent.speaks(language)
                     and (method != Method.CHAT or agent.available_for_chat)
                 )
-                waiting, arrivals = counts[method].get((language, team), (0, 0))
+                waiting, arrivals = queues.counts.get((method, language, team), (0, 0))
                 capacity = (
-                    _chat_capacity(covering, language=language, team=team)
+                    _chat_capacity(covering, queues.chat_console, language=language, team=team)
                     if method == Method.CHAT
                     else None
                 )
@@ -420,10 +345,15 @@ def staffing_for(*, area: ProductArea, languages: Collection[str], now: datetime
                     chat_slots=capacity.slots if capacity else None,
                     chat_free_slots=capacity.free_slots if capacity else None,
                 )
-    return Staffing(phone=queues[Method.PHONE], chat=queues[Method.CHAT])
+    return Staffing(phone=states[Method.PHONE], chat=states[Method.CHAT])
 
 
 # --- What the views call ------------------------------------------------------------------
+
+
+def offer_languages(language: str) -> set[str]:
+    """The languages whose queues an offer in ``language`` compares: it, and English."""
+    return {language, policy.BASE_LANGUAGE}
 
 
 def _check_language(language: str) -> None:
@@ -432,32 +362,39 @@ def _check_language(language: str) -> None:
 
 
 def contact_offers_for(
-    user: User, *, area: ProductArea, language: str, now: datetime
+    member: MemberFacts, *, area: ProductArea, language: str, now: datetime, queues: QueueFacts
 ) -> ContactOffers:
-    """Every contact method's offer for this member, area and language at ``now``.
+    """Every contact method's offer for this member, area and language at ``now``, given the
+    area's queues in that language and English (``tickets.queues.queue_facts``).
 
-    Raises PermissionDenied for non-members and ValueError for an unknown language.
+    Raises ValueError for an unknown language.
     """
     _check_language(language)
-    organisation, facts = member_facts(user)
     return policy.contact_offers(
-        organisation,
-        facts,
+        member.organisation,
+        member.user,
         area_facts(area),
         language,
         now=now,
         hours=service_hours(),
-        staffing=staffing_for(area=area, languages={language, policy.BASE_LANGUAGE}, now=now),
+        staffing=staffing_for(area=area, languages=offer_languages(language), queues=queues),
         thresholds=routing_thresholds(),
     )
 
 
 def callback_wait_estimate(
-    *, language: str, area_id: int | None, team: str, position: int, now: datetime
-) -> tuple[timedelta, timedelta, timedelta] | None:
+    *,
+    language: str,
+    area_id: int | None,
+    team: str,
+    position: int,
+    now: datetime,
+    queues: QueueFacts,
+) -> WaitEstimate | None:
     """Expected wait, and its likely range (median, 90th percentile), of a queued callback.
 
-    ``position`` 1 is next. None while nobody with the skill is on shift.
+    ``position`` 1 is next; ``queues`` needs the phone handle samples. None while nobody
+    with the skill is on shift.
     """
     queue_team = Team(team)
     agents_on_shift = sum(
@@ -470,29 +407,25 @@ def callback_wait_estimate(
     if agents_on_shift == 0:
         return None
     handle = average_handle_seconds(
-        Method.PHONE, language=language, area_id=area_id, team=queue_team, now=now
+        Method.PHONE, language=language, area_id=area_id, team=queue_team, queues=queues
     )
-    estimate = wait_behind(position, agents_on_shift, handle)
-    return (
-        timedelta(seconds=round(estimate.expected_seconds)),
-        timedelta(seconds=round(estimate.low_seconds)),
-        timedelta(seconds=round(estimate.high_seconds)),
-    )
+    return wait_behind(position, agents_on_shift, handle)
 
 
 def chat_wait_estimate(
-    *, language: str, area_id: int | None, team: str, position: int, now: datetime
+    *, language: str, area_id: int | None, team: str, position: int, queues: QueueFacts
 ) -> WaitEstimate | None:
     """Expected wait of a waiting chat at ``position`` (1 = next) in its queue.
 
-    None while nobody with the skill is in the chat console to take it.
+    ``queues`` needs the chat handle samples and load. None while nobody with the skill is
+    in the chat console to take it.
     """
     queue_team = Team(team)
     capacity = _chat_capacity(
-        _agents_covering(area_id, chat_at=now), language=language, team=queue_team
+        _agents_covering(area_id), queues.chat_console, language=language, team=queue_team
     )
     handle = average_handle_seconds(
-        Method.CHAT, language=language, area_id=area_id, team=queue_team, now=now
+        Method.CHAT, language=language, area_id=area_id, team=queue_team, queues=queues
     )
     return policy.chat_wait(
         position=position,

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from hub.models import (
+from hub.accounts.models import (
     EnterpriseSeat,
     Environment,
     LicenceTier,
@@ -16,7 +16,7 @@ from hub.models import (
     StaffRole,
     User,
 )
-from hub.services import staff_groups_ensure
+from hub.accounts.services import staff_groups_ensure
 from routing.models import ProductArea
 from routing.services import product_areas_ensure_defaults
 

@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from hub.models import LicenceTier, User
+from hub.accounts.models import LicenceTier, User
 from routing.models import ProductArea
+from routing.selectors import agent_skills
 from tickets import (
     admin_inbound,  # noqa: F401  (registers the inbound-mail admin)
     services,
@@ -33,6 +34,7 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
+from tickets.selectors import callback_queue_summary, callback_screen_context
 from tickets.verification import is_tsm, ticket_pass_to_enterprise
 
 
@@ -307,8 +309,6 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
-        from tickets.selectors import callback_queue_summary
-
         extra_context = {
             **(extra_context or {}),
             "queue_summary": callback_queue_summary(),
@@ -322,8 +322,6 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
         return _take_next_callback(request)
 
     def callback_screen(self, request: HttpRequest, ticket_id: int) -> HttpResponse:
-        from tickets.selectors import callback_screen_context
-
         if not self.has_view_permission(request):
             raise PermissionDenied
         ticket = get_object_or_404(Ticket, pk=ticket_id)
@@ -395,8 +393,6 @@ class PassToEnterpriseForm(forms.Form):
 
 @require_POST
 def _take_next_callback(request: HttpRequest) -> HttpResponse:
-    from routing.selectors import agent_skills
-
     agent: User = request.user  # type: ignore[assignment]
     skills = agent_skills(agent)
     if skills is None:

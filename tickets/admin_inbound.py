@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from hub.models import User
+from hub.accounts.models import User
 from tickets.inbound import inbound_email_attach
 from tickets.models import InboundEmail, Status, Ticket
 

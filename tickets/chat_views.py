@@ -1,5 +1,5 @@
-"""Live chat pages (issue 9): the start form, the customer's chat page, its fragments, and
-the agents' chat console.
+"""Live chat pages: the customer's chat page, its fragments, and the agents' chat console.
+(A chat starts from the flow's contact form, ``hub:contact_chat``.)
 
 Transport: htmx polls "messages after id N" about once a second (``CHAT_POLL_SECONDS``)
 under the ordinary WSGI server. The page renders every message; a poll asks only for ids
@@ -21,7 +21,7 @@ from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -29,29 +29,17 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HTMX_STOP_POLLING
 
-from hub.flow.common import (
-    carried_conversation,
-    flow_area,
-    flow_member,
-    flow_offers,
-    support_language,
-)
-from hub.flow.contact import (
-    conversation_event_data,
-    conversation_initial,
-    link_conversation,
-    replayed_ticket,
-    ticket_team,
-    wait_words,
-)
-from hub.models import User
+from hub.accounts.http import AuthenticatedHttpRequest
+from hub.accounts.models import User
 from routing.policy import MethodOffer
+from routing.selectors import agent_skills, contact_offers_for, member_facts, offer_languages
 from tickets.chat import selectors, services
-from tickets.chat.forms import ChatMessageForm, ChatStartForm, TranscriptForm
-from tickets.models import ChatSession
+from tickets.chat.forms import ChatMessageForm, TranscriptForm
+from tickets.models import ChatSession, Team
+from tickets.queues import queue_facts
 
 CONSOLE_POLL_SECONDS = 5
 WAITING_POLL_SECONDS = 10
@@ -95,7 +83,7 @@ class _UnrefreshedSession:
 
 def _poll(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         request.session = _UnrefreshedSession(request.session)  # type: ignore[assignment]
         return view(request, *args, **kwargs)
 
@@ -106,23 +94,15 @@ def _poll_seconds() -> float:
     return float(getattr(settings, "CHAT_POLL_SECONDS", 1.0))
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
-
-
-def _customer_chat(request: HttpRequest, number: str) -> ChatSession:
+def _customer_chat(request: AuthenticatedHttpRequest, number: str) -> ChatSession:
     """The chat, for its customer only: the agents who may read it may not act for them."""
-    session = selectors.chat_for_viewer(_user(request), number)
+    session = selectors.chat_for_viewer(request.user, number)
     if session.ticket.requester_id != request.user.pk:
         raise Http404
     return session
 
 
-def _after(request: HttpRequest) -> int:
+def _after(request: AuthenticatedHttpRequest) -> int:
     raw = request.GET.get("after") or request.POST.get("after") or ""
     return int(raw) if raw.isdigit() else 0
 
@@ -131,93 +111,9 @@ def chat_url(session: ChatSession) -> str:
     return reverse("tickets:chat", kwargs={"number": session.ticket.number})
 
 
-# --- Starting ----------------------------------------------------------------------------
-
-
-@login_required
-@never_cache
-@require_http_methods(["GET", "POST"])
-def chat_start(request: HttpRequest, slug: str) -> HttpResponse:
-    """The short form behind the picker's chat card: language and first message.
-
-    Opened from the assistant's Contact support (``?conversation=``), the question is the
-    first message and the conversation goes with the ticket, as on the other contact forms.
-    """
-    member = flow_member(request)
-    area = flow_area(slug)
-    if area.redirects_to_discover:
-        raise Http404
-    conversation = carried_conversation(request, member)
-    language = support_language(request, member)
-    offer = flow_offers(member, area, language=language).chat
-    if not offer.is_offered:
-        raise Http404
-    if request.method == "POST" and (replay := replayed_ticket(request, member)):
-        return redirect("tickets:chat", number=replay.number)
-    if request.method == "POST":
-        form = ChatStartForm(request.POST)
-        if form.is_valid():
-            if not offer.is_available:
-                form.add_error("language", _chat_unavailable(language))
-            else:
-                try:
-                    session = services.chat_start(
-                        requester=member.user,
-                        product_area=area,
-                        language=form.cleaned_data["language"],
-                        message=form.cleaned_data["message"],
-                        team=ticket_team(offer),
-                        idempotency_key=form.cleaned_data["idempotency_key"],
-                        event_data=conversation_event_data(conversation),
-                    )
-                except ValidationError as error:
-                    form.add_error(None, error)
-                else:
-                    link_conversation(conversation, session.ticket)
-                    return redirect(chat_url(session))
-    else:
-        question = conversation_initial(conversation).get("subject", "")
-        form = ChatStartForm(initial={"language": language, "message": question})
-    form.fields["language"].widget.attrs.update(
-        {
-            "hx-get": reverse("tickets:chat_start", kwargs={"slug": area.slug}),
-            "hx-trigger": "change",
-            "hx-target": "#chat-availability",
-            "hx-include": "#id_language",
-            "hx-indicator": "#chat-availability-indicator",
-        }
-    )
-    context = {
-        "area": area,
-        "form": form,
-        "offer": offer,
-        "wait": wait_words(offer.wait),
-        "language_code": language,
-        "language_name": dict(settings.SUPPORT_LANGUAGES).get(language, language),
-        "carry": {"conversation": conversation.public_id} if conversation else {},
-        "back_url": reverse("hub:methods", kwargs={"slug": area.slug}),
-        "alternatives": _alternatives(area.slug, language),
-    }
-    if _is_htmx(request) and request.method == "GET":
-        return render(request, "tickets/chat/start.html#availability", context)
-    return render(request, "tickets/chat/start.html", context)
-
-
-def _chat_unavailable(language: str) -> ValidationError:
-    return ValidationError(
-        _(
-            "Chat in %(language)s is not available at the moment. Choose another language, "
-            "or send an email or ask for a callback instead."
-        )
-        % {"language": dict(settings.SUPPORT_LANGUAGES).get(language, language)},
-        code="not_available",
-    )
-
-
-def _alternatives(slug: str, language: str, chat: ChatSession | None = None) -> dict[str, str]:
-    query = {"language": language}
-    if chat is not None:
-        query["chat"] = chat.ticket.number
+def _alternatives(slug: str, language: str, chat: ChatSession) -> dict[str, str]:
+    """The email and callback forms, each turning this chat into that request."""
+    query = {"language": language, "chat": chat.ticket.number}
     return {
         "email": f"{reverse('hub:contact_email', kwargs={'slug': slug})}?{urlencode(query)}",
         "phone": f"{reverse('hub:contact_phone', kwargs={'slug': slug})}?{urlencode(query)}",
@@ -228,14 +124,14 @@ def _alternatives(slug: str, language: str, chat: ChatSession | None = None) -> 
 
 
 def _pane_context(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     session: ChatSession,
     *,
     messages: list[Any] | None = None,
     form: ChatMessageForm | None = None,
     console: bool = False,
 ) -> dict[str, Any]:
-    user = _user(request)
+    user = request.user
     is_customer = user.pk == session.ticket.requester_id
     shown = messages if messages is not None else selectors.chat_messages(session)
     prefix = f"chat-{session.pk}"
@@ -276,13 +172,13 @@ def _status_context(session: ChatSession) -> dict[str, Any]:
 @login_required
 @never_cache
 @require_GET
-def chat_page(request: HttpRequest, number: str) -> HttpResponse:
+def chat_page(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     """The chat: every message so far, the place in the queue while waiting, the composer."""
-    session = selectors.chat_for_viewer(_user(request), number)
-    is_customer = _user(request).pk == session.ticket.requester_id
+    session = selectors.chat_for_viewer(request.user, number)
+    is_customer = request.user.pk == session.ticket.requester_id
     if is_customer:
         services.chat_customer_seen(session=session)
-    if _is_htmx(request) and request.GET.get("part") == "status":
+    if request.htmx and request.GET.get("part") == "status":
         request.session = _UnrefreshedSession(request.session)  # type: ignore[assignment]
         context = {**_pane_context(request, session, messages=[]), **_status_context(session)}
         response = render(request, "tickets/chat/_pane.html#status", context)
@@ -298,19 +194,19 @@ def chat_page(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 @never_cache
 @require_GET
-def chat_messages(request: HttpRequest, number: str) -> HttpResponse:
+def chat_messages(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     """htmx: the messages after ``after``, and the chat's state when it has changed."""
-    session = selectors.chat_for_viewer(_user(request), number, for_poll=True)
-    if not _is_htmx(request):
+    session = selectors.chat_for_viewer(request.user, number, for_poll=True)
+    if not request.htmx:
         return redirect(f"{chat_url(session)}#chat-{session.pk}")
-    if _user(request).pk == session.ticket.requester_id:
+    if request.user.pk == session.ticket.requester_id:
         services.chat_customer_seen(session=session)
     after = _after(request)
     return _poll_answer(request, session, after=after, shown_state=request.GET.get("state", ""))
 
 
 def _poll_answer(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     session: ChatSession,
     *,
     after: int,
@@ -326,7 +222,7 @@ def _poll_answer(
     else:
         # The answer to nearly every poll: nothing new, or a few lines. Draw only those.
         context = {"session": session, "prefix": f"chat-{session.pk}", "lines": new}
-        context["viewer_is_staff"] = _user(request).pk != session.ticket.requester_id
+        context["viewer_is_staff"] = request.user.pk != session.ticket.requester_id
     context["after"] = selectors.chat_last_message_id(new, after)
     context["composer_sent"] = composer
     parts = []
@@ -347,9 +243,9 @@ def _poll_answer(
 @login_required
 @never_cache
 @require_POST
-def chat_send(request: HttpRequest, number: str) -> HttpResponse:
+def chat_send(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     """A message from the customer or the chat's agent, once per client key."""
-    session = selectors.chat_for_viewer(_user(request), number)
+    session = selectors.chat_for_viewer(request.user, number)
     prefix = f"chat-{session.pk}"
     form = ChatMessageForm(request.POST, prefix_id=prefix)
     sent = False
@@ -357,7 +253,7 @@ def chat_send(request: HttpRequest, number: str) -> HttpResponse:
         try:
             services.chat_message_send(
                 session=session,
-                author=_user(request),
+                author=request.user,
                 body=form.cleaned_data["body"],
                 client_key=form.cleaned_data["client_key"] or "",
             )
@@ -365,11 +261,11 @@ def chat_send(request: HttpRequest, number: str) -> HttpResponse:
             form.add_error("body" if error.code in {"empty", "too_long"} else None, error)
         else:
             sent = True
-    if not _is_htmx(request):
+    if not request.htmx:
         if sent:
             return redirect(f"{chat_url(session)}#{prefix}-composer")
         context = {**_pane_context(request, session, form=form), **_status_context(session)}
-        context["is_customer"] = _user(request).pk == session.ticket.requester_id
+        context["is_customer"] = request.user.pk == session.ticket.requester_id
         return render(request, "tickets/chat/chat.html", context)
     if sent:
         form = ChatMessageForm(prefix_id=prefix)
@@ -384,7 +280,7 @@ def chat_send(request: HttpRequest, number: str) -> HttpResponse:
     )
 
 
-def _next_url(request: HttpRequest, fallback: str) -> str:
+def _next_url(request: AuthenticatedHttpRequest, fallback: str) -> str:
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -396,16 +292,16 @@ def _next_url(request: HttpRequest, fallback: str) -> str:
 @login_required
 @never_cache
 @require_POST
-def chat_end(request: HttpRequest, number: str) -> HttpResponse:
+def chat_end(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     """Either side ends the chat; the transcript goes to the ticket's timeline."""
-    user = _user(request)
+    user = request.user
     session = selectors.chat_for_viewer(user, number)
     is_customer = user.pk == session.ticket.requester_id
     if not is_customer and session.agent_id != user.pk:
         flash.error(request, _("Only the agent who took this chat can end it."))
         return redirect(_next_url(request, chat_url(session)))
     services.chat_end(session=session, by=user)
-    if _is_htmx(request) and request.POST.get("pane"):
+    if request.htmx and request.POST.get("pane"):
         session = selectors.chat_for_viewer(user, number)
         context = _pane_context(request, session, console=True)
         return render(request, "tickets/chat/_pane.html#pane", context)
@@ -415,9 +311,9 @@ def chat_end(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 @never_cache
 @require_POST
-def chat_transcript(request: HttpRequest, number: str) -> HttpResponse:
+def chat_transcript(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     """The customer asks for the transcript by email (once per form)."""
-    user = _user(request)
+    user = request.user
     session = _customer_chat(request, number)
     form = TranscriptForm(request.POST)
     try:
@@ -438,16 +334,16 @@ def chat_transcript(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 @never_cache
 @require_POST
-def chat_switch_email(request: HttpRequest, number: str) -> HttpResponse:
+def chat_switch_email(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     """The customer turns the chat into an email request; everything written is kept."""
-    user = _user(request)
+    user = request.user
     session = _customer_chat(request, number)
     offer = _email_offer(request, session)
     try:
         ticket = services.chat_switch_to_email(
             session=session,
             by=user,
-            team=ticket_team(offer) if offer is not None else session.ticket.team,
+            team=Team.of_queue(offer.team) if offer is not None else session.ticket.team,
             handover_due_at=offer.handover_at if offer is not None else None,
         )
     except ValidationError as error:
@@ -456,28 +352,29 @@ def chat_switch_email(request: HttpRequest, number: str) -> HttpResponse:
     return redirect("hub:confirmation", number=ticket.number)
 
 
-def _email_offer(request: HttpRequest, session: ChatSession) -> MethodOffer | None:
+def _email_offer(request: AuthenticatedHttpRequest, session: ChatSession) -> MethodOffer | None:
     area = session.ticket.product_area
     if area is None:
         return None
-    member = flow_member(request)
-    offer = flow_offers(member, area, language=session.ticket.language).email
-    return offer if offer.is_offered else None
+    language, now = session.ticket.language, timezone.now()
+    queues = queue_facts(area_id=area.pk, languages=offer_languages(language), now=now)
+    offers = contact_offers_for(
+        member_facts(request.user), area=area, language=language, now=now, queues=queues
+    )
+    return offers.email if offers.email.is_offered else None
 
 
 # --- The agents' console -----------------------------------------------------------------
 
 
-def _console_user(request: HttpRequest) -> User:
-    user = _user(request)
+def _console_user(request: AuthenticatedHttpRequest) -> User:
+    user = request.user
     if not selectors.is_chat_staff(user):
         raise Http404
     return user
 
 
-def _console_context(request: HttpRequest, user: User) -> dict[str, Any]:
-    from routing.selectors import agent_skills
-
+def _console_context(request: AuthenticatedHttpRequest, user: User) -> dict[str, Any]:
     skills = agent_skills(user)
     return {
         "status": selectors.console_status(user, skills=skills),
@@ -489,7 +386,7 @@ def _console_context(request: HttpRequest, user: User) -> dict[str, Any]:
 @login_required
 @never_cache
 @require_GET
-def chat_console(request: HttpRequest) -> HttpResponse:
+def chat_console(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Staff only: the switch, the waiting chats that match the agent's skills, and the
     agent's chats side by side, each live."""
     user = _console_user(request)
@@ -514,10 +411,10 @@ def chat_console(request: HttpRequest) -> HttpResponse:
 @login_required
 @never_cache
 @require_GET
-def chat_console_waiting(request: HttpRequest) -> HttpResponse:
+def chat_console_waiting(request: AuthenticatedHttpRequest) -> HttpResponse:
     """htmx, every few seconds: the console is open (the heartbeat) and what waits now."""
     user = _console_user(request)
-    if not _is_htmx(request):
+    if not request.htmx:
         return redirect("tickets:chat_console")
     services.chat_presence_heartbeat(agent=user)
     return render(request, "tickets/chat/console.html#live", _console_context(request, user))
@@ -526,14 +423,14 @@ def chat_console_waiting(request: HttpRequest) -> HttpResponse:
 @login_required
 @never_cache
 @require_POST
-def chat_availability(request: HttpRequest) -> HttpResponse:
+def chat_availability(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = _console_user(request)
     status = selectors.console_status(user)
     if not status.takes_chats:
         flash.error(request, _("You are not set up to take chats: ask an administrator."))
     else:
         services.chat_presence_set(agent=user, available=request.POST.get("available") == "on")
-    if _is_htmx(request):
+    if request.htmx:
         return render(request, "tickets/chat/console.html#live", _console_context(request, user))
     return redirect("tickets:chat_console")
 
@@ -541,7 +438,7 @@ def chat_availability(request: HttpRequest) -> HttpResponse:
 @login_required
 @never_cache
 @require_POST
-def chat_accept(request: HttpRequest, number: str) -> HttpResponse:
+def chat_accept(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     """Take a waiting chat. When another agent was quicker, say so plainly."""
     user = _console_user(request)
     session = selectors.chat_for_viewer(user, number)
@@ -549,7 +446,7 @@ def chat_accept(request: HttpRequest, number: str) -> HttpResponse:
         services.chat_accept(session_id=session.pk, agent=user)
     except ValidationError as error:
         problem = " ".join(error.messages)
-        if not _is_htmx(request):
+        if not request.htmx:
             flash.error(request, problem)
             return redirect("tickets:chat_console")
         context = {**_console_context(request, user), "problem": problem, "oob": True}
@@ -559,7 +456,7 @@ def chat_accept(request: HttpRequest, number: str) -> HttpResponse:
         )
         response["HX-Reswap"] = "none"
         return response
-    if not _is_htmx(request):
+    if not request.htmx:
         return redirect(f"{reverse('tickets:chat_console')}#chat-{session.pk}")
     taken = next(held for held in selectors.chats_held_by(user) if held.ticket.number == number)
     pane = _pane_context(request, taken, messages=taken.all_messages, console=True)  # type: ignore[attr-defined]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hub.models import User
+from hub.accounts.models import User
 from routing.models import ProductArea
 from tickets.models import Channel, Status, Team, Ticket
 from tickets.services import (

@@ -11,7 +11,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from tickets import reply_tokens
+from tickets.chat.selectors import chat_transcript_lines
 from tickets.models import ChatTranscriptRequest, Ticket, TicketEvent, VerificationLink
+from tickets.selectors import queue_status
 
 
 def _message(ticket: Ticket, template: str, purpose: str, **extra: Any) -> EmailMultiAlternatives:
@@ -48,8 +50,6 @@ def _message(ticket: Ticket, template: str, purpose: str, **extra: Any) -> Email
 
 
 def confirmation_message(ticket: Ticket) -> EmailMultiAlternatives:
-    from tickets.selectors import queue_status
-
     return _message(ticket, "confirmation", "confirmation", queue=queue_status(ticket))
 
 
@@ -61,17 +61,10 @@ def status_message(ticket: Ticket, status: str) -> EmailMultiAlternatives:
     return _message(ticket, "status", f"status-{status}", status=status)
 
 
-def verification_message(link: VerificationLink) -> EmailMultiAlternatives:
+def verification_message(link: VerificationLink, *, verify_url: str) -> EmailMultiAlternatives:
     """Sent from the support domain, in the thread of the TSM's conversation (R-VERIFY)."""
-    from tickets.verification import verification_link_url
-
     message = _message(
-        link.ticket,
-        "verify",
-        "verify",
-        link=link,
-        verify_url=verification_link_url(link),
-        tsm=link.created_by,
+        link.ticket, "verify", "verify", link=link, verify_url=verify_url, tsm=link.created_by
     )
     if link.thread_message_id:
         message.extra_headers["In-Reply-To"] = link.thread_message_id
@@ -80,9 +73,7 @@ def verification_message(link: VerificationLink) -> EmailMultiAlternatives:
 
 
 def transcript_message(request: ChatTranscriptRequest) -> EmailMultiAlternatives:
-    """The chat, line by line, in the customer's language and time zone (issue 9)."""
-    from tickets.chat.selectors import chat_transcript_lines
-
+    """The chat, line by line, in the customer's language and time zone."""
     session = request.session
     return _message(
         session.ticket,

@@ -11,9 +11,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from hub.flow.forms import IDEMPOTENCY_KEY, new_idempotency_key
-from hub.models import User
+from hub.accounts.models import User
 from routing.models import ProductArea
+from tickets.idempotency import is_idempotency_key, new_idempotency_key
 from tickets.models import Channel, Status
 from tickets.selectors import HistoryFilters, HistorySort
 
@@ -202,7 +202,7 @@ class CommentForm(forms.Form):
 
     def clean_idempotency_key(self) -> str:
         key = str(self.cleaned_data.get("idempotency_key") or "")
-        return key if IDEMPOTENCY_KEY.match(key) else new_idempotency_key()
+        return key if is_idempotency_key(key) else new_idempotency_key()
 
 
 class AccountAccessForm(forms.Form):

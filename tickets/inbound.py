@@ -26,7 +26,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hub.models import User
+from hub.accounts.models import User
 from tickets import reply_tokens
 from tickets.models import (
     InboundEmail,

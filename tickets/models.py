@@ -2,19 +2,50 @@
 
 from __future__ import annotations
 
+import uuid
+from pathlib import PurePath
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from hub.models import Organisation
+from hub.accounts.models import Organisation
 from routing.models import ProductArea
+from routing.policy import Team as QueueTeam
 
 
 class Team(models.TextChoices):
+    """The team a ticket is for. The flow's first question offers the first two; routing's
+    queues (``routing.policy.Team``) call technical support "general"."""
+
     TECHNICAL = "technical", _("Technical support")
     ACCOUNT_SERVICES = "account_services", _("Account Services")
     ENTERPRISE = "enterprise", _("Enterprise Support")
+
+    @classmethod
+    def of_queue(cls, queue_team: QueueTeam | str | None) -> Team:
+        """The ticket's team for a routing queue team (an offer's, an agent's). An offer
+        names no team only when it cannot be taken; its request would be general support's."""
+        if queue_team is None:
+            return cls.TECHNICAL
+        return _TEAM_OF_QUEUE[QueueTeam(queue_team)]
+
+    @property
+    def queue_team(self) -> QueueTeam:
+        """The routing queue team that serves this team's tickets."""
+        return _QUEUE_OF_TEAM[self]
+
+
+# The one mapping between the two vocabularies: the names differ only for technical support.
+_QUEUE_OF_TEAM: dict[Team, QueueTeam] = {
+    Team.TECHNICAL: QueueTeam.GENERAL,
+    Team.ENTERPRISE: QueueTeam.ENTERPRISE,
+    Team.ACCOUNT_SERVICES: QueueTeam.ACCOUNT_SERVICES,
+}
+_TEAM_OF_QUEUE: dict[QueueTeam, Team] = {queue: team for team, queue in _QUEUE_OF_TEAM.items()}
+# The teams whose callbacks and chats wait in routing's queues.
+QUEUED_TEAMS = (Team.TECHNICAL, Team.ENTERPRISE)
 
 
 class Channel(models.TextChoices):
@@ -174,9 +205,9 @@ class Ticket(models.Model):
         return self.verification_required and self.verified_at is None
 
     @property
-    def queue_team(self) -> str:
-        """The team whose queue a callback joins: Enterprise, or general support."""
-        return "enterprise" if self.team == Team.ENTERPRISE else "general"
+    def queue_team(self) -> QueueTeam:
+        """The routing queue team whose queue this ticket's callback or chat joins."""
+        return Team(self.team).queue_team
 
 
 class EventKind(models.TextChoices):
@@ -407,9 +438,6 @@ ATTACHMENT_MAX_FILES = 3
 
 def attachment_upload_to(instance: Attachment, filename: str) -> str:
     """A random name under attachments/: the customer's file name never reaches the disk."""
-    import uuid
-    from pathlib import PurePath
-
     suffix = PurePath(filename).suffix.lower()[:8]
     return f"attachments/{uuid.uuid4().hex}{suffix}"
 

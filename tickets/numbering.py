@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import connection
 
+from tickets.models import TicketNumberAllocation
+
 SEQUENCE_NAME = "tickets_ticket_number_seq"
 
 
@@ -13,7 +15,5 @@ def next_ticket_number() -> str:
             cursor.execute("SELECT nextval(%s)", [SEQUENCE_NAME])
             value = cursor.fetchone()[0]
     else:
-        from tickets.models import TicketNumberAllocation
-
         value = TicketNumberAllocation.objects.create().pk
     return f"CS-{value:06d}"

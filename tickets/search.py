@@ -17,6 +17,8 @@ from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 
+from tickets.models import TicketEvent
+
 # Support languages → PostgreSQL text-search configurations. Japanese has none built in.
 SEARCH_CONFIGS: dict[str, str] = {
     "en": "english",
@@ -107,8 +109,6 @@ def ticket_search_condition(text: str, *, language: str) -> Q:
 
 
 def _substring_condition(words: list[str]) -> Q:
-    from tickets.models import TicketEvent
-
     condition = Q()
     for word in words:
         in_messages = TicketEvent.objects.filter(

@@ -7,14 +7,30 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hub.models import Membership, User
-from tickets.models import OPEN_STATUSES, CallbackRequest, Channel, Ticket, TicketEvent
+from hub.accounts.models import EnterpriseSeat, Membership, User
+from routing.selectors import callback_wait_estimate
+from routing.waits import Wait
+from tickets.models import (
+    OPEN_STATUSES,
+    Attachment,
+    CallbackRequest,
+    Channel,
+    ConferenceBooking,
+    EventKind,
+    Ticket,
+    TicketEvent,
+)
+from tickets.queues import callback_facts
+from tickets.search import ticket_search_condition
 
 
 @dataclass(frozen=True)
@@ -23,10 +39,26 @@ class QueueStatus:
 
     position: int | None
     waiting_since: datetime | None
-    expected_wait: timedelta | None
-    wait_low: timedelta | None
-    wait_high: timedelta | None
+    wait: Wait | None
     joins_queue_at: datetime | None
+
+
+def callback_position(callback: CallbackRequest) -> int:
+    """1 for the next callback of its queue."""
+    return (
+        CallbackRequest.objects.filter(
+            language=callback.language,
+            product_area_id=callback.product_area_id,
+            team=callback.team,
+            taken_at__isnull=True,
+        )
+        .filter(
+            Q(enqueued_at__lt=callback.enqueued_at)
+            | Q(enqueued_at=callback.enqueued_at, pk__lt=callback.pk)
+        )
+        .count()
+        + 1
+    )
 
 
 def queue_status(ticket: Ticket, *, now: datetime | None = None) -> QueueStatus | None:
@@ -41,34 +73,23 @@ def queue_status(ticket: Ticket, *, now: datetime | None = None) -> QueueStatus 
             if ticket.callback_due_at and ticket.callback_due_at > now
             else None
         )
-        return QueueStatus(None, None, None, None, None, due)
+        return QueueStatus(None, None, None, due)
     if not callback.is_waiting:
         return None
-    from tickets.services import callback_position
-
     position = callback_position(callback)
-    estimate = _wait_estimate(callback, position=position, now=now)
-    return QueueStatus(
-        position=position,
-        waiting_since=callback.enqueued_at,
-        expected_wait=estimate[0] if estimate else None,
-        wait_low=estimate[1] if estimate else None,
-        wait_high=estimate[2] if estimate else None,
-        joins_queue_at=None,
-    )
-
-
-def _wait_estimate(
-    callback: CallbackRequest, *, position: int, now: datetime
-) -> tuple[timedelta, timedelta, timedelta] | None:
-    from routing.selectors import callback_wait_estimate
-
-    return callback_wait_estimate(
+    estimate = callback_wait_estimate(
         language=callback.language,
         area_id=callback.product_area_id,
         team=callback.team,
         position=position,
         now=now,
+        queues=callback_facts(now),
+    )
+    return QueueStatus(
+        position=position,
+        waiting_since=callback.enqueued_at,
+        wait=Wait.of(estimate),
+        joins_queue_at=None,
     )
 
 
@@ -83,8 +104,6 @@ class QueueLine:
 
 def callback_queue_summary() -> list[QueueLine]:
     """Waiting callbacks per queue, for the agents' changelist (one query)."""
-    from django.db.models import Count, Min
-
     rows = (
         CallbackRequest.objects.filter(taken_at__isnull=True)
         .values("language", "product_area__name", "team")
@@ -105,8 +124,6 @@ def callback_queue_summary() -> list[QueueLine]:
 
 def callback_screen_context(ticket: Ticket) -> dict[str, object]:
     """Everything an agent needs at once when they take a callback (R-ADMIN)."""
-    from hub.models import EnterpriseSeat
-
     ticket = (
         Ticket.objects.select_related("requester", "organisation", "product_area", "assigned_to")
         .prefetch_related("events__actor")
@@ -131,10 +148,24 @@ def assistant_conversation(events: Iterable[TicketEvent]) -> list[dict[str, str]
     return [turn for turn in turns if isinstance(turn, dict)] if isinstance(turns, list) else []
 
 
+def conference_booked_starts(*, start: datetime, end: datetime) -> list[datetime]:
+    """Starts of the conference calls already booked in [start, end)."""
+    return list(
+        ConferenceBooking.objects.filter(starts_at__gte=start, starts_at__lt=end).values_list(
+            "starts_at", flat=True
+        )
+    )
+
+
+def ticket_replayed(requester: User, idempotency_key: str | None) -> Ticket | None:
+    """The ticket an earlier submission with this idempotency key made, if there is one."""
+    if not idempotency_key:
+        return None
+    return Ticket.objects.filter(requester=requester, idempotency_key=idempotency_key).first()
+
+
 def ticket_of_requester(user: User, number: str) -> Ticket:
     """The ticket, if this user asked for it; 404 for anyone else, staff included."""
-    from django.shortcuts import get_object_or_404
-
     return get_object_or_404(
         Ticket.objects.select_related("product_area", "conference").prefetch_related(
             "product_area__translations"
@@ -146,8 +177,6 @@ def ticket_of_requester(user: User, number: str) -> Ticket:
 
 def ticket_created_data(ticket: Ticket) -> Mapping[str, object]:
     """What the form recorded on the ticket's first event (e.g. when it will be answered)."""
-    from tickets.models import EventKind
-
     event = ticket.events.filter(kind=EventKind.CREATED).only("data").first()
     return event.data if event is not None and isinstance(event.data, dict) else {}
 
@@ -268,8 +297,6 @@ class HistoryPage:
 
 def filtered_history(user: User, filters: HistoryFilters, *, language: str) -> QuerySet[Ticket]:
     """The visible tickets narrowed by the filters; the list and the export both read this."""
-    from tickets.search import ticket_search_condition
-
     tickets = tickets_visible_to(user)
     if filters.status == "open":
         tickets = tickets.filter(status__in=OPEN_STATUSES)
@@ -387,12 +414,21 @@ def history_export_rows(
 
 def ticket_for_viewer(user: User, number: str) -> Ticket:
     """The ticket, if this person may see it (tickets_visible_to); 404 for anyone else."""
-    from django.shortcuts import get_object_or_404
-
     return get_object_or_404(
         tickets_visible_to(user).select_related("requester", "product_area", "conference"),
         number=number,
     )
+
+
+def attachment_for_viewer(user: User | AnonymousUser, pk: int) -> Attachment:
+    """The attachment, for staff and for whoever may see its ticket (``tickets_visible_to``:
+    the requester, their brand administrators); 404 for anyone else."""
+    if not user.is_authenticated:
+        raise Http404
+    attachments = Attachment.objects.all()
+    if not user.is_staff:
+        attachments = attachments.filter(ticket__in=tickets_visible_to(user))
+    return get_object_or_404(attachments, pk=pk)
 
 
 def ticket_timeline(ticket: Ticket) -> list[TicketEvent]:

@@ -2,26 +2,36 @@
 
 from __future__ import annotations
 
+import codecs
+import json
 import logging
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from pathlib import PurePath
+from typing import Any
 
+from celery import Task
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hub.models import User
-from routing.models import ProductArea
-from tickets import states
+from hub.accounts.models import User
+from routing.hours import CONFERENCE_SLOT, open_intervals
+from routing.models import Agent, ProductArea, SupportTeam
+from routing.selectors import agent_schedule, conference_slots_for
+from tickets import emails, states
 from tickets.models import (
+    ATTACHMENT_MAX_BYTES,
+    ATTACHMENT_MAX_FILES,
     Attachment,
     CallbackRequest,
     Channel,
@@ -34,9 +44,7 @@ from tickets.models import (
 )
 from tickets.numbering import next_ticket_number
 from tickets.search import SEARCHABLE_EVENT_KINDS, ticket_search_refresh
-
-if TYPE_CHECKING:
-    from routing.models import Agent
+from tickets.selectors import callback_position, ticket_replayed
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +53,7 @@ class TicketLocked(ValidationError):
     """The ticket waits for the customer's Verify & Confirm: nothing may be done to it yet."""
 
 
-def enqueue_on_commit(task: Any, *args: Any) -> None:
+def enqueue_on_commit(task: Task[Any, Any], *args: Any) -> None:
     """Queue a task once the transaction commits. A broker that is down must not fail the
     request: the row is committed, and the outbox sweeper sends what never reached the broker."""
 
@@ -88,7 +96,7 @@ def ticket_create(
     subject = subject.strip()
     if not subject:
         raise ValidationError({"subject": _("Enter a subject.")})
-    replay = _replay(requester, idempotency_key)
+    replay = ticket_replayed(requester, idempotency_key)
     if replay is not None:
         return replay
 
@@ -118,7 +126,7 @@ def ticket_create(
         ticket.full_clean(exclude=["number"])
     except ValidationError:
         # The same submission may have committed meanwhile: answer with its ticket.
-        replay = _replay(requester, idempotency_key)
+        replay = ticket_replayed(requester, idempotency_key)
         if replay is not None:
             return replay
         raise
@@ -130,7 +138,7 @@ def ticket_create(
                 ticket=ticket, kind=EventKind.CREATED, actor=requester, data=event_data or {}
             )
             ticket_search_refresh([ticket.pk])
-            from tickets import tasks
+            from tickets import tasks  # noqa: PLC0415 - the tasks call these services
 
             if ticket.channel == Channel.PHONE and (
                 callback_due_at is None or callback_due_at <= now
@@ -142,17 +150,11 @@ def ticket_create(
                 enqueue_on_commit(tasks.send_ticket_confirmation, ticket.pk)
     except IntegrityError:
         # The same submission raced us to the unique key: answer with its ticket.
-        replay = _replay(requester, idempotency_key)
+        replay = ticket_replayed(requester, idempotency_key)
         if replay is not None:
             return replay
         raise
     return ticket
-
-
-def _replay(requester: User, idempotency_key: str | None) -> Ticket | None:
-    if not idempotency_key:
-        return None
-    return Ticket.objects.filter(requester=requester, idempotency_key=idempotency_key).first()
 
 
 def _record(
@@ -210,7 +212,7 @@ def ticket_transition(
         if to in (Status.SOLVED, Status.CLOSED):
             _callback_withdraw(locked)
         if notify and (actor is None or actor.pk != locked.requester_id):
-            from tickets import tasks
+            from tickets import tasks  # noqa: PLC0415 - the tasks call these services
 
             enqueue_on_commit(tasks.notify_status_change, locked.pk, to)
     ticket.status, ticket.solved_at = locked.status, locked.solved_at
@@ -246,7 +248,7 @@ def ticket_reply(*, ticket: Ticket, agent: User, body: str) -> TicketEvent:
         event = _record(locked, EventKind.COMMENT, actor=agent, message=body, by_staff=True)
         if locked.status in (Status.NEW, Status.QUEUED, Status.SOLVED):
             ticket_transition(ticket=locked, to=Status.IN_PROGRESS, actor=agent)
-        from tickets import tasks
+        from tickets import tasks  # noqa: PLC0415 - the tasks call these services
 
         enqueue_on_commit(tasks.send_agent_reply, event.pk)
     return event
@@ -321,6 +323,67 @@ def ticket_account_access_set(*, ticket: Ticket, allowed: bool, by: User) -> Tic
     return locked
 
 
+# --- Ticket email -------------------------------------------------------------------------
+# Each sends one message once, however often it is asked (a task delivered twice, the
+# sweeper and a late task together): the row is locked, sent, and marked in one
+# transaction. An OSError (the mail server) propagates, for the task to retry.
+
+
+def ticket_confirmation_send(*, ticket_id: int) -> bool:
+    """The confirmation of a request (R-CONFIRM); False when it was sent already."""
+    with transaction.atomic():
+        ticket = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("requester", "product_area")
+            .filter(pk=ticket_id, confirmation_sent_at__isnull=True)
+            .first()
+        )
+        if ticket is None:
+            return False
+        emails.confirmation_message(ticket).send()
+        ticket.confirmation_sent_at = timezone.now()
+        ticket.save(update_fields=["confirmation_sent_at"])
+        TicketEvent.objects.create(
+            ticket=ticket, kind=EventKind.EMAIL_SENT, data={"email": "confirmation"}
+        )
+    return True
+
+
+def ticket_reply_email_send(*, event_id: int) -> bool:
+    """An agent's reply, emailed to the customer."""
+    with transaction.atomic():
+        event = (
+            TicketEvent.objects.select_for_update(of=("self",))
+            .select_related("ticket__requester", "actor")
+            .filter(pk=event_id)
+            .first()
+        )
+        if event is None or event.data.get("emailed_at"):
+            return False
+        emails.reply_message(event).send()
+        event.data = {**event.data, "emailed_at": timezone.now().isoformat()}
+        event.save(update_fields=["data"])
+    return True
+
+
+def ticket_status_email_send(*, ticket_id: int, status: str) -> bool:
+    """Tell the customer their ticket changed status (one email per change)."""
+    with transaction.atomic():
+        event = (
+            TicketEvent.objects.select_for_update(of=("self",))
+            .select_related("ticket__requester")
+            .filter(ticket_id=ticket_id, kind=EventKind.STATUS_CHANGED, data__new=status)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if event is None or event.data.get("emailed_at"):
+            return False
+        emails.status_message(event.ticket, status).send()
+        event.data = {**event.data, "emailed_at": timezone.now().isoformat()}
+        event.save(update_fields=["data"])
+    return True
+
+
 # --- The callback queue (R-QUEUE) ----------------------------------------------------------
 
 
@@ -338,7 +401,7 @@ def callback_enqueue(*, ticket_id: int, now: datetime | None = None) -> Callback
             ticket=ticket,
             language=ticket.language,
             product_area=ticket.product_area,
-            team=ticket.queue_team,
+            team=ticket.queue_team.value,
             enqueued_at=now,
         )
         ticket.queued_at = now
@@ -348,28 +411,10 @@ def callback_enqueue(*, ticket_id: int, now: datetime | None = None) -> Callback
             update.append("status")
         ticket.save(update_fields=update)
         _record(ticket, EventKind.QUEUED, position=callback_position(callback), team=callback.team)
-        from tickets import tasks
+        from tickets import tasks  # noqa: PLC0415 - the tasks call these services
 
         enqueue_on_commit(tasks.send_ticket_confirmation, ticket.pk)
     return callback
-
-
-def callback_position(callback: CallbackRequest) -> int:
-    """1 for the next callback of its queue."""
-    return (
-        CallbackRequest.objects.filter(
-            language=callback.language,
-            product_area_id=callback.product_area_id,
-            team=callback.team,
-            taken_at__isnull=True,
-        )
-        .filter(
-            Q(enqueued_at__lt=callback.enqueued_at)
-            | Q(enqueued_at=callback.enqueued_at, pk__lt=callback.pk)
-        )
-        .count()
-        + 1
-    )
 
 
 def callback_take_next(
@@ -480,8 +525,6 @@ def outbox_sweep(*, now: datetime | None = None) -> dict[str, int]:
         if callback_enqueue(ticket_id=ticket_id, now=now) is not None:
             counts["queued"] += 1
 
-    from tickets.tasks import send_ticket_confirmation
-
     unconfirmed = (
         Ticket.objects.filter(confirmation_sent_at__isnull=True, created_at__lte=settled)
         .filter(Q(verification_required=False) | Q(verified_at__isnull=False))
@@ -489,7 +532,7 @@ def outbox_sweep(*, now: datetime | None = None) -> dict[str, int]:
         .exclude(channel=Channel.PHONE, queued_at__isnull=True, callback_due_at__isnull=True)
     )
     for ticket_id in unconfirmed.values_list("pk", flat=True)[:500]:
-        if send_ticket_confirmation.run(ticket_id):
+        if ticket_confirmation_send(ticket_id=ticket_id):
             counts["confirmed"] += 1
 
     for ticket_id in Ticket.objects.filter(
@@ -512,7 +555,7 @@ def ticket_hand_over(*, ticket_id: int, now: datetime) -> bool:
         callback = CallbackRequest.objects.filter(ticket=ticket, taken_at__isnull=True).first()
         if callback is not None:
             # Keeps its place in time: the Enterprise queue is ordered by enqueued_at too.
-            callback.team = "enterprise"
+            callback.team = Team.ENTERPRISE.queue_team.value
             callback.save(update_fields=["team"])
         _record(ticket, EventKind.HANDOVER, team=Team.ENTERPRISE)
     return True
@@ -548,8 +591,6 @@ class AttachmentRejected(ValidationError):
 
 def _attachment_text(upload: File[bytes]) -> str | None:
     """The file as UTF-8 text, or None when it is binary or not UTF-8."""
-    import codecs
-
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
     parts = []
     upload.seek(0)
@@ -568,13 +609,6 @@ def _attachment_text(upload: File[bytes]) -> str | None:
 
 def attachment_content_type(*, name: str, upload: File[bytes]) -> str:
     """The content type of an upload we accept; AttachmentRejected otherwise."""
-    import json
-    from pathlib import PurePath
-
-    from django.template.defaultfilters import filesizeformat
-
-    from tickets.models import ATTACHMENT_MAX_BYTES
-
     size = upload.size or 0
     if size == 0:
         raise AttachmentRejected(_("“%(name)s” is empty.") % {"name": name}, code="empty")
@@ -629,8 +663,6 @@ def attachments_add(
     ``saved`` collects the storage names written, so that a caller whose transaction rolls
     back can remove them (a file on disk is not part of the transaction).
     """
-    from tickets.models import ATTACHMENT_MAX_FILES
-
     saved = saved if saved is not None else []
     with transaction.atomic():
         already = Attachment.objects.filter(ticket=ticket).count()
@@ -674,9 +706,7 @@ def ticket_create_with_attachments(
 
     A retried submission (same idempotency key) returns the first ticket and adds nothing.
     """
-    from django.core.files.storage import default_storage
-
-    replay = _replay(requester, ticket.get("idempotency_key"))
+    replay = ticket_replayed(requester, ticket.get("idempotency_key"))
     if replay is not None:
         return replay
     # Refuse bad files before anything is written.
@@ -709,10 +739,6 @@ def _slot_taken() -> SlotTaken:
 
 def conference_hosts_free(*, starts_at: datetime) -> list[Agent]:
     """Enterprise specialists on shift for the whole slot and not booked at its start."""
-    from routing.hours import CONFERENCE_SLOT, open_intervals
-    from routing.models import Agent, SupportTeam
-    from routing.selectors import agent_schedule
-
     ends_at = starts_at + CONFERENCE_SLOT
     booked = set(
         ConferenceBooking.objects.filter(starts_at=starts_at).values_list("host_id", flat=True)
@@ -750,9 +776,7 @@ def conference_book(
     for that host; the unique (host, starts_at) constraint lets one in, the other tries the
     next free host and, with none left, gets SlotTaken. Its ticket is rolled back with it.
     """
-    from routing.selectors import conference_slots_for
-
-    replay = _replay(requester, idempotency_key)
+    replay = ticket_replayed(requester, idempotency_key)
     if replay is not None:
         return replay
     now = now or timezone.now()

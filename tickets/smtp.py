@@ -19,6 +19,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections
 
+from tickets.inbound import inbound_email_receive
 from tickets.models import InboundEmail
 
 logger = logging.getLogger(__name__)
@@ -30,8 +31,6 @@ STOP_GRACE_SECONDS = 20.0
 
 def _store(raw: bytes, recipients: Sequence[str]) -> InboundEmail:
     """Runs in Django's sync world; connections are handled as a request would handle them."""
-    from tickets.inbound import inbound_email_receive
-
     close_old_connections()
     try:
         return inbound_email_receive(raw, recipients=recipients)

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from hub.models import User
+from hub.accounts.models import User
 from tickets.models import Channel, ChatEndReason, EventKind, Status, Ticket, TicketEvent
 
 

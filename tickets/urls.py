@@ -17,8 +17,7 @@ urlpatterns = [
     path(
         "tickets/<str:number>/account-access/", views.ticket_account_access, name="account_access"
     ),
-    # Live chat (issue 9). The start form sits beside the other contact forms.
-    path("technical/areas/<slug:slug>/contact/chat/", chat_views.chat_start, name="chat_start"),
+    # Live chat; it starts from the flow's contact form (hub:contact_chat).
     path("chats/<str:number>/", chat_views.chat_page, name="chat"),
     path("chats/<str:number>/messages/", chat_views.chat_messages, name="chat_messages"),
     path("chats/<str:number>/send/", chat_views.chat_send, name="chat_send"),

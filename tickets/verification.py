@@ -13,11 +13,13 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hub.models import StaffRole, User
+from hub.accounts.models import StaffRole, User
 from routing.models import ProductArea
+from tickets import emails
 from tickets.models import Channel, EventKind, Team, Ticket, TicketEvent, VerificationLink
 from tickets.services import enqueue_on_commit, ticket_create
 
@@ -70,7 +72,7 @@ def ticket_pass_to_enterprise(
             created_by=tsm,
             thread_message_id=thread_message_id.strip(),
         )
-        from tickets import tasks
+        from tickets import tasks  # noqa: PLC0415 - the tasks call these services
 
         enqueue_on_commit(tasks.send_verification_link, link.pk)
     return ticket
@@ -135,13 +137,33 @@ def ticket_verify(*, token: str, user: User, allow_account_access: bool) -> Tick
             actor=user,
             data={"account_access": allow_account_access},
         )
-        from tickets import tasks
+        from tickets import tasks  # noqa: PLC0415 - the tasks call these services
 
         enqueue_on_commit(tasks.send_ticket_confirmation, ticket.pk)
     return ticket
 
 
 def verification_link_url(link: VerificationLink) -> str:
-    from django.urls import reverse
-
     return settings.SITE_URL + reverse("tickets:verify", kwargs={"token": verification_token(link)})
+
+
+def verification_link_send(*, link_id: int) -> bool:
+    """Email the Verify & Confirm link once, in the thread of the TSM's conversation; an
+    OSError (the mail server) propagates for the task to retry."""
+    with transaction.atomic():
+        link = (
+            VerificationLink.objects.select_for_update(of=("self",))
+            .select_related("ticket__requester", "created_by")
+            .filter(pk=link_id, used_at__isnull=True)
+            .first()
+        )
+        if link is None:
+            return False
+        ticket = link.ticket
+        if ticket.events.filter(kind=EventKind.EMAIL_SENT, data__link=link.pk).exists():
+            return False
+        emails.verification_message(link, verify_url=verification_link_url(link)).send()
+        TicketEvent.objects.create(
+            ticket=ticket, kind=EventKind.EMAIL_SENT, data={"email": "verify", "link": link.pk}
+        )
+    return True

@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import (
+    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -32,13 +33,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HTMX_STOP_POLLING, HttpResponseClientRedirect
 
-from hub.models import User
+from hub.accounts.models import User
 from routing.models import ProductArea
 from tickets.forms import AccountAccessForm, CommentForm, HistoryFilterForm, VerifyForm
 from tickets.models import Channel, Status, Ticket
 from tickets.selectors import (
     Cursor,
     assistant_conversation,
+    attachment_for_viewer,
     history_export_rows,
     history_membership,
     history_requesters,
@@ -52,6 +54,18 @@ from tickets.services import ticket_account_access_set, ticket_comment, ticket_t
 from tickets.timeline import timeline_entries
 from tickets.verification import LinkRefused, link_check, ticket_verify
 
+# Attachments served with their own type; anything else is a plain download of bytes.
+DOWNLOAD_TYPES = frozenset(
+    {
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "application/pdf",
+        "text/plain",
+        "text/csv",
+        "application/json",
+    }
+)
 # The filters a list URL may carry; paging cursors are added separately.
 FILTER_PARAMETERS = ("q", "status", "area", "channel", "requester", "created_from", "created_to")
 
@@ -380,3 +394,30 @@ def ticket_account_access(request: HttpRequest, number: str) -> HttpResponse:
             else _("Support may no longer log into your account for this request."),
         )
     return _back_to_ticket(request, ticket, anchor="permissions")
+
+
+@never_cache
+@require_GET
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    """Always a download, never a page of our origin: sandboxed, no sniffing, known types."""
+    attachment = attachment_for_viewer(request.user, pk)
+    content_type = attachment.content_type
+    if content_type not in DOWNLOAD_TYPES:
+        content_type = "application/octet-stream"
+    elif content_type.startswith("text/") or content_type == "application/json":
+        content_type = f"{content_type}; charset=utf-8"
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    response["Cache-Control"] = "private, no-store"
+    return response

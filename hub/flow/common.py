@@ -1,43 +1,57 @@
-"""What every step of the contact flow needs. Views call these; nothing here renders."""
+"""What every step of the contact flow needs: the member, the area, routing's offers and
+the assistant conversation carried along. Views call these; nothing here renders.
+
+A request reads each of these once and passes it down: the member's facts (one query), the
+area, and the offers with the queues they were computed from.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.http import Http404, HttpRequest
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from chatbot.models import Conversation
 from chatbot.selectors import conversation_owned
-from hub.models import Membership, User
+from hub.accounts.http import AuthenticatedHttpRequest
+from hub.accounts.models import Membership, User
 from routing.models import ProductArea
 from routing.policy import ContactOffers
 from routing.selectors import (
     HubAccess,
+    MemberFacts,
     contact_offers_for,
     hub_access_for,
+    member_facts,
+    offer_languages,
     product_areas_active,
 )
+from tickets.queues import queue_facts
 
 
 @dataclass(frozen=True)
 class FlowMember:
     user: User
-    membership: Membership
+    facts: MemberFacts
     access: HubAccess
 
+    @property
+    def membership(self) -> Membership:
+        return self.facts.membership
 
-def flow_member(request: HttpRequest) -> FlowMember:
+
+def flow_member(request: AuthenticatedHttpRequest) -> FlowMember:
     """The signed-in member walking the flow; 404 for staff and strangers (no organisation)."""
-    user = request.user
-    if not user.is_authenticated:
-        raise Http404
-    membership = Membership.objects.select_related("organisation").filter(user_id=user.pk).first()
-    if membership is None:
-        raise Http404
-    return FlowMember(user=user, membership=membership, access=hub_access_for(user))
+    try:
+        facts = member_facts(request.user)
+    except PermissionDenied:
+        raise Http404 from None
+    return FlowMember(user=request.user, facts=facts, access=hub_access_for(facts))
 
 
 def flow_area(slug: str) -> ProductArea:
@@ -48,13 +62,15 @@ def flow_area(slug: str) -> ProductArea:
 def flow_offers(
     member: FlowMember, area: ProductArea, *, language: str, now: datetime | None = None
 ) -> ContactOffers:
-    return contact_offers_for(member.user, area=area, language=language, now=now or timezone.now())
+    """Every contact method's offer for the member in this area and language, measured from
+    the queues now. A view asks once per request and passes the offers down."""
+    now = now or timezone.now()
+    queues = queue_facts(area_id=area.pk, languages=offer_languages(language), now=now)
+    return contact_offers_for(member.facts, area=area, language=language, now=now, queues=queues)
 
 
-def support_language(request: HttpRequest, member: FlowMember) -> str:
+def support_language(request: AuthenticatedHttpRequest, member: FlowMember) -> str:
     """The support language to start from: the one asked for, else the user's, else English."""
-    from django.conf import settings
-
     codes = {code for code, _ in settings.SUPPORT_LANGUAGES}
     asked = request.GET.get("language") or request.POST.get("language")
     if asked in codes:
@@ -63,7 +79,9 @@ def support_language(request: HttpRequest, member: FlowMember) -> str:
     return preferred if preferred in codes else "en"
 
 
-def carried_conversation(request: HttpRequest, member: FlowMember) -> Conversation | None:
+def carried_conversation(
+    request: AuthenticatedHttpRequest, member: FlowMember
+) -> Conversation | None:
     """The assistant conversation the form was opened with (``?conversation=``), or that its
     hidden field names. Only the member's own: opening a form with someone else's answers
     404; a posted id that is not theirs is ignored (nothing of it reaches the ticket)."""

@@ -1,27 +1,24 @@
-"""The contact forms (issue 6, items 7 and 8): email, phone callback, conference call.
+"""The contact forms: chat, email, phone callback, conference call.
 
-Each view asks routing for the offers of the member, area and language, refuses a method
-that is not theirs (404: a hand-crafted POST changes nothing), validates the form, calls
-one ticket service and redirects to the confirmation. Attachments are served back by
-``attachment_download``, never inline from our own origin.
+Each view asks routing once for the offers of the member, area and language, refuses a
+method that is not theirs (404: a hand-crafted POST changes nothing), answers a retried
+submission with its first result, validates the form, calls one service of
+``hub.flow.services`` and redirects to the confirmation (or, for a chat, to the chat).
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -29,8 +26,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from chatbot.models import Conversation
-from chatbot.selectors import conversation_transcript, latest_question
-from chatbot.services import conversation_ticket_link
+from chatbot.selectors import latest_question
+from chatbot.views import with_conversation
+from hub.accounts.http import AuthenticatedHttpRequest
+from hub.flow import services
 from hub.flow.common import (
     FlowMember,
     carried_conversation,
@@ -40,8 +39,8 @@ from hub.flow.common import (
     support_language,
 )
 from hub.flow.contact_forms import (
-    IDEMPOTENCY_KEY,
     SUBJECT_MAX,
+    ChatStartForm,
     ConferenceRequestForm,
     EmailRequestForm,
     PhoneRequestForm,
@@ -49,77 +48,20 @@ from hub.flow.contact_forms import (
     default_country,
     slot_value,
 )
-from routing.erlang import WaitEstimate
+from routing.languages import language_name
 from routing.models import ProductArea
 from routing.policy import ContactOffers, MethodOffer
-from routing.policy import Team as RoutingTeam
 from routing.selectors import conference_slots_for
-from tickets.models import (
-    Attachment,
-    Channel,
-    ChatEndReason,
-    ChatSession,
-    ConferenceBooking,
-    Team,
-    Ticket,
-)
-from tickets.selectors import tickets_visible_to
-from tickets.services import (
-    SlotTaken,
-    conference_book,
-    ticket_create,
-    ticket_create_with_attachments,
-)
+from routing.waits import Wait
+from tickets.chat.selectors import chat_to_switch
+from tickets.models import ChatSession, Ticket
+from tickets.selectors import conference_booked_starts, ticket_replayed
+from tickets.services import AttachmentRejected, SlotTaken
 
 CONFERENCE_HORIZON = timedelta(days=14)
-# Served with their own type; anything else is a plain download of bytes.
-DOWNLOAD_TYPES = frozenset(
-    {
-        "image/png",
-        "image/jpeg",
-        "image/gif",
-        "application/pdf",
-        "text/plain",
-        "text/csv",
-        "application/json",
-    }
-)
 
 
-# --- What the pages show -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class WaitWords:
-    """A wait estimate as durations the templates put in words (``|duration``)."""
-
-    expected: timedelta
-    low: timedelta
-    high: timedelta
-
-    @property
-    def has_range(self) -> bool:
-        """Worth saying “nine in ten within …”: it reads as more than the expected wait."""
-        return round(self.high.total_seconds() / 60) > round(self.expected.total_seconds() / 60)
-
-
-def wait_words(estimate: WaitEstimate | None) -> WaitWords | None:
-    if estimate is None or not math.isfinite(estimate.high_seconds):
-        return None
-    return WaitWords(
-        expected=timedelta(seconds=round(estimate.expected_seconds)),
-        low=timedelta(seconds=round(estimate.low_seconds)),
-        high=timedelta(seconds=round(estimate.high_seconds)),
-    )
-
-
-def language_name(code: str) -> str:
-    return str(dict(settings.SUPPORT_LANGUAGES).get(code, code))
-
-
-def ticket_team(offer: MethodOffer) -> Team:
-    """Routing's team → the ticket's: Enterprise, else general (technical) support."""
-    return Team.ENTERPRISE if offer.team == RoutingTeam.ENTERPRISE else Team.TECHNICAL
+# --- What every form does ----------------------------------------------------------------
 
 
 def is_usable(offer: MethodOffer) -> bool:
@@ -133,22 +75,14 @@ def offer_context(offer: MethodOffer, language: str) -> dict[str, Any]:
         "usable": is_usable(offer),
         "language_code": language,
         "language_name": language_name(language),
-        "wait": wait_words(offer.wait),
-        "english_wait": wait_words(offer.english_wait),
+        "wait": Wait.of(offer.wait),
+        "english_wait": Wait.of(offer.english_wait),
     }
 
 
-def back_url(area: ProductArea, conversation: Conversation | None = None) -> str:
-    """The method picker of the area (part A's page), else the hub's home."""
-    for name in ("hub:methods", "hub:contact_methods", "hub:area_methods"):
-        try:
-            url = reverse(name, kwargs={"slug": area.slug})
-        except NoReverseMatch:
-            continue
-        if conversation is not None:
-            url = f"{url}?{urlencode({'conversation': conversation.public_id})}"
-        return url
-    return reverse("hub:home")
+def back_url(area: ProductArea, conversation: Conversation | None) -> str:
+    """The method picker of the area, still carrying the conversation."""
+    return with_conversation(reverse("hub:methods", kwargs={"slug": area.slug}), conversation)
 
 
 def live_update(field: forms.Field, *, url: str, target: str, include: str) -> None:
@@ -168,17 +102,14 @@ def confirmation_redirect(ticket: Ticket) -> HttpResponse:
     return redirect("hub:confirmation", number=ticket.number)
 
 
-def replayed_ticket(request: HttpRequest, member: FlowMember) -> Ticket | None:
+def replayed_ticket(request: AuthenticatedHttpRequest) -> Ticket | None:
     """The ticket an earlier submission of this very form made (same idempotency key).
 
     Answering a retry with the first result before anything else means a double click,
     a resent POST or a browser retry all end on the same confirmation, even when the
     hours or the free slots have changed in between (the services check the key too).
     """
-    key = request.POST.get("idempotency_key", "")
-    if not IDEMPOTENCY_KEY.match(key):
-        return None
-    return Ticket.objects.filter(requester=member.user, idempotency_key=key).only("number").first()
+    return ticket_replayed(request.user, request.POST.get("idempotency_key", ""))
 
 
 def _offered(offers: ContactOffers, method: str) -> MethodOffer:
@@ -190,7 +121,9 @@ def _offered(offers: ContactOffers, method: str) -> MethodOffer:
     return offer
 
 
-def _member_and_area(request: HttpRequest, slug: str) -> tuple[FlowMember, ProductArea]:
+def _member_and_area(
+    request: AuthenticatedHttpRequest, slug: str
+) -> tuple[FlowMember, ProductArea]:
     member = flow_member(request)
     area = flow_area(slug)
     if area.redirects_to_discover:
@@ -208,21 +141,6 @@ def conversation_initial(conversation: Conversation | None) -> dict[str, str]:
     }
 
 
-def conversation_event_data(conversation: Conversation | None) -> dict[str, Any]:
-    """What the ticket keeps of the conversation: the agent reads it on the callback screen."""
-    if conversation is None:
-        return {}
-    return {
-        "assistant_conversation": conversation_transcript(conversation),
-        "assistant_conversation_id": conversation.public_id,
-    }
-
-
-def link_conversation(conversation: Conversation | None, ticket: Ticket) -> None:
-    if conversation is not None:
-        conversation_ticket_link(conversation=conversation, ticket=ticket)
-
-
 def _not_usable_message(language: str) -> ValidationError:
     return ValidationError(
         _("This is not available in %(language)s at the moment. Choose another language.")
@@ -231,20 +149,97 @@ def _not_usable_message(language: str) -> ValidationError:
     )
 
 
+# --- Chat --------------------------------------------------------------------------------
+
+
+def _chat_unavailable(language: str) -> ValidationError:
+    return ValidationError(
+        _(
+            "Chat in %(language)s is not available at the moment. Choose another language, "
+            "or send an email or ask for a callback instead."
+        )
+        % {"language": language_name(language)},
+        code="not_available",
+    )
+
+
+def _alternatives(slug: str, language: str) -> dict[str, str]:
+    query = urlencode({"language": language})
+    return {
+        "email": f"{reverse('hub:contact_email', kwargs={'slug': slug})}?{query}",
+        "phone": f"{reverse('hub:contact_phone', kwargs={'slug': slug})}?{query}",
+    }
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def chat(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    """The short form behind the picker's chat card: language and first message.
+
+    Opened from the assistant's Contact support (``?conversation=``), the question is the
+    first message and the conversation goes with the ticket, as on the other contact forms.
+    """
+    member, area = _member_and_area(request, slug)
+    conversation = carried_conversation(request, member)
+    language = support_language(request, member)
+    offer = _offered(flow_offers(member, area, language=language), "chat")
+    if request.method == "POST" and (replay := replayed_ticket(request)):
+        return redirect("tickets:chat", number=replay.number)
+    if request.method == "POST":
+        form = ChatStartForm(request.POST)
+        if form.is_valid():
+            if not offer.is_available:
+                form.add_error("language", _chat_unavailable(language))
+            else:
+                try:
+                    session = services.chat_request_start(
+                        requester=member.user,
+                        area=area,
+                        offer=offer,
+                        language=form.cleaned_data["language"],
+                        message=form.cleaned_data["message"],
+                        idempotency_key=form.cleaned_data["idempotency_key"],
+                        conversation=conversation,
+                    )
+                except ValidationError as error:
+                    form.add_error(None, error)
+                else:
+                    return redirect("tickets:chat", number=session.ticket.number)
+    else:
+        question = conversation_initial(conversation).get("subject", "")
+        form = ChatStartForm(initial={"language": language, "message": question})
+    live_update(
+        form.fields["language"],
+        url=reverse("hub:contact_chat", kwargs={"slug": area.slug}),
+        target="#chat-availability",
+        include="#id_language",
+    )
+    context = {
+        "area": area,
+        "form": form,
+        "carry": {"conversation": conversation.public_id} if conversation else {},
+        "back_url": back_url(area, None),
+        "alternatives": _alternatives(area.slug, language),
+        **offer_context(offer, language),
+    }
+    if request.htmx and request.method == "GET":
+        return render(request, "hub/flow/chat.html#availability", context)
+    return render(request, "hub/flow/chat.html", context)
+
+
 # --- Email -------------------------------------------------------------------------------
 
 
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-def email(request: HttpRequest, slug: str) -> HttpResponse:
+def email(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     member, area = _member_and_area(request, slug)
     language = support_language(request, member)
-    now = timezone.now()
-    offers = flow_offers(member, area, language=language, now=now)
-    offer = _offered(offers, "email")
+    offer = _offered(flow_offers(member, area, language=language), "email")
     conversation = carried_conversation(request, member)
-    if request.method == "POST" and (replay := replayed_ticket(request, member)):
+    if request.method == "POST" and (replay := replayed_ticket(request)):
         return confirmation_redirect(replay)
     if request.method == "POST":
         form = EmailRequestForm(request.POST, request.FILES)
@@ -254,24 +249,21 @@ def email(request: HttpRequest, slug: str) -> HttpResponse:
             else:
                 data = form.cleaned_data
                 try:
-                    ticket = ticket_create_with_attachments(
+                    ticket = services.email_request_submit(
                         requester=member.user,
-                        attachments=data["attachments"],
-                        channel=Channel.EMAIL,
-                        team=ticket_team(offer),
+                        area=area,
+                        offer=offer,
+                        language=data["language"],
                         subject=data["subject"],
                         description=data["description"],
-                        product_area=area,
-                        language=data["language"],
+                        attachments=data["attachments"],
                         idempotency_key=data["idempotency_key"],
-                        contact_email=member.user.email,
-                        handover_due_at=offer.handover_at,
-                        event_data={**_event_data(offer), **conversation_event_data(conversation)},
+                        conversation=conversation,
                     )
                 except ValidationError as error:
-                    form.add_error("attachments" if _is_file_error(error) else None, error)
+                    is_file_error = isinstance(error, AttachmentRejected)
+                    form.add_error("attachments" if is_file_error else None, error)
                 else:
-                    link_conversation(conversation, ticket)
                     return confirmation_redirect(ticket)
     else:
         form = EmailRequestForm(
@@ -289,83 +281,39 @@ def email(request: HttpRequest, slug: str) -> HttpResponse:
         "back_url": back_url(area, conversation),
         **offer_context(offer, language),
     }
-    if request.htmx and request.method == "GET":  # type: ignore[attr-defined]
+    if request.htmx and request.method == "GET":
         return render(request, "hub/flow/email.html#hours", context)
     return render(request, "hub/flow/email.html", context)
-
-
-def _is_file_error(error: ValidationError) -> bool:
-    from tickets.services import AttachmentRejected
-
-    return isinstance(error, AttachmentRejected)
-
-
-def _event_data(offer: MethodOffer) -> dict[str, Any]:
-    data: dict[str, Any] = {"source": "hub", "offer_status": str(offer.status)}
-    if offer.next_opening is not None and not offer.is_available:
-        data["answered_from"] = offer.next_opening.isoformat()
-    if offer.handover_at is not None:
-        data["handover_at"] = offer.handover_at.isoformat()
-    return data
 
 
 # --- Phone callback ----------------------------------------------------------------------
 
 
-def _phone_offer_for(
-    member: FlowMember, area: ProductArea, language: str, now: datetime
-) -> MethodOffer:
-    return flow_offers(member, area, language=language, now=now).phone
-
-
-def _chat_to_convert(request: HttpRequest, member: FlowMember) -> ChatSession | None:
-    """The member's own chat that this phone form turns into a callback (``?chat=CS-…``,
-    issue 9); 404 for anyone else's."""
-    number = request.GET.get("chat") or request.POST.get("chat") or ""
-    if not number:
-        return None
-    session = (
-        ChatSession.objects.select_related("ticket")
-        .filter(ticket__number=number, ticket__requester_id=member.user.pk)
-        .first()
-    )
-    if session is None:
-        raise Http404
-    if session.has_ended and session.end_reason != ChatEndReason.SWITCHED_TO_PHONE:
-        return None  # the chat is over: this callback is a request of its own
-    return session
-
-
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-def phone(request: HttpRequest, slug: str) -> HttpResponse:
+def phone(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     member, area = _member_and_area(request, slug)
     language = support_language(request, member)
-    now = timezone.now()
     areas = contact_areas()
-    converting = _chat_to_convert(request, member)
+    converting = chat_to_switch(member.user, request.GET.get("chat") or request.POST.get("chat"))
     conversation = carried_conversation(request, member)
     if request.method == "POST":
-        # Refused first when phone is not the member's at all, then a retry is answered.
-        _offered(flow_offers(member, area, language=language, now=now), "phone")
-        if replay := replayed_ticket(request, member):
-            return confirmation_redirect(replay)
         form = PhoneRequestForm(request.POST, areas=areas)
         if form.is_valid():
-            data = form.cleaned_data
-            area = data["area"]
-            language = data["language"]
-        offer = _offered(flow_offers(member, area, language=language, now=now), "phone")
+            # The offer for the area and language the form asks for, not the address's.
+            area, language = form.cleaned_data["area"], form.cleaned_data["language"]
+        # Refused first when phone is not the member's at all, then a retry is answered.
+        offer = _offered(flow_offers(member, area, language=language), "phone")
+        if replay := replayed_ticket(request):
+            return confirmation_redirect(replay)
         if form.is_valid():
-            response = _phone_submit(
-                request, member, area, language, offer, form, conversation, converting
-            )
+            response = _phone_submit(request, member, area, offer, form, conversation, converting)
             if response is not None:
                 return response
         form.show_number_back()
     else:
-        offer = _offered(flow_offers(member, area, language=language, now=now), "phone")
+        offer = _offered(flow_offers(member, area, language=language), "phone")
         form = PhoneRequestForm(
             areas=areas,
             initial={
@@ -404,19 +352,17 @@ def _phone_context(
 
 
 def _phone_submit(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     member: FlowMember,
     area: ProductArea,
-    language: str,
     offer: MethodOffer,
     form: PhoneRequestForm,
     conversation: Conversation | None,
-    converting: ChatSession | None = None,
+    converting: ChatSession | None,
 ) -> HttpResponse | None:
-    """The ticket and the redirect; the English-or-wait page; or None (errors on the form).
-
-    With ``converting``, the member's chat becomes this callback on the same ticket."""
+    """The ticket and the redirect; the English-or-wait page; or None (errors on the form)."""
     data = form.cleaned_data
+    language = data["language"]
     if not is_usable(offer):
         form.add_error("language", _not_usable_message(language))
         return None
@@ -433,72 +379,42 @@ def _phone_submit(
             **offer_context(offer, language),
         }
         return render(request, "hub/flow/fallback.html", context)
-    callback_due_at = None
-    if not offer.is_available and offer.next_opening is not None:
-        callback_due_at = offer.next_opening  # beat queues it when the language opens
-    if converting is not None:
-        from tickets.chat.services import chat_switch_to_phone
-
-        try:
-            ticket = chat_switch_to_phone(
-                session=converting,
-                by=member.user,
-                phone_number=data["phone_e164"],
-                phone_extension=data["extension"],
-                contact_email=data["email"],
-                subject=data["subject"],
-                account_access_allowed=data["account_access"],
-                recording_consent=data["recording_consent"],
-                team=ticket_team(offer),
-                language=language,
-                callback_due_at=callback_due_at,
-                handover_due_at=offer.handover_at,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-            return None
-        return confirmation_redirect(ticket)
     try:
-        ticket = ticket_create(
+        ticket = services.phone_request_submit(
             requester=member.user,
-            channel=Channel.PHONE,
-            team=ticket_team(offer),
-            subject=data["subject"],
-            # R-PHONE: the subject is what the history shows as the ticket's description.
-            description=data["subject"],
-            product_area=area,
+            area=area,
+            offer=offer,
             language=language,
-            idempotency_key=data["idempotency_key"],
             phone_number=data["phone_e164"],
             phone_extension=data["extension"],
             contact_email=data["email"],
+            subject=data["subject"],
             account_access_allowed=data["account_access"],
             recording_consent=data["recording_consent"],
-            callback_due_at=callback_due_at,
-            handover_due_at=offer.handover_at,
-            event_data={**_event_data(offer), **conversation_event_data(conversation)},
+            idempotency_key=data["idempotency_key"],
+            conversation=conversation,
+            converting=converting,
         )
     except ValidationError as error:
         form.add_error(None, error)
         return None
-    link_conversation(conversation, ticket)
     return confirmation_redirect(ticket)
 
 
 @login_required
 @never_cache
 @require_GET
-def phone_wait(request: HttpRequest, slug: str) -> HttpResponse:
+def phone_wait(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """The estimated wait for the language and area chosen on the phone form (htmx)."""
     member, area = _member_and_area(request, slug)
     chosen = request.GET.get("area") or slug
     if chosen != slug:
         area = get_object_or_404(contact_areas(), slug=chosen)
     language = support_language(request, member)
-    if not request.htmx:  # type: ignore[attr-defined]
+    if not request.htmx:
         query = urlencode({"language": language})
         return redirect(f"{reverse('hub:contact_phone', kwargs={'slug': area.slug})}?{query}")
-    offer = flow_offers(member, area, language=language, now=timezone.now()).phone
+    offer = flow_offers(member, area, language=language).phone
     context = {"area": area, **offer_context(offer, language)}
     wait = render_to_string("hub/flow/phone.html#wait", context, request=request)
     dialog = render_to_string(
@@ -522,15 +438,6 @@ class SlotDay:
     slots: list[SlotChoice]
 
 
-def conference_booked_starts(*, start: datetime, end: datetime) -> list[datetime]:
-    """Starts of the calls already booked in [start, end)."""
-    return list(
-        ConferenceBooking.objects.filter(starts_at__gte=start, starts_at__lt=end).values_list(
-            "starts_at", flat=True
-        )
-    )
-
-
 def slot_days(slots: list[datetime]) -> list[SlotDay]:
     """Free slots grouped by day in the active (the user's) time zone."""
     days: dict[date, list[SlotChoice]] = {}
@@ -543,7 +450,7 @@ def slot_days(slots: list[datetime]) -> list[SlotDay]:
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-def conference(request: HttpRequest, slug: str) -> HttpResponse:
+def conference(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     member, area = _member_and_area(request, slug)
     language = support_language(request, member)
     now = timezone.now()
@@ -551,23 +458,23 @@ def conference(request: HttpRequest, slug: str) -> HttpResponse:
     if not offer.is_available:
         raise Http404
     conversation = carried_conversation(request, member)
-    if request.method == "POST" and (replay := replayed_ticket(request, member)):
+    if request.method == "POST" and (replay := replayed_ticket(request)):
         return confirmation_redirect(replay)
     if request.method == "POST":
         form = ConferenceRequestForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
             try:
-                ticket = conference_book(
+                ticket = services.conference_request_submit(
                     requester=member.user,
-                    product_area=area,
+                    area=area,
                     language=data["language"] or language,
                     starts_at=data["slot"],
                     screen_sharing=data["screen_sharing"],
                     subject=data["subject"],
                     description=data["description"],
                     idempotency_key=data["idempotency_key"],
-                    event_data=conversation_event_data(conversation),
+                    conversation=conversation,
                     now=now,
                 )
             except SlotTaken as error:
@@ -575,7 +482,6 @@ def conference(request: HttpRequest, slug: str) -> HttpResponse:
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                link_conversation(conversation, ticket)
                 return confirmation_redirect(ticket)
     else:
         form = ConferenceRequestForm(
@@ -595,49 +501,3 @@ def conference(request: HttpRequest, slug: str) -> HttpResponse:
         "time_zone": timezone.get_current_timezone_name(),
     }
     return render(request, "hub/flow/conference.html", context)
-
-
-# --- Attachments -------------------------------------------------------------------------
-
-
-def get_attachment_for_viewer(request: HttpRequest, pk: int) -> Attachment:
-    """The attachment, for staff and for whoever may see its ticket (tickets_visible_to: the
-    requester, their brand administrators); 404 for anyone else."""
-    user = request.user
-    if not user.is_authenticated:
-        raise Http404
-    attachments = Attachment.objects.all()
-    if not user.is_staff:
-        attachments = attachments.filter(ticket__in=tickets_visible_to(user))
-    return get_object_or_404(attachments, pk=pk)
-
-
-@never_cache
-@require_GET
-def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
-    """Always a download, never a page of our origin: sandboxed, no sniffing, known types."""
-    attachment = get_attachment_for_viewer(request, pk)
-    content_type = attachment.content_type
-    if content_type not in DOWNLOAD_TYPES:
-        content_type = "application/octet-stream"
-    elif content_type.startswith("text/") or content_type == "application/json":
-        content_type = f"{content_type}; charset=utf-8"
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=content_type,
-    )
-    headers: Mapping[str, str] = {
-        "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "sandbox; default-src 'none'",
-        "Cross-Origin-Resource-Policy": "same-origin",
-        "Cache-Control": "private, no-store",
-    }
-    for name, value in headers.items():
-        response[name] = value
-    return response

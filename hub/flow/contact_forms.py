@@ -1,4 +1,4 @@
-"""The contact forms of the hub flow: email, phone callback, conference call (issue 6, item 7).
+"""The contact forms of the hub flow: chat, email, phone callback, conference call.
 
 Each form carries a hidden idempotency key made when the page is drawn: the ticket
 services answer a second submission with the same key with the first ticket, so a double
@@ -8,7 +8,6 @@ click or a retried POST makes one ticket.
 from __future__ import annotations
 
 import re
-import uuid
 import zoneinfo
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -28,12 +27,12 @@ from django.utils.translation import gettext_lazy as _
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 from phonenumbers.geodata.locale import LOCALE_DATA
 
-from hub.models import User
+from hub.accounts.models import User
 from routing.models import ProductArea
-from tickets.models import ATTACHMENT_MAX_FILES
+from tickets.idempotency import is_idempotency_key, new_idempotency_key
+from tickets.models import ATTACHMENT_MAX_FILES, CHAT_MESSAGE_MAX_CHARS
 from tickets.services import AttachmentRejected, attachment_content_type
 
-IDEMPOTENCY_KEY = re.compile(r"^[0-9a-f]{32}$")
 SLOT_FORMAT = "%Y-%m-%dT%H:%MZ"
 # What people type in a phone number: digits, spaces, brackets, dashes, dots, slashes and a
 # leading + (or 00, which phonenumbers reads as the international prefix).
@@ -53,10 +52,6 @@ LANGUAGE_COUNTRY = {
     "ja": "JP",
 }
 FALLBACK_COUNTRY = "GB"
-
-
-def new_idempotency_key() -> str:
-    return uuid.uuid4().hex
 
 
 def slot_value(moment: datetime) -> str:
@@ -224,8 +219,7 @@ class ContactForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        key = cleaned.get("idempotency_key") or ""
-        if not IDEMPOTENCY_KEY.match(key):
+        if not is_idempotency_key(cleaned.get("idempotency_key")):
             self.add_error(
                 None,
                 ValidationError(
@@ -261,6 +255,25 @@ def _subject_field(**kwargs: Any) -> forms.CharField:
             "max_length": _("Subject must be %(limit_value)d characters or fewer"),
         },
         **kwargs,
+    )
+
+
+class ChatStartForm(ContactForm):
+    """Language and the first message; the subject is made from the message."""
+
+    language = _language_field(
+        label=_("Language of the chat"),
+        help_text=_("Chat is in English for every product area, and in Spanish for some."),
+    )
+    message = forms.CharField(
+        label=_("What do you need help with?"),
+        max_length=CHAT_MESSAGE_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("This is your first message. The agent sees it as soon as they join."),
+        error_messages={
+            "required": _("Write what you need help with"),
+            "max_length": _("Your message must be %(limit_value)d characters or fewer"),
+        },
     )
 
 

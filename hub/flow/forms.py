@@ -5,8 +5,6 @@ The contact forms (email, phone, conference) live in ``contact_forms``.
 
 from __future__ import annotations
 
-import re
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,8 +12,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from routing.policy import ACCOUNT_TOPIC_LABELS, AccountTopic
+from tickets.idempotency import is_idempotency_key, new_idempotency_key
+from tickets.models import Team
 
-IDEMPOTENCY_KEY = re.compile(r"^[0-9a-f]{32}$")
 ACCOUNT_DESCRIPTION_MAX = 2000
 
 
@@ -26,37 +25,28 @@ class QuestionRadios(forms.RadioSelect):
         return super().id_for_label(id_, "0" if index is None else index)
 
 
-class TeamChoice:
-    TECHNICAL = "technical"
-    ACCOUNT_SERVICES = "account_services"
-
-
 class TeamChoiceForm(forms.Form):
-    """R-TEAM: the hub's first question."""
+    """R-TEAM: the hub's first question, whose answer is the team the request is for."""
 
     team = forms.ChoiceField(
         label=_("How can we help?"),
         choices=[
-            (TeamChoice.TECHNICAL, _("Get technical support")),
-            (TeamChoice.ACCOUNT_SERVICES, _("Get account services support")),
+            (Team.TECHNICAL.value, _("Get technical support")),
+            (Team.ACCOUNT_SERVICES.value, _("Get account services support")),
         ],
         widget=QuestionRadios,
         error_messages={"required": _("Choose the kind of help you need")},
     )
 
     hints = {
-        TeamChoice.TECHNICAL: _(
+        Team.TECHNICAL: _(
             "Something in the product does not work as expected, or you need help using it."
         ),
-        TeamChoice.ACCOUNT_SERVICES: _(
+        Team.ACCOUNT_SERVICES: _(
             "Billing, renewals, licences, security forms, SMS credits or access to products "
             "and features."
         ),
     }
-
-
-def new_idempotency_key() -> str:
-    return uuid.uuid4().hex
 
 
 class AccountServicesForm(forms.Form):
@@ -94,7 +84,7 @@ class AccountServicesForm(forms.Form):
     def clean_idempotency_key(self) -> str:
         # A missing or mangled key gets a fresh one: the request still goes through, once.
         key = str(self.cleaned_data.get("idempotency_key") or "")
-        return key if IDEMPOTENCY_KEY.match(key) else new_idempotency_key()
+        return key if is_idempotency_key(key) else new_idempotency_key()
 
     @property
     def topic_label(self) -> str:

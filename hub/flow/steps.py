@@ -1,6 +1,6 @@
-"""The question pages of the contact flow (issue 6): the team choice, the redirect question,
-the product areas, the step after the area, the Discover page, the method picker, the
-Account Services intake and the confirmation.
+"""The question pages of the contact flow: the team choice, the redirect question, the
+product areas, the step after the area, the Discover page, the method picker, the Account
+Services intake and the confirmation.
 
 Every page works with JavaScript off; htmx only redraws the picker's cards when the support
 language changes and refreshes the confirmation's queue position.
@@ -8,15 +8,14 @@ language changes and refreshes the confirmation's queue position.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
@@ -30,7 +29,16 @@ from django_htmx.http import HTMX_STOP_POLLING
 
 from chatbot.models import Conversation, Surface
 from chatbot.selectors import reader_language
-from chatbot.views import AssistantPlace, assistant_ask, assistant_context, assistant_feedback_set
+from chatbot.views import (
+    AssistantPlace,
+    assistant_ask,
+    assistant_context,
+    assistant_feedback_set,
+    conversation_query,
+    with_conversation,
+)
+from hub.accounts.http import AuthenticatedHttpRequest
+from hub.accounts.selectors import brand_admins_of, membership_of
 from hub.flow.common import (
     FlowMember,
     carried_conversation,
@@ -39,13 +47,13 @@ from hub.flow.common import (
     flow_offers,
     support_language,
 )
-from hub.flow.forms import AccountServicesForm, TeamChoice, TeamChoiceForm
-from hub.selectors import brand_admins_of, membership_of
-from routing.erlang import WaitEstimate
+from hub.flow.forms import AccountServicesForm, TeamChoiceForm
+from routing.languages import language_name, support_language_codes
 from routing.models import ProductArea
 from routing.policy import ContactOffers, Method, MethodOffer, OfferStatus, Reason
 from routing.policy import RedirectQuestion as Question
 from routing.selectors import product_areas_active
+from routing.waits import Wait
 from tickets.models import Channel, Team
 from tickets.selectors import queue_status, ticket_created_data, ticket_of_requester
 from tickets.services import ticket_create
@@ -73,9 +81,9 @@ METHOD_ACTIONS: Mapping[Method, Promise] = {
     Method.PHONE: _("Request a callback"),
     Method.CONFERENCE: _("Book a conference call"),
 }
-# The forms each card leads to; the chat's start form is the tickets app's (issue 9).
+# The form each card leads to.
 CONTACT_URL_NAMES: Mapping[Method, str] = {
-    Method.CHAT: "tickets:chat_start",
+    Method.CHAT: "hub:contact_chat",
     Method.EMAIL: "hub:contact_email",
     Method.PHONE: "hub:contact_phone",
     Method.CONFERENCE: "hub:contact_conference",
@@ -96,50 +104,6 @@ REASON_SENTENCES: Mapping[Reason, Promise] = {
 
 
 @dataclass(frozen=True)
-class WaitRange:
-    """A wait estimate as durations for the ``duration`` filter."""
-
-    expected: timedelta
-    low: timedelta
-    high: timedelta
-
-    @property
-    def has_range(self) -> bool:
-        """Whether low and high read differently in whole minutes ("1 minute" twice: no)."""
-        return _minutes(self.low) != _minutes(self.high)
-
-
-def _minutes(value: timedelta) -> int:
-    return max(1, round(value.total_seconds() / 60))
-
-
-def wait_range(estimate: WaitEstimate | None) -> WaitRange | None:
-    if estimate is None or not all(
-        math.isfinite(seconds)
-        for seconds in (estimate.expected_seconds, estimate.low_seconds, estimate.high_seconds)
-    ):
-        return None
-    return WaitRange(
-        expected=timedelta(seconds=round(estimate.expected_seconds)),
-        low=timedelta(seconds=round(estimate.low_seconds)),
-        high=timedelta(seconds=round(estimate.high_seconds)),
-    )
-
-
-# Interface languages that write language names in lower case inside a sentence
-# ("assistenza in italiano", "aide en français"); English and German capitalise them.
-LOWER_CASE_LANGUAGE_NAMES = frozenset({"it", "fr", "es", "pt"})
-
-
-def language_name(code: str) -> str:
-    """The support language's name in the interface language, as used inside a sentence."""
-    name = str(dict(settings.SUPPORT_LANGUAGES).get(code, code))
-    if (get_language() or "").split("-")[0] in LOWER_CASE_LANGUAGE_NAMES:
-        return name[:1].lower() + name[1:]
-    return name
-
-
-@dataclass(frozen=True)
 class MethodCard:
     """One contact method on the picker, with everything the card says about it."""
 
@@ -150,8 +114,8 @@ class MethodCard:
     reason: str  # why it is not available, as a sentence; "" when it is
     url: str  # where choosing it leads; "" when it cannot be chosen here
     english_url: str  # the same form in English, when English is open and better
-    wait: WaitRange | None
-    english_wait: WaitRange | None
+    wait: Wait | None
+    english_wait: Wait | None
     recommended_for_urgent: bool
     others_speak_language: bool  # chat is not in this language, phone or email are
 
@@ -168,14 +132,19 @@ class MethodCard:
         return self.offer.status != OfferStatus.NOT_IN_LICENCE
 
 
-def _contact_url(method: Method, area: ProductArea, language: str, conversation: str = "") -> str:
+def _contact_url(
+    method: Method, area: ProductArea, language: str, conversation: Conversation | None
+) -> str:
     url = reverse(CONTACT_URL_NAMES[method], kwargs={"slug": area.slug})
-    query = {"language": language, **({"conversation": conversation} if conversation else {})}
-    return f"{url}?{urlencode(query)}"
+    return with_conversation(f"{url}?{urlencode({'language': language})}", conversation)
 
 
 def method_cards(
-    offers: ContactOffers, area: ProductArea, language: str, *, conversation: str = ""
+    offers: ContactOffers,
+    area: ProductArea,
+    language: str,
+    *,
+    conversation: Conversation | None = None,
 ) -> list[MethodCard]:
     """The picker's cards; with an assistant conversation, each form opens carrying it."""
     cards = []
@@ -201,8 +170,8 @@ def method_cards(
                     if english_better and method in CONTACT_URL_NAMES
                     else ""
                 ),
-                wait=wait_range(offer.wait) if offer.is_available else None,
-                english_wait=wait_range(offer.english_wait) if english_better else None,
+                wait=Wait.of(offer.wait) if offer.is_available else None,
+                english_wait=Wait.of(offer.english_wait) if english_better else None,
                 recommended_for_urgent=offers.urgent_method == method,
                 others_speak_language=(
                     method == Method.CHAT
@@ -220,9 +189,9 @@ def method_cards(
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """R-TEAM: technical support or account services; ticket history is one click away."""
-    membership = membership_of(request.user)  # type: ignore[arg-type]
+    membership = membership_of(request.user)
     if membership is None:
         if request.method == "POST":
             raise Http404
@@ -230,7 +199,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "hub/flow/team.html", {"membership": None})
     form = TeamChoiceForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
-        if form.cleaned_data["team"] == TeamChoice.ACCOUNT_SERVICES:
+        if form.cleaned_data["team"] == Team.ACCOUNT_SERVICES:
             return redirect("hub:account_services")
         return redirect("hub:redirect")
     return render(request, "hub/flow/team.html", {"membership": membership, "form": form})
@@ -239,7 +208,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @never_cache
 @require_GET
-def redirect_question(request: HttpRequest) -> HttpResponse:
+def redirect_question(request: AuthenticatedHttpRequest) -> HttpResponse:
     """R-REDIRECT: could the brand administrator, or the account team, help instead?"""
     member = flow_member(request)
     question = member.access.redirect_question
@@ -266,7 +235,7 @@ def _areas_back_url(member: FlowMember) -> str:
 @login_required
 @never_cache
 @require_GET
-def areas(request: HttpRequest) -> HttpResponse:
+def areas(request: AuthenticatedHttpRequest) -> HttpResponse:
     """R-AREA: the product areas, each with its picture and description."""
     member = flow_member(request)
     conversation = carried_conversation(request, member)
@@ -276,7 +245,7 @@ def areas(request: HttpRequest) -> HttpResponse:
         {
             "areas": list(product_areas_active()),
             "back_url": _areas_back_url(member),
-            "conversation_query": _conversation_query(conversation),
+            "conversation_query": conversation_query(conversation),
         },
     )
 
@@ -284,20 +253,14 @@ def areas(request: HttpRequest) -> HttpResponse:
 # --- The assistant step (R-BOT) --------------------------------------------------------------
 
 
-def _conversation_query(conversation: Conversation | None) -> str:
-    return urlencode({"conversation": conversation.public_id}) if conversation else ""
-
-
 def _hub_place(chosen: ProductArea) -> Callable[[Conversation | None], AssistantPlace]:
     def place_for(conversation: Conversation | None) -> AssistantPlace:
         page = reverse("hub:area", kwargs={"slug": chosen.slug})
         methods_url = reverse("hub:methods", kwargs={"slug": chosen.slug})
-        if conversation is not None:
-            methods_url = f"{methods_url}?{_conversation_query(conversation)}"
         return AssistantPlace(
             ask_url=page,
             feedback_url=reverse("hub:assistant_feedback", kwargs={"slug": chosen.slug}),
-            contact_url=methods_url,
+            contact_url=with_conversation(methods_url, conversation),
             page_url=page,
         )
 
@@ -307,7 +270,7 @@ def _hub_place(chosen: ProductArea) -> Callable[[Conversation | None], Assistant
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-def area(request: HttpRequest, slug: str) -> HttpResponse:
+def area(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """After the area: the Discover page, the assistant, or the methods (R-BOT-OFF).
 
     The assistant's conversation is named in the address (``?conversation=``), so that it
@@ -322,9 +285,8 @@ def area(request: HttpRequest, slug: str) -> HttpResponse:
     if not member.access.shows_assistant:
         if request.method == "POST":
             raise Http404
-        url = reverse("hub:methods", kwargs={"slug": chosen.slug})
-        query = _conversation_query(conversation)
-        return redirect(f"{url}?{query}" if query else url)
+        methods_url = reverse("hub:methods", kwargs={"slug": chosen.slug})
+        return redirect(with_conversation(methods_url, conversation))
     if conversation is not None and conversation.product_area_id is None:
         conversation.product_area = chosen
         conversation.save(update_fields=["product_area", "updated_at"])
@@ -350,7 +312,7 @@ def area(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @never_cache
 @require_POST
-def assistant_feedback(request: HttpRequest, slug: str) -> HttpResponse:
+def assistant_feedback(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Did this answer your question? Yes or No, in the hub flow."""
     member = flow_member(request)
     chosen = flow_area(slug)
@@ -362,7 +324,7 @@ def assistant_feedback(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @never_cache
 @require_GET
-def methods(request: HttpRequest, slug: str) -> HttpResponse:
+def methods(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """R-METHODS: every contact method, available or not, in the chosen support language."""
     member = flow_member(request)
     chosen = flow_area(slug)
@@ -371,31 +333,25 @@ def methods(request: HttpRequest, slug: str) -> HttpResponse:
     language = support_language(request, member)
     offers = flow_offers(member, chosen, language=language)
     conversation = carried_conversation(request, member)
-    area_url = reverse("hub:area", kwargs={"slug": chosen.slug})
-    if conversation is not None:
-        area_url = f"{area_url}?{_conversation_query(conversation)}"
+    area_url = with_conversation(reverse("hub:area", kwargs={"slug": chosen.slug}), conversation)
     context = {
         "area": chosen,
         "organisation": member.membership.organisation,
-        "cards": method_cards(offers, chosen, language, conversation=_public_id(conversation)),
+        "cards": method_cards(offers, chosen, language, conversation=conversation),
         "conversation": conversation,
         "language": language,
         "language_name": language_name(language),
         "support_languages": settings.SUPPORT_LANGUAGES,
         "back_url": area_url if member.access.shows_assistant else reverse("hub:areas"),
     }
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "hub/flow/methods.html#cards", context)
     return render(request, "hub/flow/methods.html", context)
 
 
-def _public_id(conversation: Conversation | None) -> str:
-    return conversation.public_id if conversation else ""
-
-
 def _ticket_language(member: FlowMember) -> str:
     """The language the request was written in: the interface's, else the user's."""
-    codes = {code for code, _label in settings.SUPPORT_LANGUAGES}
+    codes = support_language_codes()
     current = (get_language() or "").split("-")[0]
     if current in codes:
         return current
@@ -405,7 +361,7 @@ def _ticket_language(member: FlowMember) -> str:
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-def account_services(request: HttpRequest) -> HttpResponse:
+def account_services(request: AuthenticatedHttpRequest) -> HttpResponse:
     """R-ACCT: the intake form for those who may use it; whom to ask for everyone else."""
     member = flow_member(request)
     access = member.access.account_services
@@ -442,12 +398,12 @@ def account_services(request: HttpRequest) -> HttpResponse:
 @login_required
 @never_cache
 @require_GET
-def confirmation(request: HttpRequest, number: str) -> HttpResponse:
+def confirmation(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     """R-CONFIRM: the ticket number, the place in the queue, and what happens next."""
-    ticket = ticket_of_requester(request.user, number)  # type: ignore[arg-type]
+    ticket = ticket_of_requester(request.user, number)
     status = queue_status(ticket)
     context: dict[str, object] = {"ticket": ticket, "queue": status}
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         response = render(request, "hub/flow/confirmation.html#queue", context)
         if status is None:
             response.status_code = HTMX_STOP_POLLING

@@ -2,7 +2,7 @@
 
 import datetime
 import django.db.models.deletion
-import hub.models
+import hub.accounts.models
 import routing.models
 from django.conf import settings
 from django.db import migrations, models
@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('team', models.CharField(choices=[('general', 'General support'), ('enterprise', 'Enterprise Support'), ('account_services', 'Account Services')], default='general', max_length=20, verbose_name='team')),
                 ('languages', models.JSONField(default=list, help_text='Support languages this agent helps in.', validators=[routing.models.validate_support_languages], verbose_name='languages')),
-                ('time_zone', models.CharField(default='Europe/London', help_text='Shifts are in this time zone.', max_length=64, validators=[hub.models.validate_time_zone], verbose_name='time zone')),
+                ('time_zone', models.CharField(default='Europe/London', help_text='Shifts are in this time zone.', max_length=64, validators=[hub.accounts.models.validate_time_zone], verbose_name='time zone')),
                 ('available_for_chat', models.BooleanField(default=False, verbose_name='takes chats')),
                 ('is_active', models.BooleanField(default=True, verbose_name='on the roster')),
                 ('product_areas', models.ManyToManyField(blank=True, help_text='Leave empty for an agent who covers every area.', related_name='agents', to='routing.productarea', verbose_name='product areas')),
@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
                 ('opens', models.TimeField(verbose_name='opens')),
                 ('closes', models.TimeField(help_text='00:00 means midnight at the end of the day.', verbose_name='closes')),
                 ('language', models.CharField(choices=[('en', 'English'), ('es', 'Spanish'), ('pt', 'Portuguese'), ('de', 'German'), ('fr', 'French'), ('it', 'Italian'), ('nl', 'Dutch'), ('ja', 'Japanese')], max_length=8, verbose_name='language')),
-                ('time_zone', models.CharField(max_length=64, validators=[hub.models.validate_time_zone], verbose_name='time zone')),
+                ('time_zone', models.CharField(max_length=64, validators=[hub.accounts.models.validate_time_zone], verbose_name='time zone')),
             ],
             options={
                 'verbose_name': 'language hours',
@@ -61,7 +61,7 @@ class Migration(migrations.Migration):
                 ('closes', models.TimeField(help_text='00:00 means midnight at the end of the day.', verbose_name='closes')),
                 ('channel', models.CharField(choices=[('chat', 'Chat'), ('email', 'Email'), ('phone', 'Phone'), ('conference', 'Scheduled conference call')], max_length=20, verbose_name='contact method')),
                 ('team', models.CharField(choices=[('general', 'General support'), ('enterprise', 'Enterprise Support')], default='general', max_length=20, verbose_name='team')),
-                ('time_zone', models.CharField(default='UTC', max_length=64, validators=[hub.models.validate_time_zone], verbose_name='time zone')),
+                ('time_zone', models.CharField(default='UTC', max_length=64, validators=[hub.accounts.models.validate_time_zone], verbose_name='time zone')),
             ],
             options={
                 'verbose_name': 'service hours',

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 
 from chatbot.models import Article, ArticleVersion, Conversation, Feedback, Surface, Turn
 from chatbot.services import conversation_ask, conversation_start
-from hub.models import User
+from hub.accounts.models import User
 from routing.models import ProductArea
 
 ROLES = [

@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page, expect
 from chatbot import retrieval
 from chatbot.models import Conversation
 from chatbot.services import knowledge_load, synonyms_ensure_defaults
-from hub.models import User
+from hub.accounts.models import User
 from routing.models import ProductArea
 from tests.chatbot.conftest import FIXTURE_ROOT
 from tests.conftest import PASSWORD

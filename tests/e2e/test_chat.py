@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 
-from hub.models import User
+from hub.accounts.models import User
 from routing.models import ProductArea
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import ARTIFACTS, assert_no_serious_violations

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import FilePayload, Page, ViewportSize, expect
 
-from hub.models import User
+from hub.accounts.models import User
 from routing.models import Agent, ProductArea
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import assert_no_serious_violations

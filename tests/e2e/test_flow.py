@@ -16,7 +16,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 
-from hub.models import User
+from hub.accounts.models import User
 from routing.models import Agent, AgentShift, LanguageWindow, ProductArea, ServiceWindow
 from tests.conftest import PASSWORD
 from tickets.models import CallbackRequest, Channel, Team, Ticket

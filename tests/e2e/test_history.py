@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from hub.models import User
+from hub.accounts.models import User
 from routing.models import ProductArea
 from tests.conftest import PASSWORD
 from tests.tickets.history_world import tickets_bulk

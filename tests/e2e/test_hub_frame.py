@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from hub.models import User
+from hub.accounts.models import User
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.e2e

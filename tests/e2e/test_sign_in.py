@@ -12,8 +12,8 @@ import pytest
 from django.core.cache import cache
 from playwright.sync_api import Page, expect
 
-from hub import services
-from hub.models import (
+from hub.accounts import services
+from hub.accounts.models import (
     Environment,
     IdentityProvider,
     IdentityProviderKind,

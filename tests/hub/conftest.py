@@ -10,7 +10,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from hub.models import (
+from hub.accounts.models import (
     Environment,
     IdentityProvider,
     IdentityProviderKind,

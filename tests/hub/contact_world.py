@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from hub.models import User
+from hub.accounts.models import User
 from routing.demo import service_hours_ensure_defaults
 from routing.models import Agent, AgentShift, LanguageWindow, ProductArea, ServiceWindow
 from tickets.models import CallbackRequest, Channel, Team, Ticket

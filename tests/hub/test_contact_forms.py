@@ -26,6 +26,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import from_form
 
+from hub.accounts.models import LicenceTier, Organisation, User
 from hub.flow.contact_forms import (
     ConferenceRequestForm,
     EmailRequestForm,
@@ -33,7 +34,6 @@ from hub.flow.contact_forms import (
     default_country,
     slot_value,
 )
-from hub.models import LicenceTier, Organisation, User
 from routing.models import Agent, ProductArea
 from routing.selectors import conference_slots_for
 from tests.hub import contact_world
@@ -690,10 +690,10 @@ def test_a_slot_off_the_grid_is_refused(seat_client: Client, surveys_area: Produ
 # SESSION_SAVE_EVERY_REQUEST: every page ends with a savepoint, the session's update and its
 # release; without Redis (the embedded smoke run) the session is read from the database too.
 SESSION = 3 + (0 if django_settings.SESSION_ENGINE.endswith("cached_db") else 1)
-# Who is asking (user, membership twice: the flow's member and its hub access), the area
-# and its translations, then routing's offers: membership facts, service and language
-# hours, agents and their shifts, phone and chat queue counts, phone and chat handle times.
-OFFERS = 14
+# Who is asking (user, then the membership once: the flow's member facts), the area and its
+# translations, then the offers: service and language hours, agents and their shifts, phone
+# and chat queue counts, phone and chat handle times, who is in the chat console.
+OFFERS = 13
 
 
 # The phone form also lists the product areas (and their translations) for its drop-down.

@@ -13,8 +13,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from hub.accounts.models import LicenceTier, Organisation, User
 from hub.flow import steps
-from hub.models import LicenceTier, Organisation, User
 from routing.erlang import WaitEstimate
 from routing.models import Agent, AgentShift, LanguageWindow, ProductArea, ServiceWindow
 from routing.policy import ContactOffers, Method, MethodOffer, OfferStatus, Reason
@@ -235,8 +235,8 @@ def test_standard_users_and_billing_contacts_see_their_brand_administrators(
         "dana@acme.example", acme, brand_admin=True, first_name="Dana", last_name="Ito"
     )
     _as(client, request.getfixturevalue(actor))
-    # user, membership, the member's facts for routing, the administrators
-    with django_assert_num_queries(SESSION_SAVE + 4):
+    # user, the member's facts for routing (membership and organisation), the administrators
+    with django_assert_num_queries(SESSION_SAVE + 3):
         response = client.get("/hub/technical/")
     main = _main(response)
     assert response.status_code == 200
@@ -261,7 +261,7 @@ def test_brand_administrators_see_their_account_team(
     user: User = request.getfixturevalue(actor)
     organisation = user.membership.organisation
     _as(client, user)
-    with django_assert_num_queries(SESSION_SAVE + 3):  # user, membership, facts
+    with django_assert_num_queries(SESSION_SAVE + 2):  # user, member facts
         response = client.get("/hub/technical/")
     main = _main(response)
     assert "<h1>Could your account team help?</h1>" in main
@@ -301,8 +301,8 @@ def test_the_areas_link_on_with_picture_and_a_description_for_screen_readers(
     django_assert_num_queries: Callable[..., Any],
 ) -> None:
     _as(client, standard_user)
-    # user, membership, member facts, areas, their translations
-    with django_assert_num_queries(SESSION_SAVE + 5):
+    # user, member facts, areas, their translations
+    with django_assert_num_queries(SESSION_SAVE + 4):
         response = client.get("/hub/technical/areas/")
     main = _main(response)
     assert main.count('class="area-card"') == len(product_areas) == 11
@@ -364,7 +364,7 @@ def test_most_members_meet_the_assistant_step_which_links_to_the_methods(
     django_assert_num_queries: Callable[..., Any],
 ) -> None:
     _as(client, request.getfixturevalue(actor))
-    with django_assert_num_queries(SESSION_SAVE + 5):  # user, membership, facts, area, names
+    with django_assert_num_queries(SESSION_SAVE + 4):  # user, member facts, area, names
         response = client.get(AREA_URL.format(slug=surveys_area.slug))
     main = _main(response)
     assert response.status_code == 200
@@ -437,9 +437,9 @@ def test_a_standard_user_sees_every_method_with_waits_and_links_to_the_forms(
     django_assert_num_queries: Callable[..., Any],
 ) -> None:
     _as(client, standard_user)
-    # user, membership, facts; the area and its names; routing: facts, hours (2), agents
-    # and shifts, phone and chat queues, handle times (2 per method)
-    with django_assert_num_queries(SESSION_SAVE + 14):
+    # user, member facts; the area and its names; hours (2), agents and shifts, phone and
+    # chat queues, handle times (one per method), who is in the chat console
+    with django_assert_num_queries(SESSION_SAVE + 13):
         response = client.get(METHODS_URL.format(slug=surveys_area.slug))
     main = _main(response)
     cards = _cards(main)
@@ -789,7 +789,7 @@ def test_administrators_billing_and_primary_contacts_get_the_intake_with_their_t
     django_assert_num_queries: Callable[..., Any],
 ) -> None:
     _as(client, request.getfixturevalue(actor))
-    with django_assert_num_queries(SESSION_SAVE + 3):  # user, membership, member facts
+    with django_assert_num_queries(SESSION_SAVE + 2):  # user, member facts
         response = client.get("/hub/account-services/")
     main = _main(response)
     assert re.search(r"<legend[^>]*>.*<h1[^>]*>What is your request about\?</h1>", main, re.S)
@@ -817,7 +817,7 @@ def test_everyone_else_is_told_to_ask_their_brand_administrators(
         last_name="Lee",
     )
     _as(client, user)
-    with django_assert_num_queries(SESSION_SAVE + 4):  # user, membership, facts, admins
+    with django_assert_num_queries(SESSION_SAVE + 3):  # user, member facts, admins
         response = client.get("/hub/account-services/")
     main = _main(response)
     assert "<h1>Ask your brand administrator</h1>" in main

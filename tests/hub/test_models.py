@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from hub.models import LicenceTier, Organisation, OrganisationDomain, User
+from hub.accounts.models import LicenceTier, Organisation, OrganisationDomain, User
 
 
 @pytest.mark.django_db

@@ -16,8 +16,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from hub import services
-from hub.models import (
+from hub.accounts import services
+from hub.accounts.models import (
     EnterpriseSeat,
     IdentityProvider,
     IdentityProviderKind,
@@ -267,7 +267,7 @@ def test_an_invited_person_creates_their_account_with_a_password_they_choose(
 def test_an_invitation_asks_for_a_strong_password_and_keeps_what_was_typed(
     acme_invitation: Invitation,
 ) -> None:
-    from hub.services import invitation_link
+    from hub.accounts.services import invitation_link
 
     link = invitation_link(acme_invitation).removeprefix("http://127.0.0.1:8000")
     response = Client().post(
@@ -286,7 +286,7 @@ def test_an_invitation_asks_for_a_strong_password_and_keeps_what_was_typed(
 def test_an_expired_forged_or_cancelled_invitation_does_not_work(
     acme_invitation: Invitation, brand_admin: User, settings: Any
 ) -> None:
-    from hub.services import invitation_link
+    from hub.accounts.services import invitation_link
 
     link = invitation_link(acme_invitation).removeprefix("http://127.0.0.1:8000")
     assert Client().get(link[:-3] + "xx/").status_code == 410
@@ -369,7 +369,7 @@ def test_an_sso_organisation_invites_only_its_own_domains_and_the_invitee_signs_
 def test_an_invitation_is_not_accepted_while_signed_in(
     client: Client, standard_user: User, acme_invitation: Invitation
 ) -> None:
-    from hub.services import invitation_link
+    from hub.accounts.services import invitation_link
 
     client.force_login(standard_user)
     link = invitation_link(acme_invitation).removeprefix("http://127.0.0.1:8000")
@@ -529,7 +529,7 @@ def test_the_google_preset_uses_googles_issuer_whatever_is_typed(
         asked.append(issuer)
         return issuer
 
-    monkeypatch.setattr("hub.sso.issuer_confirm", confirm)
+    monkeypatch.setattr("hub.accounts.sso.issuer_confirm", confirm)
     provider = services.identity_provider_save(
         organisation=acme,
         kind=IdentityProviderKind.GOOGLE,

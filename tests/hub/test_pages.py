@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from hub.models import User
+from hub.accounts.models import User
 from tests.conftest import PASSWORD
 
 

@@ -16,8 +16,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
-from hub import services
-from hub.models import EnterpriseSeat, Organisation, User
+from hub.accounts import services
+from hub.accounts.models import EnterpriseSeat, Organisation, User
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="row locks need PostgreSQL"

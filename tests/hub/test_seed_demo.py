@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from hub.models import EnterpriseSeat, Membership, Organisation, User
+from hub.accounts.models import EnterpriseSeat, Membership, Organisation, User
 from routing.models import ProductArea
 
 DEMO_LOGINS = [

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from hub.models import IdentityProvider, User
+from hub.accounts.models import IdentityProvider, User
 
 DEMO_PROVIDER = Path(__file__).resolve().parents[1] / "oidc_provider" / "demo.json"
 

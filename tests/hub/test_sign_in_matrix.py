@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from hub.models import User
-from hub.selectors import session_environment
+from hub.accounts.models import User
+from hub.accounts.selectors import session_environment
 from tests.conftest import PASSWORD
 from tests.hub.conftest import sign_in_with_password, sign_in_with_sso, start_sso
 

@@ -19,7 +19,7 @@ from django.test import Client
 from django.utils import timezone
 
 from hub import settings as production
-from hub.models import User
+from hub.accounts.models import User
 from tests.conftest import PASSWORD
 from tests.hub.conftest import sign_in_with_password
 from tests.hub.hashers import CountingMD5PasswordHasher

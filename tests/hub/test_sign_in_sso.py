@@ -11,8 +11,15 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from django.test import Client
 
-from hub.models import IdentityProvider, IdentityProviderKind, Membership, SsoIdentity, User
-from hub.sso import SsoRefused, SsoUnavailable, issuer_confirm, outbound_url_check, sso_user_for
+from hub.accounts.models import (
+    IdentityProvider,
+    IdentityProviderKind,
+    Membership,
+    SsoIdentity,
+    User,
+)
+from hub.accounts.services import sso_user_for
+from hub.accounts.sso import SsoRefused, SsoUnavailable, issuer_confirm, outbound_url_check
 from tests.hub.conftest import IDP_PASSWORD, sign_in_with_sso, start_sso
 from tests.oidc_provider.provider import RunningProvider, sign_in_at_provider
 
@@ -189,7 +196,7 @@ def test_an_id_token_without_the_nonce_we_sent_is_refused(
     session[key]["data"]["nonce"] = "a-different-nonce-than-the-one-sent"
     session.save()
     return_url = sign_in_at_provider(location, email=sso_member.email, password=IDP_PASSWORD)
-    with caplog.at_level("INFO", logger="hub.account_views"):
+    with caplog.at_level("INFO", logger="hub.accounts.views"):
         response = client.get(_return_path(return_url))
     assert response.status_code == 403 and START_AGAIN in response.content.decode()
     assert "Invalid claim: 'nonce'" in caplog.text

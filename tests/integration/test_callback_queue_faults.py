@@ -17,7 +17,7 @@ import pytest
 from django.db import connections
 from django.utils import timezone
 
-from hub.models import User
+from hub.accounts.models import User
 from tickets.models import CallbackRequest, Channel, EventKind, Team, Ticket
 from tickets.services import ticket_create
 from tickets.tasks import enqueue_callback

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 
+from hub.accounts.models import User
 from hub.celery import app as celery_app
-from hub.models import User
 from tickets.models import Channel, EventKind, Team, Ticket
 from tickets.services import ticket_create
 

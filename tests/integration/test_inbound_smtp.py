@@ -17,7 +17,7 @@ import pytest
 from django.conf import settings
 from django.core import mail
 
-from hub.models import User
+from hub.accounts.models import User
 from tickets.models import Channel, EventKind, InboundEmail, InboundReason, InboundStatus, Team
 from tickets.models import Ticket as TicketModel
 from tickets.services import ticket_create

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from hub.models import User
+from hub.accounts.models import User
 from routing.demo import routing_demo_seed
 from routing.models import Agent, ProductArea, ServiceWindow
 

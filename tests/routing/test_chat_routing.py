@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub.models import User
+from hub.accounts.models import User
 from routing.hours import ALL_WEEK
 from routing.models import ProductArea
 from routing.policy import (
@@ -26,11 +26,13 @@ from routing.policy import (
     contact_offers,
     default_service_hours,
 )
-from routing.selectors import chat_wait_estimate, contact_offers_for
+from routing.selectors import chat_wait_estimate
 from tests.routing.helpers import ACCESSIBILITY, AREAS, BERLIN, DENVER, LANGUAGES, SURVEYS, at
+from tests.routing.measured import offers_for
 from tests.tickets.chat_world import chat_agent, free, open_chat
 from tickets.chat.services import chat_accept, chat_presence_set
 from tickets.models import ChatPresence
+from tickets.queues import chat_facts
 
 HOURS = default_service_hours()
 TUESDAY_MORNING = at(DENVER, 2026, 7, 14, 10)
@@ -185,7 +187,7 @@ def test_chat_follows_who_is_free_in_the_console(
     ana = chat_agent("ana@hub.example")
 
     def offer(now: datetime = TUESDAY_MORNING):  # type: ignore[no-untyped-def]
-        return contact_offers_for(standard_user, area=area, language="en", now=now).chat
+        return offers_for(standard_user, area=area, language="en", now=now).chat
 
     assert offer().reason == Reason.NO_AGENT_FREE  # on shift, but not in the console
     chat_presence_set(agent=ana, available=True, now=TUESDAY_MORNING)
@@ -213,7 +215,7 @@ def test_an_agent_at_the_chat_limit_is_not_free(
     for chat in chats:
         chat_accept(session_id=chat.pk, agent=ana)
     ChatPresence.objects.filter(agent=ana).update(seen_at=TUESDAY_MORNING)
-    offer = contact_offers_for(standard_user, area=area, language="en", now=TUESDAY_MORNING).chat
+    offer = offers_for(standard_user, area=area, language="en", now=TUESDAY_MORNING).chat
     assert offer.reason == Reason.NO_AGENT_FREE
     assert now  # the chats were accepted now; the offer is asked for at TUESDAY_MORNING
 
@@ -224,14 +226,14 @@ def test_spanish_chat_needs_a_free_spanish_agent_for_the_survey_platform(
 ) -> None:
     english = free(chat_agent("ana@hub.example"), now=TUESDAY_IN_MADRID)
     assert english
-    offer = contact_offers_for(standard_user, area=area, language="es", now=TUESDAY_IN_MADRID)
+    offer = offers_for(standard_user, area=area, language="es", now=TUESDAY_IN_MADRID)
     assert offer.chat.reason == Reason.NO_AGENT_FREE
     assert offer.chat.english_now  # English is free: the card offers it
     free(chat_agent("lucia@hub.example", languages=["es", "en"]), now=TUESDAY_IN_MADRID)
-    offer = contact_offers_for(standard_user, area=area, language="es", now=TUESDAY_IN_MADRID)
+    offer = offers_for(standard_user, area=area, language="es", now=TUESDAY_IN_MADRID)
     assert offer.chat.is_available
     other = ProductArea.objects.get(slug="cx-dashboards")
-    elsewhere = contact_offers_for(standard_user, area=other, language="es", now=TUESDAY_IN_MADRID)
+    elsewhere = offers_for(standard_user, area=other, language="es", now=TUESDAY_IN_MADRID)
     assert elsewhere.chat.reason == Reason.LANGUAGE_NOT_OFFERED
 
 
@@ -243,11 +245,17 @@ def test_the_waiting_estimate_counts_the_free_slots_first(
 
     now = timezone.now()
     assert (
-        chat_wait_estimate(language="en", area_id=area.pk, team="general", position=1, now=now)
+        chat_wait_estimate(
+            language="en", area_id=area.pk, team="general", position=1, queues=chat_facts(now)
+        )
         is None
     )
     free(chat_agent("ana@hub.example"), now=now)
-    first = chat_wait_estimate(language="en", area_id=area.pk, team="general", position=1, now=now)
-    fourth = chat_wait_estimate(language="en", area_id=area.pk, team="general", position=4, now=now)
+    first = chat_wait_estimate(
+        language="en", area_id=area.pk, team="general", position=1, queues=chat_facts(now)
+    )
+    fourth = chat_wait_estimate(
+        language="en", area_id=area.pk, team="general", position=4, queues=chat_facts(now)
+    )
     assert first is not None and first.expected_seconds == 0
     assert fourth is not None and fourth.expected_seconds > 0

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.test.utils import CaptureQueriesContext
 
-from hub.models import User
+from hub.accounts.models import User
 from routing.demo import routing_demo_seed, service_hours_ensure_defaults
 from routing.hours import (
     DEFAULT_CHANNEL_HOURS,
@@ -36,16 +36,17 @@ from routing.selectors import (
     average_handle_seconds,
     callback_wait_estimate,
     conference_slots_for,
-    contact_offers_for,
     hub_access_for,
     knowledge_base_assistant_for,
+    member_facts,
     service_hours,
-    staffing_for,
 )
 from tests.routing.helpers import DENVER, ROME, TOKYO, at
+from tests.routing.measured import measured_staffing, offers_for
 from tickets.chat.services import chat_presence_set
 from tickets.models import CallbackRequest, Channel, Status, Ticket
 from tickets.numbering import next_ticket_number
+from tickets.queues import callback_facts
 
 TUESDAY_MORNING = at(DENVER, 2026, 7, 14, 10)
 SATURDAY = at(DENVER, 2026, 7, 18, 10)
@@ -208,10 +209,9 @@ def test_a_standard_user_is_offered_chat_email_and_phone_on_a_tuesday_morning(
     chat_presence_set(
         agent=User.objects.get(email="agent@hub.example"), available=True, now=TUESDAY_MORNING
     )
-    with django_assert_num_queries(9):
-        offers = contact_offers_for(
-            standard_user, area=surveys_area, language="en", now=TUESDAY_MORNING
-        )
+    # The member; five queue measurements (tickets'); hours, languages, roster and shifts.
+    with django_assert_num_queries(10):
+        offers = offers_for(standard_user, area=surveys_area, language="en", now=TUESDAY_MORNING)
     assert offers.chat.is_available
     assert offers.email.is_available
     assert offers.phone.is_available
@@ -226,7 +226,7 @@ def test_a_standard_user_is_offered_chat_email_and_phone_on_a_tuesday_morning(
 def test_a_seat_holders_enterprise_email_is_covered_by_general_support_on_saturday(
     roster: list[Agent], seat_holder: User, surveys_area: ProductArea
 ) -> None:
-    offers = contact_offers_for(seat_holder, area=surveys_area, language="en", now=SATURDAY)
+    offers = offers_for(seat_holder, area=surveys_area, language="en", now=SATURDAY)
     assert offers.email.is_available
     assert offers.email.enterprise_label
     assert offers.email.team == Team.GENERAL
@@ -239,7 +239,7 @@ def test_a_seat_holders_enterprise_email_is_covered_by_general_support_on_saturd
 def test_a_seat_holder_reaches_the_enterprise_team_on_a_weekday(
     roster: list[Agent], seat_holder: User, surveys_area: ProductArea
 ) -> None:
-    offers = contact_offers_for(seat_holder, area=surveys_area, language="en", now=TUESDAY_MORNING)
+    offers = offers_for(seat_holder, area=surveys_area, language="en", now=TUESDAY_MORNING)
     assert offers.phone.team == Team.ENTERPRISE
     assert offers.phone.enterprise_label
     assert offers.conference.is_available
@@ -248,7 +248,7 @@ def test_a_seat_holder_reaches_the_enterprise_team_on_a_weekday(
 def test_a_fedramp_user_gets_email_and_phone_from_general_support_and_no_assistant(
     roster: list[Agent], fedramp_user: User, surveys_area: ProductArea
 ) -> None:
-    offers = contact_offers_for(fedramp_user, area=surveys_area, language="en", now=SATURDAY)
+    offers = offers_for(fedramp_user, area=surveys_area, language="en", now=SATURDAY)
     assert offers.chat.reason == Reason.NOT_IN_ENVIRONMENT
     assert offers.email.team == Team.GENERAL
     assert offers.phone.team == Team.GENERAL
@@ -259,7 +259,7 @@ def test_a_fedramp_user_gets_email_and_phone_from_general_support_and_no_assista
 def test_an_italian_callback_on_saturday_waits_for_monday_or_english_now(
     roster: list[Agent], standard_user: User, surveys_area: ProductArea
 ) -> None:
-    offers = contact_offers_for(standard_user, area=surveys_area, language="it", now=SATURDAY)
+    offers = offers_for(standard_user, area=surveys_area, language="it", now=SATURDAY)
     assert offers.phone.status == OfferStatus.NOT_NOW
     assert offers.phone.next_opening == at(ROME, 2026, 7, 20, 8)
     assert offers.phone.accepts_requests
@@ -271,14 +271,14 @@ def test_staff_who_are_not_members_are_refused(
     agent: User, roster: list[Agent], surveys_area: ProductArea
 ) -> None:
     with pytest.raises(PermissionDenied):
-        contact_offers_for(agent, area=surveys_area, language="en", now=SATURDAY)
+        offers_for(agent, area=surveys_area, language="en", now=SATURDAY)
 
 
 def test_an_unknown_language_is_refused(
     roster: list[Agent], standard_user: User, surveys_area: ProductArea
 ) -> None:
     with pytest.raises(ValueError, match="support language"):
-        contact_offers_for(standard_user, area=surveys_area, language="sv", now=SATURDAY)
+        offers_for(standard_user, area=surveys_area, language="sv", now=SATURDAY)
 
 
 def test_an_agent_who_covers_other_areas_does_not_staff_this_one(
@@ -287,7 +287,7 @@ def test_an_agent_who_covers_other_areas_does_not_staff_this_one(
     japanese = Agent.objects.get(user__email="agent.ja@hub.example")
     japanese.product_areas.set([area for area in product_areas if area.slug == "bx-dashboards"])
     now = at(TOKYO, 2026, 7, 14, 10)
-    staffing = staffing_for(area=surveys_area, languages={"ja"}, now=now)
+    staffing = measured_staffing(area=surveys_area, languages={"ja"}, now=now)
     assert staffing.phone[QueueKey("ja", surveys_area.slug, Team.GENERAL)].agents_on_shift(now) == 0
 
 
@@ -297,9 +297,7 @@ def test_an_agent_who_covers_other_areas_does_not_staff_this_one(
 def test_waiting_callbacks_lengthen_the_offered_wait(
     roster: list[Agent], standard_user: User, surveys_area: ProductArea
 ) -> None:
-    before = contact_offers_for(
-        standard_user, area=surveys_area, language="it", now=ITALIAN_MORNING
-    )
+    before = offers_for(standard_user, area=surveys_area, language="it", now=ITALIAN_MORNING)
     for minutes in (30, 20, 10):
         phone_ticket(
             standard_user,
@@ -307,7 +305,7 @@ def test_waiting_callbacks_lengthen_the_offered_wait(
             language="it",
             enqueued_at=ITALIAN_MORNING - timedelta(minutes=minutes),
         )
-    after = contact_offers_for(standard_user, area=surveys_area, language="it", now=ITALIAN_MORNING)
+    after = offers_for(standard_user, area=surveys_area, language="it", now=ITALIAN_MORNING)
     assert before.phone.wait is not None and after.phone.wait is not None
     # One Italian agent on shift: behind three callbacks, four calls must finish first.
     assert after.phone.wait.expected_seconds == pytest.approx(4 * 480)
@@ -317,7 +315,7 @@ def test_waiting_callbacks_lengthen_the_offered_wait(
 def test_recent_arrivals_raise_the_chance_of_waiting_for_an_empty_queue(
     roster: list[Agent], standard_user: User, surveys_area: ProductArea
 ) -> None:
-    quiet = staffing_for(area=surveys_area, languages={"it"}, now=ITALIAN_MORNING)
+    quiet = measured_staffing(area=surveys_area, languages={"it"}, now=ITALIAN_MORNING)
     key = QueueKey("it", surveys_area.slug, Team.GENERAL)
     assert quiet.phone[key].arrivals_per_hour == 0
     for minutes in range(5, 50, 5):
@@ -328,12 +326,10 @@ def test_recent_arrivals_raise_the_chance_of_waiting_for_an_empty_queue(
             enqueued_at=ITALIAN_MORNING - timedelta(minutes=minutes),
             taken_at=ITALIAN_MORNING - timedelta(minutes=minutes - 1),
         )
-    busy = staffing_for(area=surveys_area, languages={"it"}, now=ITALIAN_MORNING)
+    busy = measured_staffing(area=surveys_area, languages={"it"}, now=ITALIAN_MORNING)
     assert busy.phone[key].arrivals_per_hour == 9
     assert busy.phone[key].waiting == 0
-    offers = contact_offers_for(
-        standard_user, area=surveys_area, language="it", now=ITALIAN_MORNING
-    )
+    offers = offers_for(standard_user, area=surveys_area, language="it", now=ITALIAN_MORNING)
     assert offers.phone.wait is not None
     assert offers.phone.wait.probability_of_waiting > 0
 
@@ -358,7 +354,7 @@ def test_the_handle_time_is_measured_from_finished_callbacks_once_there_are_enou
             language="en",
             area_id=surveys_area.pk,
             team=Team.GENERAL,
-            now=ITALIAN_MORNING,
+            queues=callback_facts(ITALIAN_MORNING),
         )
 
     finished(19)
@@ -371,16 +367,25 @@ def test_a_queued_callbacks_wait_grows_with_its_position(
     roster: list[Agent], surveys_area: ProductArea
 ) -> None:
     first = callback_wait_estimate(
-        language="it", area_id=surveys_area.pk, team="general", position=1, now=ITALIAN_MORNING
+        language="it",
+        area_id=surveys_area.pk,
+        team="general",
+        position=1,
+        now=ITALIAN_MORNING,
+        queues=callback_facts(ITALIAN_MORNING),
     )
     third = callback_wait_estimate(
-        language="it", area_id=surveys_area.pk, team="general", position=3, now=ITALIAN_MORNING
+        language="it",
+        area_id=surveys_area.pk,
+        team="general",
+        position=3,
+        now=ITALIAN_MORNING,
+        queues=callback_facts(ITALIAN_MORNING),
     )
     assert first is not None and third is not None
-    expected, low, high = third
-    assert low < expected < high
-    assert third[0] > first[0]
-    assert first[0] == timedelta(minutes=8)
+    assert third.low_seconds < third.expected_seconds < third.high_seconds
+    assert third.expected_seconds > first.expected_seconds
+    assert first.expected_seconds == timedelta(minutes=8).total_seconds()
 
 
 def test_a_queued_callback_has_no_estimate_while_nobody_speaks_its_language(
@@ -388,7 +393,12 @@ def test_a_queued_callback_has_no_estimate_while_nobody_speaks_its_language(
 ) -> None:
     assert (
         callback_wait_estimate(
-            language="ja", area_id=surveys_area.pk, team="general", position=1, now=SATURDAY
+            language="ja",
+            area_id=surveys_area.pk,
+            team="general",
+            position=1,
+            now=SATURDAY,
+            queues=callback_facts(SATURDAY),
         )
         is None
     )
@@ -436,16 +446,19 @@ def test_the_hub_flow_asks_each_member_the_right_question(
     seat_holder: User,
     fedramp_user: User,
 ) -> None:
-    assert hub_access_for(standard_user).redirect_question == RedirectQuestion.BRAND_ADMIN
-    assert not hub_access_for(standard_user).account_services.eligible
-    admin_access = hub_access_for(brand_admin)
+    assert (
+        hub_access_for(member_facts(standard_user)).redirect_question
+        == RedirectQuestion.BRAND_ADMIN
+    )
+    assert not hub_access_for(member_facts(standard_user)).account_services.eligible
+    admin_access = hub_access_for(member_facts(brand_admin))
     assert admin_access.redirect_question == RedirectQuestion.ACCOUNT_TEAM
     assert admin_access.account_services.topics == FULL_ACCOUNT_TOPICS
-    seat_access = hub_access_for(seat_holder)
+    seat_access = hub_access_for(member_facts(seat_holder))
     assert seat_access.redirect_question is None
     assert not seat_access.shows_assistant
     assert seat_access.assistant_on_knowledge_base
-    assert not hub_access_for(fedramp_user).assistant_on_knowledge_base
+    assert not hub_access_for(member_facts(fedramp_user)).assistant_on_knowledge_base
     assert knowledge_base_assistant_for(standard_user)
 
 
@@ -453,8 +466,6 @@ def test_a_closed_chat_in_the_database_hours_is_closed_in_the_offers(
     roster: list[Agent], standard_user: User, surveys_area: ProductArea
 ) -> None:
     ServiceWindow.objects.filter(channel="chat", weekday=1).delete()  # no chat on Tuesdays
-    offers = contact_offers_for(
-        standard_user, area=surveys_area, language="en", now=TUESDAY_MORNING
-    )
+    offers = offers_for(standard_user, area=surveys_area, language="en", now=TUESDAY_MORNING)
     assert offers.chat.status == OfferStatus.NOT_NOW
     assert offers.chat.next_opening == at(DENVER, 2026, 7, 15, 0)

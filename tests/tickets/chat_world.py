@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, time
 
-from hub.models import StaffRole, User
-from hub.services import staff_groups_ensure
+from hub.accounts.models import StaffRole, User
+from hub.accounts.services import staff_groups_ensure
 from routing.demo import service_hours_ensure_defaults
 from routing.models import Agent, AgentShift, LanguageWindow, ProductArea, ServiceWindow
 from tests.conftest import PASSWORD

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from hub.models import User
+from hub.accounts.models import User
 from routing.models import ProductArea
 from tickets.models import Channel, EventKind, Status, Team, Ticket, TicketEvent
 from tickets.numbering import next_ticket_number

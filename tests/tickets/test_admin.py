@@ -6,8 +6,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from hub.models import StaffRole, User
-from hub.services import staff_groups_ensure
+from hub.accounts.models import StaffRole, User
+from hub.accounts.services import staff_groups_ensure
 from routing.models import Agent, ProductArea
 from tickets.models import Channel, EventKind, Status, Team, Ticket
 from tickets.services import callback_enqueue, ticket_create

@@ -7,10 +7,11 @@ import io
 import pytest
 from django.core.management import call_command
 
-from hub.models import User
+from hub.accounts.models import User
 from routing.models import ProductArea
-from routing.selectors import agent_skills, contact_offers_for
+from routing.selectors import agent_skills
 from tests.routing.helpers import DENVER, at
+from tests.routing.measured import offers_for
 from tickets.chat.services import chat_accept, chat_presence_set, chat_start
 
 TUESDAY_MORNING = at(DENVER, 2026, 7, 14, 10)
@@ -28,7 +29,7 @@ def test_the_demo_agent_takes_english_chats_once_switched_on_in_the_console() ->
     customer = User.objects.get(email="standard@acme.example")
     area = ProductArea.objects.get(slug="surveys-xm-directory")
     chat_presence_set(agent=ana, available=True, now=TUESDAY_MORNING)
-    offers = contact_offers_for(customer, area=area, language="en", now=TUESDAY_MORNING)
+    offers = offers_for(customer, area=area, language="en", now=TUESDAY_MORNING)
     assert offers.chat.is_available
     session = chat_start(
         requester=customer, product_area=area, language="en", message="Demo question"

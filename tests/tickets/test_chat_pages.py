@@ -12,7 +12,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from hub.models import Organisation, User
+from hub.accounts.models import Organisation, User
 from routing.models import ProductArea
 from tests.tickets.chat_world import chat_agent, chat_open_round_the_clock, free, open_chat
 from tickets.chat.services import chat_accept, chat_end, chat_message_send
@@ -569,9 +569,9 @@ def test_the_waiting_page_costs_the_same_queries_however_many_chats_wait(
     mine = open_chat(standard_user, surveys_area, "Mine")
     _as(client, standard_user)
     client.get("/hub/")
-    # user; chat; area names; messages; position; agents with presence and shifts (2);
-    # handle times
-    with django_assert_num_queries(SESSION_SAVE + 8):
+    # user; chat; area names; messages; position; agents and shifts (2); handle times;
+    # who is in the chat console
+    with django_assert_num_queries(SESSION_SAVE + 9):
         page = client.get(f"/hub/chats/{mine.ticket.number}/")
     assert f"You are number {count // 10 + 1} in the queue" in _html(page)
 
@@ -796,7 +796,8 @@ from hypothesis import settings as hypothesis_settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from hypothesis.extra.django import from_form  # noqa: E402
 
-from tickets.chat.forms import ChatMessageForm, ChatStartForm  # noqa: E402
+from hub.flow.contact_forms import ChatStartForm  # noqa: E402
+from tickets.chat.forms import ChatMessageForm  # noqa: E402
 
 FUZZ = hypothesis_settings(
     max_examples=30,

@@ -16,7 +16,7 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub.models import User
+from hub.accounts.models import User
 from routing.models import ProductArea
 from tests.tickets.chat_world import chat_agent, chat_open_round_the_clock, free, open_chat
 from tickets.chat.services import (

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.utils import timezone
 
-from hub.models import Organisation, User
+from hub.accounts.models import Organisation, User
 from routing.models import Agent, ProductArea
 from routing.selectors import conference_slots_for
 from tests.hub import contact_world

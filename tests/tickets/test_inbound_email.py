@@ -20,7 +20,7 @@ from django.db import OperationalError, connection, connections
 from django.test import Client
 from django.urls import reverse
 
-from hub.models import User
+from hub.accounts.models import User
 from tickets import (
     admin_inbound,  # noqa: F401 - registers the admin until tickets.admin does
     reply_tokens,

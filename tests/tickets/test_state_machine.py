@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub.models import User
+from hub.accounts.models import User
 from tickets import states
 from tickets.models import Channel, EventKind, Status, Team, Ticket
 from tickets.services import TicketLocked, ticket_create, ticket_transition

@@ -7,7 +7,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
-from hub.models import User
+from hub.accounts.models import User
 from routing.models import ProductArea
 from tickets.models import Channel, EventKind, Team, Ticket
 from tickets.services import ticket_create

@@ -11,8 +11,8 @@ import pytest
 from django.core import mail, signing
 from django.test import Client
 
-from hub.models import StaffRole, User
-from hub.services import staff_groups_ensure
+from hub.accounts.models import StaffRole, User
+from hub.accounts.services import staff_groups_ensure
 from tickets.models import EventKind, Status, VerificationLink
 from tickets.services import TicketLocked, ticket_reply, ticket_transition
 from tickets.verification import (

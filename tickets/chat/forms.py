@@ -1,46 +1,15 @@
-"""The chat's forms: starting one from the method picker, and writing a message."""
+"""The chat's forms on its own pages: writing a message, asking for the transcript. (The
+form that starts a chat is one of the flow's contact forms.)"""
 
 from __future__ import annotations
 
-import re
-import uuid
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from hub.flow.contact_forms import ContactForm, support_language_choices
+from tickets.idempotency import is_idempotency_key, new_idempotency_key
 from tickets.models import CHAT_MESSAGE_MAX_CHARS
-
-CLIENT_KEY = re.compile(r"^[0-9a-f]{32}$")
-
-
-def new_client_key() -> str:
-    return uuid.uuid4().hex
-
-
-class ChatStartForm(ContactForm):
-    """Language and the first message; the subject is made from the message."""
-
-    language = forms.ChoiceField(
-        label=_("Language of the chat"),
-        choices=support_language_choices,
-        help_text=_("Chat is in English for every product area, and in Spanish for some."),
-        error_messages={
-            "required": _("Choose a language"),
-            "invalid_choice": _("Choose a language from the list"),
-        },
-    )
-    message = forms.CharField(
-        label=_("What do you need help with?"),
-        max_length=CHAT_MESSAGE_MAX_CHARS,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_("This is your first message. The agent sees it as soon as they join."),
-        error_messages={
-            "required": _("Write what you need help with"),
-            "max_length": _("Your message must be %(limit_value)d characters or fewer"),
-        },
-    )
 
 
 class ChatMessageForm(forms.Form):
@@ -62,14 +31,14 @@ class ChatMessageForm(forms.Form):
     def __init__(self, *args: Any, prefix_id: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not self.is_bound:
-            self.initial.setdefault("client_key", new_client_key())
+            self.initial.setdefault("client_key", new_idempotency_key())
         # Ids that stay the same when htmx redraws the form, so focus stays in the box.
         self.auto_id = f"{prefix_id}-%s" if prefix_id else "id_%s"
 
     def clean_client_key(self) -> str:
         """A key that is not one of ours is no key: the message is still sent."""
         key = self.cleaned_data.get("client_key") or ""
-        return key if CLIENT_KEY.match(key) else ""
+        return key if is_idempotency_key(key) else ""
 
 
 class TranscriptForm(forms.Form):
@@ -78,4 +47,4 @@ class TranscriptForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not self.is_bound:
-            self.initial.setdefault("key", new_client_key())
+            self.initial.setdefault("key", new_idempotency_key())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -11,16 +10,26 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from hub.models import User
-from routing.selectors import AgentSkills
+from hub.accounts.models import User
+from routing.selectors import (
+    AgentSkills,
+    agent_skills,
+    chat_max_chats_per_agent,
+    chat_presence_timeout,
+    chat_wait_estimate,
+)
+from routing.waits import Wait
 from tickets.models import (
+    ChatEndReason,
     ChatMessage,
     ChatMessageKind,
     ChatPresence,
     ChatSession,
     EventKind,
+    Team,
     TicketEvent,
 )
+from tickets.queues import chat_facts
 from tickets.selectors import assistant_conversation as conversation_from_events
 
 CONSOLE_WAITING_LIMIT = 50
@@ -60,6 +69,24 @@ def chat_for_viewer(user: User, number: str, *, for_poll: bool = False) -> ChatS
         return query.get()
     except ChatSession.DoesNotExist:
         raise Http404 from None
+
+
+def chat_to_switch(user: User, number: str | None) -> ChatSession | None:
+    """The customer's own chat that a contact form turns into another request
+    (``?chat=CS-…``): None when no chat is named, or when the chat is over (the new request
+    is then one of its own); 404 for anyone else's chat."""
+    if not number:
+        return None
+    session = (
+        ChatSession.objects.select_related("ticket")
+        .filter(ticket__number=number, ticket__requester_id=user.pk)
+        .first()
+    )
+    if session is None:
+        raise Http404
+    if session.has_ended and session.end_reason != ChatEndReason.SWITCHED_TO_PHONE:
+        return None
+    return session
 
 
 # What a poll's answer draws, and what a changed state redraws (the area loads on demand).
@@ -118,28 +145,13 @@ def chat_last_message_id(messages: list[ChatMessage], after: int = 0) -> int:
 
 
 @dataclass(frozen=True)
-class ChatWait:
-    expected: timedelta
-    low: timedelta
-    high: timedelta
-
-    @property
-    def is_now(self) -> bool:
-        return self.expected < timedelta(seconds=30)
-
-    @property
-    def has_range(self) -> bool:
-        return round(self.high.total_seconds() / 60) > round(self.expected.total_seconds() / 60)
-
-
-@dataclass(frozen=True)
 class ChatQueueStatus:
     """Where a waiting chat stands: its place, the expected wait, and whether it has waited
     long enough to be offered email or a callback instead."""
 
     position: int
     waiting_since: datetime
-    wait: ChatWait | None  # None: nobody is in the chat console to take it just now
+    wait: Wait | None  # None: nobody is in the chat console to take it just now
     waited_too_long: bool
 
 
@@ -171,36 +183,22 @@ def chat_queue_status(
     session: ChatSession, *, now: datetime | None = None
 ) -> ChatQueueStatus | None:
     """None once an agent has the chat, or it has ended."""
-    from routing.selectors import _TICKET_TEAM_TO_QUEUE, chat_wait_estimate
-
     if not session.is_waiting:
         return None
     now = now or timezone.now()
     position = chat_position(session)
     ticket = session.ticket
-    team = _TICKET_TEAM_TO_QUEUE.get(ticket.team)
-    estimate = (
-        chat_wait_estimate(
-            language=ticket.language,
-            area_id=ticket.product_area_id,
-            team=team.value,
-            position=position,
-            now=now,
-        )
-        if team is not None
-        else None
+    estimate = chat_wait_estimate(
+        language=ticket.language,
+        area_id=ticket.product_area_id,
+        team=ticket.queue_team,
+        position=position,
+        queues=chat_facts(now),
     )
-    wait = None
-    if estimate is not None and math.isfinite(estimate.high_seconds):
-        wait = ChatWait(
-            expected=timedelta(seconds=round(estimate.expected_seconds)),
-            low=timedelta(seconds=round(estimate.low_seconds)),
-            high=timedelta(seconds=round(estimate.high_seconds)),
-        )
     return ChatQueueStatus(
         position=position,
         waiting_since=session.created_at,
-        wait=wait,
+        wait=Wait.of(estimate),
         waited_too_long=now - session.created_at >= _chat_max_wait(),
     )
 
@@ -225,8 +223,6 @@ class ConsoleStatus:
 def console_status(
     user: User, *, skills: AgentSkills | None = None, now: datetime | None = None
 ) -> ConsoleStatus:
-    from routing.selectors import agent_skills, chat_max_chats_per_agent, chat_presence_timeout
-
     now = now or timezone.now()
     skills = skills or agent_skills(user)
     presence = ChatPresence.objects.filter(agent=user).first()
@@ -242,13 +238,10 @@ def console_status(
 
 def chats_waiting_for(user: User, *, skills: AgentSkills | None = None) -> list[ChatSession]:
     """Waiting chats this agent may take (their languages, areas and team), oldest first."""
-    from routing.policy import Team as QueueTeam
-    from routing.selectors import _QUEUE_TO_TICKET_TEAM, agent_skills
-
     skills = skills or agent_skills(user)
     if skills is None or not skills.takes_chats:
         return []
-    teams = [_QUEUE_TO_TICKET_TEAM[QueueTeam(team)] for team in skills.teams]
+    teams = [Team.of_queue(team) for team in skills.teams]
     waiting = _sessions().filter(
         accepted_at__isnull=True,
         ended_at__isnull=True,

@@ -17,8 +17,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hub.models import User
+from hub.accounts.models import User
 from routing.models import ProductArea
+from routing.selectors import agent_skills, chat_max_chats_per_agent
+from tickets import emails
 from tickets.models import (
     CHAT_MESSAGE_MAX_CHARS,
     Channel,
@@ -228,16 +230,12 @@ def chat_presence_heartbeat(*, agent: User, now: datetime | None = None) -> None
 
 
 def _takes_this_chat(agent: User, ticket: Ticket) -> bool:
-    from routing.selectors import _TICKET_TEAM_TO_QUEUE, agent_skills
-
     skills = agent_skills(agent)
     if skills is None or not skills.takes_chats:
         return False
-    team = _TICKET_TEAM_TO_QUEUE.get(ticket.team)
     return (
         ticket.language in skills.languages
-        and team is not None
-        and team.value in skills.teams
+        and ticket.queue_team.value in skills.teams
         and (skills.area_ids is None or ticket.product_area_id in skills.area_ids)
     )
 
@@ -246,8 +244,6 @@ def chat_accept(*, session_id: int, agent: User, now: datetime | None = None) ->
     """The agent takes a waiting chat. Two agents accepting at once: one wins, the other
     gets ChatTaken (the conditional update below waits for the winner's commit, then finds
     the chat accepted)."""
-    from routing.selectors import chat_max_chats_per_agent
-
     now = now or timezone.now()
     session = ChatSession.objects.select_related("ticket").filter(pk=session_id).first()
     if session is None:
@@ -406,7 +402,7 @@ def chat_switch_to_email(
 ) -> Ticket:
     """The chat becomes an email request: same ticket, everything written kept (as its
     description and on its timeline), and the usual confirmation email."""
-    from tickets import tasks
+    from tickets import tasks  # noqa: PLC0415 - the tasks call these services
 
     now = now or timezone.now()
     with transaction.atomic():
@@ -450,7 +446,7 @@ def chat_switch_to_phone(
 ) -> Ticket:
     """The chat becomes a phone callback on the same ticket; it joins the callback queue now
     (or at ``callback_due_at``) and the usual confirmation follows."""
-    from tickets import tasks
+    from tickets import tasks  # noqa: PLC0415 - the tasks call these services
 
     now = now or timezone.now()
     with transaction.atomic():
@@ -498,7 +494,7 @@ def chat_switch_to_phone(
 
 def chat_transcript_request(*, session: ChatSession, by: User, key: str) -> ChatTranscriptRequest:
     """The customer asks for the transcript: one email per request key, sent on commit."""
-    from tickets import tasks
+    from tickets import tasks  # noqa: PLC0415 - the tasks call these services
 
     if by.pk != session.ticket.requester_id:
         raise ValidationError(_("Only the customer of the chat can ask for its transcript."))
@@ -525,8 +521,6 @@ def chat_sweep(*, now: datetime | None = None) -> dict[str, int]:
     """End chats that fell silent, turn chats whose customer left before an agent answered
     into email requests (their question is answered by email, nothing is lost), and send the
     transcripts the broker never got."""
-    from tickets import tasks
-
     now = now or timezone.now()
     counts = {"ended": 0, "to_email": 0, "transcripts": 0}
     silent = ChatSession.objects.filter(
@@ -554,6 +548,29 @@ def chat_sweep(*, now: datetime | None = None) -> dict[str, int]:
     settled = now - timedelta(seconds=getattr(settings, "TICKETS_SWEEP_GRACE", 20))
     unsent = ChatTranscriptRequest.objects.filter(sent_at__isnull=True, requested_at__lte=settled)
     for request_id in unsent.values_list("pk", flat=True)[:200]:
-        if tasks.send_chat_transcript.run(request_id):
+        if chat_transcript_send(request_id=request_id):
             counts["transcripts"] += 1
     return counts
+
+
+def chat_transcript_send(*, request_id: int) -> bool:
+    """Email a chat's transcript once per request; an OSError (the mail server) propagates
+    for the task to retry."""
+    with transaction.atomic():
+        request = (
+            ChatTranscriptRequest.objects.select_for_update(of=("self",))
+            .select_related("session__ticket__requester")
+            .filter(pk=request_id, sent_at__isnull=True)
+            .first()
+        )
+        if request is None:
+            return False
+        emails.transcript_message(request).send()
+        request.sent_at = timezone.now()
+        request.save(update_fields=["sent_at"])
+        TicketEvent.objects.create(
+            ticket=request.session.ticket,
+            kind=EventKind.EMAIL_SENT,
+            data={"email": "transcript", "request": request.pk},
+        )
+    return True

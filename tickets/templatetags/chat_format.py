@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from tickets.chat.selectors import speaker_name
 from tickets.models import ChatMessage
 
 register = template.Library()
@@ -59,8 +60,6 @@ def chat_text(value: str) -> SafeString:
 
 @register.filter
 def chat_speaker(message: ChatMessage) -> str:
-    from tickets.chat.selectors import speaker_name
-
     return speaker_name(message)
 
 

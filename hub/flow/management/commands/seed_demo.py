@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from chatbot.services import knowledge_load, synonyms_ensure_defaults
-from hub.models import (
+from hub.accounts.models import (
     EnterpriseSeat,
     Environment,
     IdentityProvider,
@@ -24,7 +24,7 @@ from hub.models import (
     StaffRole,
     User,
 )
-from hub.services import staff_groups_ensure
+from hub.accounts.services import staff_groups_ensure
 from routing.demo import routing_demo_seed
 from routing.services import product_areas_ensure_defaults
 from tickets.demo import demo_tickets_ensure

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime
 import secrets
+from typing import Any
 
+from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group, Permission
@@ -18,7 +20,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from hub.models import (
+from hub.accounts import sso
+from hub.accounts.models import (
     EnterpriseSeat,
     IdentityProvider,
     Invitation,
@@ -28,7 +31,13 @@ from hub.models import (
     StaffRole,
     User,
 )
-from hub.tasks import email_queue
+from hub.accounts.selectors import (
+    INVITATION_SALT,
+    identity_provider_for_login,
+    organisation_domains,
+)
+from hub.accounts.sso import PRESETS, SsoError, SsoRefused, email_domain
+from hub.accounts.tasks import email_queue
 
 # What each staff group may do in the admin (app_label.codename).
 STAFF_PERMISSIONS: dict[StaffRole, list[str]] = {
@@ -72,6 +81,13 @@ STAFF_PERMISSIONS: dict[StaffRole, list[str]] = {
 }
 
 
+def user_language_set(*, user: User, language: str) -> None:
+    """Remember the interface language the user chose (a language we do not offer: nothing)."""
+    if language in dict(settings.LANGUAGES) and user.preferred_language != language:
+        user.preferred_language = language
+        user.save(update_fields=["preferred_language"])
+
+
 @transaction.atomic
 def staff_groups_ensure() -> dict[StaffRole, Group]:
     """Create the staff groups with their permissions (idempotent)."""
@@ -94,8 +110,6 @@ def staff_groups_ensure() -> dict[StaffRole, Group]:
 
 def sessions_end_others(*, user: User, keep_session_key: str | None) -> int:
     """End every session of the user but the one kept (after a password change or reset)."""
-    from allauth.usersessions.models import UserSession
-
     ended = 0
     for user_session in UserSession.objects.filter(user=user).exclude(
         session_key=keep_session_key or ""
@@ -108,10 +122,67 @@ def sessions_end_others(*, user: User, keep_session_key: str | None) -> int:
 # --- Organisation SSO ------------------------------------------------------------------------
 
 
+def sso_user_for(provider: IdentityProvider, claims: dict[str, Any]) -> User:
+    """The member the provider vouches for; links a first sign-in, never creates anyone."""
+    organisation = provider.organisation
+    email = str(claims.get("email") or "").strip()
+    subject = str(claims.get("sub") or "")
+    domains = organisation_domains(organisation)
+    if not email or not subject:
+        raise SsoRefused(
+            _("Your organisation's sign-in service did not tell us your email address.")
+        )
+    if email_domain(email) not in domains:
+        raise SsoRefused(
+            _(
+                "You signed in as %(email)s, but %(organisation)s only signs in addresses at "
+                "%(domains)s. Sign out of your organisation's sign-in service and use your "
+                "work account."
+            )
+            % {
+                "email": email,
+                "organisation": organisation.name,
+                "domains": ", ".join(sorted(domains)),
+            }
+        )
+    hosted_claim = PRESETS[provider.kind].hosted_domain_claim
+    if hosted_claim and str(claims.get(hosted_claim) or "").lower() not in domains:
+        raise SsoRefused(
+            _(
+                "The account %(email)s is not managed by %(organisation)s's Google Workspace. "
+                "Sign in with your work account."
+            )
+            % {"email": email, "organisation": organisation.name}
+        )
+    if claims.get("email_verified") is False:
+        raise SsoRefused(
+            _("Your organisation's sign-in service has not verified %(email)s.") % {"email": email}
+        )
+    no_account = SsoRefused(
+        _(
+            "There is no Customer Success Hub account for %(email)s in %(organisation)s yet. "
+            "Ask one of your brand administrators to invite you."
+        )
+        % {"email": email, "organisation": organisation.name}
+    )
+    user = (
+        User.objects.select_related("membership")
+        .filter(sso_identities__issuer=provider.issuer, sso_identities__subject=subject)
+        .first()
+    )
+    if user is None:
+        user = User.objects.select_related("membership").filter(email__iexact=email).first()
+        if user is None:
+            raise no_account
+    membership = getattr(user, "membership", None)
+    if not user.is_active or membership is None or membership.organisation_id != organisation.pk:
+        raise no_account
+    sso_identity_link(user=user, issuer=provider.issuer, subject=subject)
+    return user
+
+
 def sso_identity_link(*, user: User, issuer: str, subject: str) -> SsoIdentity:
     """Link a person at an identity provider to their hub account (or note a new sign-in)."""
-    from hub.sso import SsoRefused
-
     now = timezone.now()
     with transaction.atomic():
         identity = (
@@ -165,13 +236,12 @@ def identity_provider_save(
     `client_secret` None keeps the stored one. Raises ValidationError when the provider does
     not answer as an OpenID provider at that address.
     """
-    from hub.sso import PRESETS, SsoError, issuer_confirm
-
     _require_brand_admin(by, organisation)
     preset = PRESETS[kind]
     typed_issuer = preset.issuer or issuer.strip()
     try:
-        confirmed_issuer = issuer_confirm(typed_issuer)
+        # Through the module, so a test can stand in for the provider's discovery document.
+        confirmed_issuer = sso.issuer_confirm(typed_issuer)
     except SsoError as exc:
         raise ValidationError({"issuer": exc.message}, code="issuer") from exc
     with transaction.atomic():
@@ -253,16 +323,12 @@ def membership_roles_update(
 
 
 def invitation_link(invitation: Invitation) -> str:
-    from hub.selectors import INVITATION_SALT
-
     token = signing.dumps(invitation.secret, salt=INVITATION_SALT)
     return settings.SITE_URL.rstrip("/") + reverse("invitation_accept", args=[token])
 
 
 def invitation_create(*, organisation: Organisation, email: str, by: User) -> Invitation:
     """Invite someone to join the organisation; the signed link goes out by email."""
-    from hub.selectors import identity_provider_for_login, organisation_domains
-
     _require_brand_admin(by, organisation)
     email = User.objects.normalize_email(email.strip())
     existing = User.objects.filter(email__iexact=email).select_related("membership").first()

@@ -11,8 +11,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from hub.models import Environment, IdentityProviderKind, Membership, Organisation, User
-from hub.sso import PRESETS
+from hub.accounts.models import Environment, IdentityProviderKind, Membership, Organisation, User
+from hub.accounts.selectors import identity_provider_of_user, members_without_seat
+from hub.accounts.sso import PRESETS
 
 LOGIN_LABEL = _("Email address or username")
 
@@ -89,8 +90,6 @@ class PasswordLoginForm(LoginForm):  # type: ignore[misc]
                 code="wrong_entrance",
             )
         if membership is not None:
-            from hub.selectors import identity_provider_of_user
-
             provider = identity_provider_of_user(user)
             if provider is not None:
                 raise ValidationError(
@@ -204,8 +203,6 @@ class SeatAssignForm(forms.Form):
     )
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
-        from hub.selectors import members_without_seat
-
         super().__init__(*args, **kwargs)
         self.fields["member"].queryset = members_without_seat(organisation)  # type: ignore[attr-defined]
 

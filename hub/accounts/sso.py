@@ -37,7 +37,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from joserfc.errors import JoseError
 
-from hub.models import IdentityProvider, IdentityProviderKind, User
+from hub.accounts.models import IdentityProvider, IdentityProviderKind
 
 SCOPES = "openid email profile"
 DISCOVERY_PATH = "/.well-known/openid-configuration"
@@ -330,65 +330,3 @@ def sso_complete(request: HttpRequest, provider: IdentityProvider) -> SsoOutcome
         next_url=str(pending.get("hub_next") or ""),
         environment=str(pending.get("hub_environment") or ""),
     )
-
-
-def sso_user_for(provider: IdentityProvider, claims: dict[str, Any]) -> User:
-    """The member the provider vouches for; links a first sign-in, never creates anyone."""
-    from hub.selectors import organisation_domains
-    from hub.services import sso_identity_link
-
-    organisation = provider.organisation
-    email = str(claims.get("email") or "").strip()
-    subject = str(claims.get("sub") or "")
-    domains = organisation_domains(organisation)
-    if not email or not subject:
-        raise SsoRefused(
-            _("Your organisation's sign-in service did not tell us your email address.")
-        )
-    if email_domain(email) not in domains:
-        raise SsoRefused(
-            _(
-                "You signed in as %(email)s, but %(organisation)s only signs in addresses at "
-                "%(domains)s. Sign out of your organisation's sign-in service and use your "
-                "work account."
-            )
-            % {
-                "email": email,
-                "organisation": organisation.name,
-                "domains": ", ".join(sorted(domains)),
-            }
-        )
-    hosted_claim = PRESETS[provider.kind].hosted_domain_claim
-    if hosted_claim and str(claims.get(hosted_claim) or "").lower() not in domains:
-        raise SsoRefused(
-            _(
-                "The account %(email)s is not managed by %(organisation)s's Google Workspace. "
-                "Sign in with your work account."
-            )
-            % {"email": email, "organisation": organisation.name}
-        )
-    if claims.get("email_verified") is False:
-        raise SsoRefused(
-            _("Your organisation's sign-in service has not verified %(email)s.") % {"email": email}
-        )
-    no_account = SsoRefused(
-        _(
-            "There is no Customer Success Hub account for %(email)s in %(organisation)s yet. "
-            "Ask one of your brand administrators to invite you."
-        )
-        % {"email": email, "organisation": organisation.name}
-    )
-    user = (
-        User.objects.select_related("membership")
-        .filter(sso_identities__issuer=provider.issuer, sso_identities__subject=subject)
-        .first()
-    )
-    if user is None:
-        user = User.objects.select_related("membership").filter(email__iexact=email).first()
-        if user is None:
-            raise no_account
-    membership = getattr(user, "membership", None)
-    if not user.is_active or membership is None or membership.organisation_id != organisation.pk:
-        raise no_account
-    sso_identity_link(user=user, issuer=provider.issuer, subject=subject)
-    return user

@@ -10,8 +10,7 @@ from django.core import signing
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 
-from hub.adapters import SESSION_ENVIRONMENT_KEY
-from hub.models import (
+from hub.accounts.models import (
     EnterpriseSeat,
     Environment,
     IdentityProvider,
@@ -22,6 +21,8 @@ from hub.models import (
     User,
 )
 
+# The environment ("commercial" or "fedramp") the user signed in to, kept in the session.
+SESSION_ENVIRONMENT_KEY = "hub_environment"
 # The salt of the signed links in invitation emails.
 INVITATION_SALT = "hub.invitation"
 

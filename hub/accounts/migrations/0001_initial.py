@@ -5,7 +5,7 @@ import django.contrib.auth.validators
 import django.db.models.deletion
 import django.db.models.functions.text
 import django.utils.timezone
-import hub.models
+import hub.accounts.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
                 ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
                 ('email', models.EmailField(max_length=254, unique=True, verbose_name='email address')),
                 ('preferred_language', models.CharField(choices=[('en', 'English'), ('it', 'Italian'), ('fr', 'French')], default='en', max_length=8, verbose_name='preferred language')),
-                ('time_zone', models.CharField(default='Europe/London', max_length=64, validators=[hub.models.validate_time_zone], verbose_name='time zone')),
+                ('time_zone', models.CharField(default='Europe/London', max_length=64, validators=[hub.accounts.models.validate_time_zone], verbose_name='time zone')),
                 ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
                 ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
             ],

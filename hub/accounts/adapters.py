@@ -12,10 +12,12 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from hub.models import Environment, User
+from hub.accounts.models import Environment, User
+from hub.accounts.selectors import SESSION_ENVIRONMENT_KEY, identity_provider_of_user
+from hub.accounts.services import sessions_end_others
+from hub.accounts.tasks import email_queue
 
 # The session key that records which environment the user signed in to (R-ENV).
-SESSION_ENVIRONMENT_KEY = "hub_environment"
 
 
 class EmailOrUsernameBackend(ModelBackend):
@@ -98,8 +100,6 @@ class InvitationOnlyAccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
     def set_password(self, user: AbstractBaseUser, password: str) -> None:
         """Change, set or reset a password, and end every other session of the user."""
         super().set_password(user, password)
-        from hub.services import sessions_end_others
-
         request = context.request
         keep = request.session.session_key if request and request.user == user else None
         sessions_end_others(user=user, keep_session_key=keep)  # type: ignore[arg-type]
@@ -107,8 +107,6 @@ class InvitationOnlyAccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         # Rendered here (links need the request), sent by a Celery task after the commit so
         # that a slow or failing mail server never shows in the answer (no enumeration).
-        from hub.tasks import email_queue
-
         email_queue(self.render_mail(template_prefix, email, context))
 
     def format_email_subject(self, subject: str) -> str:
@@ -117,8 +115,6 @@ class InvitationOnlyAccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
     def send_password_reset_mail(
         self, user: AbstractBaseUser, email: str, context: dict[str, Any]
     ) -> None:
-        from hub.selectors import identity_provider_of_user
-
         provider = identity_provider_of_user(user)  # type: ignore[arg-type]
         if provider is not None:
             # Their organisation signs in with SSO: there is no password of ours to reset.

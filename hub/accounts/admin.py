@@ -7,7 +7,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from hub.models import (
+from hub.accounts.models import (
     EnterpriseSeat,
     IdentityProvider,
     Invitation,
@@ -17,8 +17,8 @@ from hub.models import (
     SsoIdentity,
     User,
 )
-from hub.services import _unique_provider_slug
-from hub.sso import PRESETS, SsoError, issuer_confirm
+from hub.accounts.services import _unique_provider_slug
+from hub.accounts.sso import PRESETS, SsoError, issuer_confirm
 
 
 class OrganisationDomainInline(admin.TabularInline[OrganisationDomain, Organisation]):

@@ -12,6 +12,7 @@ from allauth.account.adapter import get_adapter
 from allauth.account.utils import get_next_redirect_url
 from allauth.core import ratelimit
 from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -24,10 +25,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
 
-from chatbot.selectors import assistant_figures
-from hub import selectors, services
-from hub.forms import (
+from hub.accounts import selectors, services
+from hub.accounts.forms import (
     IdentifierForm,
     IdentityProviderForm,
     InvitationAcceptForm,
@@ -36,8 +37,14 @@ from hub.forms import (
     PasswordLoginForm,
     SeatAssignForm,
 )
-from hub.models import EnterpriseSeat, Environment, IdentityProvider, Invitation, Membership
-from hub.sso import (
+from hub.accounts.models import (
+    EnterpriseSeat,
+    Environment,
+    IdentityProvider,
+    Invitation,
+    Membership,
+)
+from hub.accounts.sso import (
     PRESETS,
     SsoError,
     SsoRefused,
@@ -45,7 +52,6 @@ from hub.sso import (
     discovery_fetch,
     sso_begin,
     sso_complete,
-    sso_user_for,
 )
 
 logger = logging.getLogger(__name__)
@@ -271,7 +277,7 @@ def sso_callback(request: HttpRequest, slug: str) -> HttpResponse:
         outcome = sso_complete(request, provider)
         if outcome.environment != provider.organisation.environment:
             raise SsoRefused(_("The sign-in could not be completed. Please start again."))
-        user = sso_user_for(provider, outcome.claims)
+        user = services.sso_user_for(provider, outcome.claims)
     except SsoError as exc:
         # The person sees a plain reason; operators see the protocol's own (bad nonce, ...).
         logger.info(
@@ -299,8 +305,6 @@ def sso_callback(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def sessions(request: HttpRequest) -> HttpResponse:
     """The user's signed-in sessions, and a way to end all but this one."""
-    from allauth.usersessions.models import UserSession
-
     if request.method == "POST":
         ended = services.sessions_end_others(
             user=request.user,  # type: ignore[arg-type]
@@ -395,7 +399,6 @@ def members(request: HttpRequest) -> HttpResponse:
             "members": selectors.members_of(organisation),
             "invitations": selectors.open_invitations_of(organisation, now=timezone.now()),
             "seats": selectors.seat_summary(organisation),
-            "assistant": assistant_figures(organisation, now=timezone.now()),
             "section": "members",
         },
     )
@@ -602,3 +605,11 @@ def organisation_sign_in(request: HttpRequest) -> HttpResponse:
             "section": "sign_in",
         },
     )
+
+
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """Switch the interface language, and remember it on the account of a signed-in user."""
+    if request.user.is_authenticated:
+        services.user_language_set(user=request.user, language=request.POST.get("language", ""))
+    return set_language(request)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from hub import account_views as views
-from hub.models import Environment
+from hub.accounts import views
+from hub.accounts.models import Environment
 
 organisation_patterns = (
     [

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    """The ground floor: organisations, users, roles, seats and sign-in.
+
+    Its label stays "hub", so ``AUTH_USER_MODEL = "hub.User"``, the tables, the content types
+    and the migration history are those the app had before it moved into ``hub/accounts/``.
+    """
+
+    name = "hub.accounts"
+    label = "hub"
+    verbose_name = _("Organisations and accounts")

@@ -1,0 +1,200 @@
+"""One write per contact form. Each owns one transaction: the ticket (or the chat, or the
+booking) and, when the assistant led here, the conversation's link to it and its transcript
+on the ticket's timeline. Either all of it is saved or none of it.
+
+The views have already asked routing for the offer once; it is passed in, so the ticket's
+team, its handover and its callback time are those the customer was shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from chatbot.models import Conversation
+from chatbot.selectors import conversation_transcript
+from chatbot.services import conversation_ticket_link
+from hub.accounts.models import User
+from routing.models import ProductArea
+from routing.policy import MethodOffer
+from tickets.chat.services import chat_start, chat_switch_to_phone
+from tickets.models import Channel, ChatSession, Team, Ticket
+from tickets.services import conference_book, ticket_create, ticket_create_with_attachments
+
+
+def _conversation_event_data(conversation: Conversation | None) -> dict[str, Any]:
+    """What the ticket keeps of the conversation: the agent reads it on the callback screen."""
+    if conversation is None:
+        return {}
+    return {
+        "assistant_conversation": conversation_transcript(conversation),
+        "assistant_conversation_id": conversation.public_id,
+    }
+
+
+def _offer_event_data(offer: MethodOffer) -> dict[str, Any]:
+    """What the customer was told: when the request will be answered, who takes it over."""
+    data: dict[str, Any] = {"source": "hub", "offer_status": str(offer.status)}
+    if offer.next_opening is not None and not offer.is_available:
+        data["answered_from"] = offer.next_opening.isoformat()
+    if offer.handover_at is not None:
+        data["handover_at"] = offer.handover_at.isoformat()
+    return data
+
+
+def _conversation_link(conversation: Conversation | None, ticket: Ticket) -> None:
+    if conversation is not None:
+        conversation_ticket_link(conversation=conversation, ticket=ticket)
+
+
+def email_request_submit(
+    *,
+    requester: User,
+    area: ProductArea,
+    offer: MethodOffer,
+    language: str,
+    subject: str,
+    description: str,
+    attachments: Sequence[UploadedFile[bytes]],
+    idempotency_key: str,
+    conversation: Conversation | None,
+) -> Ticket:
+    """An email request with its files (ValidationError, AttachmentRejected: nothing saved)."""
+    with transaction.atomic():
+        ticket = ticket_create_with_attachments(
+            requester=requester,
+            attachments=attachments,
+            channel=Channel.EMAIL,
+            team=Team.of_queue(offer.team),
+            subject=subject,
+            description=description,
+            product_area=area,
+            language=language,
+            idempotency_key=idempotency_key,
+            contact_email=requester.email,
+            handover_due_at=offer.handover_at,
+            event_data={**_offer_event_data(offer), **_conversation_event_data(conversation)},
+        )
+        _conversation_link(conversation, ticket)
+    return ticket
+
+
+def phone_request_submit(
+    *,
+    requester: User,
+    area: ProductArea,
+    offer: MethodOffer,
+    language: str,
+    phone_number: str,
+    phone_extension: str,
+    contact_email: str,
+    subject: str,
+    account_access_allowed: bool,
+    recording_consent: bool,
+    idempotency_key: str,
+    conversation: Conversation | None,
+    converting: ChatSession | None = None,
+) -> Ticket:
+    """A callback request; with ``converting``, the member's chat becomes this callback on
+    the same ticket. Outside its language's hours, beat queues it when the language opens."""
+    callback_due_at = None
+    if not offer.is_available and offer.next_opening is not None:
+        callback_due_at = offer.next_opening
+    with transaction.atomic():
+        if converting is not None:
+            ticket = chat_switch_to_phone(
+                session=converting,
+                by=requester,
+                phone_number=phone_number,
+                phone_extension=phone_extension,
+                contact_email=contact_email,
+                subject=subject,
+                account_access_allowed=account_access_allowed,
+                recording_consent=recording_consent,
+                team=Team.of_queue(offer.team),
+                language=language,
+                callback_due_at=callback_due_at,
+                handover_due_at=offer.handover_at,
+            )
+        else:
+            ticket = ticket_create(
+                requester=requester,
+                channel=Channel.PHONE,
+                team=Team.of_queue(offer.team),
+                subject=subject,
+                # R-PHONE: the subject is what the history shows as the ticket's description.
+                description=subject,
+                product_area=area,
+                language=language,
+                idempotency_key=idempotency_key,
+                phone_number=phone_number,
+                phone_extension=phone_extension,
+                contact_email=contact_email,
+                account_access_allowed=account_access_allowed,
+                recording_consent=recording_consent,
+                callback_due_at=callback_due_at,
+                handover_due_at=offer.handover_at,
+                event_data={**_offer_event_data(offer), **_conversation_event_data(conversation)},
+            )
+        _conversation_link(conversation, ticket)
+    return ticket
+
+
+def conference_request_submit(
+    *,
+    requester: User,
+    area: ProductArea,
+    language: str,
+    starts_at: datetime,
+    screen_sharing: bool,
+    subject: str,
+    description: str,
+    idempotency_key: str,
+    conversation: Conversation | None,
+    now: datetime,
+) -> Ticket:
+    """A conference call booked with a free specialist (SlotTaken when none is left)."""
+    with transaction.atomic():
+        ticket = conference_book(
+            requester=requester,
+            product_area=area,
+            language=language,
+            starts_at=starts_at,
+            screen_sharing=screen_sharing,
+            subject=subject,
+            description=description,
+            idempotency_key=idempotency_key,
+            event_data=_conversation_event_data(conversation),
+            now=now,
+        )
+        _conversation_link(conversation, ticket)
+    return ticket
+
+
+def chat_request_start(
+    *,
+    requester: User,
+    area: ProductArea,
+    offer: MethodOffer,
+    language: str,
+    message: str,
+    idempotency_key: str,
+    conversation: Conversation | None,
+) -> ChatSession:
+    """A live chat, waiting in its queue with the first message."""
+    with transaction.atomic():
+        session = chat_start(
+            requester=requester,
+            product_area=area,
+            language=language,
+            message=message,
+            team=Team.of_queue(offer.team),
+            idempotency_key=idempotency_key,
+            event_data=_conversation_event_data(conversation),
+        )
+        _conversation_link(conversation, session.ticket)
+    return session

@@ -1,0 +1,40 @@
+"""The contact flow's pages, in the ``hub`` namespace (``hub:home``, ``hub:contact_phone``...).
+
+The contact forms hang under the area they are about,
+``technical/areas/<slug>/contact/<method>/``.
+"""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver, include, path
+
+from hub.flow import contact, steps
+from tickets import views as ticket_views
+
+contact_patterns = [
+    path("chat/", contact.chat, name="contact_chat"),
+    path("email/", contact.email, name="contact_email"),
+    path("phone/", contact.phone, name="contact_phone"),
+    path("phone/wait/", contact.phone_wait, name="contact_phone_wait"),
+    path("conference/", contact.conference, name="contact_conference"),
+]
+
+hub_patterns: tuple[list[URLPattern | URLResolver], str] = (
+    [
+        path("", steps.home, name="home"),
+        path("technical/", steps.redirect_question, name="redirect"),
+        path("technical/areas/", steps.areas, name="areas"),
+        path("technical/areas/<slug:slug>/", steps.area, name="area"),
+        path(
+            "technical/areas/<slug:slug>/assistant/feedback/",
+            steps.assistant_feedback,
+            name="assistant_feedback",
+        ),
+        path("technical/areas/<slug:slug>/contact/", steps.methods, name="methods"),
+        path("technical/areas/<slug:slug>/contact/", include(contact_patterns)),
+        path("account-services/", steps.account_services, name="account_services"),
+        path("requests/<str:number>/", steps.confirmation, name="confirmation"),
+        path("attachments/<int:pk>/", ticket_views.attachment_download, name="attachment"),
+    ],
+    "hub",
+)
