@@ -42,7 +42,7 @@ class KeywordsField(forms.Field):
         return [word.strip() for word in str(value or "").split(",") if word.strip()]
 
 
-class ArticleVersionForm(forms.ModelForm):  # type: ignore[type-arg]
+class ArticleVersionForm(forms.ModelForm[ArticleVersion]):
     keywords = KeywordsField(
         label=_lazy("keywords"),
         required=False,
@@ -55,7 +55,7 @@ class ArticleVersionForm(forms.ModelForm):  # type: ignore[type-arg]
         widgets = {"body": forms.Textarea(attrs={"rows": 24, "cols": 100})}
 
 
-class ArticleVersionInline(admin.StackedInline):  # type: ignore[type-arg]
+class ArticleVersionInline(admin.StackedInline[ArticleVersion, Article]):
     model = ArticleVersion
     form = ArticleVersionForm
     extra = 0
@@ -80,7 +80,7 @@ class ArticleVersionInline(admin.StackedInline):  # type: ignore[type-arg]
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ArticleAdmin(admin.ModelAdmin[Article]):
     list_display = ["slug", "title", "product_area", "is_published", "languages"]
     list_filter = ["is_published", "product_area", "versions__language"]
     search_fields = ["slug", "versions__title"]
@@ -138,7 +138,7 @@ class ArticleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Synonym)
-class SynonymAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class SynonymAdmin(admin.ModelAdmin[Synonym]):
     list_display = ["term", "language", "alternatives_text"]
     list_filter = ["language"]
     search_fields = ["term"]
@@ -148,7 +148,7 @@ class SynonymAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return ", ".join(synonym.alternatives or [])
 
 
-class TurnInline(admin.TabularInline):  # type: ignore[type-arg]
+class TurnInline(admin.TabularInline[Turn, Conversation]):
     model = Turn
     extra = 0
     can_delete = False
@@ -196,7 +196,7 @@ class FeedbackFilter(admin.SimpleListFilter):
 
 
 @admin.register(Conversation)
-class ConversationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ConversationAdmin(admin.ModelAdmin[Conversation]):
     list_display = [
         "public_id",
         "user",

@@ -18,7 +18,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,8 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from chatbot import selectors, services
 from chatbot.forms import FeedbackForm, QuestionForm
 from chatbot.models import Conversation, Feedback, Surface
-from hub.accounts.http import AuthenticatedHttpRequest
-from hub.accounts.models import User
+from hub.accounts.http import AuthenticatedHttpRequest, HtmxHttpRequest, is_signed_in
 from hub.accounts.selectors import administered_membership
 from routing.models import ProductArea
 from routing.selectors import knowledge_base_assistant_for
@@ -81,7 +80,7 @@ def with_conversation(url: str, conversation: Conversation | None) -> str:
 
 
 def assistant_ask(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     *,
     conversation: Conversation | None,
     start: dict[str, Any],
@@ -92,7 +91,7 @@ def assistant_ask(
     """One question: answer it, keep it, and show it (appended by htmx, else a redirect).
     Returns the response and the conversation (started here if there was none)."""
     form = QuestionForm(request.POST)
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     turn = None
     if form.is_valid():
         try:
@@ -106,7 +105,7 @@ def assistant_ask(
             form.add_error(None, error)
     place: AssistantPlace = place_for(conversation)
     if turn is not None and conversation is not None:
-        if request.htmx:  # type: ignore[attr-defined]
+        if request.htmx:
             view = selectors.turns_of(conversation, reader_language=selectors.reader_language())
             context = {
                 **assistant_context(conversation, place=place, form=None),
@@ -117,13 +116,13 @@ def assistant_ask(
         url = f"{with_conversation(place.page_url, conversation)}#turn-{turn.position}"
         return redirect(url), conversation
     context = {**page_context, **assistant_context(conversation, place=place, form=form)}
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "chatbot/_assistant.html#question-error", context), conversation
     return render(request, template, context), conversation
 
 
 def assistant_feedback_set(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     *,
     surface: Surface,
     place_for: Callable[[Conversation | None], AssistantPlace],
@@ -132,7 +131,7 @@ def assistant_feedback_set(
     form = FeedbackForm(request.POST)
     if not form.is_valid():
         raise Http404
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     conversation = selectors.conversation_of(
         user, form.cleaned_data["conversation"], surface=surface
     )
@@ -141,7 +140,7 @@ def assistant_feedback_set(
         raise Http404
     services.turn_feedback_set(turn=turn, feedback=form.cleaned_data["answer"])
     place: AssistantPlace = place_for(conversation)
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         views = selectors.turns_of(conversation, reader_language=selectors.reader_language())
         context = {
             **assistant_context(conversation, place=place, form=None),
@@ -155,7 +154,7 @@ def assistant_feedback_set(
 # --- The support site --------------------------------------------------------------------------
 
 
-def _safe_next(request: HttpRequest, value: str | None) -> str:
+def _safe_next(request: HtmxHttpRequest, value: str | None) -> str:
     """A local address to go back to, or the support site's home (never an open redirect)."""
     if value and url_has_allowed_host_and_scheme(
         value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -164,12 +163,12 @@ def _safe_next(request: HttpRequest, value: str | None) -> str:
     return reverse("support:home")
 
 
-def _assistant_shown(request: HttpRequest) -> bool:
+def _assistant_shown(request: HtmxHttpRequest) -> bool:
     """R-BOT-OFF: the launcher and the assistant are never shown to FedRAMP users."""
-    return knowledge_base_assistant_for(request.user)  # type: ignore[arg-type]
+    return knowledge_base_assistant_for(request.user)
 
 
-def _support_context(request: HttpRequest, *, area: str = "") -> dict[str, Any]:
+def _support_context(request: HtmxHttpRequest, *, area: str = "") -> dict[str, Any]:
     here = request.get_full_path()
     query = {"next": here, **({"area": area} if area else {})}
     return {
@@ -182,7 +181,7 @@ def _support_context(request: HttpRequest, *, area: str = "") -> dict[str, Any]:
 
 @never_cache
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: HtmxHttpRequest) -> HttpResponse:
     language = selectors.reader_language()
     return render(
         request,
@@ -193,7 +192,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_GET
-def area(request: HttpRequest, slug: str) -> HttpResponse:
+def area(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     section = selectors.support_section(slug, selectors.reader_language())
     return render(
         request,
@@ -204,7 +203,7 @@ def area(request: HttpRequest, slug: str) -> HttpResponse:
 
 @never_cache
 @require_GET
-def article(request: HttpRequest, slug: str) -> HttpResponse:
+def article(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     page = selectors.article_for_reader(slug, selectors.reader_language())
     return render(
         request,
@@ -215,7 +214,7 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
 
 @never_cache
 @require_GET
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: HtmxHttpRequest) -> HttpResponse:
     query = " ".join(request.GET.get("q", "").split())[: selectors.SEARCH_QUERY_MAX]
     results = selectors.articles_search(query, selectors.reader_language()) if query else []
     context = {**_support_context(request), "search_query": query, "results": results}
@@ -226,18 +225,15 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 def _knowledge_base_place(
-    request: HttpRequest, back: str
+    request: HtmxHttpRequest, back: str
 ) -> Callable[[Conversation | None], AssistantPlace]:
     """The support site's assistant URLs, keeping the way back and the page's area."""
     area = request.GET.get("area") or ""
 
     def place_for(conversation: Conversation | None) -> AssistantPlace:
         query = urlencode({"next": back, **({"area": area} if area else {})})
-        if conversation is not None and conversation.product_area_id is not None:
-            contact = reverse(
-                "hub:methods",
-                kwargs={"slug": conversation.product_area.slug},  # type: ignore[union-attr]
-            )
+        if conversation is not None and conversation.product_area is not None:
+            contact = reverse("hub:methods", kwargs={"slug": conversation.product_area.slug})
         else:
             contact = reverse("hub:areas")
         return AssistantPlace(
@@ -250,28 +246,28 @@ def _knowledge_base_place(
     return place_for
 
 
-def _knowledge_base_conversation(request: HttpRequest) -> Conversation | None:
-    user: User = request.user  # type: ignore[assignment]
+def _knowledge_base_conversation(request: AuthenticatedHttpRequest) -> Conversation | None:
+    user = request.user
     return selectors.conversation_owned(user, request.session.get(SESSION_CONVERSATION))
 
 
-def _area_of(request: HttpRequest) -> ProductArea | None:
+def _area_of(request: HtmxHttpRequest) -> ProductArea | None:
     slug = request.GET.get("area") or ""
     return ProductArea.objects.filter(slug=slug, is_active=True).first() if slug else None
 
 
-def _guard_assistant(request: HttpRequest) -> None:
+def _guard_assistant(request: HtmxHttpRequest) -> None:
     if not _assistant_shown(request):
         raise Http404
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def assistant(request: HttpRequest) -> HttpResponse:
+def assistant(request: HtmxHttpRequest) -> HttpResponse:
     """The assistant as a page of its own: the panel's content without JavaScript."""
     _guard_assistant(request)
     back = _safe_next(request, request.GET.get("next"))
-    if not request.user.is_authenticated:
+    if not is_signed_in(request):
         if request.method == "POST":
             return redirect_to_login(request.get_full_path())
         here = f"{reverse('support:assistant')}?{urlencode({'next': back})}"
@@ -309,13 +305,13 @@ def assistant(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_GET
-def assistant_panel(request: HttpRequest) -> HttpResponse:
+def assistant_panel(request: HtmxHttpRequest) -> HttpResponse:
     """The panel that opens in place on a support page (htmx); the plain page otherwise."""
     _guard_assistant(request)
-    if not request.htmx:  # type: ignore[attr-defined]
+    if not request.htmx:
         return redirect(f"{reverse('support:assistant')}?{request.GET.urlencode()}")
     back = _safe_next(request, request.GET.get("next"))
-    if not request.user.is_authenticated:
+    if not is_signed_in(request):
         context: dict[str, Any] = {"signed_out": True, "back_url": back}
     else:
         conversation = _knowledge_base_conversation(request)
@@ -331,9 +327,9 @@ def assistant_panel(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_POST
-def assistant_feedback(request: HttpRequest) -> HttpResponse:
+def assistant_feedback(request: HtmxHttpRequest) -> HttpResponse:
     _guard_assistant(request)
-    if not request.user.is_authenticated:
+    if not is_signed_in(request):
         raise Http404
     back = _safe_next(request, request.GET.get("next"))
     return assistant_feedback_set(
@@ -343,7 +339,7 @@ def assistant_feedback(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_POST
-def assistant_restart(request: HttpRequest) -> HttpResponse:
+def assistant_restart(request: HtmxHttpRequest) -> HttpResponse:
     """Start again with an empty conversation (the old one stays for the agents)."""
     _guard_assistant(request)
     request.session.pop(SESSION_CONVERSATION, None)

@@ -29,42 +29,43 @@ env = environ.Env()
 _BOOLEAN_WORDS = {"1", "0", "true", "false", "yes", "no", "on", "off", "y", "n", "t", "f"}
 
 
-def _read(name: str, cast: type, default: object) -> object:
+def _read[T](name: str, kind: type[T], default: T) -> T:
     """Read one variable, naming it when its value cannot be used."""
     raw = env.str(name, default="")
-    if cast is bool and raw and raw.strip().lower() not in _BOOLEAN_WORDS:
+    if kind is bool and raw and raw.strip().lower() not in _BOOLEAN_WORDS:
         raise ImproperlyConfigured(
             f"Environment variable {name} is malformed: {raw!r} is not on/off, true/false or 1/0."
         )
     try:
-        return env(name, cast=cast, default=default)
+        value: T = env(name, cast=kind, default=default)
     except (ValueError, TypeError, ImproperlyConfigured) as exc:
         raise ImproperlyConfigured(f"Environment variable {name} is malformed: {exc}") from exc
+    return value
 
 
-DEBUG: bool = _read("DEBUG", bool, False)  # type: ignore[assignment]
+DEBUG: bool = _read("DEBUG", bool, False)
 
 _dev_secret = "insecure-development-key-only-for-the-embedded-default-do-not-deploy"
-SECRET_KEY: str = _read("SECRET_KEY", str, _dev_secret if DEBUG else None)  # type: ignore[assignment]
+SECRET_KEY = _read("SECRET_KEY", str, _dev_secret if DEBUG else None)
 if not SECRET_KEY:
     raise ImproperlyConfigured(
         "Environment variable SECRET_KEY is missing: it is required when DEBUG is off."
     )
 
-ALLOWED_HOSTS: list[str] = _read(  # type: ignore[assignment]
+ALLOWED_HOSTS: list[str] = _read(
     "ALLOWED_HOSTS", list, ["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
 )
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured(
         "Environment variable ALLOWED_HOSTS is missing: it is required when DEBUG is off."
     )
-CSRF_TRUSTED_ORIGINS: list[str] = _read("CSRF_TRUSTED_ORIGINS", list, [])  # type: ignore[assignment]
+CSRF_TRUSTED_ORIGINS: list[str] = _read("CSRF_TRUSTED_ORIGINS", list, [])
 
 # The address customers reach the hub on, used for links in emails.
-SITE_URL: str = _read("SITE_URL", str, "http://127.0.0.1:8000")  # type: ignore[assignment]
+SITE_URL: str = _read("SITE_URL", str, "http://127.0.0.1:8000")
 if urlparse(SITE_URL).scheme not in {"http", "https"}:
     raise ImproperlyConfigured("Environment variable SITE_URL must start with http:// or https://")
-BENCH_VIEWS: bool = _read("BENCH_VIEWS", bool, False)  # type: ignore[assignment]
+BENCH_VIEWS: bool = _read("BENCH_VIEWS", bool, False)
 
 INSTALLED_APPS = [
     # The floors, bottom to top (README, "Layout"): each imports only from those above it here.
@@ -152,7 +153,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: broker and cache -------------------------------------------------------------
-REDIS_URL: str | None = _read("REDIS_URL", str, None)  # type: ignore[assignment]
+REDIS_URL: str | None = _read("REDIS_URL", str, None)
 if REDIS_URL and urlparse(REDIS_URL).scheme not in {"redis", "rediss", "unix"}:
     raise ImproperlyConfigured(
         "Environment variable REDIS_URL is malformed: it must start with redis://, rediss:// "
@@ -189,7 +190,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 # Longest task plus countdown is well under a minute (future work is rows that beat sweeps);
 # a message unacknowledged for longer than this is handed to another worker.
-CELERY_VISIBILITY_TIMEOUT: int = _read("CELERY_VISIBILITY_TIMEOUT", int, 60)  # type: ignore[assignment]
+CELERY_VISIBILITY_TIMEOUT: int = _read("CELERY_VISIBILITY_TIMEOUT", int, 60)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
     # A dead worker's messages are restored once older than the visibility timeout; living
@@ -211,25 +212,25 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = (Queue("celery"), Queue("knowledge"))
 CELERY_TASK_ROUTES = {"chatbot.tasks.*": {"queue": "knowledge"}}
 # Routing (R-FALLBACK, chat cover, wait estimates): see routing/selectors.py.
-ROUTING_FALLBACK_WAIT_FACTOR: float = _read("ROUTING_FALLBACK_WAIT_FACTOR", float, 2.0)  # type: ignore[assignment]
-ROUTING_FALLBACK_EXTRA_MINUTES: float = _read("ROUTING_FALLBACK_EXTRA_MINUTES", float, 5.0)  # type: ignore[assignment]
-ROUTING_CHAT_MAX_WAIT_MINUTES: float = _read("ROUTING_CHAT_MAX_WAIT_MINUTES", float, 10.0)  # type: ignore[assignment]
-ROUTING_ARRIVAL_WINDOW_MINUTES: float = _read("ROUTING_ARRIVAL_WINDOW_MINUTES", float, 60.0)  # type: ignore[assignment]
-ROUTING_DEFAULT_HANDLE_MINUTES: float = _read("ROUTING_DEFAULT_HANDLE_MINUTES", float, 8.0)  # type: ignore[assignment]
+ROUTING_FALLBACK_WAIT_FACTOR: float = _read("ROUTING_FALLBACK_WAIT_FACTOR", float, 2.0)
+ROUTING_FALLBACK_EXTRA_MINUTES: float = _read("ROUTING_FALLBACK_EXTRA_MINUTES", float, 5.0)
+ROUTING_CHAT_MAX_WAIT_MINUTES: float = _read("ROUTING_CHAT_MAX_WAIT_MINUTES", float, 10.0)
+ROUTING_ARRIVAL_WINDOW_MINUTES: float = _read("ROUTING_ARRIVAL_WINDOW_MINUTES", float, 60.0)
+ROUTING_DEFAULT_HANDLE_MINUTES: float = _read("ROUTING_DEFAULT_HANDLE_MINUTES", float, 8.0)
 # Beat sweeps the outbox: tickets whose task never reached the broker, callbacks due at a
 # language's opening, Enterprise handovers (rows in the database, never long countdowns).
-TICKETS_SWEEP_INTERVAL: int = _read("TICKETS_SWEEP_INTERVAL", int, 30)  # type: ignore[assignment]
-TICKETS_SWEEP_GRACE: int = _read("TICKETS_SWEEP_GRACE", int, 20)  # type: ignore[assignment]
+TICKETS_SWEEP_INTERVAL: int = _read("TICKETS_SWEEP_INTERVAL", int, 30)
+TICKETS_SWEEP_GRACE: int = _read("TICKETS_SWEEP_GRACE", int, 20)
 # How often a ticket page asks for a waiting callback's place in the queue (seconds).
-TICKETS_QUEUE_POLL_SECONDS: int = _read("TICKETS_QUEUE_POLL_SECONDS", int, 15)  # type: ignore[assignment]
+TICKETS_QUEUE_POLL_SECONDS: int = _read("TICKETS_QUEUE_POLL_SECONDS", int, 15)
 # Live chat (tickets/chat): how often pages ask for new messages, when an agent counts as
 # gone, how many chats an agent holds at once, and when beat ends or converts a chat.
-CHAT_POLL_SECONDS: float = _read("CHAT_POLL_SECONDS", float, 1.0)  # type: ignore[assignment]
-CHAT_PRESENCE_TIMEOUT_SECONDS: int = _read("CHAT_PRESENCE_TIMEOUT_SECONDS", int, 60)  # type: ignore[assignment]
-CHAT_AGENT_MAX_CHATS: int = _read("CHAT_AGENT_MAX_CHATS", int, 3)  # type: ignore[assignment]
-CHAT_IDLE_END_MINUTES: int = _read("CHAT_IDLE_END_MINUTES", int, 30)  # type: ignore[assignment]
-CHAT_ABANDONED_MINUTES: int = _read("CHAT_ABANDONED_MINUTES", int, 10)  # type: ignore[assignment]
-CHAT_SWEEP_INTERVAL: int = _read("CHAT_SWEEP_INTERVAL", int, 60)  # type: ignore[assignment]
+CHAT_POLL_SECONDS: float = _read("CHAT_POLL_SECONDS", float, 1.0)
+CHAT_PRESENCE_TIMEOUT_SECONDS: int = _read("CHAT_PRESENCE_TIMEOUT_SECONDS", int, 60)
+CHAT_AGENT_MAX_CHATS: int = _read("CHAT_AGENT_MAX_CHATS", int, 3)
+CHAT_IDLE_END_MINUTES: int = _read("CHAT_IDLE_END_MINUTES", int, 30)
+CHAT_ABANDONED_MINUTES: int = _read("CHAT_ABANDONED_MINUTES", int, 10)
+CHAT_SWEEP_INTERVAL: int = _read("CHAT_SWEEP_INTERVAL", int, 60)
 # Beat keeps its schedule in memory: every entry is a short interval and every task it sends
 # is an idempotent sweep, so a restart that runs them all at once costs nothing. The default
 # persistent scheduler keeps a shelve file, which on Python 3.13 is SQLite and was seen to
@@ -253,28 +254,26 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- The assistant and its knowledge base (chatbot) --------------------------------------
 # Semantic similarity (all-MiniLM-L6-v2 on numpy) beside full-text ranking; off: words only.
-ASSISTANT_SEMANTIC: bool = _read("ASSISTANT_SEMANTIC", bool, True)  # type: ignore[assignment]
+ASSISTANT_SEMANTIC: bool = _read("ASSISTANT_SEMANTIC", bool, True)
 # "Relevant enough" (chatbot.answers.Threshold), tuned on half of the labelled questions by
 # `python -m bench assistant`; below it the assistant says it does not know. COVERAGE is
 # the share of the question's rare words the best passage matches (words only); with
 # semantic similarity on, SIMILARITY is the cosine that suffices alone, SUPPORTED_COVERAGE
 # the words needed beside half that cosine.
-ASSISTANT_MIN_COVERAGE: float = _read("ASSISTANT_MIN_COVERAGE", float, 0.425)  # type: ignore[assignment]
-ASSISTANT_MIN_SIMILARITY: float = _read("ASSISTANT_MIN_SIMILARITY", float, 0.5625)  # type: ignore[assignment]
-ASSISTANT_MIN_SUPPORTED_COVERAGE: float = _read(  # type: ignore[assignment]
-    "ASSISTANT_MIN_SUPPORTED_COVERAGE", float, 0.35
-)
+ASSISTANT_MIN_COVERAGE: float = _read("ASSISTANT_MIN_COVERAGE", float, 0.425)
+ASSISTANT_MIN_SIMILARITY: float = _read("ASSISTANT_MIN_SIMILARITY", float, 0.5625)
+ASSISTANT_MIN_SUPPORTED_COVERAGE: float = _read("ASSISTANT_MIN_SUPPORTED_COVERAGE", float, 0.35)
 # Optional: an OpenAI-compatible chat-completions endpoint that phrases answers from the
 # retrieved passages. Without it the assistant quotes the passages.
-ASSISTANT_LLM_URL: str = _read("ASSISTANT_LLM_URL", str, "")  # type: ignore[assignment]
+ASSISTANT_LLM_URL: str = _read("ASSISTANT_LLM_URL", str, "")
 if ASSISTANT_LLM_URL and urlparse(ASSISTANT_LLM_URL).scheme not in {"http", "https"}:
     raise ImproperlyConfigured("Environment variable ASSISTANT_LLM_URL must start with http(s)://")
-ASSISTANT_LLM_MODEL: str = _read("ASSISTANT_LLM_MODEL", str, "")  # type: ignore[assignment]
-ASSISTANT_LLM_API_KEY: str = _read("ASSISTANT_LLM_API_KEY", str, "")  # type: ignore[assignment]
-ASSISTANT_LLM_TIMEOUT: float = _read("ASSISTANT_LLM_TIMEOUT", float, 8.0)  # type: ignore[assignment]
+ASSISTANT_LLM_MODEL: str = _read("ASSISTANT_LLM_MODEL", str, "")
+ASSISTANT_LLM_API_KEY: str = _read("ASSISTANT_LLM_API_KEY", str, "")
+ASSISTANT_LLM_TIMEOUT: float = _read("ASSISTANT_LLM_TIMEOUT", float, 8.0)
 # A folder where passage embeddings are kept by text, so that loading the same articles
 # again (the tests, the benchmark) does not compute them again. Empty: no such cache.
-ASSISTANT_EMBEDDING_CACHE: str = _read("ASSISTANT_EMBEDDING_CACHE", str, "")  # type: ignore[assignment]
+ASSISTANT_EMBEDDING_CACHE: str = _read("ASSISTANT_EMBEDDING_CACHE", str, "")
 
 # --- Auth ----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "hub.User"
@@ -321,13 +320,13 @@ ACCOUNT_RATE_LIMITS = {
 }
 # Behind a load balancer, the client's address is the n-th from the right in
 # X-Forwarded-For; without this every visitor would share the balancer's rate limits.
-ALLAUTH_TRUSTED_PROXY_COUNT: int = _read("ALLAUTH_TRUSTED_PROXY_COUNT", int, 0)  # type: ignore[assignment]
+ALLAUTH_TRUSTED_PROXY_COUNT: int = _read("ALLAUTH_TRUSTED_PROXY_COUNT", int, 0)
 # Invitations to join an organisation: signed, single-use, and valid for this long.
 HUB_INVITATION_MAX_AGE = 60 * 60 * 24 * 7
 # Organisation SSO (hub.accounts.sso). Brand administrators type their provider's address, and the
 # server fetches from it: only public HTTPS addresses, unless loopback is allowed (the local
 # demo provider and the tests).
-HUB_SSO_ALLOW_LOOPBACK: bool = _read("HUB_SSO_ALLOW_LOOPBACK", bool, DEBUG)  # type: ignore[assignment]
+HUB_SSO_ALLOW_LOOPBACK: bool = _read("HUB_SSO_ALLOW_LOOPBACK", bool, DEBUG)
 HUB_SSO_HTTP_TIMEOUT = 5
 
 # --- Sessions and security -----------------------------------------------------------------
@@ -338,7 +337,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
-SECURE_SSL_REDIRECT: bool = _read("SECURE_SSL_REDIRECT", bool, not DEBUG)  # type: ignore[assignment]
+SECURE_SSL_REDIRECT: bool = _read("SECURE_SSL_REDIRECT", bool, not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = 0 if DEBUG else 60 * 60 * 24 * 365
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
@@ -431,12 +430,12 @@ MAILERS = {
         ),
     }
 }
-DEFAULT_FROM_EMAIL: str = _read(  # type: ignore[assignment]
+DEFAULT_FROM_EMAIL: str = _read(
     "DEFAULT_FROM_EMAIL", str, "Customer Success Hub <support@hub.example>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Replies to ticket mail go to reply+<signed token>@SUPPORT_REPLY_DOMAIN.
-SUPPORT_REPLY_DOMAIN: str = _read("SUPPORT_REPLY_DOMAIN", str, "reply.hub.example")  # type: ignore[assignment]
+SUPPORT_REPLY_DOMAIN: str = _read("SUPPORT_REPLY_DOMAIN", str, "reply.hub.example")
 
 LOGGING = {
     "version": 1,

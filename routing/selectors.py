@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from statistics import fmean
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet
 
@@ -204,7 +205,7 @@ def hub_access_for(member: MemberFacts) -> HubAccess:
     )
 
 
-def knowledge_base_assistant_for(user: User) -> bool:
+def knowledge_base_assistant_for(user: User | AnonymousUser) -> bool:
     """Whether the assistant shows on knowledge-base pages: never for FedRAMP users."""
     if not user.is_authenticated:
         return True

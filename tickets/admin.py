@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
+from hub.accounts.http import signed_in_user
 from hub.accounts.models import LicenceTier, User
 from routing.models import ProductArea
 from routing.selectors import agent_skills
@@ -270,7 +271,7 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
 
     def save_model(self, request: HttpRequest, obj: Ticket, form: Any, change: bool) -> None:
         """Nothing is written directly: assignment, replies and status go through services."""
-        agent: User = request.user  # type: ignore[assignment]
+        agent = signed_in_user(request)
         fresh = Ticket.objects.get(pk=obj.pk)
         try:
             if "assigned_to" in form.changed_data:
@@ -312,7 +313,7 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
         extra_context = {
             **(extra_context or {}),
             "queue_summary": callback_queue_summary(),
-            "can_pass_on": is_tsm(request.user),  # type: ignore[arg-type]
+            "can_pass_on": is_tsm(signed_in_user(request)),
         }
         return super().changelist_view(request, extra_context)
 
@@ -334,13 +335,13 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
         return TemplateResponse(request, "admin/tickets/ticket/callback.html", context)
 
     def pass_to_enterprise(self, request: HttpRequest) -> HttpResponse:
-        if not is_tsm(request.user):  # type: ignore[arg-type]
+        if not is_tsm(signed_in_user(request)):
             raise PermissionDenied
         form = PassToEnterpriseForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             try:
                 ticket = ticket_pass_to_enterprise(
-                    tsm=request.user,  # type: ignore[arg-type]
+                    tsm=signed_in_user(request),
                     customer=form.cleaned_data["customer"],
                     subject=form.cleaned_data["subject"],
                     question=form.cleaned_data["question"],
@@ -393,7 +394,7 @@ class PassToEnterpriseForm(forms.Form):
 
 @require_POST
 def _take_next_callback(request: HttpRequest) -> HttpResponse:
-    agent: User = request.user  # type: ignore[assignment]
+    agent = signed_in_user(request)
     skills = agent_skills(agent)
     if skills is None:
         messages.error(request, _("You are not on the support roster: ask an administrator."))

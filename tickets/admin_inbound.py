@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from hub.accounts.models import User
+from hub.accounts.http import signed_in_user
 from tickets.inbound import inbound_email_attach
 from tickets.models import InboundEmail, Status, Ticket
 
@@ -152,7 +152,7 @@ class InboundEmailAdmin(admin.ModelAdmin[InboundEmail]):
         ticket = form.cleaned_data.get("attach_to")
         if ticket is None:
             return
-        agent: User = request.user  # type: ignore[assignment]
+        agent = signed_in_user(request)
         try:
             inbound_email_attach(inbound=obj, ticket=ticket, by=agent)
         except ValidationError as error:
@@ -173,7 +173,7 @@ class InboundEmailAdmin(admin.ModelAdmin[InboundEmail]):
     def attach_to_named_ticket(
         self, request: HttpRequest, queryset: QuerySet[InboundEmail]
     ) -> None:
-        agent: User = request.user  # type: ignore[assignment]
+        agent = signed_in_user(request)
         attached, refused = 0, []
         for inbound in queryset.select_related("ticket"):
             if not inbound.is_kept_aside:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import uuid
 
-IDEMPOTENCY_KEY = re.compile(r"^[0-9a-f]{32}$")
+_KEY_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 
 
 def new_idempotency_key() -> str:
@@ -16,4 +16,4 @@ def new_idempotency_key() -> str:
 
 def is_idempotency_key(value: object) -> bool:
     """Whether a posted value is a key one of our forms made (anything else is no key)."""
-    return isinstance(value, str) and IDEMPOTENCY_KEY.match(value) is not None
+    return isinstance(value, str) and _KEY_PATTERN.match(value) is not None

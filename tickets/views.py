@@ -18,7 +18,6 @@ from django.core.exceptions import ValidationError
 from django.http import (
     FileResponse,
     Http404,
-    HttpRequest,
     HttpResponse,
     HttpResponseBase,
     StreamingHttpResponse,
@@ -33,6 +32,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HTMX_STOP_POLLING, HttpResponseClientRedirect
 
+from hub.accounts.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from hub.accounts.models import User
 from routing.models import ProductArea
 from tickets.forms import AccountAccessForm, CommentForm, HistoryFilterForm, VerifyForm
@@ -71,11 +71,11 @@ FILTER_PARAMETERS = ("q", "status", "area", "channel", "requester", "created_fro
 
 
 @login_required
-def verify(request: HttpRequest, token: str) -> HttpResponse:
+def verify(request: AuthenticatedHttpRequest, token: str) -> HttpResponse:
     """R-VERIFY: the customer confirms a request a TSM passed on, and decides about access."""
     user = request.user
     try:
-        checked = link_check(token=token, user=user)  # type: ignore[arg-type]
+        checked = link_check(token=token, user=user)
     except LinkRefused as refused:
         return render(
             request, "tickets/verify_refused.html", {"reason": refused.reason}, status=410
@@ -85,7 +85,7 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
         try:
             ticket = ticket_verify(
                 token=token,
-                user=user,  # type: ignore[arg-type]
+                user=user,
                 allow_account_access=form.cleaned_data["account_access"],
             )
         except LinkRefused as refused:
@@ -104,15 +104,17 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
 # --- The list and its export ----------------------------------------------------------------
 
 
-def _history_viewer(request: HttpRequest) -> User:
+def _history_viewer(request: AuthenticatedHttpRequest) -> User:
     """The signed-in member; 404 for staff and anyone else without an organisation."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     if history_membership(user) is None:
         raise Http404
     return user
 
 
-def _filter_form(request: HttpRequest, user: User, areas: list[ProductArea]) -> HistoryFilterForm:
+def _filter_form(
+    request: AuthenticatedHttpRequest, user: User, areas: list[ProductArea]
+) -> HistoryFilterForm:
     administrator = sees_organisation_tickets(user)
     asked = any(request.GET.get(name) for name in (*FILTER_PARAMETERS, "sort"))
     return HistoryFilterForm(
@@ -141,7 +143,7 @@ def _filter_query(form: HistoryFilterForm) -> dict[str, str]:
 @login_required
 @never_cache
 @require_GET
-def ticket_list(request: HttpRequest) -> HttpResponse:
+def ticket_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """My requests, or my organisation's for a brand administrator: filtered, searched, paged."""
     user = _history_viewer(request)
     administrator = sees_organisation_tickets(user)
@@ -180,7 +182,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         "is_narrowed": form.is_narrowed,
         "organisation": user.membership.organisation if administrator else None,
     }
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "tickets/ticket_list.html#results", context)
     return render(request, "tickets/ticket_list.html", context)
 
@@ -204,7 +206,7 @@ def _cell(value: object) -> str:
 @login_required
 @never_cache
 @require_GET
-def ticket_export(request: HttpRequest) -> HttpResponseBase:
+def ticket_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     """The filtered list as CSV for brand administrators, streamed row by row."""
     user = _history_viewer(request)
     if not sees_organisation_tickets(user):
@@ -267,14 +269,16 @@ def ticket_export(request: HttpRequest) -> HttpResponseBase:
 # --- The ticket page ------------------------------------------------------------------------
 
 
-def _ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[str, Any]:
+def _ticket_context(
+    request: AuthenticatedHttpRequest, ticket: Ticket, **extra: Any
+) -> dict[str, Any]:
     is_requester = ticket.requester_id == request.user.pk
     events = ticket_timeline(ticket)
     context: dict[str, Any] = {
         "ticket": ticket,
         "queue": queue_status(ticket),
         "queue_poll_seconds": settings.TICKETS_QUEUE_POLL_SECONDS,
-        "timeline": timeline_entries(ticket, events, viewer=request.user),  # type: ignore[arg-type]
+        "timeline": timeline_entries(ticket, events, viewer=request.user),
         "is_requester": is_requester,
         "can_comment": is_requester and ticket.status != Status.CLOSED,
         "can_close": is_requester and ticket.status != Status.CLOSED,
@@ -289,20 +293,20 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[
 @login_required
 @never_cache
 @require_GET
-def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_detail(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     """A ticket's status, consents, the live queue place of a waiting callback, the timeline."""
-    ticket = ticket_for_viewer(request.user, number)  # type: ignore[arg-type]
+    ticket = ticket_for_viewer(request.user, number)
     return render(request, "tickets/ticket_detail.html", _ticket_context(request, ticket))
 
 
 @login_required
 @never_cache
 @require_GET
-def ticket_queue(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_queue(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     """The place in the queue and the wait, for htmx polling; stops polling once taken."""
-    ticket = ticket_for_viewer(request.user, number)  # type: ignore[arg-type]
+    ticket = ticket_for_viewer(request.user, number)
     status = queue_status(ticket)
-    if not request.htmx:  # type: ignore[attr-defined]
+    if not request.htmx:
         return redirect("tickets:detail", number=ticket.number)
     response = render(request, "tickets/_queue_status.html", {"queue": status, "ticket": ticket})
     if status is None:
@@ -310,9 +314,9 @@ def ticket_queue(request: HttpRequest, number: str) -> HttpResponse:
     return response
 
 
-def _requester_ticket(request: HttpRequest, number: str) -> Ticket:
+def _requester_ticket(request: AuthenticatedHttpRequest, number: str) -> Ticket:
     """The ticket, for its requester only: others who may read it still may not change it."""
-    ticket = ticket_for_viewer(request.user, number)  # type: ignore[arg-type]
+    ticket = ticket_for_viewer(request.user, number)
     if ticket.requester_id != request.user.pk:
         raise Http404
     return ticket
@@ -320,14 +324,14 @@ def _requester_ticket(request: HttpRequest, number: str) -> Ticket:
 
 @login_required
 @require_POST
-def ticket_comment_add(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_comment_add(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     ticket = _requester_ticket(request, number)
     form = CommentForm(request.POST)
     if form.is_valid():
         try:
             ticket_comment(
                 ticket=ticket,
-                author=request.user,  # type: ignore[arg-type]
+                author=request.user,
                 body=form.cleaned_data["body"],
                 idempotency_key=form.cleaned_data["idempotency_key"],
             )
@@ -336,20 +340,22 @@ def ticket_comment_add(request: HttpRequest, number: str) -> HttpResponse:
             # form is gone from it.
             messages.error(request, " ".join(error.messages))
             return _back_to_ticket(request, ticket, anchor="activity")
-        if not request.htmx:  # type: ignore[attr-defined]
+        if not request.htmx:
             messages.success(request, _("Your comment was added to the request."))
             return _back_to_ticket(request, ticket, anchor="activity")
         ticket.refresh_from_db()
         form = CommentForm()
     context = _ticket_context(request, ticket, comment_form=form)
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "tickets/ticket_detail.html#activity", context)
     return render(request, "tickets/ticket_detail.html", context, status=200)
 
 
-def _back_to_ticket(request: HttpRequest, ticket: Ticket, *, anchor: str) -> HttpResponse:
+def _back_to_ticket(
+    request: AuthenticatedHttpRequest, ticket: Ticket, *, anchor: str
+) -> HttpResponse:
     url = reverse("tickets:detail", args=[ticket.number]) + f"#{anchor}"
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return HttpResponseClientRedirect(url)
     return redirect(url)
 
@@ -357,7 +363,7 @@ def _back_to_ticket(request: HttpRequest, ticket: Ticket, *, anchor: str) -> Htt
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-def ticket_close(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_close(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     """A question page: close this request? Closing is final; a new request starts again."""
     ticket = _requester_ticket(request, number)
     if ticket.status == Status.CLOSED:
@@ -365,7 +371,7 @@ def ticket_close(request: HttpRequest, number: str) -> HttpResponse:
         return redirect("tickets:detail", number=ticket.number)
     if request.method == "POST":
         try:
-            ticket_transition(ticket=ticket, to=Status.CLOSED, actor=request.user)  # type: ignore[arg-type]
+            ticket_transition(ticket=ticket, to=Status.CLOSED, actor=request.user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -376,7 +382,7 @@ def ticket_close(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_account_access(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_account_access(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     """The requester withdraws (or gives again) support's permission to log into the account."""
     ticket = _requester_ticket(request, number)
     form = AccountAccessForm(request.POST)
@@ -386,7 +392,7 @@ def ticket_account_access(request: HttpRequest, number: str) -> HttpResponse:
         messages.error(request, _("This request is finished, so support needs no access now."))
     else:
         allowed = form.cleaned_data["allowed"]
-        ticket_account_access_set(ticket=ticket, allowed=allowed, by=request.user)  # type: ignore[arg-type]
+        ticket_account_access_set(ticket=ticket, allowed=allowed, by=request.user)
         messages.success(
             request,
             _("Support may now log into your account for this request.")
@@ -398,7 +404,7 @@ def ticket_account_access(request: HttpRequest, number: str) -> HttpResponse:
 
 @never_cache
 @require_GET
-def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+def attachment_download(request: HtmxHttpRequest, pk: int) -> FileResponse:
     """Always a download, never a page of our origin: sandboxed, no sniffing, known types."""
     attachment = attachment_for_viewer(request.user, pk)
     content_type = attachment.content_type

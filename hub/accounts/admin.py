@@ -7,6 +7,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from hub.accounts.http import signed_in_user
 from hub.accounts.models import (
     EnterpriseSeat,
     IdentityProvider,
@@ -132,7 +133,7 @@ class IdentityProviderAdmin(admin.ModelAdmin[IdentityProvider]):
         form: forms.ModelForm[IdentityProvider],
         change: bool,
     ) -> None:
-        obj.updated_by = request.user  # type: ignore[assignment]
+        obj.updated_by = signed_in_user(request)
         if not obj.slug:
             obj.slug = _unique_provider_slug(obj.organisation)
         super().save_model(request, obj, form, change)

@@ -188,7 +188,7 @@ class MemberRolesForm(forms.Form):
     )
 
 
-class MemberChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class MemberChoiceField(forms.ModelChoiceField[Membership]):
     def label_from_instance(self, obj: Membership) -> str:
         name = obj.user.get_full_name()
         return f"{name} ({obj.user.email})" if name else obj.user.email
@@ -204,7 +204,9 @@ class SeatAssignForm(forms.Form):
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["member"].queryset = members_without_seat(organisation)  # type: ignore[attr-defined]
+        member = self.fields["member"]
+        assert isinstance(member, MemberChoiceField)
+        member.queryset = members_without_seat(organisation)
 
 
 class IdentityProviderForm(forms.Form):

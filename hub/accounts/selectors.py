@@ -6,10 +6,11 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core import signing
 from django.db.models import Exists, OuterRef, QuerySet
-from django.http import HttpRequest
 
+from hub.accounts.http import HtmxHttpRequest
 from hub.accounts.models import (
     EnterpriseSeat,
     Environment,
@@ -27,7 +28,7 @@ SESSION_ENVIRONMENT_KEY = "hub_environment"
 INVITATION_SALT = "hub.invitation"
 
 
-def membership_of(user: User) -> Membership | None:
+def membership_of(user: User | AnonymousUser) -> Membership | None:
     """The user's membership with its organisation, or None for staff and strangers."""
     if not user.is_authenticated:
         return None
@@ -45,7 +46,7 @@ def brand_admins_of(membership: Membership) -> QuerySet[Membership]:
 # --- Sign-in and the brand administrator's pages ---------------------------------------------
 
 
-def session_environment(request: HttpRequest) -> str:
+def session_environment(request: HtmxHttpRequest) -> str:
     """The environment the user signed in to: "commercial" or "fedramp" (R-ENV).
 
     Recorded in the session at sign-in; for a session that somehow lacks it, the user's own
@@ -54,7 +55,7 @@ def session_environment(request: HttpRequest) -> str:
     recorded = request.session.get(SESSION_ENVIRONMENT_KEY)
     if recorded in Environment.values:
         return str(recorded)
-    membership = membership_of(request.user)  # type: ignore[arg-type]
+    membership = membership_of(request.user)
     if membership is not None:
         return membership.organisation.environment
     return Environment.COMMERCIAL

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse
 from django.utils import timezone
@@ -37,6 +37,7 @@ from hub.accounts.forms import (
     PasswordLoginForm,
     SeatAssignForm,
 )
+from hub.accounts.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from hub.accounts.models import (
     EnterpriseSeat,
     Environment,
@@ -84,7 +85,7 @@ def _with_next(url: str, next_url: str | None) -> str:
     return f"{url}?{urlencode({'next': next_url})}" if next_url else url
 
 
-def _too_many_attempts(request: HttpRequest, entrance: Entrance) -> HttpResponse:
+def _too_many_attempts(request: HtmxHttpRequest, entrance: Entrance) -> HttpResponse:
     return render(
         request,
         "account/too_many_attempts.html",
@@ -93,13 +94,13 @@ def _too_many_attempts(request: HttpRequest, entrance: Entrance) -> HttpResponse
     )
 
 
-def _already_signed_in(request: HttpRequest, next_url: str | None) -> HttpResponse:
+def _already_signed_in(request: HtmxHttpRequest, next_url: str | None) -> HttpResponse:
     return HttpResponseRedirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
 
 
 @sensitive_post_parameters("password")
 @never_cache
-def login_identify(request: HttpRequest, environment: str) -> HttpResponse:
+def login_identify(request: HtmxHttpRequest, environment: str) -> HttpResponse:
     """Step one: the email address or username. SSO organisations go to their provider."""
     entrance = ENTRANCES[environment]
     next_url = get_next_redirect_url(request)
@@ -160,7 +161,7 @@ def _unreachable_message(provider: IdentityProvider) -> str:
 
 
 @never_cache
-def sso_start(request: HttpRequest, slug: str) -> HttpResponse:
+def sso_start(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Send the browser on to the organisation's provider.
 
     Not a redirect from the sign-in form's POST: the Content Security Policy's form-action
@@ -211,7 +212,7 @@ def sso_start(request: HttpRequest, slug: str) -> HttpResponse:
 
 @sensitive_post_parameters("password")
 @never_cache
-def login_password(request: HttpRequest, environment: str) -> HttpResponse:
+def login_password(request: HtmxHttpRequest, environment: str) -> HttpResponse:
     """Step two: the password, for everyone whose organisation does not use SSO."""
     entrance = ENTRANCES[environment]
     next_url = get_next_redirect_url(request)
@@ -231,7 +232,7 @@ def login_password(request: HttpRequest, environment: str) -> HttpResponse:
 
 
 def _password_attempt(
-    request: HttpRequest, entrance: Entrance, next_url: str | None
+    request: HtmxHttpRequest, entrance: Entrance, next_url: str | None
 ) -> HttpResponse:
     form = PasswordLoginForm(request.POST, request=request, environment=entrance.environment)
     if form.is_valid():
@@ -246,7 +247,7 @@ def _password_attempt(
 
 
 def _render_password_page(
-    request: HttpRequest, entrance: Entrance, form: PasswordLoginForm, next_url: str | None
+    request: HtmxHttpRequest, entrance: Entrance, form: PasswordLoginForm, next_url: str | None
 ) -> HttpResponse:
     login = form["login"].value() or ""
     return render(
@@ -267,7 +268,7 @@ def _render_password_page(
 
 
 @never_cache
-def sso_callback(request: HttpRequest, slug: str) -> HttpResponse:
+def sso_callback(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The organisation's provider sends the browser back here with a code."""
     provider = get_object_or_404(
         IdentityProvider.objects.select_related("organisation"), slug=slug, is_enabled=True
@@ -303,11 +304,11 @@ def sso_callback(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def sessions(request: HttpRequest) -> HttpResponse:
+def sessions(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The user's signed-in sessions, and a way to end all but this one."""
     if request.method == "POST":
         ended = services.sessions_end_others(
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
             keep_session_key=request.session.session_key,
         )
         messages.success(
@@ -322,7 +323,7 @@ def sessions(request: HttpRequest) -> HttpResponse:
     )
 
 
-def email_management_not_offered(request: HttpRequest) -> HttpResponse:
+def email_management_not_offered(request: HtmxHttpRequest) -> HttpResponse:
     # An account's email address is its identity in the organisation (and for SSO): brand
     # administrators and support change it, not the user alone.
     raise Http404
@@ -333,7 +334,7 @@ def email_management_not_offered(request: HttpRequest) -> HttpResponse:
 
 @sensitive_post_parameters("password1", "password2")
 @never_cache
-def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+def invitation_accept(request: HtmxHttpRequest, token: str) -> HttpResponse:
     invitation = selectors.invitation_for_token(token, now=timezone.now())
     if invitation is None:
         return render(request, "account/invitation_invalid.html", status=410)
@@ -379,16 +380,16 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 # --- The brand administrator's pages ---------------------------------------------------------
 
 
-def _administered(request: HttpRequest) -> Membership:
+def _administered(request: AuthenticatedHttpRequest) -> Membership:
     """The brand administrator's own membership; 404 for everybody else, staff included."""
-    membership = selectors.administered_membership(request.user)  # type: ignore[arg-type]
+    membership = selectors.administered_membership(request.user)
     if membership is None:
         raise Http404
     return membership
 
 
 @login_required
-def members(request: HttpRequest) -> HttpResponse:
+def members(request: AuthenticatedHttpRequest) -> HttpResponse:
     membership = _administered(request)
     organisation = membership.organisation
     return render(
@@ -405,7 +406,7 @@ def members(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def member_roles(request: HttpRequest, membership_id: int) -> HttpResponse:
+def member_roles(request: AuthenticatedHttpRequest, membership_id: int) -> HttpResponse:
     own = _administered(request)
     organisation = own.organisation
     member = selectors.member_of(organisation, membership_id)
@@ -421,7 +422,7 @@ def member_roles(request: HttpRequest, membership_id: int) -> HttpResponse:
         try:
             services.membership_roles_update(
                 membership=member,
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 **form.cleaned_data,
             )
         except ValidationError as exc:
@@ -441,7 +442,7 @@ def member_roles(request: HttpRequest, membership_id: int) -> HttpResponse:
 
 
 @login_required
-def member_invite(request: HttpRequest) -> HttpResponse:
+def member_invite(request: AuthenticatedHttpRequest) -> HttpResponse:
     membership = _administered(request)
     organisation = membership.organisation
     form = InviteForm(request.POST if request.method == "POST" else None)
@@ -450,7 +451,7 @@ def member_invite(request: HttpRequest) -> HttpResponse:
             invitation = services.invitation_create(
                 organisation=organisation,
                 email=form.cleaned_data["email"],
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -470,12 +471,12 @@ def member_invite(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def invitation_cancel(request: HttpRequest, invitation_id: int) -> HttpResponse:
+def invitation_cancel(request: AuthenticatedHttpRequest, invitation_id: int) -> HttpResponse:
     membership = _administered(request)
     invitation = get_object_or_404(
         Invitation, pk=invitation_id, organisation=membership.organisation
     )
-    services.invitation_cancel(invitation=invitation, by=request.user)  # type: ignore[arg-type]
+    services.invitation_cancel(invitation=invitation, by=request.user)
     messages.success(
         request, _("The invitation to %(email)s is cancelled.") % {"email": invitation.email}
     )
@@ -483,7 +484,10 @@ def invitation_cancel(request: HttpRequest, invitation_id: int) -> HttpResponse:
 
 
 def _seats_page(
-    request: HttpRequest, membership: Membership, form: SeatAssignForm, status: int = 200
+    request: AuthenticatedHttpRequest,
+    membership: Membership,
+    form: SeatAssignForm,
+    status: int = 200,
 ) -> HttpResponse:
     organisation = membership.organisation
     return render(
@@ -501,14 +505,14 @@ def _seats_page(
 
 
 @login_required
-def seats(request: HttpRequest) -> HttpResponse:
+def seats(request: AuthenticatedHttpRequest) -> HttpResponse:
     membership = _administered(request)
     return _seats_page(request, membership, SeatAssignForm(organisation=membership.organisation))
 
 
 @login_required
 @require_POST
-def seat_assign(request: HttpRequest) -> HttpResponse:
+def seat_assign(request: AuthenticatedHttpRequest) -> HttpResponse:
     membership = _administered(request)
     organisation = membership.organisation
     form = SeatAssignForm(request.POST, organisation=organisation)
@@ -518,7 +522,7 @@ def seat_assign(request: HttpRequest) -> HttpResponse:
             services.seat_assign(
                 organisation=organisation,
                 user=member.user,
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -533,7 +537,7 @@ def seat_assign(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def seat_release(request: HttpRequest, seat_id: int) -> HttpResponse:
+def seat_release(request: AuthenticatedHttpRequest, seat_id: int) -> HttpResponse:
     membership = _administered(request)
     organisation = membership.organisation
     seat = get_object_or_404(
@@ -544,7 +548,7 @@ def seat_release(request: HttpRequest, seat_id: int) -> HttpResponse:
         services.seat_release(
             organisation=organisation,
             user=seat.user,
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
         )
     messages.success(
         request, _("The seat of %(member)s has been released.") % {"member": seat.user}
@@ -553,7 +557,7 @@ def seat_release(request: HttpRequest, seat_id: int) -> HttpResponse:
 
 
 @login_required
-def organisation_sign_in(request: HttpRequest) -> HttpResponse:
+def organisation_sign_in(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The organisation's single sign-on: which identity provider, and the client it uses."""
     membership = _administered(request)
     organisation = membership.organisation
@@ -582,7 +586,7 @@ def organisation_sign_in(request: HttpRequest) -> HttpResponse:
                 client_id=form.cleaned_data["client_id"],
                 client_secret=form.cleaned_data["client_secret"] or None,
                 is_enabled=form.cleaned_data["is_enabled"],
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -608,7 +612,7 @@ def organisation_sign_in(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def language_set(request: HttpRequest) -> HttpResponse:
+def language_set(request: HtmxHttpRequest) -> HttpResponse:
     """Switch the interface language, and remember it on the account of a signed-in user."""
     if request.user.is_authenticated:
         services.user_language_set(user=request.user, language=request.POST.get("language", ""))

@@ -185,8 +185,8 @@ class AttachmentsField(forms.FileField):
         return cleaned
 
 
-class AreaChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
+class AreaChoiceField(forms.ModelChoiceField[ProductArea]):
+    def label_from_instance(self, obj: ProductArea) -> str:
         return str(obj.localized_name)
 
 
