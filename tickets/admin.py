@@ -279,10 +279,11 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
                     ticket=fresh, agent=form.cleaned_data["assigned_to"], by=agent
                 )
             reply = (form.cleaned_data.get("reply") or "").strip()
+            target = form.cleaned_data.get("move_to") or None
             if reply:
-                services.ticket_reply(ticket=fresh, agent=agent, body=reply)
-            target = form.cleaned_data.get("move_to")
-            if target:
+                # One action, one email: the reply says where the ticket now stands.
+                services.ticket_reply(ticket=fresh, agent=agent, body=reply, move_to=target)
+            elif target:
                 services.ticket_transition(ticket=fresh, to=target, actor=agent)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))

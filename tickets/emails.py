@@ -12,7 +12,7 @@ from django.utils import translation
 
 from tickets import reply_tokens
 from tickets.chat.selectors import chat_transcript_lines
-from tickets.models import ChatTranscriptRequest, Ticket, TicketEvent, VerificationLink
+from tickets.models import ChatTranscriptRequest, Status, Ticket, TicketEvent, VerificationLink
 from tickets.selectors import queue_status
 
 
@@ -54,7 +54,16 @@ def confirmation_message(ticket: Ticket) -> EmailMultiAlternatives:
 
 
 def reply_message(event: TicketEvent) -> EmailMultiAlternatives:
-    return _message(event.ticket, "reply", "reply", event=event)
+    """The agent's reply, and the status it left the ticket in when it changed one."""
+    status = event.data.get("status")
+    return _message(
+        event.ticket,
+        "reply",
+        "reply",
+        event=event,
+        status=status,
+        status_label=Status(status).label if status else "",
+    )
 
 
 def status_message(ticket: Ticket, status: str) -> EmailMultiAlternatives:

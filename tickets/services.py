@@ -237,20 +237,37 @@ def ticket_assign(*, ticket: Ticket, agent: User | None, by: User) -> Ticket:
     return locked
 
 
-def ticket_reply(*, ticket: Ticket, agent: User, body: str) -> TicketEvent:
-    """An agent's reply: on the timeline, and emailed to the customer."""
+def ticket_reply(
+    *, ticket: Ticket, agent: User, body: str, move_to: Status | str | None = None
+) -> TicketEvent:
+    """An agent's reply, and the status it leaves the ticket in: on the timeline, and one
+    email to the customer that says both (never a reply and a status email at once).
+
+    A reply to a new, queued or solved ticket puts it in progress unless ``move_to`` says
+    where it goes. A move the state machine refuses saves nothing, the reply included."""
     body = body.strip()
     if not body:
         raise ValidationError({"body": _("Write a reply.")})
     with transaction.atomic():
         locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
         _guard_verified(locked)
+        before = locked.status
         event = _record(locked, EventKind.COMMENT, actor=agent, message=body, by_staff=True)
-        if locked.status in (Status.NEW, Status.QUEUED, Status.SOLVED):
-            ticket_transition(ticket=locked, to=Status.IN_PROGRESS, actor=agent)
+        if locked.status in (Status.NEW, Status.QUEUED, Status.SOLVED) and (
+            move_to is None or move_to != locked.status
+        ):
+            locked = ticket_transition(
+                ticket=locked, to=Status.IN_PROGRESS, actor=agent, notify=False
+            )
+        if move_to:
+            locked = ticket_transition(ticket=locked, to=move_to, actor=agent, notify=False)
+        if locked.status != before:
+            event.data = {**event.data, "status": locked.status}
+            event.save(update_fields=["data"])
         from tickets import tasks  # noqa: PLC0415 - the tasks call these services
 
         enqueue_on_commit(tasks.send_agent_reply, event.pk)
+    ticket.status, ticket.solved_at = locked.status, locked.solved_at
     return event
 
 

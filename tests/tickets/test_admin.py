@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.test import Client
 from django.urls import reverse
 
@@ -10,7 +14,12 @@ from hub.accounts.models import StaffRole, User
 from hub.accounts.services import staff_groups_ensure
 from routing.models import Agent, ProductArea
 from tickets.models import Channel, EventKind, Status, Team, Ticket
-from tickets.services import callback_enqueue, ticket_create
+from tickets.services import (
+    callback_enqueue,
+    ticket_create,
+    ticket_reply,
+    ticket_reply_email_send,
+)
 
 
 @pytest.fixture
@@ -132,6 +141,43 @@ def test_a_reply_and_a_status_change_from_the_admin_go_through_the_services(
     assert ticket.status == Status.SOLVED
     assert ticket.assigned_to == rostered_agent
     assert ticket.events.filter(kind=EventKind.COMMENT, message__contains="confirm").exists()
+
+
+@pytest.mark.django_db
+def test_a_reply_that_solves_the_ticket_is_one_email_that_says_both(
+    agent_client: Client,
+    standard_user: User,
+    django_capture_on_commit_callbacks: Any,
+    mailoutbox: list[EmailMessage],
+) -> None:
+    ticket = ticket_create(
+        requester=standard_user, channel=Channel.EMAIL, team=Team.TECHNICAL, subject="Export"
+    )
+    url = reverse("admin:tickets_ticket_change", args=[ticket.pk])
+    with django_capture_on_commit_callbacks() as enqueued:
+        agent_client.post(url, {"move_to": "solved", "reply": "The export works again.", **INLINES})
+    assert len(enqueued) == 1  # the reply's email, and no status email beside it
+    reply = ticket.events.get(kind=EventKind.COMMENT)
+    assert ticket_reply_email_send(event_id=reply.pk)
+    [message] = mailoutbox
+    assert "The export works again." in message.body
+    assert "Your ticket is now: Solved." in message.body
+    assert "reply to this email and we will reopen it" in message.body
+
+
+@pytest.mark.django_db
+def test_a_move_the_state_machine_refuses_saves_nothing_of_the_reply(
+    standard_user: User, rostered_agent: User
+) -> None:
+    ticket = ticket_create(
+        requester=standard_user, channel=Channel.EMAIL, team=Team.TECHNICAL, subject="Export"
+    )
+    Ticket.objects.filter(pk=ticket.pk).update(status=Status.CLOSED)
+    with pytest.raises(ValidationError):
+        ticket_reply(ticket=ticket, agent=rostered_agent, body="Hello", move_to=Status.IN_PROGRESS)
+    ticket.refresh_from_db()
+    assert ticket.status == Status.CLOSED
+    assert not ticket.events.filter(kind=EventKind.COMMENT).exists()
 
 
 @pytest.mark.django_db
