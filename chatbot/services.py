@@ -372,13 +372,8 @@ def _rate_limited(user: User) -> bool:
     return count > QUESTIONS_PER_MINUTE
 
 
-def conversation_ask(
-    *,
-    conversation: Conversation,
-    question: str,
-    may_read: Callable[[Article], bool] | None = None,
-) -> Turn:
-    """Answer one question from the knowledge base and keep it in the conversation."""
+def _question_checked(question: str, *, user: User, turns: int) -> str:
+    """The question as it will be kept, or a ValidationError naming the field."""
     question = " ".join(question.split())
     if not question:
         raise ValidationError({"question": _("Type your question")}, code="required")
@@ -390,16 +385,22 @@ def conversation_ask(
             },
             code="max_length",
         )
-    if conversation.turns.count() >= TURNS_PER_CONVERSATION:
+    if turns >= TURNS_PER_CONVERSATION:
         raise ValidationError(
             {"question": _("This conversation is full. Start a new one to ask more.")},
             code="full",
         )
-    if _rate_limited(conversation.user):
+    if _rate_limited(user):
         raise ValidationError(
             {"question": _("You have asked many questions in a short time. Wait a minute.")},
             code="rate",
         )
+    return question
+
+
+def _turn_keep(
+    conversation: Conversation, question: str, may_read: Callable[[Article], bool] | None
+) -> Turn:
     reply = answers.answer_question(
         question,
         language=conversation.language,
@@ -422,6 +423,35 @@ def conversation_ask(
         turn.cited_articles.set(sorted({source.article_id for source in reply.sources}))
         locked.save(update_fields=["updated_at"])
     return turn
+
+
+def conversation_ask(
+    *,
+    conversation: Conversation,
+    question: str,
+    may_read: Callable[[Article], bool] | None = None,
+) -> Turn:
+    """Answer one question from the knowledge base and keep it in the conversation."""
+    question = _question_checked(question, user=conversation.user, turns=conversation.turns.count())
+    return _turn_keep(conversation, question, may_read)
+
+
+def conversation_first_ask(
+    *,
+    user: User,
+    surface: Surface | str,
+    language: str,
+    product_area: ProductArea | None = None,
+    question: str,
+    may_read: Callable[[Article], bool] | None = None,
+) -> Turn:
+    """A new conversation and its first question. The question is checked first, so one
+    that is refused leaves no empty conversation behind."""
+    question = _question_checked(question, user=user, turns=0)
+    conversation = conversation_start(
+        user=user, surface=surface, language=language, product_area=product_area
+    )
+    return _turn_keep(conversation, question, may_read)
 
 
 def turn_feedback_set(*, turn: Turn, feedback: Feedback | str) -> Turn:

@@ -95,11 +95,12 @@ def assistant_ask(
     turn = None
     if form.is_valid():
         try:
+            question = form.cleaned_data["question"]
             if conversation is None:
-                conversation = services.conversation_start(user=user, **start)
-            turn = services.conversation_ask(
-                conversation=conversation, question=form.cleaned_data["question"]
-            )
+                turn = services.conversation_first_ask(user=user, question=question, **start)
+                conversation = turn.conversation
+            else:
+                turn = services.conversation_ask(conversation=conversation, question=question)
         except ValidationError as error:
             # The service names the field ({"question": ...}); add_error takes it from there.
             form.add_error(None, error)

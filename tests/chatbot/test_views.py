@@ -413,3 +413,15 @@ def test_questions_are_limited_per_minute(
 
 def test_the_brief_names_every_role() -> None:
     assert re.fullmatch(r"[a-z_]+", "_".join(ROLES))
+
+
+@pytest.mark.django_db
+def test_a_refused_first_question_leaves_no_empty_conversation_behind(
+    client: Client, standard_user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("chatbot.services.QUESTIONS_PER_MINUTE", 0)
+    client.force_login(standard_user)
+    response = client.post("/support/assistant/", {"question": "How do I export responses?"})
+    assert response.status_code == 200
+    assert "Wait a minute" in response.content.decode()
+    assert not Conversation.objects.filter(user=standard_user).exists()
