@@ -237,6 +237,10 @@ CHAT_SWEEP_INTERVAL: int = _read("CHAT_SWEEP_INTERVAL", int, 60)
 # kill beat with "locking protocol" errors, leaving the outbox unswept.
 CELERY_BEAT_SCHEDULER = "celery.beat:Scheduler"
 CELERY_BEAT_SCHEDULE = {
+    "sweep-outbound-email": {
+        "task": "hub.accounts.tasks.outbound_emails_sweep",
+        "schedule": TICKETS_SWEEP_INTERVAL,
+    },
     "sweep-ticket-outbox": {
         "task": "tickets.tasks.sweep_ticket_outbox",
         "schedule": TICKETS_SWEEP_INTERVAL,

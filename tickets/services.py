@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hub.accounts.models import User
+from hub.accounts.outbox import outbound_email_queue
 from routing.hours import CONFERENCE_SLOT, open_intervals
 from routing.models import Agent, ProductArea, SupportTeam
 from routing.selectors import agent_schedule, conference_slots_for
@@ -212,9 +213,7 @@ def ticket_transition(
         if to in (Status.SOLVED, Status.CLOSED):
             _callback_withdraw(locked)
         if notify and (actor is None or actor.pk != locked.requester_id):
-            from tickets import tasks  # noqa: PLC0415 - the tasks call these services
-
-            enqueue_on_commit(tasks.notify_status_change, locked.pk, to)
+            ticket_status_email_send(ticket_id=locked.pk, status=to)
     ticket.status, ticket.solved_at = locked.status, locked.solved_at
     return locked
 
@@ -264,9 +263,7 @@ def ticket_reply(
         if locked.status != before:
             event.data = {**event.data, "status": locked.status}
             event.save(update_fields=["data"])
-        from tickets import tasks  # noqa: PLC0415 - the tasks call these services
-
-        enqueue_on_commit(tasks.send_agent_reply, event.pk)
+        ticket_reply_email_send(event_id=event.pk)
     ticket.status, ticket.solved_at = locked.status, locked.solved_at
     return event
 
@@ -341,9 +338,9 @@ def ticket_account_access_set(*, ticket: Ticket, allowed: bool, by: User) -> Tic
 
 
 # --- Ticket email -------------------------------------------------------------------------
-# Each sends one message once, however often it is asked (a task delivered twice, the
-# sweeper and a late task together): the row is locked, sent, and marked in one
-# transaction. An OSError (the mail server) propagates, for the task to retry.
+# Each writes one message to the outbox once, however often it is asked (a task delivered
+# twice, the sweeper and a late task together): the row is locked, the email written and
+# the row marked in one transaction. The outbox sends it, and retries what fails.
 
 
 def ticket_confirmation_send(*, ticket_id: int) -> bool:
@@ -357,7 +354,7 @@ def ticket_confirmation_send(*, ticket_id: int) -> bool:
         )
         if ticket is None:
             return False
-        emails.confirmation_message(ticket).send()
+        outbound_email_queue(emails.confirmation_message(ticket), purpose="confirmation")
         ticket.confirmation_sent_at = timezone.now()
         ticket.save(update_fields=["confirmation_sent_at"])
         TicketEvent.objects.create(
@@ -377,7 +374,7 @@ def ticket_reply_email_send(*, event_id: int) -> bool:
         )
         if event is None or event.data.get("emailed_at"):
             return False
-        emails.reply_message(event).send()
+        outbound_email_queue(emails.reply_message(event), purpose="reply")
         event.data = {**event.data, "emailed_at": timezone.now().isoformat()}
         event.save(update_fields=["data"])
     return True
@@ -395,7 +392,7 @@ def ticket_status_email_send(*, ticket_id: int, status: str) -> bool:
         )
         if event is None or event.data.get("emailed_at"):
             return False
-        emails.status_message(event.ticket, status).send()
+        outbound_email_queue(emails.status_message(event.ticket, status), purpose="status")
         event.data = {**event.data, "emailed_at": timezone.now().isoformat()}
         event.save(update_fields=["data"])
     return True

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hub.accounts.models import StaffRole, User
+from hub.accounts.outbox import outbound_email_queue
 from routing.models import ProductArea
 from tickets import emails
 from tickets.models import Channel, EventKind, Team, Ticket, TicketEvent, VerificationLink
@@ -72,9 +73,7 @@ def ticket_pass_to_enterprise(
             created_by=tsm,
             thread_message_id=thread_message_id.strip(),
         )
-        from tickets import tasks  # noqa: PLC0415 - the tasks call these services
-
-        enqueue_on_commit(tasks.send_verification_link, link.pk)
+        verification_link_send(link_id=link.pk)
     return ticket
 
 
@@ -148,8 +147,7 @@ def verification_link_url(link: VerificationLink) -> str:
 
 
 def verification_link_send(*, link_id: int) -> bool:
-    """Email the Verify & Confirm link once, in the thread of the TSM's conversation; an
-    OSError (the mail server) propagates for the task to retry."""
+    """Write the Verify & Confirm email once, in the thread of the TSM's conversation."""
     with transaction.atomic():
         link = (
             VerificationLink.objects.select_for_update(of=("self",))
@@ -162,7 +160,10 @@ def verification_link_send(*, link_id: int) -> bool:
         ticket = link.ticket
         if ticket.events.filter(kind=EventKind.EMAIL_SENT, data__link=link.pk).exists():
             return False
-        emails.verification_message(link, verify_url=verification_link_url(link)).send()
+        outbound_email_queue(
+            emails.verification_message(link, verify_url=verification_link_url(link)),
+            purpose="verify",
+        )
         TicketEvent.objects.create(
             ticket=ticket, kind=EventKind.EMAIL_SENT, data={"email": "verify", "link": link.pk}
         )

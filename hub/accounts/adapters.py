@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from hub.accounts.models import Environment, User
+from hub.accounts.outbox import outbound_email_queue
 from hub.accounts.selectors import SESSION_ENVIRONMENT_KEY, identity_provider_of_user
 from hub.accounts.services import sessions_end_others
-from hub.accounts.tasks import email_queue
 
 # The session key that records which environment the user signed in to (R-ENV).
 
@@ -105,9 +105,12 @@ class InvitationOnlyAccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
         sessions_end_others(user=user, keep_session_key=keep)  # type: ignore[arg-type]
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
-        # Rendered here (links need the request), sent by a Celery task after the commit so
+        # Rendered here (links need the request), kept in the outbox and sent by a task, so
         # that a slow or failing mail server never shows in the answer (no enumeration).
-        email_queue(self.render_mail(template_prefix, email, context))
+        outbound_email_queue(
+            self.render_mail(template_prefix, email, context),
+            purpose=template_prefix.rsplit("/", 1)[-1][:40],
+        )
 
     def format_email_subject(self, subject: str) -> str:
         return str(subject)

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from typing import Any
+
 from allauth.account.decorators import secure_admin_login
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from hub.accounts.http import signed_in_user
 from hub.accounts.models import (
@@ -15,9 +19,11 @@ from hub.accounts.models import (
     Membership,
     Organisation,
     OrganisationDomain,
+    OutboundEmail,
     SsoIdentity,
     User,
 )
+from hub.accounts.outbox import outbound_email_retry
 from hub.accounts.services import _unique_provider_slug
 from hub.accounts.sso import PRESETS, SsoError, issuer_confirm
 
@@ -178,3 +184,71 @@ class InvitationAdmin(admin.ModelAdmin[Invitation]):
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Invitations are sent from the organisation's members page, which emails the link.
         return False
+
+
+class OutboundEmailState(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [
+            ("pending", _("Waiting to be sent")),
+            ("sent", _("Sent")),
+            ("parked", _("Given up")),
+        ]
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[OutboundEmail]
+    ) -> QuerySet[OutboundEmail]:
+        if self.value() == "pending":
+            return queryset.filter(sent_at__isnull=True, parked_at__isnull=True)
+        if self.value() == "sent":
+            return queryset.filter(sent_at__isnull=False)
+        if self.value() == "parked":
+            return queryset.filter(parked_at__isnull=False)
+        return queryset
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(admin.ModelAdmin[OutboundEmail]):
+    """What the hub sent, what waits, and what it gave up on, with the error."""
+
+    list_display = (
+        "subject",
+        "purpose",
+        "recipients",
+        "created_at",
+        "sent_at",
+        "attempts",
+        "parked_at",
+    )
+    list_filter = (OutboundEmailState, "purpose")
+    search_fields = ("subject", "message_id")
+    date_hierarchy = "created_at"
+    actions = ["send_again"]
+    readonly_fields = [field.name for field in OutboundEmail._meta.fields]
+
+    @admin.display(description=_("to"))
+    def recipients(self, obj: OutboundEmail) -> str:
+        return ", ".join(obj.to)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("Send the selected emails again"), permissions=["view"])
+    def send_again(self, request: HttpRequest, queryset: QuerySet[OutboundEmail]) -> None:
+        again = [email for email in queryset if email.sent_at is None]
+        for email in again:
+            outbound_email_retry(email=email)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d email will be sent again.",
+                "%(count)d emails will be sent again.",
+                len(again),
+            )
+            % {"count": len(again)},
+        )

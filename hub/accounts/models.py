@@ -351,3 +351,53 @@ class Invitation(models.Model):
 
     def is_usable(self, *, now: datetime.datetime) -> bool:
         return not self.is_settled and now < self.expires_at
+
+
+# --- The outbox: every email is a row before it is sent ------------------------------------
+
+
+class OutboundEmail(models.Model):
+    """One email, written in the transaction of the change it tells about and sent from
+    there by a task; the sweeper sends what the broker lost and parks what keeps failing.
+
+    ``message_id`` is fixed when the row is written, so a message sent again after a crash
+    (sent, then killed before it was marked sent) is recognisably the same message."""
+
+    purpose = models.CharField(_("purpose"), max_length=40)
+    message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
+    from_email = models.CharField(_("from"), max_length=320)
+    to = models.JSONField(_("to"), default=list)
+    subject = models.CharField(_("subject"), max_length=998)
+    body = models.TextField(_("text"))
+    html = models.TextField(_("HTML"), blank=True)
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("written"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("failed attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    parked_at = models.DateTimeField(
+        _("given up"),
+        null=True,
+        blank=True,
+        help_text=_("Stopped after repeated failures; an operator may send it again."),
+    )
+
+    class Meta:
+        verbose_name = _("outgoing email")
+        verbose_name_plural = _("outgoing emails")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(sent_at__isnull=True, parked_at__isnull=True),
+                name="outbound_email_unsent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose}: {self.subject}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.sent_at is None and self.parked_at is None

@@ -31,13 +31,13 @@ from hub.accounts.models import (
     StaffRole,
     User,
 )
+from hub.accounts.outbox import outbound_email_queue
 from hub.accounts.selectors import (
     INVITATION_SALT,
     identity_provider_for_login,
     organisation_domains,
 )
 from hub.accounts.sso import PRESETS, SsoError, SsoRefused, email_domain
-from hub.accounts.tasks import email_queue
 
 # What each staff group may do in the admin (app_label.codename).
 STAFF_PERMISSIONS: dict[StaffRole, list[str]] = {
@@ -406,7 +406,9 @@ def invitation_create(*, organisation: Organisation, email: str, by: User) -> In
             render_to_string("hub/members/email/invitation_subject.txt", context).split()
         )
         body = render_to_string("hub/members/email/invitation_message.txt", context)
-        email_queue(EmailMessage(subject=subject, body=body, to=[email]))
+        outbound_email_queue(
+            EmailMessage(subject=subject, body=body, to=[email]), purpose="invitation"
+        )
     return invitation
 
 

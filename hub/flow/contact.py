@@ -54,6 +54,7 @@ from routing.policy import ContactOffers, MethodOffer
 from routing.selectors import conference_slots_for
 from routing.waits import Wait
 from tickets.chat.selectors import chat_to_switch
+from tickets.idempotency import is_idempotency_key
 from tickets.models import ChatSession, Ticket
 from tickets.selectors import conference_booked_starts, ticket_replayed
 from tickets.services import AttachmentRejected, SlotTaken
@@ -109,7 +110,10 @@ def replayed_ticket(request: AuthenticatedHttpRequest) -> Ticket | None:
     a resent POST or a browser retry all end on the same confirmation, even when the
     hours or the free slots have changed in between (the services check the key too).
     """
-    return ticket_replayed(request.user, request.POST.get("idempotency_key", ""))
+    key = request.POST.get("idempotency_key", "")
+    if not is_idempotency_key(key):
+        return None
+    return ticket_replayed(request.user, key)
 
 
 def _offered(offers: ContactOffers, method: str) -> MethodOffer:

@@ -16,7 +16,8 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub.accounts.models import User
+from hub.accounts.models import OutboundEmail, User
+from hub.accounts.outbox import outbound_emails_sweep
 from routing.models import ProductArea
 from tests.tickets.chat_world import chat_agent, chat_open_round_the_clock, free, open_chat
 from tickets.chat.services import (
@@ -30,6 +31,7 @@ from tickets.chat.services import (
     chat_sweep,
     chat_switch_to_email,
     chat_transcript_request,
+    chat_transcript_send,
 )
 from tickets.models import (
     Channel,
@@ -40,7 +42,6 @@ from tickets.models import (
     Status,
     Ticket,
 )
-from tickets.tasks import send_chat_transcript
 
 pytestmark = pytest.mark.django_db
 
@@ -259,7 +260,7 @@ def test_the_transcript_is_emailed_once_per_request_however_often_the_task_runs(
     with django_capture_on_commit_callbacks(execute=True):
         request = chat_transcript_request(session=chat, by=standard_user, key="k" * 32)
         chat_transcript_request(session=chat, by=standard_user, key="k" * 32)
-    assert send_chat_transcript.run(request.pk) is False
+    assert chat_transcript_send(request_id=request.pk) is False
     assert len(mail.outbox) == 1
     assert (
         chat.ticket.events.filter(kind=EventKind.EMAIL_SENT, data__email="transcript").count() == 1
@@ -322,12 +323,13 @@ def test_the_sweep_ends_silent_chats_and_turns_abandoned_ones_into_email_request
     assert chat_sweep(now=later) == {"ended": 0, "to_email": 0, "transcripts": 0}
 
 
-def test_the_sweep_sends_a_transcript_the_broker_never_got(
+def test_the_outbox_sweep_sends_a_transcript_the_broker_never_got(
     chat: ChatSession, standard_user: User
 ) -> None:
     chat_end(session=chat, by=standard_user)
-    chat_transcript_request(session=chat, by=standard_user, key="k" * 32)  # never committed
+    chat_transcript_request(session=chat, by=standard_user, key="k" * 32)  # never published
     assert mail.outbox == []
-    counts = chat_sweep(now=timezone.now() + timedelta(minutes=1))
-    assert counts["transcripts"] == 1
-    assert len(mail.outbox) == 1
+    assert outbound_emails_sweep(now=timezone.now() + timedelta(minutes=1)) == 1
+    assert [message.extra_headers["Message-ID"] for message in mail.outbox] == [
+        OutboundEmail.objects.get(purpose="transcript").message_id
+    ]

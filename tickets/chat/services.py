@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hub.accounts.models import User
+from hub.accounts.outbox import outbound_email_queue
 from routing.models import ProductArea
 from routing.selectors import agent_skills, chat_max_chats_per_agent
 from tickets import emails
@@ -493,9 +494,7 @@ def chat_switch_to_phone(
 
 
 def chat_transcript_request(*, session: ChatSession, by: User, key: str) -> ChatTranscriptRequest:
-    """The customer asks for the transcript: one email per request key, sent on commit."""
-    from tickets import tasks  # noqa: PLC0415 - the tasks call these services
-
+    """The customer asks for the transcript: one email per request key."""
     if by.pk != session.ticket.requester_id:
         raise ValidationError(_("Only the customer of the chat can ask for its transcript."))
     if not session.has_ended:
@@ -506,7 +505,7 @@ def chat_transcript_request(*, session: ChatSession, by: User, key: str) -> Chat
     with transaction.atomic():
         request, created = ChatTranscriptRequest.objects.get_or_create(session=session, key=key)
         if created:
-            enqueue_on_commit(tasks.send_chat_transcript, request.pk)
+            chat_transcript_send(request_id=request.pk)
     return request
 
 
@@ -554,8 +553,7 @@ def chat_sweep(*, now: datetime | None = None) -> dict[str, int]:
 
 
 def chat_transcript_send(*, request_id: int) -> bool:
-    """Email a chat's transcript once per request; an OSError (the mail server) propagates
-    for the task to retry."""
+    """Write a chat's transcript to the outbox once per request."""
     with transaction.atomic():
         request = (
             ChatTranscriptRequest.objects.select_for_update(of=("self",))
@@ -565,7 +563,7 @@ def chat_transcript_send(*, request_id: int) -> bool:
         )
         if request is None:
             return False
-        emails.transcript_message(request).send()
+        outbound_email_queue(emails.transcript_message(request), purpose="transcript")
         request.sent_at = timezone.now()
         request.save(update_fields=["sent_at"])
         TicketEvent.objects.create(

@@ -1,0 +1,151 @@
+"""Every email is a row first: sent once the change commits, swept when the broker lost
+it, retried with a pause when it fails, and parked when it keeps failing, never holding up
+the others (RELIABILITY: nothing lost, one bad row never stops the queue)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.test import Client
+from django.utils import timezone
+
+from hub.accounts import outbox
+from hub.accounts.models import OutboundEmail, User
+
+pytestmark = pytest.mark.django_db
+
+
+def _write(subject: str) -> OutboundEmail:
+    return outbox.outbound_email_queue(
+        EmailMessage(subject=subject, body="Hello", to=["someone@example.com"]), purpose="test"
+    )
+
+
+@pytest.fixture
+def refusing_mail_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A mail server that refuses every message whose subject starts with "Refused"."""
+    send = EmailMultiAlternatives.send
+
+    def refuse(self: EmailMultiAlternatives, *args: Any, **kwargs: Any) -> int:
+        if str(self.subject).startswith("Refused"):
+            raise ConnectionRefusedError("the mail server said no")
+        return send(self, *args, **kwargs)
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", refuse)
+
+
+def test_an_email_is_sent_once_its_change_commits_and_marked_sent(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        email = _write("Your request")
+    [message] = mail.outbox
+    assert message.extra_headers["Message-ID"] == email.message_id
+    email.refresh_from_db()
+    assert email.sent_at is not None
+    # Asked again (a task delivered twice, the sweeper): nothing more goes out.
+    assert not outbox.outbound_email_deliver(email_id=email.pk)
+    assert outbox.outbound_emails_sweep(now=timezone.now() + timedelta(hours=1)) == 0
+    assert len(mail.outbox) == 1
+
+
+def test_the_sweeper_sends_what_the_broker_never_got() -> None:
+    email = _write("Never published")  # the transaction's on_commit never ran
+    now = timezone.now()
+    assert outbox.outbound_emails_sweep(now=now) == 0  # too young: its task may still come
+    assert outbox.outbound_emails_sweep(now=now + timedelta(minutes=1)) == 1
+    assert [m.extra_headers["Message-ID"] for m in mail.outbox] == [email.message_id]
+
+
+def test_a_failing_email_is_retried_later_then_parked_and_never_holds_up_the_others(
+    refusing_mail_server: None,
+) -> None:
+    bad = _write("Refused every time")
+    good = [_write(f"Fine {n}") for n in range(3)]
+    now = timezone.now() + timedelta(minutes=1)
+    assert outbox.outbound_emails_sweep(now=now) == 3
+    assert sorted(m.subject for m in mail.outbox) == ["Fine 0", "Fine 1", "Fine 2"]
+    bad.refresh_from_db()
+    assert bad.attempts == 1 and bad.next_attempt_at is not None
+    assert "the mail server said no" in bad.last_error
+    # Not again before its pause is over.
+    assert outbox.outbound_emails_sweep(now=now + timedelta(seconds=30)) == 0
+    bad.refresh_from_db()
+    assert bad.attempts == 1
+    for hour in range(1, 10):
+        outbox.outbound_emails_sweep(now=now + timedelta(hours=2 * hour))
+    bad.refresh_from_db()
+    assert bad.attempts == outbox.MAX_ATTEMPTS
+    assert bad.parked_at is not None and bad.sent_at is None
+    later = _write("After the parked one")
+    assert outbox.outbound_emails_sweep(now=now + timedelta(days=1)) == 1
+    assert mail.outbox[-1].subject == later.subject
+    for email in good:
+        email.refresh_from_db()
+        assert email.sent_at is not None
+
+
+def test_an_operator_sends_a_parked_email_again(
+    refusing_mail_server: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    email = _write("Fine after all")
+    OutboundEmail.objects.filter(pk=email.pk).update(
+        attempts=outbox.MAX_ATTEMPTS, parked_at=timezone.now(), last_error="timeout"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox.outbound_email_retry(email=email)
+    email.refresh_from_db()
+    assert email.sent_at is not None and email.attempts == 0
+
+
+def test_a_line_break_or_a_nul_never_reaches_a_header() -> None:
+    email = outbox.outbound_email_queue(
+        EmailMessage(
+            subject="Hello\r\nBcc: everyone@example.com",
+            body="Body\x00",
+            to=["someone@example.com"],
+        ),
+        purpose="test",
+    )
+    assert email.subject == "Hello Bcc: everyone@example.com"
+    assert email.body == "Body"
+    assert outbox.outbound_email_deliver(email_id=email.pk)
+    assert mail.outbox[0].subject == "Hello Bcc: everyone@example.com"
+    assert mail.outbox[0].bcc == []
+
+
+def test_a_password_reset_is_a_row_before_it_is_sent(client: Client, standard_user: User) -> None:
+    response = client.post("/accounts/password/reset/", {"email": standard_user.email})
+    assert response.status_code == 302
+    email = OutboundEmail.objects.get(purpose="password_reset_key")
+    assert email.to == [standard_user.email]
+    # Kept, whatever becomes of the task that was to send it.
+    assert outbox.outbound_emails_sweep(now=timezone.now() + timedelta(minutes=1)) == 1
+    assert mail.outbox[0].to == [standard_user.email]
+
+
+def test_operators_see_the_parked_emails_with_their_error_and_send_them_again(
+    admin_client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    parked = _write("Stuck")
+    OutboundEmail.objects.filter(pk=parked.pk).update(
+        attempts=outbox.MAX_ATTEMPTS, parked_at=timezone.now(), last_error="SMTP timeout"
+    )
+    _write("Still to go")
+    listing = admin_client.get("/admin/hub/outboundemail/", {"state": "parked"}).content.decode()
+    assert "Stuck" in listing and "Still to go" not in listing
+    assert (
+        "SMTP timeout"
+        in admin_client.get(f"/admin/hub/outboundemail/{parked.pk}/change/").content.decode()
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            "/admin/hub/outboundemail/",
+            {"action": "send_again", "_selected_action": [parked.pk]},
+        )
+    parked.refresh_from_db()
+    assert parked.sent_at is not None
