@@ -256,7 +256,10 @@ def chat_send(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
                 author=request.user,
                 body=form.cleaned_data["body"],
                 client_key=form.cleaned_data["client_key"] or "",
+                repeat_confirmed=form.cleaned_data["repeat"],
             )
+        except services.ChatRepeat:
+            form.asks_to_repeat = True
         except ValidationError as error:
             form.add_error("body" if error.code in {"empty", "too_long"} else None, error)
         else:

@@ -93,6 +93,14 @@ def queue_status(ticket: Ticket, *, now: datetime | None = None) -> QueueStatus 
     )
 
 
+def callback_changeable(ticket: Ticket) -> bool:
+    """A phone request whose callback still waits (queued or scheduled): its customer may
+    still change the number and the language. False once an agent has taken it."""
+    if ticket.channel != Channel.PHONE or not ticket.is_open:
+        return False
+    return not CallbackRequest.objects.filter(ticket=ticket, taken_at__isnull=False).exists()
+
+
 @dataclass(frozen=True)
 class QueueLine:
     language: str

@@ -514,6 +514,88 @@ def _callback_withdraw(ticket: Ticket) -> None:
     transaction.on_commit(lambda: _record_queue_moves(callback), robust=True)
 
 
+class CallbackTaken(ValidationError):
+    """The callback is no longer waiting (an agent took it, or the request is closed)."""
+
+
+def callback_details_change(
+    *,
+    ticket: Ticket,
+    by: User,
+    phone_number: str,
+    phone_extension: str,
+    language: str,
+    callback_due_at: datetime | None,
+) -> Ticket:
+    """The customer corrects the number or the language of a callback that still waits.
+
+    Refused (CallbackTaken) once an agent has taken it. A new language that can be called
+    now moves a queued callback to that language's queue, keeping its place in time (every
+    queue is ordered by ``enqueued_at``); a language closed now takes it out of the queue
+    until ``callback_due_at``, when the sweep queues it again.
+    """
+    with transaction.atomic():
+        locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        callback = CallbackRequest.objects.select_for_update().filter(ticket=locked).first()
+        if (
+            locked.channel != Channel.PHONE
+            or not locked.is_open
+            or (callback is not None and not callback.is_waiting)
+        ):
+            raise CallbackTaken(
+                _(
+                    "An agent has already taken this callback, so it can no longer be "
+                    "changed. To tell us something, reply to the confirmation email."
+                ),
+                code="taken",
+            )
+        changed = []
+        if (locked.phone_number, locked.phone_extension) != (phone_number, phone_extension):
+            locked.phone_number, locked.phone_extension = phone_number, phone_extension
+            changed.append("phone_number")
+        if locked.language != language:
+            locked.language = language
+            locked.callback_due_at = callback_due_at
+            changed.append("language")
+            if callback is not None:
+                # Where it was: those behind it in the old queue move up a place.
+                left = CallbackRequest(
+                    pk=callback.pk,
+                    language=callback.language,
+                    product_area_id=callback.product_area_id,
+                    team=callback.team,
+                    enqueued_at=callback.enqueued_at,
+                )
+                if callback_due_at is None:
+                    callback.language = language
+                    callback.save(update_fields=["language"])
+                else:
+                    callback.delete()
+                    locked.queued_at = None
+                transaction.on_commit(lambda: _record_queue_moves(left), robust=True)
+        if not changed:
+            return locked
+        locked.save(
+            update_fields=[
+                "phone_number",
+                "phone_extension",
+                "language",
+                "callback_due_at",
+                "queued_at",
+                "updated_at",
+            ]
+        )
+        _record(
+            locked,
+            EventKind.STATUS_CHANGED,
+            actor=by,
+            message=_("The customer changed the callback's details."),
+            callback="changed",
+            changed=changed,
+        )
+    return locked
+
+
 # --- Work for later, swept by beat ---------------------------------------------------------
 
 

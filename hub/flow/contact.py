@@ -9,12 +9,14 @@ submission with its first result, validates the form, calls one service of
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -39,7 +41,9 @@ from hub.flow.common import (
     support_language,
 )
 from hub.flow.contact_forms import (
+    SLOT_FORMAT,
     SUBJECT_MAX,
+    CallbackChangeForm,
     ChatStartForm,
     ConferenceRequestForm,
     EmailRequestForm,
@@ -55,9 +59,14 @@ from routing.selectors import conference_slots_for
 from routing.waits import Wait
 from tickets.chat.selectors import chat_to_switch
 from tickets.idempotency import is_idempotency_key
-from tickets.models import ChatSession, Ticket
-from tickets.selectors import conference_booked_starts, ticket_replayed
-from tickets.services import AttachmentRejected, SlotTaken
+from tickets.models import Channel, ChatSession, Ticket
+from tickets.selectors import (
+    callback_changeable,
+    conference_booked_starts,
+    ticket_of_requester,
+    ticket_replayed,
+)
+from tickets.services import AttachmentRejected, CallbackTaken, SlotTaken
 
 CONFERENCE_HORIZON = timedelta(days=14)
 
@@ -302,7 +311,10 @@ def phone(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     areas = contact_areas()
     converting = chat_to_switch(member.user, request.GET.get("chat") or request.POST.get("chat"))
     conversation = carried_conversation(request, member)
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("update_wait"):
+        form, area, language = _phone_form_redrawn(request, member, area, areas)
+        offer = _offered(flow_offers(member, area, language=language), "phone")
+    elif request.method == "POST":
         form = PhoneRequestForm(request.POST, areas=areas)
         if form.is_valid():
             # The offer for the area and language the form asks for, not the address's.
@@ -333,6 +345,24 @@ def phone(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     context = _phone_context(area, form, offer, language, conversation)
     context["converting"] = converting
     return render(request, "hub/flow/phone.html", context)
+
+
+def _phone_form_redrawn(
+    request: AuthenticatedHttpRequest,
+    member: FlowMember,
+    area: ProductArea,
+    areas: QuerySet[ProductArea],
+) -> tuple[PhoneRequestForm, ProductArea, str]:
+    """Without JavaScript, "Update the wait": the form again for the area and language
+    chosen, with everything typed kept (the same idempotency key too) and nothing checked."""
+    posted = PhoneRequestForm(request.POST, areas=areas)
+    chosen = areas.filter(slug=request.POST.get("area") or "").first() or area
+    typed = {name: posted[name].value() for name in posted.fields}
+    return (
+        PhoneRequestForm(areas=areas, initial=typed),
+        chosen,
+        support_language(request, member),
+    )
 
 
 def _phone_context(
@@ -427,6 +457,54 @@ def phone_wait(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     return HttpResponse(wait + dialog)
 
 
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def callback_change(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
+    """From the confirmation: another number or language for a callback that still waits.
+    Once an agent has taken it, the page says so instead of the form."""
+    member = flow_member(request)
+    ticket = ticket_of_requester(request.user, number)
+    if ticket.channel != Channel.PHONE or ticket.product_area is None:
+        raise Http404
+    confirmation_url = reverse("hub:confirmation", kwargs={"number": ticket.number})
+    context: dict[str, Any] = {"ticket": ticket, "back_url": confirmation_url}
+    if not callback_changeable(ticket):
+        return render(request, "hub/flow/callback_change.html", context)
+    if request.method == "POST":
+        form = CallbackChangeForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            offer = _offered(
+                flow_offers(member, ticket.product_area, language=data["language"]), "phone"
+            )
+            if not is_usable(offer):
+                form.add_error("language", _not_usable_message(data["language"]))
+            else:
+                try:
+                    services.phone_request_change(
+                        ticket=ticket,
+                        by=member.user,
+                        offer=offer,
+                        language=data["language"],
+                        phone_number=data["phone_e164"],
+                        phone_extension=data["extension"],
+                    )
+                except CallbackTaken:
+                    return render(request, "hub/flow/callback_change.html", context)
+                messages.success(request, _("Your callback has been changed."))
+                return redirect(confirmation_url)
+    else:
+        form = CallbackChangeForm(
+            initial=CallbackChangeForm.initial_for(
+                phone_number=ticket.phone_number,
+                phone_extension=ticket.phone_extension,
+                language=ticket.language,
+            )
+        )
+    return render(request, "hub/flow/callback_change.html", {**context, "form": form})
+
+
 # --- Conference call ---------------------------------------------------------------------
 
 
@@ -449,6 +527,20 @@ def slot_days(slots: list[datetime]) -> list[SlotDay]:
         local = timezone.localtime(slot)
         days.setdefault(local.date(), []).append(SlotChoice(slot_value(slot), local))
     return [SlotDay(day, choices) for day, choices in days.items()]
+
+
+def _open_day(days: list[SlotDay], chosen_slot: str) -> date | None:
+    """The day the picker shows open: the chosen time's, even when that time has just been
+    taken (its day's other times are the likeliest second choice); else the first day."""
+    try:
+        chosen = datetime.strptime(chosen_slot, SLOT_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        chosen = None
+    if chosen is not None:
+        day = timezone.localtime(chosen).date()
+        if any(entry.day == day for entry in days):
+            return day
+    return days[0].day if days else None
 
 
 @login_required
@@ -495,13 +587,16 @@ def conference(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     slots = conference_slots_for(
         start=now, end=end, booked=conference_booked_starts(start=now, end=end)
     )
+    days = slot_days(slots)
+    chosen_slot = form["slot"].value() or ""
     context = {
         "area": area,
         "form": form,
         "offer": offer,
-        "days": slot_days(slots),
+        "days": days,
+        "open_day": _open_day(days, chosen_slot),
         "back_url": back_url(area, conversation),
-        "chosen_slot": form["slot"].value() or "",
+        "chosen_slot": chosen_slot,
         "time_zone": timezone.get_current_timezone_name(),
     }
     return render(request, "hub/flow/conference.html", context)

@@ -145,7 +145,43 @@ def phone_number_parse(number: str, country: str) -> phonenumbers.PhoneNumber:
     return parsed
 
 
+def phone_number_display(e164: str) -> str:
+    """A number as people read it: international format, with spaces (+39 06 1234 5678)."""
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except NumberParseException:
+        return e164
+    return phonenumbers.format_number(parsed, PhoneNumberFormat.INTERNATIONAL)
+
+
 # --- Fields ------------------------------------------------------------------------------
+
+
+class CountrySelect(forms.Select):
+    """The country drop-down of a phone number. Each option carries its calling code, and
+    the main country of a code shared by several is marked, so that contact.js can put the
+    code into the number box and find the country of a code typed by hand."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__({"data-phone-country": True, **(attrs or {})})
+
+    def create_option(
+        self,
+        name: str,
+        value: Any,
+        label: int | str,
+        selected: bool,
+        index: int,
+        subindex: int | None = None,
+        attrs: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if value:
+            code = phonenumbers.country_code_for_region(str(value))
+            option["attrs"]["data-calling-code"] = str(code)
+            if phonenumbers.region_code_for_country_code(code) == value:
+                option["attrs"]["data-main-country"] = True
+        return option
 
 
 class MultipleFileInput(forms.FileInput):
@@ -200,6 +236,78 @@ def _with_values(data: Mapping[str, Any], **values: str) -> Mapping[str, Any]:
     for name, value in values.items():
         changed[name] = value
     return changed
+
+
+# --- The phone number's fields and checks, shared by the callback form and its change form -
+
+
+def _country_field() -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=_("Country"),
+        widget=CountrySelect,
+        help_text=_("This fills in the calling code. You can also type the code with a +."),
+        error_messages={
+            "required": _("Choose the country of the phone number"),
+            "invalid_choice": _("Choose a country from the list"),
+        },
+    )
+
+
+def _number_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Phone number"),
+        max_length=40,
+        help_text=_("For example 020 7946 0000, or +39 06 1234 5678."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+        error_messages={
+            "required": _("Enter the phone number we should call"),
+            "max_length": _("Phone number must be %(limit_value)d characters or fewer"),
+        },
+    )
+
+
+def _extension_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Extension (optional)"),
+        required=False,
+        max_length=10,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        error_messages={"max_length": _("Extension must be 10 digits or fewer")},
+    )
+
+
+def _countries_set(form: forms.Form, language: str | None) -> None:
+    country_field = form.fields["country"]
+    assert isinstance(country_field, forms.ChoiceField)
+    country_field.choices = country_choices(
+        (language or get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    )
+
+
+def _extension_clean(value: str | None) -> str:
+    extension = re.sub(r"\s+", "", value or "")
+    if extension and not EXTENSION.match(extension):
+        raise ValidationError(_("Enter the extension using digits only"), code="invalid")
+    return extension
+
+
+def _number_clean(form: forms.Form, cleaned: dict[str, Any]) -> None:
+    """The number checked for its country: its E.164 and international forms, or an error."""
+    number, country = cleaned.get("number"), cleaned.get("country")
+    if not (number and country):
+        return
+    try:
+        parsed = phone_number_parse(number, country)
+    except ValidationError as error:
+        form.add_error("number", error)
+        return
+    cleaned["phone_e164"] = phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
+    cleaned["phone_international"] = phonenumbers.format_number(
+        parsed, PhoneNumberFormat.INTERNATIONAL
+    )
+    region = phonenumbers.region_code_for_number(parsed)
+    if region in phonenumbers.SUPPORTED_REGIONS:
+        cleaned["country"] = region
 
 
 # --- Forms -------------------------------------------------------------------------------
@@ -320,31 +428,9 @@ class PhoneRequestForm(ContactForm):
         label=_("Language of the call"),
         help_text=_("The estimated wait below changes with the language and the product area."),
     )
-    country = forms.ChoiceField(
-        label=_("Country"),
-        help_text=_("This fills in the calling code. You can also type the code with a +."),
-        error_messages={
-            "required": _("Choose the country of the phone number"),
-            "invalid_choice": _("Choose a country from the list"),
-        },
-    )
-    number = forms.CharField(
-        label=_("Phone number"),
-        max_length=40,
-        help_text=_("For example 020 7946 0000, or +39 06 1234 5678."),
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
-        error_messages={
-            "required": _("Enter the phone number we should call"),
-            "max_length": _("Phone number must be %(limit_value)d characters or fewer"),
-        },
-    )
-    extension = forms.CharField(
-        label=_("Extension (optional)"),
-        required=False,
-        max_length=10,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-        error_messages={"max_length": _("Extension must be 10 digits or fewer")},
-    )
+    country = _country_field()
+    number = _number_field()
+    extension = _extension_field()
     email = forms.EmailField(
         label=_("Email address"),
         max_length=254,
@@ -383,34 +469,14 @@ class PhoneRequestForm(ContactForm):
         area_field = self.fields["area"]
         assert isinstance(area_field, forms.ModelChoiceField)
         area_field.queryset = areas if areas is not None else contact_areas()
-        country_field = self.fields["country"]
-        assert isinstance(country_field, forms.ChoiceField)
-        country_field.choices = country_choices(
-            (language or get_language() or settings.LANGUAGE_CODE).split("-")[0]
-        )
+        _countries_set(self, language)
 
     def clean_extension(self) -> str:
-        extension = re.sub(r"\s+", "", self.cleaned_data.get("extension") or "")
-        if extension and not EXTENSION.match(extension):
-            raise ValidationError(_("Enter the extension using digits only"), code="invalid")
-        return extension
+        return _extension_clean(self.cleaned_data.get("extension"))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        number, country = cleaned.get("number"), cleaned.get("country")
-        if number and country:
-            try:
-                parsed = phone_number_parse(number, country)
-            except ValidationError as error:
-                self.add_error("number", error)
-            else:
-                cleaned["phone_e164"] = phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
-                cleaned["phone_international"] = phonenumbers.format_number(
-                    parsed, PhoneNumberFormat.INTERNATIONAL
-                )
-                region = phonenumbers.region_code_for_number(parsed)
-                if region in phonenumbers.SUPPORTED_REGIONS:
-                    cleaned["country"] = region
+        _number_clean(self, cleaned)
         return cleaned
 
     def show_number_back(self) -> None:
@@ -421,6 +487,45 @@ class PhoneRequestForm(ContactForm):
                 number=self.cleaned_data["phone_international"],
                 country=self.cleaned_data["country"],
             )
+
+
+class CallbackChangeForm(forms.Form):
+    """The number and the language of a callback that still waits."""
+
+    country = _country_field()
+    number = _number_field()
+    extension = _extension_field()
+    language = _language_field(
+        label=_("Language of the call"),
+        help_text=_("Another language may change how long you wait."),
+    )
+
+    def __init__(self, *args: Any, language: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _countries_set(self, language)
+
+    @classmethod
+    def initial_for(
+        cls, *, phone_number: str, phone_extension: str, language: str
+    ) -> dict[str, str]:
+        """The form's first values: the number as it reads, its country, the language."""
+        initial = {"number": phone_number_display(phone_number), "language": language}
+        initial["extension"] = phone_extension
+        try:
+            region = phonenumbers.region_code_for_number(phonenumbers.parse(phone_number, None))
+        except NumberParseException:
+            region = None
+        if region in phonenumbers.SUPPORTED_REGIONS:
+            initial["country"] = region
+        return initial
+
+    def clean_extension(self) -> str:
+        return _extension_clean(self.cleaned_data.get("extension"))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        _number_clean(self, cleaned)
+        return cleaned
 
 
 class ConferenceRequestForm(ContactForm):

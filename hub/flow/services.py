@@ -23,7 +23,12 @@ from routing.models import ProductArea
 from routing.policy import MethodOffer
 from tickets.chat.services import chat_start, chat_switch_to_phone
 from tickets.models import Channel, ChatSession, Team, Ticket
-from tickets.services import conference_book, ticket_create, ticket_create_with_attachments
+from tickets.services import (
+    callback_details_change,
+    conference_book,
+    ticket_create,
+    ticket_create_with_attachments,
+)
 
 
 def _conversation_event_data(conversation: Conversation | None) -> dict[str, Any]:
@@ -83,6 +88,13 @@ def email_request_submit(
     return ticket
 
 
+def _callback_due_at(offer: MethodOffer) -> datetime | None:
+    """When a callback joins its queue: now (None), or when its language opens."""
+    if not offer.is_available and offer.next_opening is not None:
+        return offer.next_opening
+    return None
+
+
 def phone_request_submit(
     *,
     requester: User,
@@ -101,9 +113,7 @@ def phone_request_submit(
 ) -> Ticket:
     """A callback request; with ``converting``, the member's chat becomes this callback on
     the same ticket. Outside its language's hours, beat queues it when the language opens."""
-    callback_due_at = None
-    if not offer.is_available and offer.next_opening is not None:
-        callback_due_at = offer.next_opening
+    callback_due_at = _callback_due_at(offer)
     with transaction.atomic():
         if converting is not None:
             ticket = chat_switch_to_phone(
@@ -142,6 +152,27 @@ def phone_request_submit(
             )
         _conversation_link(conversation, ticket)
     return ticket
+
+
+def phone_request_change(
+    *,
+    ticket: Ticket,
+    by: User,
+    offer: MethodOffer,
+    language: str,
+    phone_number: str,
+    phone_extension: str,
+) -> Ticket:
+    """The customer's new number or language for a callback that still waits (CallbackTaken
+    once an agent has it); a language closed now is called when it opens, as on the form."""
+    return callback_details_change(
+        ticket=ticket,
+        by=by,
+        phone_number=phone_number,
+        phone_extension=phone_extension,
+        language=language,
+        callback_due_at=_callback_due_at(offer),
+    )
 
 
 def conference_request_submit(

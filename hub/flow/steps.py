@@ -47,6 +47,7 @@ from hub.flow.common import (
     flow_offers,
     support_language,
 )
+from hub.flow.contact_forms import phone_number_display
 from hub.flow.forms import AccountServicesForm, TeamChoiceForm
 from routing.languages import language_name, support_language_codes
 from routing.models import ProductArea
@@ -412,11 +413,17 @@ def confirmation(request: AuthenticatedHttpRequest, number: str) -> HttpResponse
     if ticket.channel == Channel.EMAIL:
         value = ticket_created_data(ticket).get("answered_from")
         answered_from = parse_datetime(value) if isinstance(value, str) else None
+    is_phone = ticket.channel == Channel.PHONE
     context.update(
         {
             "answered_from": answered_from,
-            "is_phone": ticket.channel == Channel.PHONE,
+            "is_phone": is_phone,
             "conference": getattr(ticket, "conference", None),
         }
     )
+    if is_phone:
+        context["phone_display"] = phone_number_display(ticket.phone_number)
+        context["call_language"] = language_name(ticket.language)
+        # The queue status already says whether the callback still waits.
+        context["can_change"] = status is not None
     return render(request, "hub/flow/confirmation.html", context)

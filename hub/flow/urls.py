@@ -34,6 +34,7 @@ hub_patterns: tuple[list[URLPattern | URLResolver], str] = (
         path("technical/areas/<slug:slug>/contact/", include(contact_patterns)),
         path("account-services/", steps.account_services, name="account_services"),
         path("requests/<str:number>/", steps.confirmation, name="confirmation"),
+        path("requests/<str:number>/callback/", contact.callback_change, name="callback_change"),
         path("attachments/<int:pk>/", ticket_views.attachment_download, name="attachment"),
     ],
     "hub",

@@ -7,6 +7,15 @@
 (function () {
   "use strict";
 
+  // Buttons that stand in for htmx when there is no JavaScript (the phone form's "Update
+  // the wait"): with htmx here they are not needed, and must not be the form's default
+  // button, which Enter in a text box would press.
+  if (window.htmx) {
+    document.querySelectorAll("[data-without-js]").forEach(function (element) {
+      element.remove();
+    });
+  }
+
   function choiceInput(form) {
     return form.querySelector("input[name='english_choice_made']");
   }
@@ -47,6 +56,67 @@
       return;
     }
     form.dataset.submitting = "true";
+  });
+})();
+
+// R-PHONE: the country drop-down puts its calling code into the number box, keeping what
+// was typed after any earlier code; a +code typed by hand chooses its country. Each option
+// carries its code (data-calling-code); the main country of a shared code is marked
+// (data-main-country). Without this file the server reads the country and the number as
+// typed, as it always has.
+(function () {
+  "use strict";
+
+  function numberBox(select) {
+    return select.form && select.form.querySelector("input[name='number']");
+  }
+
+  function codeOf(option) {
+    return option ? option.getAttribute("data-calling-code") || "" : "";
+  }
+
+  function hasCode(select, code) {
+    return select.querySelector("option[data-calling-code='" + code + "']") !== null;
+  }
+
+  // Calling codes are a prefix code: the first 1, 2 or 3 digits after the + that make a
+  // known code are the code, whatever follows them.
+  function typedCode(value, select) {
+    var match = /^\s*\+\s*([0-9]{1,3})/.exec(value);
+    if (!match) return null;
+    var digits = match[1];
+    for (var length = 1; length <= digits.length; length++) {
+      var code = digits.slice(0, length);
+      if (hasCode(select, code)) {
+        var end = match[0].length - digits.length + length;
+        return { code: code, rest: value.slice(end).replace(/^[\s.\-\/]+/, "") };
+      }
+    }
+    return null;
+  }
+
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (!(select instanceof HTMLSelectElement) || !select.hasAttribute("data-phone-country")) return;
+    var number = numberBox(select);
+    var code = codeOf(select.selectedOptions[0]);
+    if (!number || !code) return;
+    var typed = typedCode(number.value, select);
+    var rest = typed ? typed.rest : number.value.trim();
+    number.value = "+" + code + " " + rest;
+  });
+
+  document.addEventListener("input", function (event) {
+    var number = event.target;
+    if (!(number instanceof HTMLInputElement) || number.name !== "number" || !number.form) return;
+    var select = number.form.querySelector("select[data-phone-country]");
+    if (!select) return;
+    var typed = typedCode(number.value, select);
+    if (!typed || codeOf(select.selectedOptions[0]) === typed.code) return;
+    var country =
+      select.querySelector("option[data-calling-code='" + typed.code + "'][data-main-country]") ||
+      select.querySelector("option[data-calling-code='" + typed.code + "']");
+    if (country) select.value = country.value;
   });
 })();
 

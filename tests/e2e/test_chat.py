@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,9 @@ from hub.accounts.models import User
 from routing.models import ProductArea
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import ARTIFACTS, assert_no_serious_violations
-from tests.tickets.chat_world import chat_agent, chat_open_round_the_clock
-from tickets.models import ChatSession, EventKind, Status, Ticket
+from tests.tickets.chat_world import chat_agent, chat_open_round_the_clock, open_chat
+from tickets.chat import services as chat_services
+from tickets.models import ChatMessage, ChatSession, EventKind, Status, Ticket
 
 pytestmark = pytest.mark.e2e
 
@@ -260,3 +262,50 @@ def test_without_javascript_the_chat_still_works(
         expect(page.locator(".chat-status")).to_contain_text("The customer ended the chat")
     finally:
         context.close()
+
+
+def test_a_sent_message_is_not_refilled_after_a_reload_and_a_repeat_is_asked_about(
+    page: Page,
+    live_server: Any,
+    login: Callable[..., None],
+    check: Callable[[Page, str], None],
+    world: User,
+    standard_user: User,
+    surveys_area: ProductArea,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A slow, shared machine must not let "a moment ago" run out mid-test (the live server
+    # runs in this process, so the window is patched for it too).
+    monkeypatch.setattr(chat_services, "REPEAT_WINDOW", timedelta(minutes=10))
+    chat = open_chat(standard_user, surveys_area, "Exports stopped working")
+    _sign_in(page, live_server, login, standard_user.email)
+    page.goto(f"{live_server.url}/hub/chats/{chat.ticket.number}/")
+    _say(page, "It says error 500.")
+    expect(_log(page)).to_contain_text("It says error 500.")
+    box = page.get_by_label("Your message")
+    expect(box).to_have_value("")
+
+    # The draft kept for a reload is gone once its message is in the log.
+    page.reload()
+    page.wait_for_function("() => document.documentElement.classList.contains('chat-js')")
+    expect(_log(page)).to_contain_text("It says error 500.")
+    expect(box).to_have_value("")
+
+    # An unsent draft still survives a reload.
+    box.press_sequentially("Half a thought")
+    page.reload()
+    expect(box).to_have_value("Half a thought")
+
+    # The same words again within seconds: asked first; Enter does not send them.
+    box.fill("")
+    _say(page, "It says error 500.")
+    repeat = page.locator(".chat-composer__repeat")
+    expect(repeat).to_contain_text("You sent this same message a moment ago. Send it again?")
+    assert ChatMessage.objects.filter(session=chat, body="It says error 500.").count() == 1
+    check(page, "chat-09-repeat-question")
+    page.get_by_label("Your message").press("Enter")
+    expect(repeat).to_be_visible()
+    page.get_by_role("button", name="Send it again").click()
+    expect(_log(page).get_by_text("It says error 500.")).to_have_count(2)
+    expect(page.get_by_label("Your message")).to_have_value("")
+    assert ChatMessage.objects.filter(session=chat, body="It says error 500.").count() == 2

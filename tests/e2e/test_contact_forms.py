@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import FilePayload, Page, ViewportSize, expect
+from playwright.sync_api import Browser, FilePayload, Page, ViewportSize, expect
 
 from hub.accounts.models import User
 from routing.models import Agent, ProductArea
@@ -160,6 +160,103 @@ def test_a_wrong_number_shows_the_error_summary_focused_and_keeps_the_answers(
     summary.get_by_role("link").first.click()
     expect(page.get_by_label("Phone number")).to_be_focused()
     assert not Ticket.objects.filter(requester=standard_user).exists()
+
+
+def test_the_country_fills_in_its_calling_code_and_a_typed_code_chooses_the_country(
+    page: Page,
+    live_server: Any,
+    login: Callable[..., None],
+    check: Callable[[Page, str], None],
+    world: list[Agent],
+    standard_user: User,
+    surveys_area: ProductArea,
+) -> None:
+    login(page, live_server, standard_user.email, PASSWORD)
+    page.goto(contact_url(live_server, surveys_area, "phone"))
+    country, number = page.get_by_label("Country"), page.get_by_label("Phone number")
+    # With htmx here the wait follows the choices by itself: no button for it.
+    expect(page.get_by_role("button", name="Update the wait")).to_have_count(0)
+
+    country.select_option("IT")
+    expect(number).to_have_value("+39 ")
+    number.press("End")
+    number.press_sequentially("06 1234 5678")
+    expect(number).to_have_value("+39 06 1234 5678")
+    country.select_option("FR")  # the number after the old code is kept
+    expect(number).to_have_value("+33 06 1234 5678")
+
+    number.fill("")
+    number.press_sequentially("+39 06")
+    expect(country).to_have_value("IT")
+    number.fill("")
+    number.press_sequentially("+1 212 555 0100")
+    expect(country).to_have_value("US")  # the main country of +1
+    number.fill("")
+    number.press_sequentially("+44 20 7946 0123")
+    expect(country).to_have_value("GB")
+    page.get_by_label("Extension (optional)").fill("7")
+    page.get_by_label("Subject").fill("Dashboards do not load")
+    page.get_by_role("button", name="Request a callback").click()
+
+    # The confirmation shows the number as it reads and the language, and offers a change.
+    page.wait_for_url(re.compile(r"/hub/requests/CS-\d+/$"))
+    summary = page.locator(".summary-list")
+    expect(summary).to_contain_text("+44 20 7946 0123, extension 7")
+    expect(summary).to_contain_text("English")
+    check(page, "contact-08-confirmation-number-and-language")
+    page.get_by_role("link", name="Change the number or the language").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Change your callback")
+    expect(page.get_by_label("Phone number")).to_have_value("+44 20 7946 0123")
+    check(page, "contact-09-change-callback")
+    page.get_by_label("Country").select_option("IT")
+    expect(page.get_by_label("Phone number")).to_have_value("+39 20 7946 0123")
+    page.get_by_label("Phone number").fill("+39 06 1234 5678")
+    page.get_by_label("Language of the call").select_option("it")
+    page.get_by_role("button", name="Save the changes").click()
+    page.wait_for_url(re.compile(r"/hub/requests/CS-\d+/$"))
+    expect(page.get_by_text("Your callback has been changed.")).to_be_visible()
+    expect(summary).to_contain_text("+39 06 1234 5678")
+    expect(summary).to_contain_text("Italian")
+    ticket = Ticket.objects.get(requester=standard_user)
+    assert (ticket.phone_number, ticket.language) == ("+390612345678", "it")
+
+
+def test_without_javascript_update_the_wait_redraws_it_and_keeps_the_answers(
+    browser: Browser,
+    live_server: Any,
+    login: Callable[..., None],
+    screenshot: Callable[[Page, str], Path],
+    world: list[Agent],
+    standard_user: User,
+    surveys_area: ProductArea,
+) -> None:
+    contact_world.thin_italian_cover(standard_user, surveys_area)
+    before = Ticket.objects.count()
+    context = browser.new_context(java_script_enabled=False, viewport=WIDE, locale="en-GB")
+    page = context.new_page()
+    try:
+        login(page, live_server, standard_user.email, PASSWORD)
+        page.goto(contact_url(live_server, surveys_area, "phone"))
+        wait = page.locator("#phone-wait")
+        expect(wait).to_contain_text("About 1 minute for a callback in English.")
+        page.get_by_label("Language of the call").select_option("it")
+        page.get_by_label("Phone number").fill("06 1234 5678")
+        page.get_by_label("Subject").fill("Survey link shows an error")
+        page.get_by_label("The call may be recorded for training and quality").uncheck()
+        expect(wait).to_contain_text("in English")  # nothing redraws it without scripts
+        page.get_by_role("button", name="Update the wait").click()
+        expect(wait).to_contain_text("About 48 minutes for a callback in Italian.")
+        expect(page.get_by_label("Language of the call")).to_have_value("it")
+        expect(page.get_by_label("Phone number")).to_have_value("06 1234 5678")
+        expect(page.get_by_label("Subject")).to_have_value("Survey link shows an error")
+        expect(
+            page.get_by_label("The call may be recorded for training and quality")
+        ).not_to_be_checked()
+        expect(page.locator(".error-summary")).to_have_count(0)
+        screenshot(page, "contact-10-no-js-wait-updated")
+        assert Ticket.objects.count() == before
+    finally:
+        context.close()
 
 
 def test_an_email_request_with_a_screenshot(

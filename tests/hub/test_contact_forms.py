@@ -37,7 +37,15 @@ from hub.flow.contact_forms import (
 from routing.models import Agent, ProductArea
 from routing.selectors import conference_slots_for
 from tests.hub import contact_world
-from tickets.models import Attachment, Channel, ConferenceBooking, Team, Ticket
+from tickets.models import (
+    Attachment,
+    CallbackRequest,
+    Channel,
+    ConferenceBooking,
+    Team,
+    Ticket,
+)
+from tickets.services import CallbackTaken, callback_details_change, conference_book
 
 pytestmark = pytest.mark.django_db
 
@@ -119,8 +127,10 @@ def test_phone_form_offers_countries_a_tel_box_the_account_email_and_consent_tic
     response = signed_in.get(url(surveys_area, "phone"))
     text = html_text(response)
     assert response.status_code == 200
-    assert '<option value="GB" selected>United Kingdom (+44)</option>' in text
-    assert '<option value="IT">Italy (+39)</option>' in text
+    assert '<option value="GB" selected data-calling-code="44" data-main-country>' in text
+    assert (
+        '<option value="IT" data-calling-code="39" data-main-country>Italy (+39)</option>' in text
+    )
     assert 'type="tel"' in text and 'autocomplete="tel"' in text
     assert 'value="standard@acme.example"' in text
     assert re.search(r'name="recording_consent"[^>]*checked', text)
@@ -241,7 +251,10 @@ def test_a_valid_number_is_shown_back_in_its_international_format(
     )
     text = html_text(response)
     assert 'value="+39 06 1234 5678"' in text
-    assert '<option value="IT" selected>Italy (+39)</option>' in text
+    assert (
+        '<option value="IT" selected data-calling-code="39" data-main-country>Italy (+39)</option>'
+        in text
+    )
 
 
 def test_a_post_without_the_consent_fields_never_counts_as_consent(
@@ -308,6 +321,182 @@ def test_outside_italian_hours_the_callback_is_scheduled_for_the_opening(
     assert ticket.language == "it"
     assert ticket.callback_due_at is not None and ticket.callback_due_at > timezone.now()
     assert ticket.queued_at is None  # beat queues it when Italian opens
+
+
+def test_each_country_carries_its_calling_code_for_the_number_box(
+    signed_in: Client, surveys_area: ProductArea
+) -> None:
+    # contact.js reads these to put "+39 " into the number box, and to find the country of
+    # a "+39" typed by hand (the main country of a code shared by several is marked).
+    text = html_text(signed_in.get(url(surveys_area, "phone")))
+    assert '<select name="country" data-phone-country' in text
+    assert '<option value="VA" data-calling-code="39">' in text
+    assert '<option value="US" data-calling-code="1" data-main-country>' in text
+    assert '<option value="CA" data-calling-code="1">' in text
+
+
+def test_without_javascript_update_the_wait_redraws_it_and_keeps_every_answer(
+    signed_in: Client, surveys_area: ProductArea, standard_user: User
+) -> None:
+    contact_world.thin_italian_cover(standard_user, surveys_area)
+    before = Ticket.objects.count()
+    page = html_text(signed_in.get(url(surveys_area, "phone")))
+    assert 'name="update_wait" value="1"' in page and "Update the wait" in page
+    data = phone_data(
+        surveys_area,
+        language="it",
+        country="IT",
+        number="06 1234",  # half typed: not checked yet
+        subject="Kept subject",
+        recording_consent=None,
+        account_access="on",
+        update_wait="1",
+    )
+    response = signed_in.post(url(surveys_area, "phone"), data)
+    text = html_text(response)
+    assert response.status_code == 200
+    assert "About 48 minutes for a callback in Italian." in text
+    assert "<title>Error:" not in text and 'class="error-summary"' not in text
+    assert '<option value="it" selected>' in text
+    assert 'value="06 1234"' in text and 'value="Kept subject"' in text
+    assert '<option value="IT" selected data-calling-code="39" data-main-country>' in text
+    assert re.search(r'name="account_access"[^>]*checked', text)
+    assert not re.search(r'name="recording_consent"[^>]*checked', text)
+    assert f'name="idempotency_key" value="{data["idempotency_key"]}"' in text
+    assert Ticket.objects.count() == before
+
+
+def test_update_the_wait_follows_another_area(
+    signed_in: Client, surveys_area: ProductArea, standard_user: User
+) -> None:
+    contact_world.thin_italian_cover(standard_user, surveys_area)
+    data = phone_data(surveys_area, language="it", area="cx-dashboards", update_wait="1")
+    text = html_text(signed_in.post(url(surveys_area, "phone"), data))
+    assert "About 1 minute for a callback in Italian." in text
+    assert 'action="/hub/technical/areas/cx-dashboards/contact/phone/"' in text
+
+
+# --- After the request: the confirmation shows the call, and changes it while it waits -----
+
+
+@pytest.fixture
+def callback_ticket(
+    signed_in: Client,
+    surveys_area: ProductArea,
+    standard_user: User,
+    django_capture_on_commit_callbacks: Any,
+) -> Ticket:
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in.post(
+            url(surveys_area, "phone"),
+            phone_data(surveys_area, country="IT", number="0612345678", extension="12"),
+        )
+    return Ticket.objects.get(requester=standard_user)
+
+
+def test_the_confirmation_shows_the_number_as_it_reads_and_the_language_of_the_call(
+    signed_in: Client, callback_ticket: Ticket
+) -> None:
+    text = html_text(signed_in.get(f"/hub/requests/{callback_ticket.number}/"))
+    assert "<dt>Number we will call</dt><dd>+39 06 1234 5678, extension 12</dd>" in text
+    assert "<dt>Language of the call</dt><dd>English</dd>" in text
+    change = f'href="/hub/requests/{callback_ticket.number}/callback/"'
+    assert f"{change}>Change the number or the language</a>" in text
+
+
+def test_a_waiting_callback_gets_another_number_and_language_and_keeps_its_place(
+    signed_in: Client, callback_ticket: Ticket, django_capture_on_commit_callbacks: Any
+) -> None:
+    change_url = f"/hub/requests/{callback_ticket.number}/callback/"
+    page = html_text(signed_in.get(change_url))
+    assert "<h1>Change your callback</h1>" in page
+    assert 'value="+39 06 1234 5678"' in page and 'value="12"' in page
+    assert '<option value="IT" selected data-calling-code="39" data-main-country>' in page
+    enqueued_at = callback_ticket.callback.enqueued_at
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signed_in.post(
+            change_url,
+            {"country": "GB", "number": "+44 20 7946 0123", "extension": "", "language": "it"},
+        )
+    assert response.status_code == 302
+    assert response["Location"] == f"/hub/requests/{callback_ticket.number}/"
+    callback_ticket.refresh_from_db()
+    assert (callback_ticket.phone_number, callback_ticket.phone_extension) == ("+442079460123", "")
+    assert callback_ticket.language == "it"
+    callback = CallbackRequest.objects.get(ticket=callback_ticket)
+    assert (callback.language, callback.enqueued_at) == ("it", enqueued_at)
+    confirmation = html_text(signed_in.get(response["Location"]))
+    assert "Your callback has been changed." in confirmation
+    assert "<dd>+44 20 7946 0123</dd>" in confirmation and "<dd>Italian</dd>" in confirmation
+
+
+def test_a_new_language_that_is_closed_now_is_called_when_it_opens(
+    signed_in: Client, callback_ticket: Ticket
+) -> None:
+    contact_world.italian_closed()
+    response = signed_in.post(
+        f"/hub/requests/{callback_ticket.number}/callback/",
+        {"country": "IT", "number": "06 1234 5678", "language": "it"},
+    )
+    assert response.status_code == 302
+    callback_ticket.refresh_from_db()
+    assert callback_ticket.callback_due_at is not None
+    assert callback_ticket.callback_due_at > timezone.now()
+    assert callback_ticket.queued_at is None  # out of the queue until Italian opens
+    assert not CallbackRequest.objects.filter(ticket=callback_ticket).exists()
+
+
+def test_a_bad_number_on_the_change_form_is_refused_next_to_the_field(
+    signed_in: Client, callback_ticket: Ticket
+) -> None:
+    response = signed_in.post(
+        f"/hub/requests/{callback_ticket.number}/callback/",
+        {"country": "IT", "number": "12", "language": "en"},
+    )
+    assert_error_page(response, "Enter a valid phone number for Italy")
+    callback_ticket.refresh_from_db()
+    assert callback_ticket.phone_number == "+390612345678"
+
+
+def test_a_callback_an_agent_has_taken_can_no_longer_be_changed(
+    signed_in: Client, callback_ticket: Ticket, world: list[Agent]
+) -> None:
+    agent = User.objects.create_user(username="ana", email="ana@hub.example", is_staff=True)
+    CallbackRequest.objects.filter(ticket=callback_ticket).update(
+        taken_at=timezone.now(), taken_by=agent
+    )
+    change_url = f"/hub/requests/{callback_ticket.number}/callback/"
+    refused = "An agent has already taken this callback, so it can no longer be changed."
+    assert refused in html_text(signed_in.get(change_url))
+    posted = signed_in.post(change_url, {"country": "GB", "number": "020 7946 0123"})
+    assert refused in html_text(posted) and 'name="number"' not in html_text(posted)
+    callback_ticket.refresh_from_db()
+    assert callback_ticket.phone_number == "+390612345678"
+    confirmation = html_text(signed_in.get(f"/hub/requests/{callback_ticket.number}/"))
+    assert "Change the number or the language" not in confirmation
+
+
+def test_only_the_requester_may_change_a_callback(
+    client: Client, callback_ticket: Ticket, brand_admin: User
+) -> None:
+    client.force_login(brand_admin)
+    response = client.get(f"/hub/requests/{callback_ticket.number}/callback/")
+    assert response.status_code == 404
+
+
+def test_the_service_refuses_a_change_once_the_callback_is_taken(
+    callback_ticket: Ticket, standard_user: User
+) -> None:
+    CallbackRequest.objects.filter(ticket=callback_ticket).update(taken_at=timezone.now())
+    with pytest.raises(CallbackTaken):
+        callback_details_change(
+            ticket=callback_ticket,
+            by=standard_user,
+            phone_number="+442079460123",
+            phone_extension="",
+            language="en",
+            callback_due_at=None,
+        )
 
 
 # --- The English fallback (R-FALLBACK), without JavaScript ---------------------------------
@@ -658,6 +847,34 @@ def test_a_slot_taken_meanwhile_gets_a_clear_error_and_nothing_is_saved(
     assert_error_page(response, "That time has just been taken. Choose another time.")
     assert 'value="Kept subject"' in html_text(response)
     assert Ticket.objects.count() == 1
+
+
+def test_after_a_taken_time_the_day_it_was_on_stays_open(
+    seat_client: Client,
+    surveys_area: ProductArea,
+    make_member: Callable[..., User],
+    globex: Organisation,
+) -> None:
+    denver = ZoneInfo("America/Denver")
+    slots = free_slots()
+    first_day = slots[0].astimezone(denver).date()
+    slot = next(slot for slot in slots if slot.astimezone(denver).date() != first_day)
+    other = make_member("other@globex.example", globex, seat=True)
+    conference_book(
+        requester=other,
+        product_area=surveys_area,
+        language="en",
+        starts_at=slot,
+        screen_sharing=False,
+        subject="First",
+    )
+    data = {"idempotency_key": key(), "slot": slot_value(slot), "subject": "Kept subject"}
+    text = html_text(seat_client.post(url(surveys_area, "conference"), data))
+    assert "That time has just been taken" in text
+    opened = re.findall(
+        r'<details class="slot-day" open> <summary class="slot-day__summary">([^<]+)<', text
+    )
+    assert opened == [f"{slot.astimezone(denver):%A %-d %B} "]
 
 
 @pytest.mark.parametrize(

@@ -376,6 +376,15 @@ def test_most_members_meet_the_assistant_step_which_links_to_the_methods(
 
 
 @pytest.mark.django_db
+def test_the_assistant_step_introduces_the_assistant_once(
+    client: Client, standard_user: User, surveys_area: ProductArea
+) -> None:
+    main = _main(_as(client, standard_user).get(AREA_URL.format(slug=surveys_area.slug)))
+    assert main.count("in your own words") == 1
+    assert main.count("answers from our help articles") == 1
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("actor", ["seat_holder", "fedramp_user"])
 def test_seat_holders_and_fedramp_users_go_straight_to_the_methods(
     client: Client, request: pytest.FixtureRequest, actor: str, surveys_area: ProductArea

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -383,6 +384,58 @@ def test_without_javascript_a_message_posts_and_the_page_comes_back_with_it(
 
 
 @pytest.mark.django_db
+def test_the_same_words_again_within_seconds_are_asked_about_before_they_go_out(
+    client: Client, standard_user: User, chat: ChatSession
+) -> None:
+    # The box refilled after a reload, and a habitual Enter: a new form key, the same text.
+    _as(client, standard_user)
+    url = f"/hub/chats/{chat.ticket.number}/"
+    client.post(f"{url}send/", {"body": "Is anyone there?", "client_key": _key()})
+    key = _key()
+    asked = client.post(f"{url}send/", {"body": "Is anyone there?", "client_key": key})
+    assert asked.status_code == 200
+    html = _html(asked)
+    assert "You sent this same message a moment ago. Send it again?" in html
+    assert 'name="repeat" value="1"' in html and "Do not send it" in html
+    assert "Is anyone there?</textarea>" in html and key in html
+    assert chat.messages.filter(body="Is anyone there?").count() == 1
+    # Without JavaScript the question's button sends it; so does htmx's post of it.
+    sent = client.post(
+        f"{url}send/", {"body": "Is anyone there?", "client_key": key, "repeat": "1"}
+    )
+    assert sent.status_code == 302
+    assert chat.messages.filter(body="Is anyone there?").count() == 2
+
+
+@pytest.mark.django_db
+def test_an_htmx_repeat_is_asked_about_in_the_composer(
+    client: Client, standard_user: User, chat: ChatSession
+) -> None:
+    _as(client, standard_user)
+    url = f"/hub/chats/{chat.ticket.number}/send/"
+    client.post(url, {"body": "Thanks", "client_key": _key()}, **HTMX)
+    asked = client.post(url, {"body": "Thanks", "client_key": _key(), "state": "waiting"}, **HTMX)
+    assert "Send it again?" in _html(asked)
+    assert chat.messages.filter(body="Thanks").count() == 1
+
+
+@pytest.mark.django_db
+def test_your_own_messages_carry_their_key_for_the_draft_check(
+    client: Client, standard_user: User, chat: ChatSession, chat_agent_user: User
+) -> None:
+    # chat.js forgets a kept draft once a message with the draft's key is in the log.
+    chat_accept(session_id=chat.pk, agent=chat_agent_user)
+    chat_message_send(session=chat, author=chat_agent_user, body="Hello", client_key="agent-k")
+    key = _key()
+    _as(client, standard_user).post(
+        f"/hub/chats/{chat.ticket.number}/send/", {"body": "Mine", "client_key": key}
+    )
+    html = _html(client.get(f"/hub/chats/{chat.ticket.number}/"))
+    assert f'data-client-key="{key}"' in html
+    assert "agent-k" not in html  # the other side's keys stay on the server
+
+
+@pytest.mark.django_db
 def test_a_message_that_is_too_long_is_refused_and_kept_for_editing(
     client: Client, standard_user: User, chat: ChatSession
 ) -> None:
@@ -479,7 +532,8 @@ def test_an_htmx_send_answers_with_a_fresh_form_and_the_new_messages_once(
     assert response.status_code == 200
     assert html.count("It fails on mobile") == 1
     assert f'id="chat-{chat.pk}-composer"' in html
-    assert key not in html  # the fresh form has a key of its own
+    assert f'value="{key}"' not in html  # the fresh form has a key of its own
+    assert f'data-client-key="{key}"' in html  # the message sent is marked with it
     sent = chat.messages.get(body="It fails on mobile")
     # The same POST again (a retry after a dropped connection), from the cursor it moved to.
     again = client.post(
@@ -603,7 +657,7 @@ def test_the_console_costs_the_same_queries_however_many_chats(
         page = client.get("/hub/agents/chats/")
     html = _html(page)
     assert html.count('class="chat-pane chat-pane--console"') == 3
-    assert "You hold 3 chats of 3." in html
+    assert "You have 3 chats open, up to 3." in html
     assert html.count('class="chat-waiting__item"') == min(count // 10, 50)
     # user and permissions (2); heartbeat; skills (2); presence; held count; waiting chats
     # and their area names (a poll: no session renewal)
@@ -751,12 +805,37 @@ def test_an_agent_switches_on_accepts_and_writes_from_the_console(
     html = _html(response)
     assert f'id="chat-{chat.pk}"' in html
     assert "The survey link shows an error" in html
-    assert "0 chats waiting for you" in html
+    assert "No chats waiting for you" in html
+    assert "You have 1 chat open, up to 3." in html
     chat.refresh_from_db()
     assert chat.agent == agent and chat.is_active
     key = _key()
     client.post(f"/hub/chats/{chat.ticket.number}/send/", {"body": "Hello!", "client_key": key})
     assert chat.messages.filter(body="Hello!", by_staff=True).exists()
+
+
+@pytest.mark.django_db
+def test_the_console_says_how_long_and_how_many_in_plain_sentences(
+    client: Client, standard_user: User, chat: ChatSession, world: None
+) -> None:
+    agent = free(chat_agent("ana@hub.example"))
+    page = _html(_as(client, agent).get("/hub/agents/chats/"))
+    assert "No chats yet, up to 3." in page
+    assert "arrived just now" in page
+    assert "0 minutes" not in page and "0 chats" not in page
+    ChatSession.objects.filter(pk=chat.pk).update(created_at=chat.created_at - timedelta(minutes=1))
+    assert "waiting 1 minute</p>" in _html(client.get("/hub/agents/chats/"))
+    ChatSession.objects.filter(pk=chat.pk).update(created_at=chat.created_at - timedelta(minutes=7))
+    assert "waiting 7 minutes" in _html(client.get("/hub/agents/chats/"))
+
+
+@pytest.mark.django_db
+def test_agents_are_not_shown_the_customers_contact_support_button(
+    client: Client, standard_user: User, world: None
+) -> None:
+    agent = chat_agent("ana@hub.example")
+    assert 'class="contact-support"' not in _html(_as(client, agent).get("/hub/agents/chats/"))
+    assert 'class="contact-support"' in _html(_as(client, standard_user).get("/hub/"))
 
 
 @pytest.mark.django_db

@@ -27,6 +27,8 @@ class ChatMessageForm(forms.Form):
         },
     )
     client_key = forms.CharField(required=False, widget=forms.HiddenInput)
+    # Posted by the "Send it again" button of the repeat question, never by Enter.
+    repeat = forms.BooleanField(required=False)
 
     def __init__(self, *args: Any, prefix_id: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -34,6 +36,8 @@ class ChatMessageForm(forms.Form):
             self.initial.setdefault("client_key", new_idempotency_key())
         # Ids that stay the same when htmx redraws the form, so focus stays in the box.
         self.auto_id = f"{prefix_id}-%s" if prefix_id else "id_%s"
+        # Set by the view when these words went out a moment ago: the form asks first.
+        self.asks_to_repeat = False
 
     def clean_client_key(self) -> str:
         """A key that is not one of ours is no key: the message is still sent."""

@@ -129,6 +129,8 @@ _MESSAGE_FIELDS = (
     "kind",
     "by_staff",
     "body",
+    # The author's page checks a kept draft against the keys of messages already sent.
+    "client_key",
     "created_at",
     "author__id",
     "author__first_name",

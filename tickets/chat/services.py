@@ -44,12 +44,19 @@ SUBJECT_MAX = 120
 # A person types a few messages a minute; a script that floods a chat is stopped here.
 RATE_LIMIT_MESSAGES = 30
 RATE_LIMIT_WINDOW = timedelta(minutes=1)
+# The same words again this soon are more likely a box refilled after a reload, or a
+# habitual Enter, than meant: the author is asked before they go out twice.
+REPEAT_WINDOW = timedelta(seconds=15)
 # The customer's page says it is there at most this often (one small write, not one a poll).
 SEEN_EVERY = timedelta(seconds=15)
 
 
 class ChatClosed(ValidationError):
     """The chat has ended: nothing more can be written to it."""
+
+
+class ChatRepeat(ValidationError):
+    """The author sent these very words a moment ago: sending them again needs a yes."""
 
 
 class ChatTaken(ValidationError):
@@ -153,12 +160,14 @@ def chat_message_send(
     author: User,
     body: str,
     client_key: str = "",
+    repeat_confirmed: bool = False,
     now: datetime | None = None,
 ) -> ChatMessage:
     """Add a message to a running chat, once per client key.
 
     The customer writes at any time until the chat ends (also while waiting); an agent
-    writes to the chats they accepted.
+    writes to the chats they accepted. The same text as the author's last message, within
+    ``REPEAT_WINDOW``, raises ``ChatRepeat`` unless ``repeat_confirmed``.
     """
     body = chat_body_clean(body)
     client_key = (client_key or "")[:64]
@@ -174,14 +183,25 @@ def chat_message_send(
         is_customer = author.pk == locked.ticket.requester_id
         if not is_customer and author.pk != locked.agent_id:
             raise ValidationError(_("Accept this chat to reply to the customer."), code="not_yours")
-        recent = ChatMessage.objects.filter(
-            session=locked, author=author, created_at__gte=now - RATE_LIMIT_WINDOW
-        ).count()
-        if recent >= RATE_LIMIT_MESSAGES:
+        # One query serves both checks: the rate limit counts these, the repeat reads the last.
+        recent = list(
+            ChatMessage.objects.filter(
+                session=locked, author=author, created_at__gte=now - RATE_LIMIT_WINDOW
+            )
+            .order_by("-pk")
+            .values_list("body", "created_at")[:RATE_LIMIT_MESSAGES]
+        )
+        if len(recent) >= RATE_LIMIT_MESSAGES:
             raise ValidationError(
                 _("You are sending messages very quickly. Wait a moment, then send again."),
                 code="rate_limited",
             )
+        if not repeat_confirmed and recent:
+            last_body, last_at = recent[0]
+            if last_body == body and last_at >= now - REPEAT_WINDOW:
+                raise ChatRepeat(
+                    _("You sent this same message a moment ago. Send it again?"), code="repeat"
+                )
         try:
             with transaction.atomic():
                 message = ChatMessage.objects.create(

@@ -10,6 +10,7 @@ from django import template
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, ngettext
 
 from tickets.chat.selectors import speaker_name
 from tickets.models import ChatMessage
@@ -66,3 +67,17 @@ def chat_speaker(message: ChatMessage) -> str:
 @register.filter
 def seen_recently(moment: datetime | None, seconds: int = 45) -> bool:
     return moment is not None and timezone.now() - moment <= timedelta(seconds=seconds)
+
+
+@register.filter
+def waiting_for(since: datetime) -> str:
+    """How long a chat has waited, as a sentence: never "waiting 0 minutes"."""
+    minutes = max(0, int((timezone.now() - since).total_seconds() // 60))
+    if minutes < 1:
+        return gettext("arrived just now")
+    if minutes < 60:
+        return ngettext("waiting %(count)d minute", "waiting %(count)d minutes", minutes) % {
+            "count": minutes
+        }
+    hours = minutes // 60
+    return ngettext("waiting %(count)d hour", "waiting %(count)d hours", hours) % {"count": hours}
