@@ -378,7 +378,14 @@ class PassToEnterpriseForm(forms.Form):
         queryset=User.objects.filter(membership__isnull=False).order_by("email"),
         help_text=_lazy("The member of a customer organisation who asked the question."),
     )
-    subject = forms.CharField(label=_lazy("Subject"), max_length=200)
+    subject = forms.CharField(
+        label=_lazy("Subject"),
+        max_length=200,
+        help_text=_lazy(
+            "The subject of your conversation with the customer: with its Message-ID, the "
+            "Verify & Confirm email answers it as “Re: …”."
+        ),
+    )
     question = forms.CharField(label=_lazy("The customer’s question"), widget=forms.Textarea)
     product_area = forms.ModelChoiceField(
         label=_lazy("Product area"), queryset=ProductArea.objects.all(), required=False

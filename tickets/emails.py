@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +15,8 @@ from tickets import reply_tokens
 from tickets.chat.selectors import chat_transcript_lines
 from tickets.models import ChatTranscriptRequest, Status, Ticket, TicketEvent, VerificationLink
 from tickets.selectors import queue_status
+
+REPLY_PREFIX = re.compile(r"^(\s*re\s*:\s*)+", re.IGNORECASE)
 
 
 def _message(ticket: Ticket, template: str, purpose: str, **extra: Any) -> EmailMultiAlternatives:
@@ -78,7 +81,15 @@ def verification_message(link: VerificationLink, *, verify_url: str) -> EmailMul
     if link.thread_message_id:
         message.extra_headers["In-Reply-To"] = link.thread_message_id
         message.extra_headers["References"] = link.thread_message_id
+        # Mail clients group a thread by its subject as well as its headers. "Re:" is the
+        # prefix RFC 5322 names, and clients in every language recognise it: not translated.
+        message.subject = f"Re: {reply_subject_base(link.ticket.subject)}"
     return message
+
+
+def reply_subject_base(subject: str) -> str:
+    """The subject without the reply prefixes it already has ("Re: Re: x" -> "x")."""
+    return REPLY_PREFIX.sub("", subject).strip() or subject
 
 
 def transcript_message(request: ChatTranscriptRequest) -> EmailMultiAlternatives:

@@ -86,8 +86,12 @@ def ticket_create(
     handover_due_at: datetime | None = None,
     verification_required: bool = False,
     event_data: dict[str, Any] | None = None,
+    made_by: User | None = None,
 ) -> Ticket:
     """Make a ticket with its first timeline event; queue its work once committed.
+
+    ``made_by`` is whoever made it for the requester (a TSM passing a question on); the
+    timeline names them instead of the requester.
 
     With an idempotency key, a retried submission returns the ticket the first one made.
     """
@@ -136,7 +140,10 @@ def ticket_create(
             ticket.number = next_ticket_number()
             ticket.save()
             TicketEvent.objects.create(
-                ticket=ticket, kind=EventKind.CREATED, actor=requester, data=event_data or {}
+                ticket=ticket,
+                kind=EventKind.CREATED,
+                actor=made_by or requester,
+                data=event_data or {},
             )
             ticket_search_refresh([ticket.pk])
             from tickets import tasks  # noqa: PLC0415 - the tasks call these services

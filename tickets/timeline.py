@@ -46,9 +46,21 @@ def _status_label(value: object) -> str:
 
 
 def _created(event: TicketEvent, ticket: Ticket) -> tuple[str, str]:
-    return _("Request made"), _("Contact method: %(channel)s.") % {
-        "channel": ticket.get_channel_display()
-    }
+    channel = {"channel": ticket.get_channel_display()}
+    if event.data.get("passed_on_by"):
+        return _("Request made"), _(
+            "Passed to Enterprise Support by a Technical Success Manager. "
+            "Contact method: %(channel)s."
+        ) % channel
+    return _("Request made"), _("Contact method: %(channel)s.") % channel
+
+
+def _made_for_requester_by(event: TicketEvent) -> str:
+    """The TSM who made the request for the customer (R-VERIFY), or "" when they made it."""
+    name = event.data.get("passed_on_by") if event.kind == EventKind.CREATED else None
+    if not name:
+        return ""
+    return _("%(name)s (Technical Success Manager)") % {"name": name}
 
 
 def _queued(event: TicketEvent, ticket: Ticket) -> tuple[str, str]:
@@ -194,7 +206,8 @@ def timeline_entries(
                 title=title,
                 detail=detail,
                 message=message,
-                by=person(actor, viewer=viewer),
+                # The name kept on the event: older rows hold the requester as the actor.
+                by=_made_for_requester_by(event) or person(actor, viewer=viewer),
                 by_support=bool(actor is not None and actor.is_staff),
                 at=event.created_at,
             )

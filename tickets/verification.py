@@ -66,6 +66,7 @@ def ticket_pass_to_enterprise(
             product_area=product_area,
             verification_required=True,
             event_data={"passed_on_by": tsm.get_full_name() or tsm.email},
+            made_by=tsm,
         )
         link = VerificationLink.objects.create(
             ticket=ticket,

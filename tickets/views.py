@@ -26,6 +26,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -34,9 +35,10 @@ from django_htmx.http import HTMX_STOP_POLLING, HttpResponseClientRedirect
 
 from hub.accounts.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from hub.accounts.models import User
+from routing.languages import language_name
 from routing.models import ProductArea
 from tickets.forms import AccountAccessForm, CommentForm, HistoryFilterForm, VerifyForm
-from tickets.models import Channel, Status, Ticket
+from tickets.models import Channel, Status, Team, Ticket
 from tickets.selectors import (
     Cursor,
     assistant_conversation,
@@ -179,6 +181,7 @@ def ticket_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         "previous_url": page_url(page.previous_cursor),
         "first_url": "?" + urlencode(query) if cursor is not None else "",
         "export_url": reverse("tickets:export") + ("?" + urlencode(query) if query else ""),
+        "export_codes_url": reverse("tickets:export") + "?" + urlencode({**query, "codes": "1"}),
         "is_narrowed": form.is_narrowed,
         "organisation": user.membership.organisation if administrator else None,
     }
@@ -217,9 +220,26 @@ def ticket_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
         # Never a file with different rows from those asked for: show the errors instead.
         return redirect(reverse("tickets:list") + "?" + request.GET.urlencode())
     rows = history_export_rows(user, form.filters(), language=get_language() or "en")
-    area_names = {area.pk: area.localized_name for area in areas}
+    # Labels in the reader's language by default; ?codes=1 keeps the stable codes for
+    # spreadsheets that match on them, and the header says which columns hold codes.
+    codes = request.GET.get("codes") == "1"
     zone = timezone.get_current_timezone()
-    statuses, channels = dict(Status.choices), dict(Channel.choices)
+    if codes:
+        area_cells = {area.pk: area.slug for area in areas}
+        channels: dict[str, str] = {}
+        statuses: dict[str, str] = {}
+        teams: dict[str, str] = {}
+    else:
+        area_cells = {area.pk: area.localized_name for area in areas}
+        channels = {value: str(label) for value, label in Channel.choices}
+        statuses = {value: str(label) for value, label in Status.choices}
+        teams = {value: str(label) for value, label in Team.choices}
+
+    def coded(label: str) -> str:
+        return _("%(column)s (code)") % {"column": label} if codes else label
+
+    def language_cell(code: str) -> str:
+        return code if codes else capfirst(language_name(code))
 
     def local(moment: datetime) -> str:
         return moment.astimezone(zone).isoformat(timespec="seconds")
@@ -231,11 +251,11 @@ def ticket_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
             [
                 _("Number"),
                 _("Subject"),
-                _("Product area"),
-                _("Contact method"),
-                _("Status"),
-                _("Team"),
-                _("Language"),
+                coded(_("Product area")),
+                coded(_("Contact method")),
+                coded(_("Status")),
+                coded(_("Team")),
+                coded(_("Language")),
                 _("Requested by"),
                 _("Made"),
                 _("Last update"),
@@ -248,11 +268,11 @@ def ticket_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
                     for value in (
                         number,
                         subject,
-                        area_names.get(area_id or 0, ""),
+                        area_cells.get(area_id or 0, ""),
                         channels.get(channel, channel),
                         statuses.get(status, status),
-                        team,
-                        language,
+                        teams.get(team, team),
+                        language_cell(language),
                         email,
                         local(made),
                         local(updated),

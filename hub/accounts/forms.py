@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import zoneinfo
+from functools import cache
 from typing import Any
 
 from allauth.account.forms import LoginForm
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.text import capfirst
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from hub.accounts.models import Environment, IdentityProviderKind, Membership, Organisation, User
@@ -264,3 +269,71 @@ class IdentityProviderForm(forms.Form):
         if not self.has_secret and not cleaned.get("client_secret"):
             self.add_error("client_secret", _("Enter the client secret"))
         return cleaned
+
+
+# --- The user's own account page -------------------------------------------------------------
+
+# Not places: fixed offsets, POSIX rules and the build's own files (Etc/GMT+5 is UTC-5).
+_NOT_PLACES = ("Etc/", "SystemV/", "posix", "right/", "Factory", "localtime")
+
+
+@cache
+def time_zone_choices() -> list[tuple[str, str]]:
+    """Every zone a person lives in, by name (the names browsers report through Intl)."""
+    zones = sorted(
+        zone
+        for zone in zoneinfo.available_timezones()
+        if "/" in zone and not zone.startswith(_NOT_PLACES)
+    )
+    return [("UTC", "UTC"), *((zone, zone.replace("_", " ")) for zone in zones)]
+
+
+def interface_language_choices() -> list[tuple[str, str]]:
+    """The interface languages, each named in itself (as the footer's switcher names them)."""
+    return [
+        (code, capfirst(get_language_info(code)["name_local"]))
+        for code, _name in settings.LANGUAGES
+    ]
+
+
+class ProfileForm(forms.Form):
+    """The account page: the user's name, interface language and time zone."""
+
+    first_name = forms.CharField(
+        label=_("First name"),
+        max_length=150,
+        error_messages={
+            "required": _("Enter your first name"),
+            "max_length": _("Your first name must be 150 characters or fewer"),
+        },
+        widget=forms.TextInput(attrs={"autocomplete": "given-name", "spellcheck": "false"}),
+    )
+    last_name = forms.CharField(
+        label=_("Last name"),
+        max_length=150,
+        required=False,
+        error_messages={"max_length": _("Your last name must be 150 characters or fewer")},
+        widget=forms.TextInput(attrs={"autocomplete": "family-name", "spellcheck": "false"}),
+    )
+    preferred_language = forms.ChoiceField(
+        label=_("Language of the hub"),
+        choices=interface_language_choices,
+        help_text=_("Pages and the emails we send you are in this language."),
+        error_messages={
+            "required": _("Choose a language from the list"),
+            "invalid_choice": _("Choose a language from the list"),
+        },
+    )
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=time_zone_choices,
+        help_text=_(
+            "Times in the hub and in our emails are shown in this zone. Choose the place "
+            "whose time you keep, for example Europe/Rome."
+        ),
+        error_messages={
+            "required": _("Choose a time zone from the list"),
+            "invalid_choice": _("Choose a time zone from the list"),
+        },
+        widget=forms.Select(attrs={"data-time-zone-select": ""}),
+    )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core import signing
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from hub.accounts.http import HtmxHttpRequest
 from hub.accounts.models import (
@@ -40,6 +40,17 @@ def brand_admins_of(membership: Membership) -> QuerySet[Membership]:
         Membership.objects.filter(organisation_id=membership.organisation_id, is_brand_admin=True)
         .select_related("user")
         .order_by("user__last_name", "user__first_name")
+    )
+
+
+def account_services_contacts_of(membership: Membership) -> QuerySet[Membership]:
+    """Everyone in the organisation who may ask Account Services (R-ACCT): brand
+    administrators, billing contacts and primary contacts."""
+    return (
+        Membership.objects.filter(organisation_id=membership.organisation_id)
+        .filter(Q(is_brand_admin=True) | Q(is_billing_contact=True) | Q(is_primary_contact=True))
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__email")
     )
 
 

@@ -30,6 +30,7 @@ from hub.accounts.models import (
     SsoIdentity,
     StaffRole,
     User,
+    validate_time_zone,
 )
 from hub.accounts.outbox import outbound_email_queue
 from hub.accounts.selectors import (
@@ -86,6 +87,41 @@ def user_language_set(*, user: User, language: str) -> None:
     if language in dict(settings.LANGUAGES) and user.preferred_language != language:
         user.preferred_language = language
         user.save(update_fields=["preferred_language"])
+
+
+NAME_MAX_LENGTH = 150
+
+
+@transaction.atomic
+def user_profile_update(
+    *, user: User, first_name: str, last_name: str, preferred_language: str, time_zone: str
+) -> User:
+    """Save the account page: the name, the interface language and the time zone.
+
+    Every value is checked first; one bad value raises ValidationError (keyed by field) and
+    nothing is saved.
+    """
+    first_name, last_name = first_name.strip(), last_name.strip()
+    errors: dict[str, str] = {}
+    if not first_name:
+        errors["first_name"] = _("Enter your first name")
+    elif len(first_name) > NAME_MAX_LENGTH:
+        errors["first_name"] = _("Your first name must be 150 characters or fewer")
+    if len(last_name) > NAME_MAX_LENGTH:
+        errors["last_name"] = _("Your last name must be 150 characters or fewer")
+    if preferred_language not in dict(settings.LANGUAGES):
+        errors["preferred_language"] = _("Choose a language from the list")
+    try:
+        validate_time_zone(time_zone)
+    except ValidationError:
+        errors["time_zone"] = _("Choose a time zone from the list")
+    if errors:
+        raise ValidationError(errors)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.first_name, user.last_name = first_name, last_name
+    user.preferred_language, user.time_zone = preferred_language, time_zone
+    user.save(update_fields=["first_name", "last_name", "preferred_language", "time_zone"])
+    return user
 
 
 @transaction.atomic

@@ -42,6 +42,7 @@ urlpatterns = [
     path("accounts/sso/<slug:slug>/start/", views.sso_start, name="sso_start"),
     path("accounts/sso/<slug:slug>/callback/", views.sso_callback, name="sso_callback"),
     path("accounts/sessions/", views.sessions, name="account_sessions"),
+    path("accounts/profile/", views.profile, name="account_profile"),
     path("accounts/email/", views.email_management_not_offered, name="account_email"),
     path(
         "fedramp/login/",

@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -35,6 +35,7 @@ from hub.accounts.forms import (
     InviteForm,
     MemberRolesForm,
     PasswordLoginForm,
+    ProfileForm,
     SeatAssignForm,
 )
 from hub.accounts.http import AuthenticatedHttpRequest, HtmxHttpRequest
@@ -321,6 +322,46 @@ def sessions(request: AuthenticatedHttpRequest) -> HttpResponse:
         "account/sessions.html",
         {"user_sessions": user_sessions, "current_key": request.session.session_key},
     )
+
+
+@login_required
+@never_cache
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The user's own account: name, language and time zone; links to password and sessions."""
+    user = request.user
+    form = ProfileForm(
+        request.POST if request.method == "POST" else None,
+        initial={
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "preferred_language": user.preferred_language,
+            "time_zone": user.time_zone,
+        },
+    )
+    if form.is_valid():
+        try:
+            user = services.user_profile_update(user=user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            language = user.preferred_language
+            with translation.override(language):
+                messages.success(request, _("Your account details have been saved."))
+            response = redirect("account_profile")
+            # The language cookie (set by the footer's switcher) outranks the account's
+            # preference: set it too, or an older choice would keep winning.
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+            return response
+    return render(request, "account/profile.html", {"form": form})
 
 
 def email_management_not_offered(request: HtmxHttpRequest) -> HttpResponse:

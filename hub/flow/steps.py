@@ -38,7 +38,7 @@ from chatbot.views import (
     with_conversation,
 )
 from hub.accounts.http import AuthenticatedHttpRequest
-from hub.accounts.selectors import brand_admins_of, membership_of
+from hub.accounts.selectors import account_services_contacts_of, brand_admins_of, membership_of
 from hub.flow.common import (
     FlowMember,
     carried_conversation,
@@ -104,6 +104,36 @@ REASON_SENTENCES: Mapping[Reason, Promise] = {
 }
 
 
+# The card's tag when routing refuses a method outright (OfferStatus.NOT_IN_LICENCE): it names
+# the same cause as the reason sentence beneath it, so the two never disagree.
+REFUSAL_TAGS: Mapping[Reason, Promise] = {
+    Reason.NOT_IN_LICENCE: _("Not in your plan"),
+    Reason.NEEDS_SUCCESS_PACKAGE: _("Not in your plan"),
+    Reason.NOT_IN_ENVIRONMENT: _("Not offered in FedRAMP"),
+    Reason.AREA_NOT_ELIGIBLE: _("Not for this product area"),
+    Reason.DISCOVER_TEAM: _("XM Discover support"),
+}
+
+
+@dataclass(frozen=True)
+class CardTag:
+    text: str
+    tone: str  # the tag's modifier class: on, later or off
+
+
+def status_tag(offer: MethodOffer) -> CardTag:
+    """The one tag saying whether the method can be used, agreeing with the reason shown."""
+    if offer.is_available:
+        return CardTag(str(_("Available now")), "on")
+    if offer.status == OfferStatus.NOT_IN_LICENCE:
+        return CardTag(str(REFUSAL_TAGS.get(offer.reason, _("Not offered"))), "off")
+    if offer.accepts_requests:
+        return CardTag(str(_("Closed now, taking requests")), "later")
+    if offer.reason == Reason.LANGUAGE_NOT_OFFERED:
+        return CardTag(str(_("Not in this language")), "off")
+    return CardTag(str(_("Not available now")), "off")
+
+
 @dataclass(frozen=True)
 class MethodCard:
     """One contact method on the picker, with everything the card says about it."""
@@ -129,8 +159,8 @@ class MethodCard:
         return self.offer.method == Method.CHAT
 
     @property
-    def in_licence(self) -> bool:
-        return self.offer.status != OfferStatus.NOT_IN_LICENCE
+    def tag(self) -> CardTag:
+        return status_tag(self.offer)
 
 
 def _contact_url(
@@ -372,7 +402,7 @@ def account_services(request: AuthenticatedHttpRequest) -> HttpResponse:
         return render(
             request,
             "hub/flow/account_services.html",
-            {"eligible": False, "admins": list(brand_admins_of(member.membership))},
+            {"eligible": False, "contacts": list(account_services_contacts_of(member.membership))},
         )
     form = AccountServicesForm(
         request.POST if request.method == "POST" else None, topics=access.topics

@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, exp
 from hub.accounts.models import User
 from routing.models import ProductArea
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import ARTIFACTS, assert_no_serious_violations
+from tests.e2e.conftest import ARTIFACTS, assert_no_axe_violations
 from tests.tickets.chat_world import chat_agent, chat_open_round_the_clock, open_chat
 from tickets.chat import services as chat_services
 from tickets.models import ChatMessage, ChatSession, EventKind, Status, Ticket
@@ -67,7 +67,7 @@ def check(axe: Callable[[Page], list[dict[str, Any]]]) -> Callable[[Page, str], 
 
     def look(page: Page, name: str) -> None:
         page.wait_for_load_state("domcontentloaded")
-        assert_no_serious_violations(axe(page), name)
+        assert_no_axe_violations(axe(page), name)
         screenshot(page, name)
         page.set_viewport_size(NARROW)
         overflow = page.evaluate(
@@ -75,7 +75,7 @@ def check(axe: Callable[[Page], list[dict[str, Any]]]) -> Callable[[Page, str], 
         )
         screenshot(page, f"{name}-320")
         assert overflow <= 0, f"{name} scrolls sideways at 320 px by {overflow} px"
-        assert_no_serious_violations(axe(page), f"{name} at 320 px")
+        assert_no_axe_violations(axe(page), f"{name} at 320 px")
         page.set_viewport_size(WIDE)
 
     return look

@@ -22,7 +22,7 @@ from playwright.sync_api import Browser, FilePayload, Page, ViewportSize, expect
 from hub.accounts.models import User
 from routing.models import Agent, ProductArea
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import assert_no_serious_violations
+from tests.e2e.conftest import assert_no_axe_violations
 from tests.hub import contact_world
 from tickets.models import Attachment, Channel, ConferenceBooking, Ticket
 
@@ -50,7 +50,7 @@ def check(
 
     def look(page: Page, name: str) -> None:
         page.wait_for_load_state("networkidle")
-        assert_no_serious_violations(axe(page), name)
+        assert_no_axe_violations(axe(page), name)
         screenshot(page, f"{name}-1280")
         page.set_viewport_size(NARROW)
         overflow = page.evaluate(

@@ -248,7 +248,9 @@ def test_a_standard_user_is_told_whom_to_ask_for_account_services(
 ) -> None:
     _sign_in(page, live_server, login, standard_user)
     _choose(page, "Get account services support")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Ask your brand administrator")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Ask someone who manages your account"
+    )
     expect(page.get_by_role("link", name=brand_admin.email)).to_be_visible()
     check(page, "flow-15-account-services-ask-your-administrator")
 

@@ -554,6 +554,150 @@ def test_a_seat_holder_cannot_book_a_conference_call_for_accessibility(
 
 
 @pytest.mark.django_db
+def test_a_seat_holders_accessibility_conference_card_blames_the_area_not_the_plan(
+    client: Client, seat_holder: User, open_world: None, product_areas: list[ProductArea]
+) -> None:
+    cards = _cards(_main(_as(client, seat_holder).get(METHODS_URL.format(slug="accessibility"))))
+    assert "Not for this product area" in cards["conference"]
+    assert "Not in your plan" not in cards["conference"]
+    assert "contact your account team" not in cards["conference"]
+
+
+# Every status and reason routing gives, with the tag and the sentence the card shows: the two
+# must name the same cause (a refusal for the area is never "Not in your plan").
+TAG_AND_REASON: list[tuple[OfferStatus, Reason, bool, str, str]] = [
+    (OfferStatus.AVAILABLE, Reason.OPEN, True, "Available now", ""),
+    (
+        OfferStatus.NOT_NOW,
+        Reason.OUTSIDE_HOURS,
+        False,
+        "Not available now",
+        "Closed at the moment.",
+    ),
+    (
+        OfferStatus.NOT_NOW,
+        Reason.OUTSIDE_HOURS,
+        True,
+        "Closed now, taking requests",
+        "Closed at the moment.",
+    ),
+    (
+        OfferStatus.NOT_NOW,
+        Reason.OUTSIDE_LANGUAGE_HOURS,
+        False,
+        "Not available now",
+        "Nobody who speaks English is on duty at the moment.",
+    ),
+    (
+        OfferStatus.NOT_NOW,
+        Reason.LANGUAGE_NOT_OFFERED,
+        False,
+        "Not in this language",
+        "Not offered in English for this product area.",
+    ),
+    (
+        OfferStatus.NOT_NOW,
+        Reason.NOBODY_ON_SHIFT,
+        False,
+        "Not available now",
+        "No agent is free at the moment.",
+    ),
+    (
+        OfferStatus.NOT_NOW,
+        Reason.NO_AGENT_FREE,
+        False,
+        "Not available now",
+        "Temporarily unavailable: no agent is free right now.",
+    ),
+    (
+        OfferStatus.NOT_NOW,
+        Reason.QUEUE_TOO_LONG,
+        False,
+        "Not available now",
+        "Temporarily unavailable: the queue is long right now.",
+    ),
+    (
+        OfferStatus.NOT_IN_LICENCE,
+        Reason.NOT_IN_LICENCE,
+        False,
+        "Not in your plan",
+        "Not included in your organisation’s licence.",
+    ),
+    (
+        OfferStatus.NOT_IN_LICENCE,
+        Reason.NEEDS_SUCCESS_PACKAGE,
+        False,
+        "Not in your plan",
+        "Only for users with an Enterprise Success Package.",
+    ),
+    (
+        OfferStatus.NOT_IN_LICENCE,
+        Reason.NOT_IN_ENVIRONMENT,
+        False,
+        "Not offered in FedRAMP",
+        "Not offered in the FedRAMP environment.",
+    ),
+    (
+        OfferStatus.NOT_IN_LICENCE,
+        Reason.AREA_NOT_ELIGIBLE,
+        False,
+        "Not for this product area",
+        "Not offered for this product area.",
+    ),
+    (
+        OfferStatus.NOT_IN_LICENCE,
+        Reason.DISCOVER_TEAM,
+        False,
+        "XM Discover support",
+        "XM Discover has its own support team.",
+    ),
+]
+CARD_TAGS = {tag for *_, tag, _sentence in TAG_AND_REASON}
+
+
+def test_the_tag_table_covers_every_status_and_reason_routing_has() -> None:
+    assert {row[0] for row in TAG_AND_REASON} == set(OfferStatus)
+    assert {row[1] for row in TAG_AND_REASON} == set(Reason)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("status", "reason", "accepts_requests", "tag", "sentence"),
+    TAG_AND_REASON,
+    ids=[f"{row[0]}-{row[1]}{'-taking' if row[2] else ''}" for row in TAG_AND_REASON],
+)
+def test_each_cards_tag_agrees_with_its_reason(
+    client: Client,
+    seat_holder: User,
+    surveys_area: ProductArea,
+    crafted: Callable[[ContactOffers], None],
+    status: OfferStatus,
+    reason: Reason,
+    accepts_requests: bool,
+    tag: str,
+    sentence: str,
+) -> None:
+    conference = MethodOffer(
+        method=Method.CONFERENCE,
+        status=status,
+        reason=reason,
+        team=RoutingTeam.ENTERPRISE if status != OfferStatus.NOT_IN_LICENCE else None,
+        accepts_requests=accepts_requests,
+    )
+    crafted(_offers(conference=conference))
+    card = _cards(_main(_as(client, seat_holder).get(METHODS_URL.format(slug=surveys_area.slug))))[
+        "conference"
+    ]
+    tags = re.findall(r'<span class="tag tag--(?:on|later|off)">([^<]*)</span>', card)
+    assert tags == [tag]
+    assert not (CARD_TAGS - {tag}) & set(re.findall(r">([^<]+)<", card))
+    if sentence:
+        assert f'<p class="method-card__reason">{sentence}</p>' in card
+    else:
+        assert "method-card__reason" not in card
+
+
+@pytest.mark.django_db
 def test_a_fedramp_user_gets_email_and_phone_without_chat_or_an_upgrade_hint(
     client: Client, fedramp_user: User, open_world: None, surveys_area: ProductArea
 ) -> None:
@@ -829,7 +973,7 @@ def test_everyone_else_is_told_to_ask_their_brand_administrators(
     with django_assert_num_queries(SESSION_SAVE + 3):  # user, member facts, admins
         response = client.get("/hub/account-services/")
     main = _main(response)
-    assert "<h1>Ask your brand administrator</h1>" in main
+    assert "<h1>Ask someone who manages your account</h1>" in main
     assert "Morgan Lee" in main and f'href="mailto:{admin.email}"' in main
     assert "<form" not in main
     refused = client.post(
@@ -837,6 +981,42 @@ def test_everyone_else_is_told_to_ask_their_brand_administrators(
     )
     assert refused.status_code == 404
     assert not Ticket.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_refusal_names_every_brand_admin_billing_and_primary_contact_with_role_and_email(
+    client: Client,
+    standard_user: User,
+    acme: Organisation,
+    make_member: Callable[..., User],
+    django_assert_num_queries: Callable[..., Any],
+) -> None:
+    make_member("ada@acme.example", acme, brand_admin=True, first_name="Ada", last_name="Ames")
+    make_member("bill@acme.example", acme, billing=True, first_name="Bo", last_name="Bell")
+    make_member(
+        "pat@acme.example",
+        acme,
+        primary=True,
+        billing=True,
+        first_name="Pat",
+        last_name="Cole",
+    )
+    make_member("other@acme.example", acme, first_name="Olly", last_name="Dunn")
+    _as(client, standard_user)
+    with django_assert_num_queries(SESSION_SAVE + 3):  # user, member facts, the contacts
+        main = _main(client.get("/hub/account-services/"))
+    people = re.findall(r'<li class="person-list__item">(.*?)</li>', main, re.S)
+    expected = [
+        ("Ada Ames", "Brand administrator", "ada@acme.example"),
+        ("Bo Bell", "Billing contact", "bill@acme.example"),
+        ("Pat Cole", "Billing contact, Primary contact", "pat@acme.example"),
+    ]
+    assert len(people) == len(expected)
+    for html, (name, roles, email) in zip(people, expected, strict=True):
+        assert f'<span class="person-list__name">{name}</span>' in html
+        assert f'<span class="person-list__role">{roles}</span>' in html
+        assert f'<a href="mailto:{email}">{email}</a>' in html
+    assert "Olly Dunn" not in main
 
 
 @pytest.mark.django_db

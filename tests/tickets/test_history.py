@@ -542,9 +542,12 @@ def test_the_ticket_page_and_export_make_the_same_queries_at_10_and_at_1000_tick
         detail = _queries(client, f"/hub/tickets/{phone.number}/")
         _as(client, brand_admin)
         export = _queries(client, "/hub/tickets/export.csv")
-        counts.append((detail, export))
+        codes = _queries(client, "/hub/tickets/export.csv", query_params={"codes": "1"})
+        counts.append((detail, export, codes))
     assert counts[0] == counts[1]
     assert counts[0][0] == DETAIL_QUERIES
+    # Labels come from the choices and the areas already read: no query of their own.
+    assert counts[0][1] == counts[0][2]
 
 
 # --- Export ----------------------------------------------------------------------------------
@@ -569,6 +572,87 @@ def test_the_export_is_the_filtered_list_as_csv_in_the_users_zone(
     made = datetime.fromisoformat(rows[1][8])
     assert made.utcoffset() == timedelta(hours=2)  # Rome in summer
     assert made == phones[0].created_at.astimezone(ZoneInfo("Europe/Rome"))
+
+
+def _export_rows(client: Client, **params: str) -> list[list[str]]:
+    response = client.get("/hub/tickets/export.csv", params)
+    body = b"".join(response.streaming_content).decode()
+    return list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+
+
+@pytest.fixture
+def account_services_ticket(standard_user: User, surveys_area: ProductArea) -> Ticket:
+    return ticket_create(
+        requester=standard_user,
+        channel=Channel.WEB,
+        team=Team.ACCOUNT_SERVICES,
+        subject="Renewal quote for next year",
+        product_area=surveys_area,
+        language="en",
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "it", "fr"])
+def test_the_export_writes_labels_in_the_readers_language_never_codes(
+    client: Client, brand_admin: User, account_services_ticket: Ticket, language: str
+) -> None:
+    brand_admin.preferred_language = language
+    brand_admin.save()
+    header, row = _export_rows(_as(client, brand_admin))
+    with translation.override(language):
+        expected = [
+            ProductArea.objects.get(slug="surveys-xm-directory").localized_name,
+            str(Channel.WEB.label),
+            str(Status.NEW.label),
+            str(Team.ACCOUNT_SERVICES.label),
+            {"en": "English", "it": "Inglese", "fr": "Anglais"}[language],
+        ]
+        columns = [
+            translation.gettext(name)
+            for name in ("Product area", "Contact method", "Status", "Team", "Language")
+        ]
+    assert header[2:7] == columns
+    assert row[2:7] == expected
+    assert not {"account_services", "new", "web", "en"} & set(row)
+
+
+@pytest.mark.django_db
+def test_the_export_with_codes_writes_the_stable_codes_and_says_so_in_the_header(
+    client: Client, brand_admin: User, account_services_ticket: Ticket
+) -> None:
+    header, row = _export_rows(_as(client, brand_admin), codes="1")
+    assert header == [
+        "Number",
+        "Subject",
+        "Product area (code)",
+        "Contact method (code)",
+        "Status (code)",
+        "Team (code)",
+        "Language (code)",
+        "Requested by",
+        "Made",
+        "Last update",
+    ]
+    assert row[:7] == [
+        account_services_ticket.number,
+        "Renewal quote for next year",
+        "surveys-xm-directory",
+        "web",
+        "new",
+        "account_services",
+        "en",
+    ]
+
+
+@pytest.mark.django_db
+def test_the_list_offers_the_export_with_codes_for_the_same_filters(
+    client: Client, brand_admin: User, acme_history: list[Ticket]
+) -> None:
+    html = _text(_as(client, brand_admin).get("/hub/tickets/", {"channel": "phone"}))
+    assert 'href="/hub/tickets/export.csv?channel=phone"' in html
+    assert 'href="/hub/tickets/export.csv?channel=phone&amp;codes=1"' in html
+    assert "CSV with codes instead of labels, for spreadsheets" in html
 
 
 @pytest.mark.django_db

@@ -64,6 +64,67 @@ def test_the_customer_is_emailed_a_link_in_the_tsms_thread_from_the_support_doma
 
 
 @pytest.mark.django_db
+def test_the_email_subject_answers_the_tsms_thread_as_its_headers_do(
+    passed_on: VerificationLink,
+) -> None:
+    (message,) = mail.outbox
+    assert message.extra_headers["References"] == "<conversation-77@mail.globex.example>"
+    assert message.subject == "Re: Quota for the spring survey"
+
+
+@pytest.mark.django_db
+def test_a_subject_that_is_already_a_reply_gets_one_re(
+    tsm: User, seat_holder: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_pass_to_enterprise(
+            tsm=tsm,
+            customer=seat_holder,
+            subject="RE: re: Quota for the spring survey",
+            question="Can our response quota be raised?",
+            thread_message_id="<conversation-78@mail.globex.example>",
+        )
+    assert mail.outbox[0].subject == "Re: Quota for the spring survey"
+
+
+@pytest.mark.django_db
+def test_without_a_thread_the_email_keeps_its_own_subject(
+    tsm: User, seat_holder: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = ticket_pass_to_enterprise(
+            tsm=tsm, customer=seat_holder, subject="Quota", question="Can it be raised?"
+        )
+    assert mail.outbox[0].subject == f"[{ticket.number}] Please verify your request: Quota"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("viewer", ["seat_holder", "globex_admin"])
+def test_the_timeline_names_the_tsm_who_made_the_request_not_the_customer(
+    client: Client,
+    passed_on: VerificationLink,
+    seat_holder: User,
+    make_member: Any,
+    viewer: str,
+) -> None:
+    ticket_verify_url = f"/hub/verify/{verification_token(passed_on)}/"
+    client.force_login(seat_holder)
+    client.post(ticket_verify_url, {"account_access": "no"})
+    if viewer == "globex_admin":
+        admin = make_member(
+            "admin@globex.example", seat_holder.membership.organisation, brand_admin=True
+        )
+        client.force_login(admin)
+    html = client.get(f"/hub/tickets/{passed_on.ticket.number}/").content.decode()
+    made = re.search(r'<strong class="timeline__title">Request made</strong>(.*?)</p>', html, re.S)
+    assert made is not None
+    assert "Tom Meyer (Technical Success Manager)" in made.group(1)
+    assert "You" not in made.group(1)
+    assert "Passed to Enterprise Support by a Technical Success Manager." in html
+    assert passed_on.ticket.events.get(kind=EventKind.CREATED).actor_id == passed_on.created_by_id
+
+
+@pytest.mark.django_db
 def test_nothing_can_be_done_on_the_ticket_until_the_customer_verifies(
     passed_on: VerificationLink, agent: User
 ) -> None:
