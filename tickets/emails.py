@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -15,6 +16,14 @@ from tickets.chat.selectors import chat_transcript_lines
 from tickets.models import ChatTranscriptRequest, Ticket, TicketEvent, VerificationLink
 from tickets.selectors import queue_status
 
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def one_line(text: str) -> str:
+    """Text fit for a mail header: control characters (CR and LF above all, which would make
+    the message fail with BadHeaderError or inject headers) become single spaces."""
+    return " ".join(_CONTROL_CHARACTERS.sub(" ", text).split())
+
 
 def _message(ticket: Ticket, template: str, purpose: str, **extra: Any) -> EmailMultiAlternatives:
     requester = ticket.requester
@@ -27,7 +36,7 @@ def _message(ticket: Ticket, template: str, purpose: str, **extra: Any) -> Email
             "hub_url": settings.SITE_URL + reverse("tickets:detail", args=[ticket.number]),
             **extra,
         }
-        subject = render_to_string(f"tickets/email/{template}_subject.txt", context).strip()
+        subject = one_line(render_to_string(f"tickets/email/{template}_subject.txt", context))
         text = render_to_string(f"tickets/email/{template}.txt", context)
         html = render_to_string(f"tickets/email/{template}.html", context)
     first = f"<{reply_tokens.reply_token(ticket.number)}.thread@{settings.SUPPORT_REPLY_DOMAIN}>"
@@ -66,9 +75,9 @@ def verification_message(link: VerificationLink, *, verify_url: str) -> EmailMul
     message = _message(
         link.ticket, "verify", "verify", link=link, verify_url=verify_url, tsm=link.created_by
     )
-    if link.thread_message_id:
-        message.extra_headers["In-Reply-To"] = link.thread_message_id
-        message.extra_headers["References"] = link.thread_message_id
+    if thread := one_line(link.thread_message_id):
+        message.extra_headers["In-Reply-To"] = thread
+        message.extra_headers["References"] = thread
     return message
 
 

@@ -9,7 +9,7 @@ submission with its first result, validates the form, calls one service of
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django import forms
@@ -39,6 +39,7 @@ from hub.flow.common import (
     support_language,
 )
 from hub.flow.contact_forms import (
+    CONFERENCE_HORIZON,
     SUBJECT_MAX,
     ChatStartForm,
     ConferenceRequestForm,
@@ -54,12 +55,10 @@ from routing.policy import ContactOffers, MethodOffer
 from routing.selectors import conference_slots_for
 from routing.waits import Wait
 from tickets.chat.selectors import chat_to_switch
+from tickets.emails import one_line
 from tickets.models import ChatSession, Ticket
 from tickets.selectors import conference_booked_starts, ticket_replayed
 from tickets.services import AttachmentRejected, SlotTaken
-
-CONFERENCE_HORIZON = timedelta(days=14)
-
 
 # --- What every form does ----------------------------------------------------------------
 
@@ -137,7 +136,7 @@ def conversation_initial(conversation: Conversation | None) -> dict[str, str]:
         return {}
     return {
         "conversation": conversation.public_id,
-        "subject": latest_question(conversation)[:SUBJECT_MAX],
+        "subject": one_line(latest_question(conversation))[:SUBJECT_MAX],
     }
 
 
@@ -461,7 +460,7 @@ def conference(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and (replay := replayed_ticket(request)):
         return confirmation_redirect(replay)
     if request.method == "POST":
-        form = ConferenceRequestForm(request.POST)
+        form = ConferenceRequestForm(request.POST, now=now)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -485,7 +484,7 @@ def conference(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
                 return confirmation_redirect(ticket)
     else:
         form = ConferenceRequestForm(
-            initial={"language": language, **conversation_initial(conversation)}
+            initial={"language": language, **conversation_initial(conversation)}, now=now
         )
     end = now + CONFERENCE_HORIZON
     slots = conference_slots_for(
