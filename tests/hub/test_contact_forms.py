@@ -664,8 +664,8 @@ def test_a_slot_taken_meanwhile_gets_a_clear_error_and_nothing_is_saved(
     [
         ("", "Choose a date and time for the call"),
         ("tomorrow at 3", "Choose a date and time for the call"),
-        ("2020-01-06T15:00Z", "That time has just been taken"),  # in the past
-        ("2099-01-03T03:00Z", "That time has just been taken"),  # a Saturday night
+        ("2020-01-06T15:00Z", "calls can be booked up to 14 days ahead"),  # in the past
+        ("2099-01-03T03:00Z", "calls can be booked up to 14 days ahead"),  # far ahead
     ],
 )
 def test_bad_slots_are_refused(
@@ -748,9 +748,10 @@ def _posted(form: Any) -> dict[str, Any]:
 
 def _assert_no_half_saved(response: Any, before: int) -> None:
     event(f"status {response.status_code}")
-    assert response.status_code in (200, 302), response.status_code
+    # 400: control characters, refused before any form sees them (hub.middleware).
+    assert response.status_code in (200, 302, 400), response.status_code
     after = Ticket.objects.count()
-    if response.status_code == 200:
+    if response.status_code in (200, 400):
         assert after == before
     else:
         assert after <= before + 1

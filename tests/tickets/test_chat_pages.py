@@ -830,9 +830,10 @@ def test_the_start_form_never_fails_on_any_input(
         START_URL.format(slug=surveys_area.slug), _posted(form)
     )
     event(f"status {response.status_code}")
-    assert response.status_code in (200, 302)
+    # 400: control characters, refused before any form sees them (hub.middleware).
+    assert response.status_code in (200, 302, 400)
     after = (Ticket.objects.count(), ChatSession.objects.count(), ChatMessage.objects.count())
-    if response.status_code == 200:
+    if response.status_code in (200, 400):
         assert after == before
     else:
         assert after[0] - before[0] == after[1] - before[1] == after[2] - before[2] <= 1
@@ -852,6 +853,6 @@ def test_the_message_form_never_fails_on_any_input(
     response = _as(client, standard_user).post(
         f"/hub/chats/{chat.ticket.number}/send/", _posted(form)
     )
-    assert response.status_code in (200, 302)
+    assert response.status_code in (200, 302, 400)  # 400: control characters (hub.middleware)
     added = 1 if response.status_code == 302 and not retried else 0
     assert ChatMessage.objects.count() - before == added
