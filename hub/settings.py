@@ -102,6 +102,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "hub.accounts.middleware.UserPreferencesMiddleware",
+    # After the user's language is known, so that its 400 and 413 pages are in it.
+    "hub.middleware.BadInputMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -109,6 +111,21 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "hub.urls"
+CSRF_FAILURE_VIEW = "hub.errors.csrf_failure"
+
+# --- Request size ----------------------------------------------------------------------------
+# The largest thing anyone sends is the email form: 3 attachments of 10 MB (tickets.models)
+# and some text. A bigger body is refused with the 413 page before it is read.
+REQUEST_BODY_MAX_BYTES = 31 * 1024 * 1024
+# Form fields other than files: the longest is a 10,000-character description; the admin's
+# knowledge-base articles are the largest text anyone posts. 1 MB is ample for both.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+# Fields per form: the admin's "select all on this page" is the largest (100 rows a page).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
+# Files per request: the email form takes 3.
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+# An upload above this is streamed to a temporary file rather than held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 WSGI_APPLICATION = "hub.wsgi.application"
 ASGI_APPLICATION = "hub.asgi.application"
 SITE_ID = 1
@@ -160,18 +177,26 @@ if REDIS_URL and urlparse(REDIS_URL).scheme not in {"redis", "rediss", "unix"}:
         "or unix://"
     )
 
+# Redis is a helper, never a single point of failure for a page (shared/RELIABILITY.md 7a).
+# The cache answers from local memory while Redis is away (hub/cache.py); a hung Redis costs
+# one half-second timeout per process every few seconds, not one per request.
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "hub.cache.DegradingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "hub",
+            "AWAY_SECONDS": 5,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
-    # Sessions read from Redis, written through to the database: signed-in pages skip a query.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions live in the database only. With cached_db, a Redis that was down or hung answered
+# signed-in customers with 500s (or held every gunicorn thread); and since every request saves
+# its session (SESSION_SAVE_EVERY_REQUEST), cached_db wrote to the database anyway and saved
+# only one primary-key read. Both stores the session needs are then the one the ticket needs.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- Celery ------------------------------------------------------------------------------
 # The reliability promises of shared/RELIABILITY.md; every interval is a setting so that the
@@ -197,14 +222,24 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # workers scan for them every interval × throttle seconds (so within about 70 s).
     "unacked_restore_interval": _read("CELERY_UNACKED_RESTORE_INTERVAL", int, 5),
     "unacked_restore_throttle": _read("CELERY_UNACKED_RESTORE_THROTTLE", int, 2),
-    "socket_connect_timeout": 2,
-    "socket_timeout": 5,
-    "retry_on_timeout": True,
-    "max_retries": 1,
+    # Short, so that a publish from a request gives up quickly on a Redis that is down or
+    # hung (SIGSTOP: connections are accepted, nothing answers); the row is committed and the
+    # outbox sweeper sends it. Longer than BRPOP's one-second wait, so workers are unaffected.
+    "socket_connect_timeout": 1,
+    "socket_timeout": 2,
+    # No retry after a timeout: a publish that timed out may have been written, and the
+    # sweeper (idempotent) is the retry.
+    "retry_on_timeout": False,
+    # One connection attempt when publishing: kombu's default is a retry after 2 s of sleep.
+    # (Workers reconnect by broker_connection_retry, which this does not touch.)
+    "max_retries": 0,
 }
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
 # A submit must not hang on a broker that is down: try once, then the sweeper takes over.
 CELERY_TASK_PUBLISH_RETRY = False
+# After a failed publish, a web process leaves the broker alone for this long (the sweeper
+# queues what it skipped), so that a hung Redis costs one timeout, not one per request.
+TICKETS_PUBLISH_PAUSE_SECONDS: int = _read("TICKETS_PUBLISH_PAUSE_SECONDS", int, 5)
 # Indexing articles (embeddings: about a second each) has its own queue, so that a bulk load
 # never holds up callbacks and emails. A worker started without -Q takes both queues, in
 # turn; the production stack gives each its own worker (docker-compose.yml).
@@ -221,6 +256,9 @@ ROUTING_DEFAULT_HANDLE_MINUTES: float = _read("ROUTING_DEFAULT_HANDLE_MINUTES", 
 # language's opening, Enterprise handovers (rows in the database, never long countdowns).
 TICKETS_SWEEP_INTERVAL: int = _read("TICKETS_SWEEP_INTERVAL", int, 30)
 TICKETS_SWEEP_GRACE: int = _read("TICKETS_SWEEP_GRACE", int, 20)
+# A row whose sweep keeps failing (an email that cannot be built, say) is tried again further
+# apart each time, then parked as failed for an agent after this many attempts.
+SWEEP_MAX_FAILURES: int = _read("SWEEP_MAX_FAILURES", int, 5)
 # How often a ticket page asks for a waiting callback's place in the queue (seconds).
 TICKETS_QUEUE_POLL_SECONDS: int = _read("TICKETS_QUEUE_POLL_SECONDS", int, 15)
 # Live chat (tickets/chat): how often pages ask for new messages, when an agent counts as

@@ -7,9 +7,15 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from hub import views
+from hub import errors, views
 from hub.accounts import views as account_views
 from hub.flow.urls import hub_patterns
+
+# Pages for errors, in the hub's frame (hub/errors.py).
+handler400 = errors.bad_request
+handler403 = errors.permission_denied
+handler404 = errors.page_not_found
+handler500 = errors.server_error
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="hub:home", permanent=False)),

@@ -78,3 +78,15 @@ def test_every_hub_service_gets_the_variables_the_settings_read() -> None:
         environment = services[name]["environment"]
         for variable in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG"):
             assert variable in environment, f"{name} lacks {variable}"
+
+
+def test_web_trusts_the_one_proxy_in_front_of_it_for_client_addresses() -> None:
+    services = compose_config()["services"]
+    environment = services["web"]["environment"]
+    # "1" once compose has resolved the default; the raw default when read as YAML.
+    assert str(environment["ALLAUTH_TRUSTED_PROXY_COUNT"]) in {
+        "1",
+        "${ALLAUTH_TRUSTED_PROXY_COUNT:-1}",
+    }
+    # The rest of the shared environment is still there.
+    assert environment["REDIS_URL"] == "redis://redis:6379/0"

@@ -15,6 +15,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from hub.accounts.http import signed_in_user
@@ -36,6 +37,7 @@ from tickets.models import (
     TicketEvent,
 )
 from tickets.selectors import callback_queue_summary, callback_screen_context
+from tickets.sweeping import sweep_retry
 from tickets.verification import is_tsm, ticket_pass_to_enterprise
 
 
@@ -73,6 +75,26 @@ class VerifiedFilter(admin.SimpleListFilter):
             return queryset.filter(verified_at__isnull=False)
         if self.value() == "not_needed":
             return queryset.filter(verification_required=False)
+        return queryset
+
+
+class SweepFilter(admin.SimpleListFilter):
+    """Tickets whose automatic work (queueing, confirmation, handover) keeps failing."""
+
+    title = _lazy("automatic work")
+    parameter_name = "sweep"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [
+            ("parked", str(_lazy("Parked as failed"))),
+            ("retrying", str(_lazy("Failed, trying again"))),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+        if self.value() == "parked":
+            return queryset.filter(sweep_parked_at__isnull=False)
+        if self.value() == "retrying":
+            return queryset.filter(sweep_parked_at__isnull=True, sweep_failures__gt=0)
         return queryset
 
 
@@ -178,8 +200,10 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
         "status",
         "assigned_to",
         "created_at",
+        "sweep_state",
     ]
     list_filter = [
+        SweepFilter,
         "status",
         "team",
         ("product_area", admin.RelatedOnlyFieldListFilter),
@@ -217,7 +241,12 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
         "verified_at",
         "created_at",
         "updated_at",
+        "sweep_failures",
+        "sweep_retry_at",
+        "sweep_parked_at",
+        "sweep_error",
     ]
+    actions = ["sweep_try_again"]
     fieldsets = [
         (None, {"fields": ["number", "status", "subject", "description"]}),
         (
@@ -259,8 +288,37 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
             },
         ),
         (_lazy("Work on it"), {"fields": ["assigned_to", "move_to", "reply"]}),
+        (
+            _lazy("Automatic work"),
+            {"fields": ["sweep_failures", "sweep_retry_at", "sweep_parked_at", "sweep_error"]},
+        ),
         (None, {"fields": ["created_at", "updated_at"]}),
     ]
+
+    @admin.display(description=_lazy("automatic work"), ordering="sweep_parked_at")
+    def sweep_state(self, ticket: Ticket) -> str:
+        if ticket.is_parked:
+            return str(_lazy("Parked as failed"))
+        if ticket.sweep_failures:
+            return ngettext(
+                "Failed %(count)d time, trying again",
+                "Failed %(count)d times, trying again",
+                ticket.sweep_failures,
+            ) % {"count": ticket.sweep_failures}
+        return ""
+
+    @admin.action(description=_lazy("Try the failed automatic work again"), permissions=["change"])
+    def sweep_try_again(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
+        count = sweep_retry(rows=queryset)
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d ticket will be tried again at the next sweep.",
+                "%(count)d tickets will be tried again at the next sweep.",
+                count,
+            )
+            % {"count": count},
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Tickets come from customers' forms, or from a TSM through "Pass to Enterprise".

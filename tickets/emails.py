@@ -17,6 +17,13 @@ from tickets.models import ChatTranscriptRequest, Status, Ticket, TicketEvent, V
 from tickets.selectors import queue_status
 
 REPLY_PREFIX = re.compile(r"^(\s*re\s*:\s*)+", re.IGNORECASE)
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def one_line(text: str) -> str:
+    """Text fit for a mail header: control characters (CR and LF above all, which would make
+    the message fail with BadHeaderError or inject headers) become single spaces."""
+    return " ".join(_CONTROL_CHARACTERS.sub(" ", text).split())
 
 
 def _message(ticket: Ticket, template: str, purpose: str, **extra: Any) -> EmailMultiAlternatives:
@@ -30,7 +37,7 @@ def _message(ticket: Ticket, template: str, purpose: str, **extra: Any) -> Email
             "hub_url": settings.SITE_URL + reverse("tickets:detail", args=[ticket.number]),
             **extra,
         }
-        subject = render_to_string(f"tickets/email/{template}_subject.txt", context).strip()
+        subject = one_line(render_to_string(f"tickets/email/{template}_subject.txt", context))
         text = render_to_string(f"tickets/email/{template}.txt", context)
         html = render_to_string(f"tickets/email/{template}.html", context)
     first = f"<{reply_tokens.reply_token(ticket.number)}.thread@{settings.SUPPORT_REPLY_DOMAIN}>"
@@ -78,9 +85,9 @@ def verification_message(link: VerificationLink, *, verify_url: str) -> EmailMul
     message = _message(
         link.ticket, "verify", "verify", link=link, verify_url=verify_url, tsm=link.created_by
     )
-    if link.thread_message_id:
-        message.extra_headers["In-Reply-To"] = link.thread_message_id
-        message.extra_headers["References"] = link.thread_message_id
+    if thread := one_line(link.thread_message_id):
+        message.extra_headers["In-Reply-To"] = thread
+        message.extra_headers["References"] = thread
         # Mail clients group a thread by its subject as well as its headers. "Re:" is the
         # prefix RFC 5322 names, and clients in every language recognise it: not translated.
         message.subject = f"Re: {reply_subject_base(link.ticket.subject)}"

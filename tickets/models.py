@@ -78,7 +78,32 @@ class TicketNumberAllocation(models.Model):
         return str(self.pk)
 
 
-class Ticket(models.Model):
+class SweptRow(models.Model):
+    """A row whose work a beat sweep does (send, queue, hand over, end), one row at a time.
+
+    A failure is counted on the row and tried again later, further apart each time; after
+    ``SWEEP_MAX_FAILURES`` the row is parked with its error for an agent to look at, and
+    the sweeps pass it by. One bad row never holds up the others.
+    """
+
+    sweep_failures = models.PositiveSmallIntegerField(
+        _("failed attempts"), default=0, editable=False
+    )
+    sweep_retry_at = models.DateTimeField(_("next attempt"), null=True, blank=True, editable=False)
+    sweep_parked_at = models.DateTimeField(
+        _("parked as failed"), null=True, blank=True, editable=False
+    )
+    sweep_error = models.TextField(_("last error"), blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_parked(self) -> bool:
+        return self.sweep_parked_at is not None
+
+
+class Ticket(SweptRow):
     number = models.CharField(_("number"), max_length=16, unique=True, editable=False)
     requester = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -164,6 +189,12 @@ class Ticket(models.Model):
             models.Index(fields=["organisation", "-updated_at", "-id"], name="ticket_org_updated"),
             models.Index(
                 fields=["requester", "-updated_at", "-id"], name="ticket_requester_updated"
+            ),
+            # /healthz counts parked rows on every probe; the admin filters on them.
+            models.Index(
+                fields=["sweep_parked_at"],
+                condition=models.Q(sweep_parked_at__isnull=False),
+                name="ticket_parked",
             ),
         ]
         constraints = [
@@ -518,7 +549,7 @@ class ChatEndReason(models.TextChoices):
     ABANDONED = "abandoned", _("The customer left before an agent answered")
 
 
-class ChatSession(models.Model):
+class ChatSession(SweptRow):
     """A live chat: a chat-channel ticket while a customer and an agent write to each other.
 
     Waiting while ``accepted_at`` is empty, active until ``ended_at``. The messages live in
@@ -570,6 +601,11 @@ class ChatSession(models.Model):
                 fields=["agent", "accepted_at"],
                 condition=models.Q(ended_at__isnull=True),
                 name="chat_agent_active",
+            ),
+            models.Index(
+                fields=["sweep_parked_at"],
+                condition=models.Q(sweep_parked_at__isnull=False),
+                name="chat_parked",
             ),
         ]
         constraints = [
@@ -677,7 +713,7 @@ class ChatPresence(models.Model):
         return str(self.agent)
 
 
-class ChatTranscriptRequest(models.Model):
+class ChatTranscriptRequest(SweptRow):
     """The customer asked for the transcript by email: one email per request key."""
 
     session = models.ForeignKey(
@@ -690,6 +726,13 @@ class ChatTranscriptRequest(models.Model):
     class Meta:
         verbose_name = _("transcript request")
         verbose_name_plural = _("transcript requests")
+        indexes = [
+            models.Index(
+                fields=["sweep_parked_at"],
+                condition=models.Q(sweep_parked_at__isnull=False),
+                name="chat_transcript_parked",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["session", "key"], name="chat_transcript_once_per_key")
         ]

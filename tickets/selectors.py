@@ -24,6 +24,8 @@ from tickets.models import (
     Attachment,
     CallbackRequest,
     Channel,
+    ChatSession,
+    ChatTranscriptRequest,
     ConferenceBooking,
     EventKind,
     Ticket,
@@ -456,3 +458,12 @@ def ticket_timeline(ticket: Ticket) -> list[TicketEvent]:
         )
         .order_by("created_at", "pk")
     )
+
+
+def sweep_parked_counts() -> dict[str, int]:
+    """Rows parked as failed by the sweeps (tickets.sweeping), for /healthz and operators."""
+    return {
+        "tickets": Ticket.objects.filter(sweep_parked_at__isnull=False).count(),
+        "chats": ChatSession.objects.filter(sweep_parked_at__isnull=False).count(),
+        "transcripts": ChatTranscriptRequest.objects.filter(sweep_parked_at__isnull=False).count(),
+    }

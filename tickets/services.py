@@ -6,6 +6,7 @@ import codecs
 import json
 import logging
 import re
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import PurePath
@@ -46,6 +47,7 @@ from tickets.models import (
 from tickets.numbering import next_ticket_number
 from tickets.search import SEARCHABLE_EVENT_KINDS, ticket_search_refresh
 from tickets.selectors import callback_position, ticket_replayed
+from tickets.sweeping import sweep_due, sweep_each
 
 logger = logging.getLogger(__name__)
 
@@ -54,15 +56,31 @@ class TicketLocked(ValidationError):
     """The ticket waits for the customer's Verify & Confirm: nothing may be done to it yet."""
 
 
+# Until when (time.monotonic) this process leaves the broker alone after a failed publish.
+_broker_paused_until = 0.0
+
+
 def enqueue_on_commit(task: Task[Any, Any], *args: Any) -> None:
     """Queue a task once the transaction commits. A broker that is down must not fail the
-    request: the row is committed, and the outbox sweeper sends what never reached the broker."""
+    request: the row is committed, and the outbox sweeper sends what never reached the broker.
+
+    After a failed publish the process skips the broker for TICKETS_PUBLISH_PAUSE_SECONDS, so
+    a hung Redis (every publish waiting out its timeout) delays one request, not all of them.
+    """
 
     def send() -> None:
+        global _broker_paused_until
+        if time.monotonic() < _broker_paused_until:
+            logger.info("broker paused, %s(%s) left to the sweeper", task.name, args)
+            return
         try:
             task.delay(*args)
-        except Exception:  # noqa: BLE001 - any broker failure; the sweeper recovers it
-            logger.warning("broker unavailable, %s(%s) left to the sweeper", task.name, args)
+        except Exception as error:  # noqa: BLE001 - any broker failure; the sweeper recovers it
+            if not task.app.conf.task_always_eager:  # eager: the task failed, not a broker
+                _broker_paused_until = time.monotonic() + settings.TICKETS_PUBLISH_PAUSE_SECONDS
+            logger.warning(
+                "could not queue %s(%s) (%s): left to the sweeper", task.name, args, error
+            )
 
     transaction.on_commit(send)
 
@@ -613,37 +631,57 @@ def outbox_sweep(*, now: datetime | None = None) -> dict[str, int]:
       callback scheduled for its language's opening);
     - confirmations never sent;
     - Enterprise handovers that are due (R-ENT-HOURS).
+
+    Ticket by ticket (tickets.sweeping): one that fails is counted and tried later, parked
+    after SWEEP_MAX_FAILURES, and never stops the others.
     """
     now = now or timezone.now()
     settled = now - timedelta(seconds=settings.TICKETS_SWEEP_GRACE)
-    counts = {"queued": 0, "confirmed": 0, "handed_over": 0}
-    due_callbacks = Ticket.objects.filter(
+    tickets = sweep_due(Ticket.objects.all(), now=now)
+    due_callbacks = tickets.filter(
         channel=Channel.PHONE,
         queued_at__isnull=True,
         # QUEUED and never queued: a chat an agent had, switched to a later callback.
         status__in=[Status.NEW, Status.QUEUED],
         verification_required=False,
     ).filter(Q(callback_due_at__isnull=True, created_at__lte=settled) | Q(callback_due_at__lte=now))
-    for ticket_id in due_callbacks.values_list("pk", flat=True)[:500]:
-        if callback_enqueue(ticket_id=ticket_id, now=now) is not None:
-            counts["queued"] += 1
+    queued, failed_queue = sweep_each(
+        Ticket,
+        due_callbacks.values_list("pk", flat=True)[:500],
+        lambda ticket_id: callback_enqueue(ticket_id=ticket_id, now=now),
+        now=now,
+        what="queue callback",
+    )
 
     unconfirmed = (
-        Ticket.objects.filter(confirmation_sent_at__isnull=True, created_at__lte=settled)
+        tickets.filter(confirmation_sent_at__isnull=True, created_at__lte=settled)
         .filter(Q(verification_required=False) | Q(verified_at__isnull=False))
         .exclude(channel=Channel.CHAT)
         .exclude(channel=Channel.PHONE, queued_at__isnull=True, callback_due_at__isnull=True)
     )
-    for ticket_id in unconfirmed.values_list("pk", flat=True)[:500]:
-        if ticket_confirmation_send(ticket_id=ticket_id):
-            counts["confirmed"] += 1
+    confirmed, failed_confirm = sweep_each(
+        Ticket,
+        unconfirmed.values_list("pk", flat=True)[:500],
+        lambda ticket_id: ticket_confirmation_send(ticket_id=ticket_id),
+        now=now,
+        what="confirmation",
+    )
 
-    for ticket_id in Ticket.objects.filter(
-        handover_due_at__lte=now, handed_over_at__isnull=True
-    ).values_list("pk", flat=True)[:500]:
-        if ticket_hand_over(ticket_id=ticket_id, now=now):
-            counts["handed_over"] += 1
-    return counts
+    handed_over, failed_handover = sweep_each(
+        Ticket,
+        tickets.filter(handover_due_at__lte=now, handed_over_at__isnull=True).values_list(
+            "pk", flat=True
+        )[:500],
+        lambda ticket_id: ticket_hand_over(ticket_id=ticket_id, now=now),
+        now=now,
+        what="handover",
+    )
+    return {
+        "queued": queued,
+        "confirmed": confirmed,
+        "handed_over": handed_over,
+        "failed": failed_queue + failed_confirm + failed_handover,
+    }
 
 
 def ticket_hand_over(*, ticket_id: int, now: datetime) -> bool:

@@ -18,6 +18,7 @@ from hub.accounts.models import (
     Invitation,
     Membership,
     Organisation,
+    OutboundEmail,
     SsoIdentity,
     User,
 )
@@ -181,3 +182,8 @@ def invitation_for_token(token: str, *, now: datetime.datetime) -> Invitation | 
     if invitation is None or not invitation.is_usable(now=now):
         return None
     return invitation
+
+
+def outbound_emails_parked_count() -> int:
+    """Emails the outbox gave up on, for /healthz and operators."""
+    return OutboundEmail.objects.filter(parked_at__isnull=False).count()

@@ -9,7 +9,7 @@ submission with its first result, validates the form, calls one service of
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django import forms
@@ -41,6 +41,7 @@ from hub.flow.common import (
     support_language,
 )
 from hub.flow.contact_forms import (
+    CONFERENCE_HORIZON,
     SLOT_FORMAT,
     SUBJECT_MAX,
     CallbackChangeForm,
@@ -58,6 +59,7 @@ from routing.policy import ContactOffers, MethodOffer
 from routing.selectors import conference_slots_for
 from routing.waits import Wait
 from tickets.chat.selectors import chat_to_switch
+from tickets.emails import one_line
 from tickets.idempotency import is_idempotency_key
 from tickets.models import Channel, ChatSession, Ticket
 from tickets.selectors import (
@@ -67,9 +69,6 @@ from tickets.selectors import (
     ticket_replayed,
 )
 from tickets.services import AttachmentRejected, CallbackTaken, SlotTaken
-
-CONFERENCE_HORIZON = timedelta(days=14)
-
 
 # --- What every form does ----------------------------------------------------------------
 
@@ -150,7 +149,7 @@ def conversation_initial(conversation: Conversation | None) -> dict[str, str]:
         return {}
     return {
         "conversation": conversation.public_id,
-        "subject": latest_question(conversation)[:SUBJECT_MAX],
+        "subject": one_line(latest_question(conversation))[:SUBJECT_MAX],
     }
 
 
@@ -557,7 +556,7 @@ def conference(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and (replay := replayed_ticket(request)):
         return confirmation_redirect(replay)
     if request.method == "POST":
-        form = ConferenceRequestForm(request.POST)
+        form = ConferenceRequestForm(request.POST, now=now)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -581,7 +580,7 @@ def conference(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
                 return confirmation_redirect(ticket)
     else:
         form = ConferenceRequestForm(
-            initial={"language": language, **conversation_initial(conversation)}
+            initial={"language": language, **conversation_initial(conversation)}, now=now
         )
     end = now + CONFERENCE_HORIZON
     slots = conference_slots_for(

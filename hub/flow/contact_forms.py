@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import zoneinfo
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -20,8 +20,10 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import RegexValidator
 from django.db.models import QuerySet
 from django.http import QueryDict
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
@@ -34,6 +36,8 @@ from tickets.models import ATTACHMENT_MAX_FILES, CHAT_MESSAGE_MAX_CHARS
 from tickets.services import AttachmentRejected, attachment_content_type
 
 SLOT_FORMAT = "%Y-%m-%dT%H:%MZ"
+# How far ahead the conference page offers slots, and so how far ahead one may be booked.
+CONFERENCE_HORIZON = timedelta(days=14)
 # What people type in a phone number: digits, spaces, brackets, dashes, dots, slashes and a
 # leading + (or 00, which phonenumbers reads as the international prefix).
 PHONE_CHARACTERS = re.compile(r"^\+?[0-9\s().\-/]+$")
@@ -354,10 +358,21 @@ def _language_field(**kwargs: Any) -> forms.ChoiceField:
     )
 
 
+# A subject is one line: it becomes an email's Subject header, where a line break would make
+# the message fail to send (or add headers of the sender's choosing).
+one_line_validator = RegexValidator(
+    r"[\x00-\x1f\x7f]",
+    inverse_match=True,
+    message=_("Write the subject on one line, without line breaks or special characters"),
+    code="not_one_line",
+)
+
+
 def _subject_field(**kwargs: Any) -> forms.CharField:
     return forms.CharField(
         label=_("Subject"),
         max_length=SUBJECT_MAX,
+        validators=[one_line_validator],
         error_messages={
             "required": _("Enter a subject"),
             "max_length": _("Subject must be %(limit_value)d characters or fewer"),
@@ -552,13 +567,26 @@ class ConferenceRequestForm(ContactForm):
         choices=support_language_choices, required=False, widget=forms.HiddenInput
     )
 
+    def __init__(self, *args: Any, now: datetime | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.now = now or timezone.now()
+
     def clean_slot(self) -> datetime:
         try:
-            return datetime.strptime(self.cleaned_data["slot"], SLOT_FORMAT).replace(tzinfo=UTC)
+            slot = datetime.strptime(self.cleaned_data["slot"], SLOT_FORMAT).replace(tzinfo=UTC)
         except ValueError:
             raise ValidationError(
                 _("Choose a date and time for the call"), code="invalid"
             ) from None
+        # Only the window the page offers: a hand-made POST cannot book months ahead, and a
+        # year like 9999 never reaches date arithmetic that would overflow.
+        if not self.now < slot <= self.now + CONFERENCE_HORIZON:
+            raise ValidationError(
+                _("Choose one of the times shown: calls can be booked up to %(days)d days ahead."),
+                code="outside_window",
+                params={"days": CONFERENCE_HORIZON.days},
+            )
+        return slot
 
 
 def contact_areas() -> QuerySet[ProductArea]:

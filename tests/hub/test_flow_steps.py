@@ -23,9 +23,10 @@ from tickets.models import CallbackRequest, Channel, Team, Ticket
 from tickets.services import ticket_create
 
 MIDNIGHT = time(0)
-# SESSION_SAVE_EVERY_REQUEST: every page ends with a savepoint, the session's update and its
-# release. The counts below are the page's own queries plus these.
-SESSION_SAVE = 3
+# The session is read from the database (sessions no longer go through Redis, so that a Redis
+# outage cannot fail a page), and SESSION_SAVE_EVERY_REQUEST ends every page with a savepoint,
+# the session's update and its release. The counts below are the page's own queries plus these.
+SESSION_SAVE = 4
 AREA_URL = "/hub/technical/areas/{slug}/"
 METHODS_URL = "/hub/technical/areas/{slug}/contact/"
 MEMBER_PAGES = [

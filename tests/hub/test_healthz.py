@@ -20,4 +20,8 @@ def test_healthz_answers_503_naming_the_broker_when_redis_does_not_answer(client
     with override_settings(REDIS_URL="redis://127.0.0.1:1/0"):
         response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"database": "ok", "broker": "down"}
+    assert response.json() == {
+        "database": "ok",
+        "broker": "down",
+        "parked": {"tickets": 0, "chats": 0, "transcripts": 0, "emails": 0},
+    }

@@ -187,6 +187,31 @@ def test_a_flood_of_sign_in_requests_gets_a_polite_429(db: None) -> None:
     assert "Too many attempts to sign in" in last.content.decode()
 
 
+@pytest.mark.django_db
+def test_two_customers_behind_the_one_proxy_are_rate_limited_separately(
+    standard_user: User, brand_admin: User, settings: Any
+) -> None:
+    # docker-compose.yml: one proxy (the TLS-terminating load balancer) in front of web, which
+    # appends the address it saw. Every request reaches gunicorn from that proxy's address.
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    proxy = "10.0.0.2"
+    attacker = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="203.0.113.9")
+    for number in range(10):
+        attacker.post(
+            "/accounts/login/password/",
+            {"login": f"guess{number}@acme.example", "password": "guess-1234"},
+        )
+    paused = attacker.post(
+        "/accounts/login/password/", {"login": brand_admin.email, "password": PASSWORD}
+    )
+    assert TOO_MANY in paused.content.decode() and not _signed_in(attacker)
+    # Another customer through the same proxy is not paused with the attacker; a forged
+    # address put first in the header by the client changes nothing.
+    customer = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.7")
+    response = sign_in_with_password(customer, standard_user.email)
+    assert response.status_code == 302 and _signed_in(customer)
+
+
 # --- No open redirect --------------------------------------------------------------------------
 
 

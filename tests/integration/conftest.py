@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import http.client
 import os
+import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
@@ -137,8 +142,18 @@ class SpareRedis:
         )
         wait_for(self.answers, timeout=10, what="redis-server to start")
 
+    def hang(self) -> None:
+        """SIGSTOP: connections are still accepted by the kernel, nothing answers."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def wake(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
     def stop(self) -> None:
         if self.process is not None:
+            self.process.send_signal(signal.SIGCONT)  # a hung server cannot take TERM
             self.process.terminate()
             self.process.wait(timeout=10)
             self.process = None
@@ -185,3 +200,155 @@ def publish_to() -> Iterator[Callable[[str], None]]:
     yield use
     reset_pools()
     app.conf.broker_url, app.conf.task_always_eager = saved
+
+
+# --- The app under gunicorn, as production serves it ---------------------------------------
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+    seconds: float
+    what: str = ""
+
+    def cookies(self) -> dict[str, str]:
+        jar: SimpleCookie = SimpleCookie()
+        for header in self.headers.get_all("Set-Cookie") or []:
+            jar.load(header)
+        return {name: morsel.value for name, morsel in jar.items()}
+
+    @property
+    def text(self) -> str:
+        return self.body.decode(errors="replace")
+
+
+class LiveHub:
+    """gunicorn serving the hub on a spare loopback port, and a browser of sorts for it.
+
+    Production cookies are Secure, which a cookie jar would not send back over plain HTTP, so
+    each ``Browser`` carries its cookies by hand."""
+
+    def __init__(self, port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+        self.port = port
+        self.process = process
+        self.log = log
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: dict[str, str] | None = None,
+        body: str | None = None,
+        timeout: float = 40,
+    ) -> Reply:
+        started = time.monotonic()
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            connection.request(method, path, body=body, headers=headers or {})
+            response = connection.getresponse()
+            body_bytes = response.read()
+            seconds = time.monotonic() - started
+            return Reply(response.status, response.headers, body_bytes, seconds, f"{method} {path}")
+        finally:
+            connection.close()
+
+    def browser(self) -> Browser:
+        return Browser(self)
+
+
+class Browser:
+    def __init__(self, hub: LiveHub) -> None:
+        self.hub = hub
+        self.cookies: dict[str, str] = {}
+        self.replies: list[Reply] = []
+
+    def _send(self, method: str, path: str, body: str | None = None) -> Reply:
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        if body is not None:
+            headers.update(
+                {
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "Origin": self.hub.origin,
+                    "X-CSRFToken": self.cookies.get("csrftoken", ""),
+                }
+            )
+        reply = self.hub.request(method, path, headers=headers, body=body)
+        self.cookies.update(reply.cookies())
+        self.replies.append(reply)
+        return reply
+
+    def get(self, path: str) -> Reply:
+        return self._send("GET", path)
+
+    def post(self, path: str, data: dict[str, str]) -> Reply:
+        if "csrftoken" not in self.cookies:
+            self.get(path)
+        return self._send("POST", path, urlencode(data))
+
+    def sign_in(self, email: str, password: str) -> Reply:
+        self.cookies.pop("sessionid", None)
+        self.get("/accounts/login/")
+        return self.post("/accounts/login/", {"login": email, "password": password})
+
+
+@pytest.fixture
+def start_gunicorn(
+    worker_env: dict[str, str], request: pytest.FixtureRequest
+) -> Iterator[Callable[..., LiveHub]]:
+    """Start gunicorn (gthread, as in docker-compose.yml) on a spare port; stop it after.
+
+    Its log is var/test-workers/<test>-gunicorn-<pid>.log, kept after the run."""
+    started: list[subprocess.Popen[bytes]] = []
+    logs = ROOT / "var" / "test-workers"
+    logs.mkdir(parents=True, exist_ok=True)
+
+    def start(*, env: dict[str, str], workers: int = 2, threads: int = 4) -> LiveHub:
+        env = {**env, "SECURE_SSL_REDIRECT": "off", "ALLOWED_HOSTS": "127.0.0.1"}
+        # Production settings serve static files from the collected manifest.
+        if not (ROOT / "var" / "staticfiles" / "staticfiles.json").exists():
+            subprocess.run(
+                [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
+                cwd=ROOT, env=env, check=True,
+            )  # fmt: skip
+        port = free_port()
+        log = logs / f"{request.node.name[:60]}-gunicorn-{os.getpid()}.log"
+        command = [
+            sys.executable, "-m", "gunicorn", "hub.wsgi:application",
+            f"--bind=127.0.0.1:{port}", "--worker-class=gthread", f"--workers={workers}",
+            f"--threads={threads}", "--timeout=30", "--no-control-socket",
+            "--graceful-timeout=5", "--access-logfile=-",
+        ]  # fmt: skip
+        with log.open("wb") as output:
+            process = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        started.append(process)
+        hub = LiveHub(port, process, log)
+
+        def healthy() -> bool:
+            assert process.poll() is None, f"gunicorn exited; see {log}"
+            try:
+                return hub.request("GET", "/healthz", timeout=2).status == 200
+            except OSError:
+                return False
+
+        wait_for(healthy, timeout=60, what="gunicorn to answer /healthz")
+        return hub
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()

@@ -28,7 +28,9 @@ from tickets.models import (
     TicketEvent,
 )
 
-SESSION_SAVE = 3  # every signed-in request saves its session: savepoint, update, release
+# Every signed-in request reads its session from the database (sessions no longer go through
+# Redis, so that a Redis outage cannot fail a page) and saves it: savepoint, update, release.
+SESSION_SAVE = 4
 HTMX = {"HTTP_HX_REQUEST": "true"}
 START_URL = "/hub/technical/areas/{slug}/contact/chat/"
 
@@ -598,8 +600,9 @@ def test_the_chat_page_and_a_poll_cost_the_same_queries_however_long_the_chat(
     assert _html(page).count('class="chat-message ') == count + 1
     last = chat.messages.order_by("-pk").first()
     assert last is not None
-    # user; chat; messages after the cursor. A poll renews no session.
-    with django_assert_num_queries(3):
+    # session (read from the database); user; chat; messages after the cursor. A poll
+    # renews no session.
+    with django_assert_num_queries(4):
         poll = client.get(
             f"/hub/chats/{chat.ticket.number}/messages/",
             {"after": last.pk, "state": "active"},
@@ -659,9 +662,9 @@ def test_the_console_costs_the_same_queries_however_many_chats(
     assert html.count('class="chat-pane chat-pane--console"') == 3
     assert "You have 3 chats open, up to 3." in html
     assert html.count('class="chat-waiting__item"') == min(count // 10, 50)
-    # user and permissions (2); heartbeat; skills (2); presence; held count; waiting chats
-    # and their area names (a poll: no session renewal)
-    with django_assert_num_queries(10):
+    # session (read from the database); user and permissions (2); heartbeat; skills (2);
+    # presence; held count; waiting chats and their area names (a poll: no session renewal)
+    with django_assert_num_queries(11):
         client.get("/hub/agents/chats/waiting/", **HTMX)
 
 
@@ -906,9 +909,10 @@ def test_the_start_form_never_fails_on_any_input(
         START_URL.format(slug=surveys_area.slug), _posted(form)
     )
     event(f"status {response.status_code}")
-    assert response.status_code in (200, 302)
+    # 400: control characters, refused before any form sees them (hub.middleware).
+    assert response.status_code in (200, 302, 400)
     after = (Ticket.objects.count(), ChatSession.objects.count(), ChatMessage.objects.count())
-    if response.status_code == 200:
+    if response.status_code in (200, 400):
         assert after == before
     else:
         assert after[0] - before[0] == after[1] - before[1] == after[2] - before[2] <= 1
@@ -928,6 +932,6 @@ def test_the_message_form_never_fails_on_any_input(
     response = _as(client, standard_user).post(
         f"/hub/chats/{chat.ticket.number}/send/", _posted(form)
     )
-    assert response.status_code in (200, 302)
+    assert response.status_code in (200, 302, 400)  # 400: control characters (hub.middleware)
     added = 1 if response.status_code == 302 and not retried else 0
     assert ChatMessage.objects.count() - before == added

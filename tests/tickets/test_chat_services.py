@@ -309,7 +309,7 @@ def test_the_sweep_ends_silent_chats_and_turns_abandoned_ones_into_email_request
     ChatSession.objects.filter(pk=staying.pk).update(customer_seen_at=later)
     with django_capture_on_commit_callbacks(execute=True):
         counts = chat_sweep(now=later)
-    assert counts == {"ended": 1, "to_email": 1, "transcripts": 0}
+    assert counts == {"ended": 1, "to_email": 1, "transcripts": 0, "failed": 0}
     silent.refresh_from_db()
     assert silent.end_reason == ChatEndReason.IDLE
     left_ticket = Ticket.objects.get(pk=left.ticket_id)
@@ -320,7 +320,7 @@ def test_the_sweep_ends_silent_chats_and_turns_abandoned_ones_into_email_request
     ]
     assert Ticket.objects.get(pk=staying.ticket_id).channel == Channel.CHAT
     # Swept again: nothing more to do.
-    assert chat_sweep(now=later) == {"ended": 0, "to_email": 0, "transcripts": 0}
+    assert chat_sweep(now=later) == {"ended": 0, "to_email": 0, "transcripts": 0, "failed": 0}
 
 
 def test_the_outbox_sweep_sends_a_transcript_the_broker_never_got(

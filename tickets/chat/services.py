@@ -39,6 +39,7 @@ from tickets.models import (
 )
 from tickets.search import ticket_search_refresh
 from tickets.services import enqueue_on_commit, ticket_create, ticket_transition
+from tickets.sweeping import sweep_due, sweep_each
 
 SUBJECT_MAX = 120
 # A person types a few messages a minute; a script that floods a chat is stopped here.
@@ -539,23 +540,38 @@ def _minutes(name: str, default: int) -> timedelta:
 def chat_sweep(*, now: datetime | None = None) -> dict[str, int]:
     """End chats that fell silent, turn chats whose customer left before an agent answered
     into email requests (their question is answered by email, nothing is lost), and send the
-    transcripts the broker never got."""
+    transcripts the broker never got. Row by row (tickets.sweeping): one that fails is
+    counted, tried later and parked in the end, and never stops the others."""
     now = now or timezone.now()
-    counts = {"ended": 0, "to_email": 0, "transcripts": 0}
-    silent = ChatSession.objects.filter(
+    sessions = sweep_due(ChatSession.objects.all(), now=now)
+    silent = sessions.filter(
         ended_at__isnull=True,
         accepted_at__isnull=False,
         last_message_at__lt=now - _minutes("CHAT_IDLE_END_MINUTES", 30),
     )
-    for session in silent.select_related("ticket")[:200]:
+
+    def end_silent(session_id: int) -> bool:
+        session = ChatSession.objects.select_related("ticket").get(pk=session_id)
         chat_end(session=session, by=None, reason=ChatEndReason.IDLE, now=now)
-        counts["ended"] += 1
-    left = ChatSession.objects.filter(
+        return True
+
+    ended, failed_end = sweep_each(
+        ChatSession,
+        silent.values_list("pk", flat=True)[:200],
+        end_silent,
+        now=now,
+        what="end silent chat",
+    )
+    left = sessions.filter(
         ended_at__isnull=True,
         accepted_at__isnull=True,
         customer_seen_at__lt=now - _minutes("CHAT_ABANDONED_MINUTES", 10),
     )
-    for session in left.select_related("ticket", "ticket__requester")[:200]:
+
+    def to_email(session_id: int) -> bool:
+        session = ChatSession.objects.select_related("ticket", "ticket__requester").get(
+            pk=session_id
+        )
         chat_switch_to_email(
             session=session,
             by=session.ticket.requester,
@@ -563,13 +579,32 @@ def chat_sweep(*, now: datetime | None = None) -> dict[str, int]:
             reason=ChatEndReason.ABANDONED,
             now=now,
         )
-        counts["to_email"] += 1
+        return True
+
+    to_emailed, failed_switch = sweep_each(
+        ChatSession,
+        left.values_list("pk", flat=True)[:200],
+        to_email,
+        now=now,
+        what="abandoned chat to email",
+    )
     settled = now - timedelta(seconds=getattr(settings, "TICKETS_SWEEP_GRACE", 20))
-    unsent = ChatTranscriptRequest.objects.filter(sent_at__isnull=True, requested_at__lte=settled)
-    for request_id in unsent.values_list("pk", flat=True)[:200]:
-        if chat_transcript_send(request_id=request_id):
-            counts["transcripts"] += 1
-    return counts
+    unsent = sweep_due(ChatTranscriptRequest.objects.all(), now=now).filter(
+        sent_at__isnull=True, requested_at__lte=settled
+    )
+    transcripts, failed_transcripts = sweep_each(
+        ChatTranscriptRequest,
+        unsent.values_list("pk", flat=True)[:200],
+        lambda request_id: chat_transcript_send(request_id=request_id),
+        now=now,
+        what="chat transcript",
+    )
+    return {
+        "ended": ended,
+        "to_email": to_emailed,
+        "transcripts": transcripts,
+        "failed": failed_end + failed_switch + failed_transcripts,
+    }
 
 
 def chat_transcript_send(*, request_id: int) -> bool:

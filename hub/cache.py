@@ -1,0 +1,119 @@
+"""A Redis cache that is a helper, never a single point of failure for a page.
+
+When Redis refuses, times out or hangs, an operation falls back to a local-memory cache in
+this process and Redis is left alone for a few seconds, so that a hung server costs one
+short timeout per process, not one per request. For anything stored before the outage the
+fallback is a miss; what is stored during it lives in this process only.
+
+The one user of the cache on the request path is allauth's rate limiting, which takes a lock
+with ``add`` and keeps a history with ``get``/``set``: on the fallback both still work, per
+process, so limits stay in force (each process counting its own) and nobody is locked out
+because Redis is away. Failing closed would turn every sign-in into a 429 during an outage.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, cast
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+# One fallback store and one "Redis is away until" per process, shared by every thread
+# (Django makes a cache object per thread).
+_FALLBACK = LocMemCache("hub-redis-fallback", {"OPTIONS": {"MAX_ENTRIES": 10_000}})
+_state_lock = threading.Lock()
+_away_until = 0.0
+
+
+def redis_is_away() -> bool:
+    return time.monotonic() < _away_until
+
+
+def _mark_away(seconds: float, error: Exception) -> None:
+    global _away_until
+    with _state_lock:
+        if not redis_is_away():
+            logger.warning("cache: Redis unavailable (%s); local memory for %ss", error, seconds)
+        _away_until = time.monotonic() + seconds
+
+
+class DegradingRedisCache(RedisCache):
+    """``RedisCache`` that degrades to a per-process local-memory cache on Redis errors.
+
+    ``AWAY_SECONDS`` (default 5) is how long Redis is left alone after an error.
+    """
+
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self.away_seconds = float(params.get("AWAY_SECONDS", 5))
+
+    def _either[T](self, on_redis: Callable[[BaseCache], T]) -> T:
+        if not redis_is_away():
+            try:
+                return on_redis(cast(BaseCache, super()))
+            except RedisError as error:
+                _mark_away(self.away_seconds, error)
+        return on_redis(_FALLBACK)
+
+    def add(
+        self,
+        key: Any,
+        value: Any,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        version: int | None = None,
+    ) -> bool:
+        return self._either(lambda cache: cache.add(key, value, timeout, version))
+
+    def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
+        return self._either(lambda cache: cache.get(key, default, version))
+
+    def set(
+        self,
+        key: Any,
+        value: Any,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        version: int | None = None,
+    ) -> None:
+        self._either(lambda cache: cache.set(key, value, timeout, version))
+
+    def touch(
+        self, key: Any, timeout: float | None = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> bool:
+        return self._either(lambda cache: cache.touch(key, timeout, version))
+
+    def delete(self, key: Any, version: int | None = None) -> bool:
+        return self._either(lambda cache: cache.delete(key, version))
+
+    def get_many(self, keys: Iterable[Any], version: int | None = None) -> dict[Any, Any]:
+        keys = list(keys)
+        return self._either(lambda cache: cache.get_many(keys, version))
+
+    def has_key(self, key: Any, version: int | None = None) -> bool:
+        return self._either(lambda cache: cache.has_key(key, version))
+
+    def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
+        return self._either(lambda cache: cache.incr(key, delta, version))
+
+    def set_many(
+        self,
+        data: dict[Any, Any],
+        timeout: float | None = DEFAULT_TIMEOUT,
+        version: int | None = None,
+    ) -> list[Any]:
+        return self._either(lambda cache: cache.set_many(data, timeout, version))
+
+    def delete_many(self, keys: Iterable[Any], version: int | None = None) -> None:
+        keys = list(keys)
+        self._either(lambda cache: cache.delete_many(keys, version))
+
+    def clear(self) -> None:
+        _FALLBACK.clear()
+        self._either(lambda cache: cache.clear())

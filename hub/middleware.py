@@ -1,0 +1,62 @@
+"""Refuse input no page can use before any view sees it: a clear 400 or 413, never a 500.
+
+PostgreSQL cannot store NUL, so a NUL anywhere in a lookup or a write raised a database
+error (500); other control characters have no place in an address or a one-line field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.core.exceptions import BadRequest, RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http.multipartparser import MultiPartParserError
+
+from hub.errors import request_too_large
+
+# In an address: every C0 control character and DEL.
+_CONTROL_IN_ADDRESS = re.compile(r"[\x00-\x1f\x7f]")
+# In a form: the same, except tab and line breaks, which a text area may hold.
+_CONTROL_IN_FORM = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
+def _has_control(data: QueryDict, pattern: re.Pattern[str]) -> bool:
+    def texts() -> Iterable[str]:
+        for key, values in data.lists():
+            yield key
+            yield from values
+
+    return any(pattern.search(text) for text in texts())
+
+
+class BadInputMiddleware:
+    """400 for control characters in the path, the query string or a form field; 413 for a
+    body larger than REQUEST_BODY_MAX_BYTES; 400 for a form body that cannot be parsed."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            raise BadRequest("Content-Length is not a number") from None
+        if length > settings.REQUEST_BODY_MAX_BYTES:
+            return request_too_large(request)
+        if _CONTROL_IN_ADDRESS.search(request.path) or _has_control(
+            request.GET, _CONTROL_IN_ADDRESS
+        ):
+            raise BadRequest("control character in the address")
+        if request.method == "POST" and request.content_type in _FORM_TYPES:
+            try:
+                post = request.POST
+            except RequestDataTooBig:
+                return request_too_large(request)
+            except MultiPartParserError as error:
+                raise BadRequest(f"unreadable form: {error}") from error
+            if _has_control(post, _CONTROL_IN_FORM):
+                raise BadRequest("control character in a form field")
+        return self.get_response(request)
