@@ -532,13 +532,13 @@ def _open_day(days: list[SlotDay], chosen_slot: str) -> date | None:
     """The day the picker shows open: the chosen time's, even when that time has just been
     taken (its day's other times are the likeliest second choice); else the first day."""
     try:
-        chosen = datetime.strptime(chosen_slot, SLOT_FORMAT).replace(tzinfo=UTC)
-    except ValueError:
-        chosen = None
-    if chosen is not None:
-        day = timezone.localtime(chosen).date()
-        if any(entry.day == day for entry in days):
-            return day
+        day = timezone.localtime(
+            datetime.strptime(chosen_slot, SLOT_FORMAT).replace(tzinfo=UTC)
+        ).date()
+    except (ValueError, OverflowError):  # not a time, or one no calendar here can show
+        day = None
+    if day is not None and any(entry.day == day for entry in days):
+        return day
     return days[0].day if days else None
 
 

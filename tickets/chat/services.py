@@ -7,6 +7,7 @@ to id N asks for ids above N and can neither miss one nor see one twice.
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import datetime, timedelta
 from typing import Any
@@ -50,6 +51,8 @@ RATE_LIMIT_WINDOW = timedelta(minutes=1)
 REPEAT_WINDOW = timedelta(seconds=15)
 # The customer's page says it is there at most this often (one small write, not one a poll).
 SEEN_EVERY = timedelta(seconds=15)
+
+logger = logging.getLogger(__name__)
 
 
 class ChatClosed(ValidationError):
@@ -525,8 +528,12 @@ def chat_transcript_request(*, session: ChatSession, by: User, key: str) -> Chat
         raise ValidationError(_("This form has expired. Send it again."), code="expired")
     with transaction.atomic():
         request, created = ChatTranscriptRequest.objects.get_or_create(session=session, key=key)
-        if created:
+    if created:
+        try:
             chat_transcript_send(request_id=request.pk)
+        except Exception:
+            # The request is kept: the chat sweep tries again, counting failures on the row.
+            logger.exception("transcript %s could not be written; left to the sweep", request.pk)
     return request
 
 
