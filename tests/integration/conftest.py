@@ -22,6 +22,7 @@ from email.message import Message
 from html.parser import HTMLParser
 from http.cookies import SimpleCookie
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
@@ -55,6 +56,11 @@ def worker_env(transactional_db: None) -> dict[str, str]:
     return env
 
 
+def worker_log(request: pytest.FixtureRequest, n: int) -> Path:
+    """The log of the test's n-th worker (from 0)."""
+    return ROOT / "var" / "test-workers" / f"{request.node.name[:60]}-{n}-{os.getpid()}.log"
+
+
 @pytest.fixture
 def start_worker(
     worker_env: dict[str, str], request: pytest.FixtureRequest
@@ -70,7 +76,6 @@ def start_worker(
         *, env: dict[str, str] | None = None, concurrency: int = 1, beat: bool = False
     ) -> subprocess.Popen[bytes]:
         name = f"test{len(started)}-{os.getpid()}"
-        log_name = f"{request.node.name[:60]}-{len(started)}-{os.getpid()}"
         command = [
             sys.executable, "-m", "celery", "-A", "hub", "worker",
             f"--concurrency={concurrency}", "--pool=prefork", "--loglevel=INFO",
@@ -78,7 +83,7 @@ def start_worker(
         ]  # fmt: skip
         if beat:
             command += ["--beat"]
-        with (logs / f"{log_name}.log").open("wb") as log:
+        with worker_log(request, len(started)).open("wb") as log:
             process = subprocess.Popen(
                 command, cwd=ROOT, env=env or worker_env, stdout=log, stderr=subprocess.STDOUT
             )
@@ -377,12 +382,13 @@ PHONE_FORM = f"/hub/technical/areas/{AREA}/contact/phone/"
 EMAIL_FORM = f"/hub/technical/areas/{AREA}/contact/email/"
 
 
-def post_phone(browser: Browser, subject: str) -> Reply:
-    """The real phone contact form, as a signed-in customer posts it."""
+def post_phone(browser: Browser, subject: str, key: str = "") -> Reply:
+    """The real phone contact form, as a signed-in customer posts it (``key``: the
+    idempotency key of the form as drawn, to send the same form again)."""
     return browser.post(
         PHONE_FORM,
         {
-            "idempotency_key": uuid.uuid4().hex,
+            "idempotency_key": key or uuid.uuid4().hex,
             "area": AREA,
             "language": "en",
             "country": "GB",
@@ -394,12 +400,12 @@ def post_phone(browser: Browser, subject: str) -> Reply:
     )
 
 
-def post_email(browser: Browser, subject: str) -> Reply:
+def post_email(browser: Browser, subject: str, key: str = "") -> Reply:
     """The real email contact form, as a signed-in customer posts it."""
     return browser.post(
         EMAIL_FORM,
         {
-            "idempotency_key": uuid.uuid4().hex,
+            "idempotency_key": key or uuid.uuid4().hex,
             "language": "en",
             "subject": subject,
             "description": "The export stops at 80 % and never finishes.",
@@ -570,3 +576,99 @@ def redis_call(redis: SpareRedis, *args: str) -> str:
         capture_output=True, text=True, check=True, timeout=10,
     )  # fmt: skip
     return result.stdout.strip()
+
+
+class ThrowawayPostgres:
+    """A PostgreSQL cluster of the test's own (initdb in a temporary directory, a spare
+    loopback port), which the test may stop and start; never the shared server."""
+
+    def __init__(self) -> None:
+        import shutil
+        import tempfile
+
+        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+        if not found or shutil.which("pg_dump") is None:
+            pytest.skip("the PostgreSQL server binaries are not installed")
+        self.bin = found[-1].parent
+        self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="hub-drill-pg-"))
+        self.data = self.dir / "data"
+        self.running = False
+        if os.geteuid() == 0:  # initdb refuses root: the cluster belongs to postgres
+            shutil.chown(self.dir, "postgres", "postgres")
+            self.prefix = ["runuser", "-u", "postgres", "--"]
+        else:
+            self.prefix = []
+
+    def _run(self, tool: str, *args: str) -> None:
+        subprocess.run(
+            [*self.prefix, str(self.bin / tool), *args],
+            check=True, capture_output=True, timeout=60,
+        )  # fmt: skip
+
+    def init(self) -> None:
+        self._run(
+            "initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres",
+            "-E", "UTF8", "--locale=C.UTF-8", "--no-sync",
+        )  # fmt: skip
+        self.start()
+
+    def start(self) -> None:
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 "
+            f"-c unix_socket_directories={self.dir} -c fsync=off -c max_connections=60"
+        )
+        self._run(
+            "pg_ctl", "-D", str(self.data), "-l", str(self.dir / "log"), "-o", options,
+            "-w", "-t", "30", "start",
+        )  # fmt: skip
+        self.running = True
+
+    def stop(self) -> None:
+        """A fast shutdown: open sessions are ended, as in a failover or a restart."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "30", "stop")
+        self.running = False
+
+    def url(self, name: str) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
+
+    def copy_of(self, name: str, source: dict[str, Any]) -> str:
+        """A database here with the schema and rows of ``source`` (the test database)."""
+        subprocess.run(
+            ["psql", "-q", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+             "-c", f"CREATE DATABASE {name}"],
+            check=True, capture_output=True, timeout=30,
+        )  # fmt: skip
+        dump = subprocess.run(
+            ["pg_dump", "--no-owner", "--no-privileges", "-h", str(source["HOST"]),
+             "-p", str(source["PORT"] or 5432), "-U", str(source["USER"]), str(source["NAME"])],
+            check=True, capture_output=True, timeout=60,
+        )  # fmt: skip
+        subprocess.run(
+            ["psql", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", str(self.port),
+             "-U", "postgres", "-d", name],
+            input=dump.stdout, check=True, capture_output=True, timeout=60,
+        )  # fmt: skip
+        return self.url(name)
+
+    def destroy(self) -> None:
+        import shutil
+
+        if self.running:
+            try:
+                self.stop()
+            except subprocess.SubprocessError:
+                self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "stop")
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture
+def throwaway_postgres() -> Iterator[ThrowawayPostgres]:
+    cluster = ThrowawayPostgres()
+    try:
+        cluster.init()
+    except (subprocess.SubprocessError, OSError) as error:
+        cluster.destroy()
+        pytest.skip(f"no throwaway PostgreSQL cluster here: {error}")
+    yield cluster
+    cluster.destroy()
