@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
+import select
 import signal
+import socket
+import socketserver
 import subprocess
 import sys
+import threading
 import time
+import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from email import message_from_bytes
+from email.message import Message
+from html.parser import HTMLParser
 from http.cookies import SimpleCookie
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
@@ -45,6 +56,11 @@ def worker_env(transactional_db: None) -> dict[str, str]:
     return env
 
 
+def worker_log(request: pytest.FixtureRequest, n: int) -> Path:
+    """The log of the test's n-th worker (from 0)."""
+    return ROOT / "var" / "test-workers" / f"{request.node.name[:60]}-{n}-{os.getpid()}.log"
+
+
 @pytest.fixture
 def start_worker(
     worker_env: dict[str, str], request: pytest.FixtureRequest
@@ -60,7 +76,6 @@ def start_worker(
         *, env: dict[str, str] | None = None, concurrency: int = 1, beat: bool = False
     ) -> subprocess.Popen[bytes]:
         name = f"test{len(started)}-{os.getpid()}"
-        log_name = f"{request.node.name[:60]}-{len(started)}-{os.getpid()}"
         command = [
             sys.executable, "-m", "celery", "-A", "hub", "worker",
             f"--concurrency={concurrency}", "--pool=prefork", "--loglevel=INFO",
@@ -68,7 +83,7 @@ def start_worker(
         ]  # fmt: skip
         if beat:
             command += ["--beat"]
-        with (logs / f"{log_name}.log").open("wb") as log:
+        with worker_log(request, len(started)).open("wb") as log:
             process = subprocess.Popen(
                 command, cwd=ROOT, env=env or worker_env, stdout=log, stderr=subprocess.STDOUT
             )
@@ -96,8 +111,6 @@ def wait_for(condition: Callable[[], bool], *, timeout: float, what: str) -> Non
 
 
 def free_port() -> int:
-    import socket
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -158,9 +171,17 @@ class SpareRedis:
             self.process.wait(timeout=10)
             self.process = None
 
-    def answers(self) -> bool:
-        import socket
+    def wipe(self) -> None:
+        """Stop the server and start it again without its data, as a Redis without its
+        volume comes back: every queued and unacknowledged message is gone."""
+        import shutil
 
+        self.stop()
+        shutil.rmtree(self.workdir / "appendonlydir", ignore_errors=True)
+        (self.workdir / "dump.rdb").unlink(missing_ok=True)
+        self.start()
+
+    def answers(self) -> bool:
         try:
             with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
                 return True
@@ -352,3 +373,302 @@ def start_gunicorn(
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+# --- Helpers for the fault drills ----------------------------------------------------------
+
+AREA = "surveys-xm-directory"
+PHONE_FORM = f"/hub/technical/areas/{AREA}/contact/phone/"
+EMAIL_FORM = f"/hub/technical/areas/{AREA}/contact/email/"
+
+
+def post_phone(browser: Browser, subject: str, key: str = "") -> Reply:
+    """The real phone contact form, as a signed-in customer posts it (``key``: the
+    idempotency key of the form as drawn, to send the same form again)."""
+    return browser.post(
+        PHONE_FORM,
+        {
+            "idempotency_key": key or uuid.uuid4().hex,
+            "area": AREA,
+            "language": "en",
+            "country": "GB",
+            "number": "020 7946 0123",
+            "email": "standard@acme.example",
+            "subject": subject,
+            "recording_consent": "on",
+        },
+    )
+
+
+def post_email(browser: Browser, subject: str, key: str = "") -> Reply:
+    """The real email contact form, as a signed-in customer posts it."""
+    return browser.post(
+        EMAIL_FORM,
+        {
+            "idempotency_key": key or uuid.uuid4().hex,
+            "language": "en",
+            "subject": subject,
+            "description": "The export stops at 80 % and never finishes.",
+        },
+    )
+
+
+class _FormFields(HTMLParser):
+    """The fields a browser would send for the form with the given id."""
+
+    def __init__(self, form_id: str) -> None:
+        super().__init__()
+        self.form_id = form_id
+        self.inside = False
+        self.fields: dict[str, str] = {}
+        self._select: str | None = None
+        self._select_first: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self.inside = a.get("id") == self.form_id
+        if not self.inside:
+            return
+        if tag == "input" and a.get("name"):
+            kind = a.get("type", "text")
+            if kind in ("submit", "button", "file", "image"):
+                return
+            if kind in ("checkbox", "radio") and "checked" not in a:
+                return
+            self.fields[a["name"]] = a.get("value", "on" if kind == "checkbox" else "")
+        elif tag == "select":
+            self._select, self._select_first = a.get("name"), None
+        elif tag == "option" and self._select:
+            if self._select_first is None:
+                self._select_first = a.get("value", "")
+                self.fields.setdefault(self._select, self._select_first)
+            if "selected" in a:
+                self.fields[self._select] = a.get("value", "")
+        elif tag == "textarea" and a.get("name"):
+            self._textarea = a["name"]
+            self.fields[self._textarea] = ""
+
+    def handle_data(self, data: str) -> None:
+        if self.inside and self._textarea:
+            self.fields[self._textarea] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+
+def form_fields(html: str, form_id: str) -> dict[str, str]:
+    parser = _FormFields(form_id)
+    parser.feed(html)
+    return parser.fields
+
+
+class MailCatcher:
+    """An SMTP server of the test's own on loopback: what it accepted is what was emailed.
+
+    Like a mail server that takes responsibility for a message when it answers 250, it keeps
+    a message only if the client is still there after ``delay`` seconds; a client killed
+    while waiting for that answer has sent nothing. ``in_flight`` counts the messages
+    between their last line and that answer (where a drill kills a worker)."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
+        self.accepted: list[Message] = []
+        self.dropped = 0
+        self.in_flight = 0
+        self.lock = threading.Lock()
+        catcher = self
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self) -> None:
+                with contextlib.suppress(OSError):
+                    catcher._converse(self)
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = int(self.server.server_address[1])
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def _converse(self, handler: socketserver.StreamRequestHandler) -> None:
+        out = handler.wfile
+        out.write(b"220 catcher ESMTP\r\n")
+        while line := handler.rfile.readline():
+            verb = line[:4].upper()
+            if verb == b"QUIT":
+                out.write(b"221 bye\r\n")
+                return
+            if verb != b"DATA":
+                out.write(b"250 ok\r\n")
+                continue
+            out.write(b"354 go on\r\n")
+            data = bytearray()
+            while (part := handler.rfile.readline()) not in (b".\r\n", b""):
+                data += part[1:] if part.startswith(b"..") else part
+            with self.lock:
+                self.in_flight += 1
+            try:
+                time.sleep(self.delay)
+                if not self._client_alive(handler.connection):
+                    with self.lock:
+                        self.dropped += 1
+                    return
+                with self.lock:
+                    self.accepted.append(message_from_bytes(bytes(data)))
+            finally:
+                with self.lock:
+                    self.in_flight -= 1
+            out.write(b"250 queued\r\n")
+
+    @staticmethod
+    def _client_alive(sock: socket.socket) -> bool:
+        readable, _, _ = select.select([sock], [], [], 0)
+        if not readable:
+            return True
+        try:
+            return sock.recv(1, socket.MSG_PEEK) != b""
+        except OSError:
+            return False
+
+    def message_ids(self) -> Counter[str]:
+        with self.lock:
+            # A long Message-ID is folded onto a second line: unfold it.
+            return Counter("".join(str(m["Message-ID"]).split()) for m in self.accepted)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def mail_catcher() -> Iterator[Callable[..., MailCatcher]]:
+    started: list[MailCatcher] = []
+
+    def start(*, delay: float = 0.0) -> MailCatcher:
+        started.append(MailCatcher(delay))
+        return started[-1]
+
+    yield start
+    for catcher in started:
+        catcher.close()
+
+
+def children_of(pid: int) -> list[int]:
+    result = subprocess.run(
+        ["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True, check=False
+    )
+    return [int(line) for line in result.stdout.split()]
+
+
+def redis_call(redis: SpareRedis, *args: str) -> str:
+    result = subprocess.run(
+        ["redis-cli", "-p", str(redis.port), *args],
+        capture_output=True, text=True, check=True, timeout=10,
+    )  # fmt: skip
+    return result.stdout.strip()
+
+
+class ThrowawayPostgres:
+    """A PostgreSQL cluster of the test's own (initdb in a temporary directory, a spare
+    loopback port), which the test may stop and start; never the shared server."""
+
+    def __init__(self) -> None:
+        import shutil
+        import tempfile
+
+        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+        if not found or shutil.which("pg_dump") is None:
+            pytest.skip("the PostgreSQL server binaries are not installed")
+        self.bin = found[-1].parent
+        self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="hub-drill-pg-"))
+        self.data = self.dir / "data"
+        self.running = False
+        if os.geteuid() == 0:  # initdb refuses root: the cluster belongs to postgres
+            shutil.chown(self.dir, "postgres", "postgres")
+            self.prefix = ["runuser", "-u", "postgres", "--"]
+        else:
+            self.prefix = []
+
+    def _run(self, tool: str, *args: str) -> None:
+        subprocess.run(
+            [*self.prefix, str(self.bin / tool), *args],
+            check=True, capture_output=True, timeout=60,
+        )  # fmt: skip
+
+    def init(self) -> None:
+        self._run(
+            "initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres",
+            "-E", "UTF8", "--locale=C.UTF-8", "--no-sync",
+        )  # fmt: skip
+        self.start()
+
+    def start(self) -> None:
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 "
+            f"-c unix_socket_directories={self.dir} -c fsync=off -c max_connections=60"
+        )
+        self._run(
+            "pg_ctl", "-D", str(self.data), "-l", str(self.dir / "log"), "-o", options,
+            "-w", "-t", "30", "start",
+        )  # fmt: skip
+        self.running = True
+
+    def stop(self) -> None:
+        """A fast shutdown: open sessions are ended, as in a failover or a restart."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "30", "stop")
+        self.running = False
+
+    def url(self, name: str) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
+
+    def copy_of(self, name: str, source: dict[str, Any]) -> str:
+        """A database here with the schema and rows of ``source`` (the test database)."""
+        subprocess.run(
+            ["psql", "-q", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+             "-c", f"CREATE DATABASE {name}"],
+            check=True, capture_output=True, timeout=30,
+        )  # fmt: skip
+        dump = subprocess.run(
+            ["pg_dump", "--no-owner", "--no-privileges", "-h", str(source["HOST"]),
+             "-p", str(source["PORT"] or 5432), "-U", str(source["USER"]), str(source["NAME"])],
+            check=True, capture_output=True, timeout=60,
+        )  # fmt: skip
+        subprocess.run(
+            ["psql", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", str(self.port),
+             "-U", "postgres", "-d", name],
+            input=dump.stdout, check=True, capture_output=True, timeout=60,
+        )  # fmt: skip
+        return self.url(name)
+
+    def destroy(self) -> None:
+        import shutil
+
+        if self.running:
+            try:
+                self.stop()
+            except subprocess.SubprocessError:
+                self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "stop")
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture
+def throwaway_postgres() -> Iterator[ThrowawayPostgres]:
+    cluster = ThrowawayPostgres()
+    try:
+        cluster.init()
+    except (subprocess.SubprocessError, OSError) as error:
+        cluster.destroy()
+        pytest.skip(f"no throwaway PostgreSQL cluster here: {error}")
+    yield cluster
+    cluster.destroy()
