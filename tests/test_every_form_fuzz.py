@@ -44,7 +44,7 @@ from tickets.models import (
     TicketEvent,
     VerificationLink,
 )
-from tickets.services import ticket_create
+from tickets.services import callback_enqueue, ticket_create
 from tickets.verification import ticket_pass_to_enterprise, verification_token
 
 FUZZ = hypothesis_settings(
@@ -100,6 +100,7 @@ class World:
     """One of everything a form acts on, belonging to the people who post."""
 
     ticket: Ticket
+    callback_ticket: Ticket
     chat: ChatSession
     conversation: Conversation
     membership: Membership
@@ -270,6 +271,18 @@ TARGETS = [
         ("language", "next"),
     ),
     Target(
+        "change a waiting callback",
+        "standard_user",
+        lambda w: f"/hub/requests/{w.callback_ticket.number}/callback/",
+        ("country", "number", "extension", "language"),
+    ),
+    Target(
+        "the account page",
+        "standard_user",
+        lambda w: "/accounts/profile/",
+        ("first_name", "last_name", "preferred_language", "time_zone"),
+    ),
+    Target(
         "admin: reply and status",
         "admin_agent",
         lambda w: f"/admin/tickets/ticket/{w.ticket.pk}/change/",
@@ -319,6 +332,17 @@ def world(
         description="Since Monday the export is empty.",
         product_area=surveys_area,
     )
+    callback_ticket = ticket_create(
+        requester=standard_user,
+        channel=Channel.PHONE,
+        team=Team.TECHNICAL,
+        subject="Call me",
+        language="en",
+        product_area=surveys_area,
+        phone_number="+442079460018",
+        recording_consent=True,
+    )
+    callback_enqueue(ticket_id=callback_ticket.pk)
     conversation = conversation_start(user=standard_user, surface="hub", language="en")
     conversation_ask(conversation=conversation, question="How do I export responses?")
     invitation = invitation_create(
@@ -332,6 +356,7 @@ def world(
     seat = EnterpriseSeat.objects.filter(organisation=seat_admin.membership.organisation).first()
     return World(
         ticket=ticket,
+        callback_ticket=callback_ticket,
         chat=open_chat(standard_user, surveys_area),
         conversation=conversation,
         membership=standard_user.membership,
