@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 
 from hub.errors import request_too_large
+from hub.views import healthz
 
 # In an address: every C0 control character and DEL.
 _CONTROL_IN_ADDRESS = re.compile(r"[\x00-\x1f\x7f]")
@@ -59,4 +60,25 @@ class BadInputMiddleware:
                 raise BadRequest(f"unreadable form: {error}") from error
             if _has_control(post, _CONTROL_IN_FORM):
                 raise BadRequest("control character in a form field")
+        return self.get_response(request)
+
+
+class HealthzProbeMiddleware:
+    """Answer GET /healthz before the Host header is validated.
+
+    The container's probe asks http://127.0.0.1:8000/healthz, and 127.0.0.1 is not in a
+    production ALLOWED_HOSTS, so CommonMiddleware refused it with 400 and the stack never
+    became healthy. This answers that one path and method itself, before CommonMiddleware;
+    every other request, and /healthz with any other method, is validated as before. The
+    answer never uses the Host header, so a forged one cannot reach a link or a redirect.
+    """
+
+    PATH = "/healthz"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "GET" and request.path_info == self.PATH:
+            return healthz(request)
         return self.get_response(request)

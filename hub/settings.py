@@ -95,6 +95,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # The container's probe on 127.0.0.1: answered before CommonMiddleware checks the Host
+    # header against ALLOWED_HOSTS (GET /healthz only; everything else is still checked).
+    "hub.middleware.HealthzProbeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -17,6 +18,7 @@ ENV = {
     "ALLOWED_HOSTS": "h",
     "SITE_URL": "https://h",
     "POSTGRES_PASSWORD": "p",
+    "HUB_DOMAIN": "h",
     "PATH": "/usr/bin:/bin",
 }
 
@@ -90,3 +92,170 @@ def test_web_trusts_the_one_proxy_in_front_of_it_for_client_addresses() -> None:
     }
     # The rest of the shared environment is still there.
     assert environment["REDIS_URL"] == "redis://redis:6379/0"
+
+
+# --- The proxy, the image and the volumes -------------------------------------------------------
+# caddy is not installed where the tests run, so the Caddyfile is checked by reading it.
+
+CADDYFILE = ROOT / "deploy" / "Caddyfile"
+HUB_SERVICES = ("web", "worker", "worker-knowledge", "beat", "inbound-mail")
+
+
+def caddyfile_blocks() -> dict[str, list[str]]:
+    """Each top-level site block of the Caddyfile: its address and its directive lines.
+
+    Also checks what caddy would refuse to load: braces that do not balance, a block opened
+    anywhere but at the end of a line, a block closed anywhere but on a line of its own.
+    """
+    blocks: dict[str, list[str]] = {}
+    depth = 0
+    site = ""
+    for raw in CADDYFILE.read_text().splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        opens = line.split()[-1] == "{"
+        # Braces other than a block's own are placeholders, such as {$HUB_DOMAIN}.
+        bare = re.sub(r"\{[^{}\s]+\}", "", line.removesuffix("{") if opens else line)
+        assert line == "}" or not {"{", "}"} & set(bare), f"a brace caddy would misread: {raw!r}"
+        if line == "}":
+            depth -= 1
+            assert depth >= 0, "a } closes nothing"
+            if depth:
+                blocks[site].append(line)  # the end of a directive's own block
+            continue
+        if depth == 0:
+            assert opens, f"a directive outside any site block: {raw!r}"
+            site = line.removesuffix("{").strip()
+            blocks[site] = []
+        else:
+            blocks[site].append(line)
+        if opens:
+            depth += 1
+    assert depth == 0, "a { is never closed"
+    return blocks
+
+
+def caddy_bytes(size: str) -> int:
+    """A size as Caddy reads it (go-humanize): MB is 1000², MiB is 1024²."""
+    match = re.fullmatch(r"(\d+)\s*([KMG]i?B)", size, re.IGNORECASE)
+    assert match, size
+    number, unit = int(match[1]), match[2].lower()
+    base = 1024 if "i" in unit else 1000
+    return int(number * base ** ("kmg".index(unit[0]) + 1))
+
+
+def test_the_proxy_runs_caddy_with_the_caddyfile_and_keeps_its_certificates() -> None:
+    proxy = compose_config()["services"]["proxy"]
+    assert str(proxy["image"]).startswith("caddy:2")
+    volumes = [str(volume) if isinstance(volume, str) else volume for volume in proxy["volumes"]]
+    as_text = json.dumps(volumes)
+    assert "deploy/Caddyfile" in as_text and "/etc/caddy/Caddyfile" in as_text
+    # Certificates and the ACME account survive a restart (no rate-limited re-issuing).
+    assert "/data" in as_text
+    assert "HUB_DOMAIN" in proxy["environment"]
+
+
+def test_the_caddyfile_serves_hub_domain_proxies_to_web_and_caps_the_body() -> None:
+    from django.conf import settings
+
+    blocks = caddyfile_blocks()
+    assert list(blocks) == ["{$HUB_DOMAIN}"]
+    directives = blocks["{$HUB_DOMAIN}"]
+    assert "reverse_proxy web:8000" in directives
+    # No "tls internal" or other certificate setting: Caddy's automatic certificates, and its
+    # internal CA for localhost, are what the README promises.
+    assert not any(line.startswith("tls") for line in directives)
+    body = directives.index("request_body {")
+    size = directives[body + 1]
+    assert size.startswith("max_size ")
+    cap = caddy_bytes(size.removeprefix("max_size "))
+    # Above the app's own cap, so the app's 413 page is what a customer sees, and not by much.
+    assert settings.REQUEST_BODY_MAX_BYTES < cap <= settings.REQUEST_BODY_MAX_BYTES + 2**21
+    assert directives[body + 2] == "}"
+
+
+def test_the_settings_read_the_forwarded_proto_caddy_sends() -> None:
+    from django.conf import settings
+
+    # Caddy's reverse_proxy sends X-Forwarded-Proto: https for a request that came over TLS.
+    assert settings.SECURE_PROXY_SSL_HEADER == ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+def published_ports(service: dict[str, Any]) -> list[str]:
+    ports = []
+    for port in service.get("ports", []):
+        ports.append(str(port["published"]) if isinstance(port, dict) else str(port).split(":")[0])
+    return ports
+
+
+def test_only_the_proxy_publishes_http_and_web_is_reachable_through_it_alone() -> None:
+    services = compose_config()["services"]
+    assert set(published_ports(services["proxy"])) == {"80", "443"}
+    assert "ports" not in services["web"]
+    assert [str(port) for port in services["web"]["expose"]] == ["8000"]
+    publishing = {name for name, service in services.items() if service.get("ports")}
+    # Inbound mail is SMTP, not HTTP: the reply domain's MX must reach it directly.
+    assert publishing == {"proxy", "inbound-mail"}
+    assert published_ports(services["inbound-mail"]) == ["2525"]
+
+
+def mounts(service: dict[str, Any]) -> dict[str, str]:
+    """Target path -> named volume (or host path) for a service's volumes."""
+    result = {}
+    for volume in service.get("volumes", []):
+        if isinstance(volume, dict):
+            result[volume["target"]] = volume["source"]
+        else:
+            source, target = str(volume).split(":")[:2]
+            result[target] = source
+    return result
+
+
+def test_web_and_the_workers_share_the_media_volume_at_media_root() -> None:
+    from django.conf import settings
+
+    config = compose_config()
+    services = config["services"]
+    target = "/app" + str(settings.MEDIA_ROOT).removeprefix(str(ROOT))
+    assert target == "/app/var/media"
+    for name in ("web", "worker", "worker-knowledge", "inbound-mail"):
+        assert mounts(services[name]).get(target) == "media", f"{name} lacks the media volume"
+    assert "media" in config["volumes"]
+
+
+def test_postgres_and_redis_keep_their_data_in_named_volumes() -> None:
+    config = compose_config()
+    assert mounts(config["services"]["postgres"])["/var/lib/postgresql/data"] == "postgres-data"
+    assert mounts(config["services"]["redis"])["/data"] == "redis-data"
+    assert {"postgres-data", "redis-data", "caddy-data"} <= set(config["volumes"])
+
+
+def test_dockerignore_keeps_secrets_environments_and_local_data_out_of_the_image() -> None:
+    lines = (ROOT / ".dockerignore").read_text().splitlines()
+    patterns = {line.strip().rstrip("/") for line in lines if line.strip() and line[0] != "#"}
+    assert {".env", ".venv", "var", ".git", "artifacts", "node_modules"} <= patterns
+    assert "**/__pycache__" in patterns
+    # Nothing the build needs is excluded (COPY . . then collectstatic).
+    assert not patterns & {"static", "locale", "hub", "templates", "manage.py", "*"}
+
+
+def test_the_image_makes_var_the_hub_users_before_running_as_it() -> None:
+    lines = [line.strip() for line in (ROOT / "Dockerfile").read_text().splitlines()]
+    # Join continued lines: one RUN instruction per entry.
+    instructions: list[str] = []
+    for line in lines:
+        if instructions and instructions[-1].endswith("\\"):
+            instructions[-1] = instructions[-1][:-1] + " " + line
+        elif line and not line.startswith("#"):
+            instructions.append(line)
+    user = instructions.index("USER hub")
+    assert user == max(i for i, text in enumerate(instructions) if text.startswith("USER"))
+    owning = [
+        i
+        for i, text in enumerate(instructions)
+        if text.startswith("RUN") and re.search(r"chown (-R )?hub(:hub)? /app/var\b", text)
+    ]
+    assert owning and owning[0] < user
+    assert "/app/var/media" in instructions[owning[0]]
+    assert any("useradd" in instructions[i] and "hub" in instructions[i] for i in range(user))
