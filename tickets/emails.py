@@ -11,19 +11,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from hub.accounts.outbox import one_line
 from tickets import reply_tokens
 from tickets.chat.selectors import chat_transcript_lines
 from tickets.models import ChatTranscriptRequest, Status, Ticket, TicketEvent, VerificationLink
 from tickets.selectors import queue_status
 
 REPLY_PREFIX = re.compile(r"^(\s*re\s*:\s*)+", re.IGNORECASE)
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]+")
-
-
-def one_line(text: str) -> str:
-    """Text fit for a mail header: control characters (CR and LF above all, which would make
-    the message fail with BadHeaderError or inject headers) become single spaces."""
-    return " ".join(_CONTROL_CHARACTERS.sub(" ", text).split())
 
 
 def _message(ticket: Ticket, template: str, purpose: str, **extra: Any) -> EmailMultiAlternatives:

@@ -14,6 +14,7 @@ when the row was written, so the copy is recognisably the same message.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -40,9 +41,13 @@ BACKOFF = (
 SWEEP_BATCH = 200
 
 
-def _one_line(value: object) -> str:
-    """A header value on one line: a line break in a subject would be a header injection."""
-    return " ".join(_text(value).split())
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def one_line(text: object) -> str:
+    """Text fit for a mail header: control characters (CR and LF above all, which would make
+    the message fail with BadHeaderError or inject headers) become single spaces."""
+    return " ".join(_CONTROL_CHARACTERS.sub(" ", str(text)).split())
 
 
 def _text(value: object) -> str:
@@ -53,7 +58,7 @@ def _text(value: object) -> str:
 def outbound_email_queue(message: EmailMessage, *, purpose: str) -> OutboundEmail:
     """Write the email as a row of the current transaction; it is sent once that commits."""
     headers = {
-        _one_line(name): _one_line(value)
+        one_line(name): one_line(value)
         for name, value in message.extra_headers.items()
         if name.lower() != "message-id"
     }
@@ -68,10 +73,10 @@ def outbound_email_queue(message: EmailMessage, *, purpose: str) -> OutboundEmai
             html = _text(str(content))
     email = OutboundEmail.objects.create(
         purpose=purpose,
-        message_id=_one_line(message_id),
-        from_email=_one_line(message.from_email or settings.DEFAULT_FROM_EMAIL),
-        to=[_one_line(address) for address in message.to],
-        subject=_one_line(str(message.subject)),
+        message_id=one_line(message_id),
+        from_email=one_line(message.from_email or settings.DEFAULT_FROM_EMAIL),
+        to=[one_line(address) for address in message.to],
+        subject=one_line(str(message.subject)),
         body=body,
         html=html,
         headers=headers,

@@ -31,6 +31,7 @@ from chatbot.models import Conversation
 from chatbot.selectors import latest_question
 from chatbot.views import with_conversation
 from hub.accounts.http import AuthenticatedHttpRequest
+from hub.accounts.outbox import one_line
 from hub.flow import services
 from hub.flow.common import (
     FlowMember,
@@ -59,7 +60,6 @@ from routing.policy import ContactOffers, MethodOffer
 from routing.selectors import conference_slots_for
 from routing.waits import Wait
 from tickets.chat.selectors import chat_to_switch
-from tickets.emails import one_line
 from tickets.idempotency import is_idempotency_key
 from tickets.models import Channel, ChatSession, Ticket
 from tickets.selectors import (

@@ -550,6 +550,24 @@ class MailCatcher:
         self.server.server_close()
 
 
+def all_queued_confirmed_and_delivered(subjects: list[str], catcher: MailCatcher) -> bool:
+    """The end state every drill waits for: each phone ticket of these subjects in its queue,
+    every ticket confirmed, every outbox row marked sent and seen by the mail server."""
+    from hub.accounts.models import OutboundEmail
+    from tickets.models import CallbackRequest, Channel, Ticket
+
+    tickets = Ticket.objects.filter(subject__in=subjects)
+    phones = tickets.filter(channel=Channel.PHONE)
+    if CallbackRequest.objects.filter(ticket__in=phones).count() < phones.count():
+        return False
+    if tickets.filter(confirmation_sent_at__isnull=True).exists():
+        return False
+    emails = OutboundEmail.objects.all()
+    if emails.filter(sent_at__isnull=True).exists():
+        return False
+    return set(catcher.message_ids()) >= set(emails.values_list("message_id", flat=True))
+
+
 @pytest.fixture
 def mail_catcher() -> Iterator[Callable[..., MailCatcher]]:
     started: list[MailCatcher] = []

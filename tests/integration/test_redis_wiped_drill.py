@@ -29,6 +29,7 @@ from .conftest import (
     LiveHub,
     MailCatcher,
     SpareRedis,
+    all_queued_confirmed_and_delivered,
     form_fields,
     post_email,
     post_phone,
@@ -116,13 +117,7 @@ def test_a_redis_restarted_without_its_data_loses_no_ticket_and_no_email(
     emails = OutboundEmail.objects.all()
 
     def recovered() -> bool:
-        if CallbackRequest.objects.filter(ticket__in=phones).count() < phones.count():
-            return False
-        if tickets.filter(confirmation_sent_at__isnull=True).exists():
-            return False
-        if emails.filter(sent_at__isnull=True).exists():
-            return False
-        return set(catcher.message_ids()) >= set(emails.values_list("message_id", flat=True))
+        return all_queued_confirmed_and_delivered(subjects, catcher)
 
     back = time.monotonic()
     start_worker(env=env, beat=True)

@@ -33,6 +33,7 @@ from .conftest import (
     LiveHub,
     MailCatcher,
     SpareRedis,
+    all_queued_confirmed_and_delivered,
     children_of,
     post_email,
     post_phone,
@@ -102,13 +103,7 @@ def test_a_worker_killed_mid_send_loses_and_doubles_nothing(
     emails = OutboundEmail.objects.all()
 
     def recovered() -> bool:
-        if CallbackRequest.objects.filter(ticket__in=phones).count() < phones.count():
-            return False
-        if tickets.filter(confirmation_sent_at__isnull=True).exists():
-            return False
-        if emails.filter(sent_at__isnull=True).exists():
-            return False
-        return set(catcher.message_ids()) >= set(emails.values_list("message_id", flat=True))
+        return all_queued_confirmed_and_delivered(subjects, catcher)
 
     back = time.monotonic()
     start_worker(env=env, concurrency=2, beat=True)
