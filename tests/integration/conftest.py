@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
+import re
 import select
 import signal
 import socket
@@ -475,13 +476,16 @@ class MailCatcher:
     Like a mail server that takes responsibility for a message when it answers 250, it keeps
     a message only if the client is still there after ``delay`` seconds; a client killed
     while waiting for that answer has sent nothing. ``in_flight`` counts the messages
-    between their last line and that answer (where a drill kills a worker)."""
+    between their last line and that answer (where a drill kills a worker);
+    ``newest_in_flight`` says how long the newest of them has waited and from which client
+    port, so that a drill kills the sender itself, early in the wait."""
 
     def __init__(self, delay: float = 0.0) -> None:
         self.delay = delay
         self.accepted: list[Message] = []
         self.dropped = 0
         self.in_flight = 0
+        self._waiting: dict[float, socket.socket] = {}
         self.lock = threading.Lock()
         catcher = self
 
@@ -515,8 +519,10 @@ class MailCatcher:
             data = bytearray()
             while (part := handler.rfile.readline()) not in (b".\r\n", b""):
                 data += part[1:] if part.startswith(b"..") else part
+            started = time.monotonic()
             with self.lock:
                 self.in_flight += 1
+                self._waiting[started] = handler.connection
             try:
                 time.sleep(self.delay)
                 if not self._client_alive(handler.connection):
@@ -528,7 +534,24 @@ class MailCatcher:
             finally:
                 with self.lock:
                     self.in_flight -= 1
+                    del self._waiting[started]
             out.write(b"250 queued\r\n")
+
+    def newest_in_flight(self) -> tuple[float, int] | None:
+        """How long the newest waiting message has waited, and its client's port.
+
+        Only a client still there counts: one already killed waits here too until the
+        server notices, and killing it again would kill nobody."""
+        with self.lock:
+            waiting = [
+                (started, sock)
+                for started, sock in self._waiting.items()
+                if self._client_alive(sock)
+            ]
+        if not waiting:
+            return None
+        started, sock = max(waiting, key=lambda pair: pair[0])
+        return time.monotonic() - started, int(sock.getpeername()[1])
 
     @staticmethod
     def _client_alive(sock: socket.socket) -> bool:
@@ -579,6 +602,16 @@ def mail_catcher() -> Iterator[Callable[..., MailCatcher]]:
     yield start
     for catcher in started:
         catcher.close()
+
+
+def pid_on_port(port: int) -> int:
+    """The process whose TCP socket has this local port on loopback."""
+    result = subprocess.run(
+        ["ss", "-Htnp", f"sport = :{port}"], capture_output=True, text=True, check=True
+    )
+    found = re.search(r"pid=(\d+)", result.stdout)
+    assert found, f"no process holds port {port}: {result.stdout!r}"
+    return int(found.group(1))
 
 
 def children_of(pid: int) -> list[int]:
