@@ -19,7 +19,7 @@ def database_answers() -> bool:
 
 
 @functools.cache
-def _broker_client(url: str) -> redis.Redis:
+def broker_client(url: str) -> redis.Redis:
     # One pooled client per process: a probe every few seconds should not open a connection.
     return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
 
@@ -29,6 +29,6 @@ def broker_answers() -> bool | None:
     if not settings.REDIS_URL:
         return None
     try:
-        return bool(_broker_client(settings.REDIS_URL).ping())
+        return bool(broker_client(settings.REDIS_URL).ping())
     except redis.RedisError:
         return False

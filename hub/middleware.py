@@ -7,6 +7,7 @@ error (500); other control characters have no place in an address or a one-line 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
@@ -15,6 +16,8 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 
 from hub.errors import request_too_large
+from hub.log import request_id_from, request_id_set
+from hub.metrics import request_observe
 from hub.views import healthz
 
 # In an address: every C0 control character and DEL.
@@ -82,3 +85,45 @@ class HealthzProbeMiddleware:
         if request.method == "GET" and request.path_info == self.PATH:
             return healthz(request)
         return self.get_response(request)
+
+
+class RequestIdMiddleware:
+    """Give the request an id (the proxy's X-Request-ID if well formed, else a new one) that
+    every log line written while it is handled carries (hub.log), and echo it in the
+    response's X-Request-ID. First in MIDDLEWARE, so redirects and refusals carry it too."""
+
+    HEADER = "X-Request-ID"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = request_id_from(request.headers.get(self.HEADER))
+        # Cleared when the response has been sent (hub.log), so that Django's own line about
+        # a 4xx or 5xx response, written after this returns, carries it too.
+        request_id_set(request_id)
+        response = self.get_response(request)
+        response[self.HEADER] = request_id
+        return response
+
+
+class RequestMetricsMiddleware:
+    """Count each request and time it, by method, view and status (hub.metrics).
+
+    Just inside RequestIdMiddleware, so refusals by the middleware below (400, 413, the
+    HTTPS redirect) are counted too."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        match = request.resolver_match
+        request_observe(
+            method=request.method or "",
+            view=match.view_name if match and match.view_name else "",
+            status=response.status_code,
+            seconds=time.perf_counter() - started,
+        )
+        return response

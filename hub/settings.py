@@ -13,10 +13,13 @@ from urllib.parse import urlparse
 
 import django_stubs_ext
 import environ
+import sentry_sdk
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
+from sentry_sdk.integrations.celery import CeleryIntegration
+from sentry_sdk.integrations.django import DjangoIntegration
 
 # Lets admin and form classes be subscripted for the type checker (ModelAdmin[Ticket]).
 django_stubs_ext.monkeypatch()
@@ -93,6 +96,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # An id for every request, on each of its log lines and in its response (hub.log).
+    "hub.middleware.RequestIdMiddleware",
+    # Counts and times every request, refusals by the middleware below included (/metrics).
+    "hub.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # The container's probe on 127.0.0.1: answered before CommonMiddleware checks the Host
@@ -391,8 +398,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# /healthz is probed over plain HTTP by the load balancer and docker.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# /healthz is probed over plain HTTP by the load balancer and docker; /metrics may be scraped
+# over the compose network's plain HTTP (http://web:8000/metrics), with its bearer token.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 
 SECURE_CSP = {
     "default-src": [CSP.SELF],
@@ -482,10 +490,58 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Replies to ticket mail go to reply+<signed token>@SUPPORT_REPLY_DOMAIN.
 SUPPORT_REPLY_DOMAIN: str = _read("SUPPORT_REPLY_DOMAIN", str, "reply.hub.example")
 
+# --- Logs, metrics and error reports ---------------------------------------------------------
+LOG_LEVEL: str = _read("LOG_LEVEL", str, "INFO")
+# One JSON object a line in production, for a log shipper; readable lines with DEBUG on. Each
+# line carries the id of the request it was written for (hub.log, RequestIdMiddleware).
+LOG_FORMAT: str = _read("LOG_FORMAT", str, "text" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured("Environment variable LOG_FORMAT must be json or text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": _read("LOG_LEVEL", str, "INFO")},
+    "filters": {"request_id": {"()": "hub.log.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+# Celery's workers log through the same handler (JSON in production) rather than their own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
+
+# Prometheus's scrape of /metrics needs this as a bearer token; unset, there is no endpoint.
+METRICS_TOKEN: str = _read("METRICS_TOKEN", str, "")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 16:
+    raise ImproperlyConfigured(
+        "Environment variable METRICS_TOKEN is too short: use 16 characters or more "
+        "(python -c 'import secrets; print(secrets.token_urlsafe())')."
+    )
+
+# Errors (web and Celery) reported to Sentry when a DSN is set. No personal data leaves: no
+# user, cookies or addresses (send_default_pii), no request bodies (customers' descriptions
+# and phone numbers), no local variables of the stack.
+SENTRY_DSN: str = _read("SENTRY_DSN", str, "")
+if SENTRY_DSN:
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        environment=_read("SENTRY_ENVIRONMENT", str, "production"),
+        traces_sample_rate=_read("SENTRY_TRACES_SAMPLE_RATE", float, 0.0),
+        send_default_pii=False,
+        max_request_body_size="never",
+        include_local_variables=False,
+    )

@@ -27,6 +27,8 @@ urlpatterns = [
     path("i18n/setlang/", account_views.language_set, name="set_language"),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
+    # Prometheus's scrape, with METRICS_TOKEN as a bearer token (404 when none is set).
+    path("metrics", views.metrics, name="metrics"),
 ]
 
 if settings.DEBUG:

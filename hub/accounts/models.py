@@ -393,6 +393,12 @@ class OutboundEmail(models.Model):
                 condition=models.Q(sent_at__isnull=True, parked_at__isnull=True),
                 name="outbound_email_unsent",
             ),
+            # /healthz and the metrics count parked emails on every probe and scrape.
+            models.Index(
+                fields=["parked_at"],
+                condition=models.Q(parked_at__isnull=False),
+                name="outbound_email_parked",
+            ),
         ]
 
     def __str__(self) -> str:

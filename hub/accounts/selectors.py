@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core import signing
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 
 from hub.accounts.http import HtmxHttpRequest
 from hub.accounts.models import (
@@ -187,3 +187,20 @@ def invitation_for_token(token: str, *, now: datetime.datetime) -> Invitation | 
 def outbound_emails_parked_count() -> int:
     """Emails the outbox gave up on, for /healthz and operators."""
     return OutboundEmail.objects.filter(parked_at__isnull=False).count()
+
+
+@dataclass(frozen=True)
+class OutboxBacklog:
+    pending: int
+    failing: int
+    oldest: datetime.datetime | None
+
+
+def outbound_email_backlog() -> OutboxBacklog:
+    """Emails not sent yet (and of those, the ones that failed at least once), with when the
+    oldest was written, for the operators' metrics: one query on the outbound_email_unsent
+    partial index, so it costs the backlog's size, not the outbox's."""
+    row = OutboundEmail.objects.filter(sent_at__isnull=True, parked_at__isnull=True).aggregate(
+        pending=Count("pk"), failing=Count("pk", filter=Q(attempts__gt=0)), oldest=Min("created_at")
+    )
+    return OutboxBacklog(pending=row["pending"], failing=row["failing"], oldest=row["oldest"])

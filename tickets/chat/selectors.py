@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -322,3 +322,18 @@ def chat_transcript_lines(session: ChatSession) -> list[TranscriptLine]:
         for message in chat_messages(session)
         if message.kind in (ChatMessageKind.MESSAGE, ChatMessageKind.JOINED)
     ]
+
+
+@dataclass(frozen=True)
+class ChatsWaiting:
+    count: int
+    oldest: datetime | None
+
+
+def chats_waiting() -> ChatsWaiting:
+    """Chats no agent has accepted yet, and when the longest-waiting one started, for the
+    operators' metrics (one query on the chat_waiting partial index)."""
+    row = ChatSession.objects.filter(accepted_at__isnull=True, ended_at__isnull=True).aggregate(
+        count=Count("pk"), oldest=Min("created_at")
+    )
+    return ChatsWaiting(count=row["count"], oldest=row["oldest"])
