@@ -58,3 +58,13 @@ class RequestIdFilter(logging.Filter):
         if not hasattr(record, "request_id"):
             record.request_id = _request_id.get()
         return True
+
+
+class AccessLogRequestId(logging.Filter):
+    """Adds ``request_id`` to gunicorn's lines: on an access line, the X-Request-ID the app
+    answered with (deploy/gunicorn.conf.py); on its other lines, "-"."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        atoms = record.args if isinstance(record.args, dict) else {}
+        record.request_id = atoms.get("{x-request-id}o") or _NONE
+        return True

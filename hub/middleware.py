@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import BadRequest, RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
+from django.urls import Resolver404, resolve
 
 from hub.errors import request_too_large
 from hub.log import request_id_from, request_id_set
@@ -120,6 +121,13 @@ class RequestMetricsMiddleware:
         started = time.perf_counter()
         response = self.get_response(request)
         match = request.resolver_match
+        if match is None:
+            # Answered before the URL was resolved (the /healthz probe, the middleware's
+            # refusals): named after its URL when it has one.
+            try:
+                match = resolve(request.path_info)
+            except Resolver404:
+                match = None
         request_observe(
             method=request.method or "",
             view=match.view_name if match and match.view_name else "",

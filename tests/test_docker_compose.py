@@ -23,7 +23,36 @@ ENV = {
 }
 
 
-def compose_config() -> dict[str, Any]:
+_VARIABLE = re.compile(r"\$(?:\$|\{(?P<name>\w+)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\})")
+
+
+def interpolate(value: Any, env: dict[str, str]) -> Any:
+    """Compose's ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?error}, ${VAR?error} and $$,
+    through a loaded file's strings (for when no compose client is at hand)."""
+    if isinstance(value, dict):
+        return {key: interpolate(item, env) for key, item in value.items()}
+    if isinstance(value, list):
+        return [interpolate(item, env) for item in value]
+    if not isinstance(value, str):
+        return value
+
+    def replace(match: re.Match[str]) -> str:
+        name, op, arg = match["name"], match["op"], match["arg"]
+        if name is None:
+            return "$"
+        present = name in env and (env[name] != "" or op not in {":-", ":?"})
+        if present:
+            return env[name]
+        if op in {":?", "?"}:
+            raise KeyError(f"{name}: {arg}")
+        return arg if op in {":-", "-"} else ""
+
+    return _VARIABLE.sub(replace, value)
+
+
+def compose_config(env: dict[str, str] | None = None) -> dict[str, Any]:
+    """The resolved docker-compose.yml for ``env`` (the .env an operator writes)."""
+    env = ENV if env is None else env
     docker = shutil.which("docker")
     if docker:
         result = subprocess.run(
@@ -38,13 +67,15 @@ def compose_config() -> dict[str, Any]:
             ],
             capture_output=True,
             text=True,
-            env=ENV,
+            env=env,
             timeout=60,
         )
         if result.returncode == 0:
             return json.loads(result.stdout)  # type: ignore[no-any-return]
-    # No compose client here: read it as YAML, merge keys resolved by the loader.
-    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())  # type: ignore[no-any-return]
+    # No compose client here: read it as YAML (merge keys resolved by the loader), then
+    # resolve the variables as compose would.
+    loaded = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    return interpolate(loaded, env)  # type: ignore[no-any-return]
 
 
 def command_of(service: dict[str, Any]) -> str:
@@ -85,24 +116,22 @@ def test_every_hub_service_gets_the_variables_the_settings_read() -> None:
 def test_web_trusts_the_one_proxy_in_front_of_it_for_client_addresses() -> None:
     services = compose_config()["services"]
     environment = services["web"]["environment"]
-    # "1" once compose has resolved the default; the raw default when read as YAML.
-    assert str(environment["ALLAUTH_TRUSTED_PROXY_COUNT"]) in {
-        "1",
-        "${ALLAUTH_TRUSTED_PROXY_COUNT:-1}",
-    }
+    assert str(environment["ALLAUTH_TRUSTED_PROXY_COUNT"]) == "1"
     # The rest of the shared environment is still there.
     assert environment["REDIS_URL"] == "redis://redis:6379/0"
 
 
 # --- The proxy, the image and the volumes -------------------------------------------------------
-# caddy is not installed where the tests run, so the Caddyfile is checked by reading it.
+# The Caddyfile is read here; caddy itself loads it when installed (.ci/run installs it), and
+# tests/integration/test_compose_natively.py serves the hub through it.
 
 CADDYFILE = ROOT / "deploy" / "Caddyfile"
 HUB_SERVICES = ("web", "worker", "worker-knowledge", "beat", "inbound-mail")
 
 
 def caddyfile_blocks() -> dict[str, list[str]]:
-    """Each top-level site block of the Caddyfile: its address and its directive lines.
+    """Each top-level block of the Caddyfile: its address ("" for the global options) and its
+    directive lines.
 
     Also checks what caddy would refuse to load: braces that do not balance, a block opened
     anywhere but at the end of a line, a block closed anywhere but on a line of its own.
@@ -160,9 +189,13 @@ def test_the_caddyfile_serves_hub_domain_proxies_to_web_and_caps_the_body() -> N
     from django.conf import settings
 
     blocks = caddyfile_blocks()
-    assert list(blocks) == ["{$HUB_DOMAIN}"]
+    assert list(blocks) == ["", "{$HUB_DOMAIN}"]
+    # Never touches the trust store of the machine it runs on.
+    assert blocks[""] == ["skip_install_trust"]
     directives = blocks["{$HUB_DOMAIN}"]
-    assert "reverse_proxy web:8000" in directives
+    proxy = directives.index("reverse_proxy web:8000 {")
+    # Its own id for each request, whatever the client sent: the app logs and echoes it.
+    assert directives[proxy + 1 : proxy + 3] == ["header_up X-Request-ID {http.request.uuid}", "}"]
     # No "tls internal" or other certificate setting: Caddy's automatic certificates, and its
     # internal CA for localhost, are what the README promises.
     assert not any(line.startswith("tls") for line in directives)
@@ -175,6 +208,21 @@ def test_the_caddyfile_serves_hub_domain_proxies_to_web_and_caps_the_body() -> N
     assert directives[body + 2] == "}"
 
 
+@pytest.mark.skipif(
+    not shutil.which("caddy"), reason="caddy is not installed (apt-get install caddy)"
+)
+def test_caddy_loads_the_caddyfile() -> None:
+    result = subprocess.run(
+        ["caddy", "validate", "--config", str(CADDYFILE), "--adapter", "caddyfile"],
+        capture_output=True,
+        text=True,
+        env={**ENV, "HUB_DOMAIN": "hub.example.com", "HOME": "/nonexistent"},
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Valid configuration" in result.stdout + result.stderr
+
+
 def test_the_settings_read_the_forwarded_proto_caddy_sends() -> None:
     from django.conf import settings
 
@@ -183,9 +231,14 @@ def test_the_settings_read_the_forwarded_proto_caddy_sends() -> None:
 
 
 def published_ports(service: dict[str, Any]) -> list[str]:
+    """The host side of each published port, as "port" or "address:port"."""
     ports = []
     for port in service.get("ports", []):
-        ports.append(str(port["published"]) if isinstance(port, dict) else str(port).split(":")[0])
+        if isinstance(port, dict):
+            address = port.get("host_ip")
+            ports.append(f"{address}:{port['published']}" if address else str(port["published"]))
+        else:
+            ports.append(str(port).rsplit(":", 1)[0])
     return ports
 
 
@@ -197,7 +250,16 @@ def test_only_the_proxy_publishes_http_and_web_is_reachable_through_it_alone() -
     publishing = {name for name, service in services.items() if service.get("ports")}
     # Inbound mail is SMTP, not HTTP: the reply domain's MX must reach it directly.
     assert publishing == {"proxy", "inbound-mail"}
-    assert published_ports(services["inbound-mail"]) == ["2525"]
+
+
+def test_inbound_mail_is_published_where_an_mx_delivers_or_where_a_relay_is_told() -> None:
+    # Mail servers deliver to an MX host on port 25, never on 2525.
+    services = compose_config()["services"]
+    assert published_ports(services["inbound-mail"]) == ["25"]
+    assert "--port 2525" in command_of(services["inbound-mail"])
+    # A host with its own mail server on 25 keeps the hub's to itself, for a relay.
+    relayed = compose_config({**ENV, "INBOUND_MAIL_PUBLISH": "127.0.0.1:2525"})["services"]
+    assert published_ports(relayed["inbound-mail"]) == ["127.0.0.1:2525"]
 
 
 def mounts(service: dict[str, Any]) -> dict[str, str]:
