@@ -55,6 +55,10 @@ if not SECRET_KEY:
         "Environment variable SECRET_KEY is missing: it is required when DEBUG is off."
     )
 
+# Rotating SECRET_KEY: the previous keys, comma-separated, still verify what they signed
+# (sessions, password-reset and invitation links, reply addresses) until they are removed.
+SECRET_KEY_FALLBACKS: list[str] = _read("SECRET_KEY_FALLBACKS", list, [])
+
 ALLOWED_HOSTS: list[str] = _read(
     "ALLOWED_HOSTS", list, ["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
 )
