@@ -109,8 +109,26 @@ def test_every_hub_service_gets_the_variables_the_settings_read() -> None:
     services = compose_config()["services"]
     for name in ("web", "worker", "worker-knowledge", "beat"):
         environment = services[name]["environment"]
-        for variable in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG"):
+        for variable in (
+            "DATABASE_URL",
+            "REDIS_URL",
+            "SECRET_KEY",
+            "SECRET_KEY_FALLBACKS",
+            "ALLOWED_HOSTS",
+            "DEBUG",
+            "SENTRY_DSN",
+        ):
             assert variable in environment, f"{name} lacks {variable}"
+
+
+def test_web_keeps_every_gunicorn_process_s_request_counts_and_logs_json() -> None:
+    environment = compose_config()["services"]["web"]["environment"]
+    assert environment["PROMETHEUS_MULTIPROC_DIR"].startswith("/tmp/")
+    config = environment["GUNICORN_CMD_ARGS"].removeprefix("--config ")
+    assert (ROOT / config).is_file()
+    text = (ROOT / config).read_text()
+    assert "def on_starting" in text and "mark_process_dead" in text
+    assert "pythonjsonlogger" in text
 
 
 def test_web_trusts_the_one_proxy_in_front_of_it_for_client_addresses() -> None:
