@@ -6,8 +6,9 @@ import os
 from typing import Any
 
 from celery import Celery, Task
-from celery.signals import task_failure
+from celery.signals import before_task_publish, task_failure, task_postrun, task_prerun
 
+from hub.log import current_request_id, request_id_clear, request_id_set
 from hub.metrics import task_failure_record
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
@@ -16,8 +17,35 @@ app = Celery("hub")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# The message header that carries the id of the request a task was queued for.
+REQUEST_ID_HEADER = "hub_request_id"
+
 
 @task_failure.connect
 def task_failure_count(sender: Task[Any, Any] | None = None, **kwargs: Any) -> None:
     """Every task that raises is counted for the metrics (hub_celery_task_failures)."""
     task_failure_record(sender.name if sender is not None else "unknown")
+
+
+@before_task_publish.connect
+def request_id_send(headers: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    """A task queued while a request (or another task) is handled carries its id, so that
+    the worker's lines for it can be found with the request's."""
+    request_id = current_request_id()
+    if headers is not None and request_id != "-":
+        headers.setdefault(REQUEST_ID_HEADER, request_id)
+
+
+@task_prerun.connect
+def request_id_adopt(task: Task[Any, Any] | None = None, **kwargs: Any) -> None:
+    # An eager task runs inside the request that queued it, whose id it already has.
+    if task is None or task.request.is_eager:
+        return
+    request_id = getattr(task.request, REQUEST_ID_HEADER, None)
+    request_id_set(request_id if isinstance(request_id, str) and request_id else "-")
+
+
+@task_postrun.connect
+def request_id_end(task: Task[Any, Any] | None = None, **kwargs: Any) -> None:
+    if task is not None and not task.request.is_eager:
+        request_id_clear()
