@@ -83,6 +83,7 @@ bench: $(VENV)/.installed
 
 messages: $(VENV)/.installed
 	$(MANAGE) makemessages --all --ignore='.venv/*' --ignore='var/*' --no-obsolete --no-location
+	$(PY) scripts/cldr_date_names.py
 	$(PY) scripts/compile_messages.py
 
 clean:

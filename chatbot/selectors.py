@@ -9,12 +9,15 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from chatbot import markdown, retrieval
 from chatbot.answers import Threshold
+from chatbot.content import LANGUAGES
+from chatbot.languages import question_language
 from chatbot.models import (
     SEARCH_CONFIGS,
     Article,
@@ -329,20 +332,25 @@ def turns_of(conversation: Conversation | None, *, reader_language: str) -> list
     link_for = article_linker(slugs)
     views = []
     for turn in turns:
+        asked_in = question_language(turn.question, reader_language=reader_language)
         sources = []
         for source in turn.sections or []:
             slug = str(source.get("slug", ""))
             anchor = str(source.get("anchor", ""))
+            language = str(source.get("language", ""))
             url = ""
             if slug in slugs:
                 url = reverse("support:article", kwargs={"slug": slug})
+                if language != reader_language and language in LANGUAGES:
+                    # The article in the language of the quote, not the interface's.
+                    url = f"{url}?{urlencode({'language': language})}"
                 url = f"{url}#{anchor}" if anchor else url
             sources.append(
                 SourceLink(
                     title=str(source.get("title", "")),
                     heading=str(source.get("heading", "")),
                     url=url,
-                    in_english=source.get("language") == "en" and reader_language != "en",
+                    in_english=language == "en" and "en" not in {reader_language, asked_in},
                     excerpt=markdown.render(str(source.get("excerpt", "")), link_for=link_for),
                 )
             )

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chatbot import answers, content, embedding, markdown
+from chatbot.languages import question_language
 from chatbot.models import (
     Article,
     ArticleVersion,
@@ -403,7 +404,7 @@ def _turn_keep(
 ) -> Turn:
     reply = answers.answer_question(
         question,
-        language=conversation.language,
+        language=question_language(question, reader_language=conversation.language),
         area_id=conversation.product_area_id,
         may_read=may_read,
     )

@@ -27,6 +27,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chatbot import selectors, services
+from chatbot.content import LANGUAGES
 from chatbot.forms import FeedbackForm, QuestionForm
 from chatbot.models import Conversation, Feedback, Surface
 from hub.accounts.http import AuthenticatedHttpRequest, HtmxHttpRequest, is_signed_in
@@ -205,7 +206,10 @@ def area(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @never_cache
 @require_GET
 def article(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    page = selectors.article_for_reader(slug, selectors.reader_language())
+    # The assistant links a quote in another language than the pages' to that version.
+    asked = request.GET.get("language", "")
+    language = asked if asked in LANGUAGES else selectors.reader_language()
+    page = selectors.article_for_reader(slug, language)
     return render(
         request,
         "chatbot/article.html",

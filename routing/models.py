@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from hub.accounts.models import validate_time_zone
@@ -111,13 +111,15 @@ class ProductAreaTranslation(models.Model):
 
 
 class Weekday(models.IntegerChoices):
-    MONDAY = 0, _("Monday")
-    TUESDAY = 1, _("Tuesday")
-    WEDNESDAY = 2, _("Wednesday")
-    THURSDAY = 3, _("Thursday")
-    FRIDAY = 4, _("Friday")
-    SATURDAY = 5, _("Saturday")
-    SUNDAY = 6, _("Sunday")
+    # A label on its own (a table's row, a list): "Lunedì", where a date inside a sentence
+    # writes "lunedì 3 dicembre" from Django's own msgid.
+    MONDAY = 0, pgettext_lazy("day of the week", "Monday")
+    TUESDAY = 1, pgettext_lazy("day of the week", "Tuesday")
+    WEDNESDAY = 2, pgettext_lazy("day of the week", "Wednesday")
+    THURSDAY = 3, pgettext_lazy("day of the week", "Thursday")
+    FRIDAY = 4, pgettext_lazy("day of the week", "Friday")
+    SATURDAY = 5, pgettext_lazy("day of the week", "Saturday")
+    SUNDAY = 6, pgettext_lazy("day of the week", "Sunday")
 
 
 class ServiceChannel(models.TextChoices):

@@ -228,7 +228,7 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
         "language",
         "subject",
         "description",
-        "phone_number",
+        "number_to_call",
         "phone_extension",
         "contact_email",
         "account_access_allowed",
@@ -256,7 +256,7 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
                     "requester",
                     "organisation",
                     "contact_email",
-                    "phone_number",
+                    "number_to_call",
                     "phone_extension",
                 ]
             },
@@ -294,6 +294,10 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
         ),
         (None, {"fields": ["created_at", "updated_at"]}),
     ]
+
+    @admin.display(description=_lazy("phone number"))
+    def number_to_call(self, ticket: Ticket) -> str:
+        return ticket.phone_number_display
 
     @admin.display(description=_lazy("automatic work"), ordering="sweep_parked_at")
     def sweep_state(self, ticket: Ticket) -> str:

@@ -1,4 +1,4 @@
-"""Ticket email: rendered in the requester's language, text and HTML, replies threaded."""
+"""Ticket email: rendered in the ticket's language, text and HTML, replies threaded."""
 
 from __future__ import annotations
 
@@ -20,9 +20,17 @@ from tickets.selectors import queue_status
 REPLY_PREFIX = re.compile(r"^(\s*re\s*:\s*)+", re.IGNORECASE)
 
 
+def email_language(ticket: Ticket) -> str:
+    """Every email about a ticket is in the language the customer asked in, when the hub
+    writes in it; else in the language of their account."""
+    if ticket.language in dict(settings.LANGUAGES):
+        return ticket.language
+    return ticket.requester.preferred_language or settings.LANGUAGE_CODE
+
+
 def _message(ticket: Ticket, template: str, purpose: str, **extra: Any) -> EmailMultiAlternatives:
     requester = ticket.requester
-    with translation.override(requester.preferred_language):
+    with translation.override(email_language(ticket)):
         context = {
             "ticket": ticket,
             "requester": requester,
@@ -94,7 +102,7 @@ def reply_subject_base(subject: str) -> str:
 
 
 def transcript_message(request: ChatTranscriptRequest) -> EmailMultiAlternatives:
-    """The chat, line by line, in the customer's language and time zone."""
+    """The chat, line by line, in the ticket's language and the customer's time zone."""
     session = request.session
     return _message(
         session.ticket,

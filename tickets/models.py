@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from hub.accounts.models import Organisation
 from routing.models import ProductArea
 from routing.policy import Team as QueueTeam
+from tickets.phones import phone_number_display
 
 
 class Team(models.TextChoices):
@@ -239,6 +240,11 @@ class Ticket(SweptRow):
     def queue_team(self) -> QueueTeam:
         """The routing queue team whose queue this ticket's callback or chat joins."""
         return Team(self.team).queue_team
+
+    @property
+    def phone_number_display(self) -> str:
+        """The number to call as people read it: +39 06 1234 5678, not +390612345678."""
+        return phone_number_display(self.phone_number) if self.phone_number else ""
 
 
 class EventKind(models.TextChoices):

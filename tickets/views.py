@@ -26,7 +26,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -35,7 +34,7 @@ from django_htmx.http import HTMX_STOP_POLLING, HttpResponseClientRedirect
 
 from hub.accounts.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from hub.accounts.models import User
-from routing.languages import language_name
+from routing.languages import language_label
 from routing.models import ProductArea
 from tickets.forms import AccountAccessForm, CommentForm, HistoryFilterForm, VerifyForm
 from tickets.models import Channel, Status, Team, Ticket
@@ -239,7 +238,7 @@ def ticket_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
         return _("%(column)s (code)") % {"column": label} if codes else label
 
     def language_cell(code: str) -> str:
-        return code if codes else capfirst(language_name(code))
+        return code if codes else language_label(code)
 
     def local(moment: datetime) -> str:
         return moment.astimezone(zone).isoformat(timespec="seconds")

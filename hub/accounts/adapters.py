@@ -10,6 +10,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from hub.accounts.models import Environment, User
@@ -116,6 +117,14 @@ class InvitationOnlyAccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
         return str(subject)
 
     def send_password_reset_mail(
+        self, user: AbstractBaseUser, email: str, context: dict[str, Any]
+    ) -> None:
+        # In the account's language, whatever the language of the page that asked for it.
+        language = getattr(user, "preferred_language", "") or translation.get_language()
+        with translation.override(language):
+            self._send_password_reset_mail(user, email, context)
+
+    def _send_password_reset_mail(
         self, user: AbstractBaseUser, email: str, context: dict[str, Any]
     ) -> None:
         provider = identity_provider_of_user(user)  # type: ignore[arg-type]

@@ -14,3 +14,7 @@ class AccountsConfig(AppConfig):
     name = "hub.accounts"
     label = "hub"
     verbose_name = _("Organisations and accounts")
+
+    def ready(self) -> None:
+        # Connects the sign-in receivers.
+        from hub.accounts import signals  # noqa: F401, PLC0415

@@ -20,6 +20,7 @@ from chatbot.models import Conversation
 from chatbot.selectors import conversation_owned
 from hub.accounts.http import AuthenticatedHttpRequest
 from hub.accounts.models import Membership, User
+from routing.languages import reading_language
 from routing.models import ProductArea
 from routing.policy import ContactOffers
 from routing.selectors import (
@@ -69,14 +70,14 @@ def flow_offers(
     return contact_offers_for(member.facts, area=area, language=language, now=now, queues=queues)
 
 
-def support_language(request: AuthenticatedHttpRequest, member: FlowMember) -> str:
-    """The support language to start from: the one asked for, else the user's, else English."""
+def support_language(request: AuthenticatedHttpRequest) -> str:
+    """The support language to start from: the one asked for, else the language the pages
+    are in (the customer is reading it)."""
     codes = {code for code, _ in settings.SUPPORT_LANGUAGES}
     asked = request.GET.get("language") or request.POST.get("language")
     if asked in codes:
         return str(asked)
-    preferred = member.user.preferred_language
-    return preferred if preferred in codes else "en"
+    return reading_language()
 
 
 def carried_conversation(

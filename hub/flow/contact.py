@@ -194,7 +194,7 @@ def chat(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """
     member, area = _member_and_area(request, slug)
     conversation = carried_conversation(request, member)
-    language = support_language(request, member)
+    language = support_language(request)
     offer = _offered(flow_offers(member, area, language=language), "chat")
     if request.method == "POST" and (replay := replayed_ticket(request)):
         return redirect("tickets:chat", number=replay.number)
@@ -248,7 +248,7 @@ def chat(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def email(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     member, area = _member_and_area(request, slug)
-    language = support_language(request, member)
+    language = support_language(request)
     offer = _offered(flow_offers(member, area, language=language), "email")
     conversation = carried_conversation(request, member)
     if request.method == "POST" and (replay := replayed_ticket(request)):
@@ -306,7 +306,7 @@ def email(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def phone(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     member, area = _member_and_area(request, slug)
-    language = support_language(request, member)
+    language = support_language(request)
     areas = contact_areas()
     converting = chat_to_switch(member.user, request.GET.get("chat") or request.POST.get("chat"))
     conversation = carried_conversation(request, member)
@@ -360,7 +360,7 @@ def _phone_form_redrawn(
     return (
         PhoneRequestForm(areas=areas, initial=typed),
         chosen,
-        support_language(request, member),
+        support_language(request),
     )
 
 
@@ -443,7 +443,7 @@ def phone_wait(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     chosen = request.GET.get("area") or slug
     if chosen != slug:
         area = get_object_or_404(contact_areas(), slug=chosen)
-    language = support_language(request, member)
+    language = support_language(request)
     if not request.htmx:
         query = urlencode({"language": language})
         return redirect(f"{reverse('hub:contact_phone', kwargs={'slug': area.slug})}?{query}")
@@ -547,7 +547,7 @@ def _open_day(days: list[SlotDay], chosen_slot: str) -> date | None:
 @require_http_methods(["GET", "POST"])
 def conference(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     member, area = _member_and_area(request, slug)
-    language = support_language(request, member)
+    language = support_language(request)
     now = timezone.now()
     offer = _offered(flow_offers(member, area, language=language, now=now), "conference")
     if not offer.is_available:

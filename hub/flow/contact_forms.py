@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import phonenumbers
+from babel import Locale, UnknownLocaleError
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -30,9 +31,11 @@ from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberTyp
 from phonenumbers.geodata.locale import LOCALE_DATA
 
 from hub.accounts.models import User
+from routing.languages import support_language_choices
 from routing.models import ProductArea
 from tickets.idempotency import is_idempotency_key, new_idempotency_key
 from tickets.models import ATTACHMENT_MAX_FILES, CHAT_MESSAGE_MAX_CHARS
+from tickets.phones import phone_number_display
 from tickets.services import AttachmentRejected, attachment_content_type
 
 SLOT_FORMAT = "%Y-%m-%dT%H:%MZ"
@@ -101,14 +104,21 @@ def default_country(user: User) -> str:
 
 
 def _region_name(region: str, language: str) -> str:
-    """The region's name in ``language`` from phonenumbers' data ("*xx": see language xx)."""
+    """The region's name in ``language``: CLDR's (Babel), which names every region
+    phonenumbers knows (Ascension Island, Tristan da Cunha, Kosovo), else phonenumbers' own."""
+    try:
+        name = Locale.parse(language).territories.get(region)
+    except (UnknownLocaleError, ValueError):
+        name = None
+    if name:
+        return str(name)
     names = LOCALE_DATA.get(region, {})
     for wanted in (language, "en"):
-        name = str(names.get(wanted) or "")
-        if name.startswith("*"):
-            name = str(names.get(name[1:]) or "")
-        if name:
-            return name
+        found = str(names.get(wanted) or "")
+        if found.startswith("*"):
+            found = str(names.get(found[1:]) or "")
+        if found:
+            return found
     return region
 
 
@@ -147,15 +157,6 @@ def phone_number_parse(number: str, country: str) -> phonenumbers.PhoneNumber:
             },
         )
     return parsed
-
-
-def phone_number_display(e164: str) -> str:
-    """A number as people read it: international format, with spaces (+39 06 1234 5678)."""
-    try:
-        parsed = phonenumbers.parse(e164, None)
-    except NumberParseException:
-        return e164
-    return phonenumbers.format_number(parsed, PhoneNumberFormat.INTERNATIONAL)
 
 
 # --- Fields ------------------------------------------------------------------------------
@@ -228,10 +229,6 @@ class AttachmentsField(forms.FileField):
 class AreaChoiceField(forms.ModelChoiceField[ProductArea]):
     def label_from_instance(self, obj: ProductArea) -> str:
         return str(obj.localized_name)
-
-
-def support_language_choices() -> list[tuple[str, str]]:
-    return [(code, str(label)) for code, label in settings.SUPPORT_LANGUAGES]
 
 
 def _with_values(data: Mapping[str, Any], **values: str) -> Mapping[str, Any]:

@@ -21,7 +21,6 @@ from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.functional import Promise
 from django.utils.http import urlencode
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -47,15 +46,15 @@ from hub.flow.common import (
     flow_offers,
     support_language,
 )
-from hub.flow.contact_forms import phone_number_display
 from hub.flow.forms import AccountServicesForm, TeamChoiceForm
-from routing.languages import language_name, support_language_codes
+from routing.languages import language_name, reading_language
 from routing.models import ProductArea
 from routing.policy import ContactOffers, Method, MethodOffer, OfferStatus, Reason
 from routing.policy import RedirectQuestion as Question
 from routing.selectors import product_areas_active
 from routing.waits import Wait
 from tickets.models import Channel, Team
+from tickets.phones import phone_number_display
 from tickets.selectors import queue_status, ticket_created_data, ticket_of_requester
 from tickets.services import ticket_create
 
@@ -361,7 +360,7 @@ def methods(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     chosen = flow_area(slug)
     if chosen.redirects_to_discover:
         return redirect("hub:area", slug=chosen.slug)
-    language = support_language(request, member)
+    language = support_language(request)
     offers = flow_offers(member, chosen, language=language)
     conversation = carried_conversation(request, member)
     area_url = with_conversation(reverse("hub:area", kwargs={"slug": chosen.slug}), conversation)
@@ -378,15 +377,6 @@ def methods(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     if request.htmx:
         return render(request, "hub/flow/methods.html#cards", context)
     return render(request, "hub/flow/methods.html", context)
-
-
-def _ticket_language(member: FlowMember) -> str:
-    """The language the request was written in: the interface's, else the user's."""
-    codes = support_language_codes()
-    current = (get_language() or "").split("-")[0]
-    if current in codes:
-        return current
-    return member.user.preferred_language if member.user.preferred_language in codes else "en"
 
 
 @login_required
@@ -415,7 +405,7 @@ def account_services(request: AuthenticatedHttpRequest) -> HttpResponse:
                 team=Team.ACCOUNT_SERVICES,
                 subject=form.topic_label,
                 description=form.cleaned_data["description"],
-                language=_ticket_language(member),
+                language=reading_language(),
                 idempotency_key=form.cleaned_data["idempotency_key"],
                 event_data={"source": "hub", "topic": form.cleaned_data["topic"]},
             )

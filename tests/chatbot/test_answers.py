@@ -16,6 +16,7 @@ from django.db import connection
 
 from chatbot import retrieval
 from chatbot.answers import Threshold, answer_question
+from chatbot.languages import question_language
 from chatbot.models import Article, Synonym
 from routing.models import ProductArea
 
@@ -267,3 +268,24 @@ def test_the_model_is_never_asked_when_nothing_is_relevant(
     language_model.reply = "Anything [1]."
     assert not answer_question("what's the weather in Rome?", language="en").answered
     assert language_model.requests == []
+
+
+@pytest.mark.parametrize(
+    ("question", "reader", "searched_in"),
+    [
+        ("come programmo un sollecito per chi non ha finito?", "en", "it"),
+        ("comment réinitialiser mon mot de passe", "en", "fr"),
+        ("how do I reset my password", "it", "en"),
+        # Product words mixed into the reader's language, or too short to tell: the reader's.
+        ("password reset", "it", "it"),
+        ("SSO SAML", "fr", "fr"),
+        ("sondaggio", "en", "en"),
+        # A language the knowledge base does not ship: the reader's, else English.
+        ("come programmo un sollecito", "de", "it"),
+        ("ok", "de", "en"),
+    ],
+)
+def test_the_question_is_searched_in_the_language_it_is_written_in(
+    question: str, reader: str, searched_in: str
+) -> None:
+    assert question_language(question, reader_language=reader) == searched_in

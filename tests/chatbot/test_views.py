@@ -427,3 +427,23 @@ def test_a_refused_first_question_leaves_no_empty_conversation_behind(
     assert response.status_code == 200
     assert "Wait a minute" in response.content.decode()
     assert not Conversation.objects.filter(user=standard_user).exists()
+
+
+@pytest.mark.django_db
+def test_a_question_in_italian_on_english_pages_is_answered_and_linked_in_italian(
+    client: Client, fixture_knowledge: dict[str, Article], standard_user: User
+) -> None:
+    client.force_login(standard_user)
+    page = client.post(
+        "/support/assistant/",
+        {"question": "come programmo un sollecito per chi non ha finito?"},
+        follow=True,
+    )
+    assert page.status_code == 200
+    main = _main(page)
+    assert "Programma sollecito" in main, "the Italian version is quoted"
+    link = re.search(r'href="(/support/articles/fixture-reminders/\?language=it[^"]*)"', main)
+    assert link, "the source links to the Italian version"
+    article = _main(client.get(link.group(1).replace("&amp;", "&")))
+    assert '<article class="kb-article" lang="it">' in article
+    assert "not available in your language" not in article

@@ -101,7 +101,7 @@ def test_take_next_callback_opens_everything_the_agent_needs_on_one_screen(
     for expected in (
         "Globex",
         "Enterprise",
-        "+442079460018",
+        "+44 20 7946 0018",  # as the agent reads it out
         "204",
         "Surveys",
         "RECORDING REFUSED",
