@@ -150,6 +150,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # Dates as each language writes them (CLDR), in every template and email.
+            "builtins": ["hub.accounts.templatetags.moments"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.csp",
@@ -421,8 +423,17 @@ SECURE_CSP = {
 
 # --- Languages and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("it", _("Italian")), ("fr", _("French"))]
-# The languages support is given in (R-LANG-HOURS); the interface ships in LANGUAGES.
+# The interface speaks every language support is given in (R-LANG-HOURS).
+LANGUAGES = [
+    ("en", _("English")),
+    ("es", _("Spanish")),
+    ("pt", _("Portuguese")),
+    ("de", _("German")),
+    ("fr", _("French")),
+    ("it", _("Italian")),
+    ("nl", _("Dutch")),
+    ("ja", _("Japanese")),
+]
 SUPPORT_LANGUAGES = [
     ("en", _("English")),
     ("es", _("Spanish")),

@@ -334,7 +334,7 @@ PRODUCT_AREAS: tuple[AreaDefault, ...] = (
                 description=(
                     "Merkonderzoek en de bijbehorende dashboards: merktrackers over meerdere "
                     "categorieën en programma's voor merkgezondheid, met merkfunnels, "
-                    "correspondentieanalyse en de imagoscores die laten zien hoe mensen uw merk "
+                    "correspondentieanalyse en de imagoscores die laten zien hoe mensen je merk "
                     "zien."
                 ),
             ),
@@ -493,7 +493,7 @@ PRODUCT_AREAS: tuple[AreaDefault, ...] = (
             "nl": AreaText(
                 name="Website & App Insights",
                 description=(
-                    "Feedback verzamelen op uw website of in uw mobiele app: intercepts en "
+                    "Feedback verzamelen op je website of in je mobiele app: intercepts en "
                     "creatives, de SDK voor mobiele apps, sessie-opname en analyse van de "
                     "digitale ervaring. Is de site intern, dan heeft ons team mogelijk een "
                     "testaccount nodig om volledig te kunnen helpen."
@@ -644,7 +644,7 @@ PRODUCT_AREAS: tuple[AreaDefault, ...] = (
             "nl": AreaText(
                 name="Integraties / API",
                 description=(
-                    "Het platform koppelen aan uw andere systemen: de API en API-tokens, en "
+                    "Het platform koppelen aan je andere systemen: de API en API-tokens, en "
                     "integraties met software zoals Salesforce, Google of Marketo, ook wanneer "
                     "gegevens niet synchroniseren zoals verwacht."
                 ),
@@ -723,7 +723,7 @@ PRODUCT_AREAS: tuple[AreaDefault, ...] = (
             "nl": AreaText(
                 name="SSO instellen en beheren",
                 description=(
-                    "Single sign-on, waarbij uw gebruikers via het eigen inlogportaal van uw "
+                    "Single sign-on, waarbij je gebruikers via het eigen inlogportaal van je "
                     "organisatie (zoals Google of Okta) op het platform inloggen: de verbinding "
                     "instellen, gebruikerskenmerken koppelen en mislukte aanmeldingen oplossen."
                 ),
@@ -803,7 +803,7 @@ PRODUCT_AREAS: tuple[AreaDefault, ...] = (
             "nl": AreaText(
                 name="Toegankelijkheid",
                 description=(
-                    "Uw enquêtes toegankelijk maken: voldoen aan de WCAG-richtlijnen en werken "
+                    "Je enquêtes toegankelijk maken: voldoen aan de WCAG-richtlijnen en werken "
                     "met hulptechnologie zoals schermlezers, inclusief kleurcontrast, bediening "
                     "met het toetsenbord en vraagtypen die voor elke respondent geschikt zijn."
                 ),
@@ -884,8 +884,8 @@ PRODUCT_AREAS: tuple[AreaDefault, ...] = (
                 name="XM Discover",
                 description=(
                     "Conversational analytics met XM Discover, waaronder Studio, Connectors en "
-                    "Designer. Discover heeft een eigen supportteam, dat u vanuit het product "
-                    "Discover bereikt; hier ziet u hoe u contact opneemt, er wordt hier geen "
+                    "Designer. Discover heeft een eigen supportteam, dat je vanuit het product "
+                    "Discover bereikt; hier zie je hoe je contact opneemt, er wordt hier geen "
                     "ticket aangemaakt."
                 ),
             ),
@@ -894,7 +894,7 @@ PRODUCT_AREAS: tuple[AreaDefault, ...] = (
                 description=(
                     "Studio、Connectors、Designer を含む XM Discover による会話分析です。Discover"
                     " には専用のサポートチームがあり、Discover 製品内から連絡します。ここでは連絡"
-                    "方法をご案内します。このエリアではチケットは作成されません。"
+                    "方法をご案内します。この製品分野ではリクエストは作成されません。"
                 ),
             ),
         },

@@ -23,7 +23,7 @@ MIDNIGHT = time(0)
 ROME = "Europe/Rome"
 
 
-def _every_day(model: type[ServiceWindow | LanguageWindow], **fields: str) -> None:
+def every_day(model: type[ServiceWindow | LanguageWindow], **fields: str) -> None:
     for day in range(7):
         model.objects.create(
             weekday=day, opens=MIDNIGHT, closes=MIDNIGHT, time_zone="UTC", **fields
@@ -47,9 +47,9 @@ def open_world() -> list[Agent]:
     ServiceWindow.objects.filter(channel__in=["email", "phone"]).delete()
     for channel in ("email", "phone"):
         for team in ("general", "enterprise"):
-            _every_day(ServiceWindow, channel=channel, team=team)
+            every_day(ServiceWindow, channel=channel, team=team)
     LanguageWindow.objects.filter(language="it").delete()
-    _every_day(LanguageWindow, language="it")
+    every_day(LanguageWindow, language="it")
     return [
         agent_add("en.agent@hub.example", team="general", languages=["en"]),
         agent_add("it.agent@hub.example", team="general", languages=["it", "en"]),

@@ -75,8 +75,9 @@ def test_emails_about_a_ticket_are_in_its_language_whatever_the_account_says() -
     account = User(preferred_language="fr")
     assert email_language(Ticket(language="it", requester=account)) == "it"
     assert email_language(Ticket(language="fr", requester=account)) == "fr"
-    # The hub does not write German yet: the account's language then.
-    assert email_language(Ticket(language="de", requester=account)) == "fr"
+    assert email_language(Ticket(language="ja", requester=account)) == "ja"
+    # A language the hub does not write (added to support before its catalogue): the account's.
+    assert email_language(Ticket(language="sv", requester=account)) == "fr"
 
 
 @pytest.mark.django_db
@@ -159,8 +160,9 @@ def test_the_country_list_names_every_region_and_shows_no_raw_code(language: str
     for region, label in choices.items():
         name = label.rsplit(" (+", 1)[0]
         assert name != region, f"{language}: {region} has no name"
-    assert choices["XK"].startswith("Kosovo")
-    assert choices["TA"].startswith("Tristan da Cunha")
+    if language in {"en", "it", "fr", "de"}:
+        assert choices["XK"].startswith("Kosovo")
+        assert choices["TA"].startswith("Tristan da Cunha")
 
 
 @pytest.mark.parametrize(
