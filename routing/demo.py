@@ -25,14 +25,9 @@ from django.db import transaction
 
 from hub.accounts.models import StaffRole, User
 from hub.accounts.services import staff_groups_ensure
-from routing.hours import (
-    DEFAULT_CHANNEL_HOURS,
-    DEFAULT_LANGUAGE_HOURS,
-    FRIDAY,
-    MONDAY,
-    SUNDAY,
-)
-from routing.models import Agent, AgentShift, LanguageWindow, ServiceWindow, SupportTeam
+from routing.hours import FRIDAY, MONDAY, SUNDAY
+from routing.models import Agent, AgentShift, SupportTeam
+from routing.services import service_hours_ensure_defaults
 
 EVERY_DAY = range(MONDAY, SUNDAY + 1)
 WEEKDAYS = range(MONDAY, FRIDAY + 1)
@@ -104,36 +99,6 @@ ROSTER: tuple[DemoAgent, ...] = (
     ),
 )
 # fmt: on
-
-
-@transaction.atomic
-def service_hours_ensure_defaults() -> None:
-    """Give every channel and language without hours the spec's defaults."""
-    for (channel, team), windows in DEFAULT_CHANNEL_HOURS.items():
-        if not ServiceWindow.objects.filter(channel=channel, team=team).exists():
-            ServiceWindow.objects.bulk_create(
-                ServiceWindow(
-                    channel=channel,
-                    team=team,
-                    weekday=window.weekday,
-                    opens=window.opens,
-                    closes=window.closes,
-                    time_zone=window.zone.key,
-                )
-                for window in windows
-            )
-    for language, windows in DEFAULT_LANGUAGE_HOURS.items():
-        if not LanguageWindow.objects.filter(language=language).exists():
-            LanguageWindow.objects.bulk_create(
-                LanguageWindow(
-                    language=language,
-                    weekday=window.weekday,
-                    opens=window.opens,
-                    closes=window.closes,
-                    time_zone=window.zone.key,
-                )
-                for window in windows
-            )
 
 
 @transaction.atomic
