@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import time
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from hub.accounts.models import StaffRole, User
@@ -110,6 +111,8 @@ def routing_demo_seed(*, password: str | None = None) -> list[Agent]:
     """
     service_hours_ensure_defaults()
     agent_group = staff_groups_ensure()[StaffRole.AGENT]
+    # One hash for every login: the password hasher is slow by design.
+    hashed = make_password(password) if password is not None else None
     agents = []
     for demo in ROSTER:
         user, created = User.objects.get_or_create(
@@ -122,8 +125,8 @@ def routing_demo_seed(*, password: str | None = None) -> list[Agent]:
                 "is_staff": True,
             },
         )
-        if password is not None:
-            user.set_password(password)
+        if hashed is not None:
+            user.password = hashed
         elif created:
             user.set_unusable_password()
         user.is_staff = True

@@ -26,7 +26,11 @@ def test_each_email_is_one_line_with_its_recipients_subject_and_hub_link(setting
     sent = SummaryConsoleBackend(stream=stream).send_messages([message, message])
     assert sent == 2
     lines = stream.getvalue().splitlines()
-    assert lines == [
-        "Email to sam@acme.example, alex@acme.example · [CS-000001] We have your request · "
-        "http://127.0.0.1:8123/hub/tickets/CS-000001/"
-    ] * 2
+    assert (
+        lines
+        == [
+            "Email to sam@acme.example, alex@acme.example · [CS-000001] We have your request · "
+            "http://127.0.0.1:8123/hub/tickets/CS-000001/"
+        ]
+        * 2
+    )

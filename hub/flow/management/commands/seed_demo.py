@@ -8,10 +8,12 @@ account has the same published password, so it refuses to run with DEBUG off unl
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
@@ -181,6 +183,20 @@ class Command(BaseCommand):
                 "say), pass --allow-production."
             )
         call_command("bootstrap", stdout=self.stdout._out, stderr=self.stderr._out)
+        # One hash for every demo account: the password hasher is slow by design, and two
+        # dozen hashes were most of this command's time.
+        self._hash = make_password(password)
+        # The demo requests' emails run in this process without a broker: Celery's line for
+        # every task would bury the one-line summaries of the emails themselves.
+        trace = logging.getLogger("celery.app.trace")
+        level = trace.level
+        trace.setLevel(logging.WARNING)
+        try:
+            self._seed(password)
+        finally:
+            trace.setLevel(level)
+
+    def _seed(self, password: str) -> None:
         with transaction.atomic():
             organisations = self._seed_organisations()
             logins = self._seed_members(organisations, password)
@@ -237,7 +253,7 @@ class Command(BaseCommand):
             email=email,
             defaults={"username": email, "first_name": first, "last_name": last, **extra},
         )
-        user.set_password(password)
+        user.password = self._hash
         user.save(update_fields=["password"])
         return user
 
