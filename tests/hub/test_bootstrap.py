@@ -48,6 +48,7 @@ def _reference_data() -> dict[str, Any]:
     return rows
 
 
+@pytest.mark.smoke
 @pytest.mark.django_db
 def test_bootstrap_on_an_empty_database_gives_a_working_hub_without_demo_data(
     client: Client,
