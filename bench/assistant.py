@@ -42,7 +42,8 @@ def _prepare() -> None:
     from chatbot.services import article_version_index
 
     call_command("migrate", interactive=False, verbosity=0)
-    call_command("seed_demo", stdout=io.StringIO())
+    # Production settings on purpose (DEBUG off), with the demo's people and data.
+    call_command("seed_demo", "--allow-production", stdout=io.StringIO())
     started = time.perf_counter()
     for version_id in ArticleVersion.objects.values_list("pk", flat=True):
         article_version_index(version_id=version_id)

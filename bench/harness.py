@@ -227,7 +227,8 @@ def database_prepare(seeders: list[Seeder]) -> None:
     call_command("migrate", interactive=False, verbosity=0)
     # Production serves hashed names from whitenoise's manifest, which this builds.
     call_command("collectstatic", interactive=False, verbosity=0)
-    call_command("seed_demo", stdout=io.StringIO())
+    # Production settings on purpose (DEBUG off), with the demo's people and data.
+    call_command("seed_demo", "--allow-production", stdout=io.StringIO())
     for seeder in seeders:
         started = time.perf_counter()
         seeder()

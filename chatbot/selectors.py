@@ -41,6 +41,12 @@ def reader_language() -> str:
     return language if language in SEARCH_CONFIGS else "en"
 
 
+def knowledge_index_ready() -> bool:
+    """Every published article version has its passages: none is still waiting for its
+    first indexing (a version indexed before and changed since keeps its old passages)."""
+    return not ArticleVersion.objects.filter(article__is_published=True, indexed_hash="").exists()
+
+
 def readable_slugs() -> set[str]:
     return set(Article.objects.readable().values_list("slug", flat=True))
 

@@ -18,7 +18,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chatbot import answers, content, embedding, markdown
+from chatbot import answers, content, embedding, passages, selectors
 from chatbot.languages import question_language
 from chatbot.models import (
     Article,
@@ -40,6 +40,7 @@ logger = logging.getLogger(__name__)
 QUESTION_MAX_LENGTH = 500
 TURNS_PER_CONVERSATION = 40
 QUESTIONS_PER_MINUTE = 20
+NOT_READY = "not_ready"  # the code of the error given while the knowledge base is indexed
 # Changing how passages are cut or embedded changes this, and every version is indexed again.
 INDEXING_VERSION = "passages-1"
 
@@ -56,8 +57,10 @@ def article_version_save(
     body: str,
     keywords: list[str],
     updated: date,
+    queue_indexing: bool = True,
 ) -> tuple[ArticleVersion, bool]:
-    """Create or change an article's version in a language; queue its passages on commit.
+    """Create or change an article's version in a language; queue its passages on commit
+    (``queue_indexing=False``: the caller indexes it itself, knowledge_index_now).
     Returns the version and whether anything changed."""
     version = ArticleVersion.objects.filter(article=article, language=language).first()
     values = {
@@ -76,7 +79,10 @@ def article_version_save(
             setattr(version, name, value)
     version.full_clean()
     version.save()
-    article_version_queue_index(version)
+    if queue_indexing:
+        article_version_queue_index(version)
+    else:
+        Article.objects.filter(pk=version.article_id).update(updated_at=timezone.now())
     return version, True
 
 
@@ -115,31 +121,27 @@ def article_version_index(*, version_id: int, force: bool = False) -> bool:
     digest = _index_hash(version, semantic=semantic)
     if version.indexed_hash == digest and not force:
         return False
-    found = markdown.sections(version.body)
     keywords = ", ".join(version.keywords or [])
-    rows = []
-    for position, section in enumerate(found):
-        text = section.plain_text
-        if position == 0:
-            text = f"{version.summary}\n{text}"
-        rows.append(
-            Passage(
-                version=version,
-                article_id=version.article_id,
-                language=version.language,
-                position=position,
-                heading=section.heading[:200],
-                anchor=section.anchor[:120],
-                text=section.markdown,
-                title=version.title,
-                keywords=keywords,
-                plain_text=text,
-            )
+    drafts = passages.passage_drafts(
+        title=version.title, summary=version.summary, body=version.body
+    )
+    rows = [
+        Passage(
+            version=version,
+            article_id=version.article_id,
+            language=version.language,
+            position=draft.position,
+            heading=draft.heading,
+            anchor=draft.anchor,
+            text=draft.markdown,
+            title=draft.title,
+            keywords=keywords,
+            plain_text=draft.plain_text,
         )
+        for draft in drafts
+    ]
     if semantic and rows:
-        vectors = embedding.embed(
-            [f"{row.title}. {row.heading}. {row.plain_text}".replace(". . ", ". ") for row in rows]
-        )
+        vectors = embedding.embed([draft.embedding_text for draft in drafts])
         for row, vector in zip(rows, vectors, strict=True):
             row.embedding = embedding.to_bytes(vector)
     with transaction.atomic():
@@ -163,21 +165,39 @@ def article_version_index(*, version_id: int, force: bool = False) -> bool:
     return True
 
 
+def _stale_version_ids() -> list[int]:
+    """Versions whose passages are missing or were computed from other text."""
+    semantic = embedding.is_available()
+    return [
+        version.pk
+        for version in ArticleVersion.objects.only(
+            "pk", "language", "title", "summary", "keywords", "body", "indexed_hash"
+        ).order_by("pk")
+        if version.indexed_hash != _index_hash(version, semantic=semantic)
+    ]
+
+
 def knowledge_index_sweep() -> int:
     """Queue the indexing of every version whose passages are missing or out of date."""
     from chatbot import tasks  # noqa: PLC0415 - the tasks call these services
 
-    semantic = embedding.is_available()
-    stale = [
-        version.pk
-        for version in ArticleVersion.objects.only(
-            "pk", "language", "title", "summary", "keywords", "body", "indexed_hash"
-        )
-        if version.indexed_hash != _index_hash(version, semantic=semantic)
-    ]
+    stale = _stale_version_ids()
     for version_id in stale:
         enqueue_on_commit(tasks.article_version_index, version_id)
     return len(stale)
+
+
+def knowledge_index_now(*, progress: Callable[[int, int], None] | None = None) -> int:
+    """Index every version whose passages are missing or out of date, here and now (the
+    shipped articles' embeddings come from chatbot/knowledge, so this takes seconds).
+    ``progress(done, total)`` is called after each version. Returns how many were indexed."""
+    stale = _stale_version_ids()
+    indexed = 0
+    for done, version_id in enumerate(stale, start=1):
+        indexed += article_version_index(version_id=version_id)
+        if progress is not None:
+            progress(done, len(stale))
+    return indexed
 
 
 def article_publish_set(*, article: Article, published: bool) -> Article:
@@ -218,11 +238,15 @@ class LoadReport:
         return result
 
 
-def knowledge_load(*, root: Path = content.KNOWLEDGE_ROOT) -> LoadReport:
+def knowledge_load(
+    *, root: Path = content.KNOWLEDGE_ROOT, queue_indexing: bool = True
+) -> LoadReport:
     """Upsert the article files of chatbot/knowledge into the database.
 
-    Idempotent: an unchanged file changes nothing. Every file is checked first; one that
-    breaks the format raises KnowledgeFormatError naming it, and nothing is written.
+    Changed versions are queued for indexing on commit, unless ``queue_indexing`` is False
+    (the caller then runs knowledge_index_now). Idempotent: an unchanged file changes
+    nothing. Every file is checked first; one that breaks the format raises
+    KnowledgeFormatError naming it, and nothing is written.
     Articles that came from files and whose files are gone are unpublished (an admin's
     own articles are never touched); a translation whose file is gone is removed."""
     files = content.article_files(root)
@@ -232,7 +256,10 @@ def knowledge_load(*, root: Path = content.KNOWLEDGE_ROOT) -> LoadReport:
     )
     if missing:
         raise content.KnowledgeFormatError(
-            [f"product area {slug!r} is not in the database (run seed_demo)" for slug in missing]
+            [
+                f"product area {slug!r} is not in the database (run manage.py bootstrap)"
+                for slug in missing
+            ]
         )
     report = LoadReport()
     by_slug: dict[str, list[content.ArticleFile]] = {}
@@ -264,6 +291,7 @@ def knowledge_load(*, root: Path = content.KNOWLEDGE_ROOT) -> LoadReport:
                     body=file.body,
                     keywords=list(file.keywords),
                     updated=file.updated,
+                    queue_indexing=queue_indexing,
                 )
                 name = f"{file.language}/{file.area}/{slug}"
                 if not changed:
@@ -385,6 +413,19 @@ def _question_checked(question: str, *, user: User, turns: int) -> str:
                 % {"limit": QUESTION_MAX_LENGTH}
             },
             code="max_length",
+        )
+    if not selectors.knowledge_index_ready():
+        # Answering from some articles' passages only would miss what the others say.
+        raise ValidationError(
+            {
+                "question": ValidationError(
+                    _(
+                        "The assistant is getting ready: our help articles are still being "
+                        "indexed. Try again in a minute, or contact support."
+                    ),
+                    code=NOT_READY,
+                )
+            }
         )
     if turns >= TURNS_PER_CONVERSATION:
         raise ValidationError(

@@ -117,7 +117,14 @@ def assistant_ask(
             return render(request, "chatbot/_assistant.html#new-turn", context), conversation
         url = f"{with_conversation(place.page_url, conversation)}#turn-{turn.position}"
         return redirect(url), conversation
-    context = {**page_context, **assistant_context(conversation, place=place, form=form)}
+    context = {
+        **page_context,
+        **assistant_context(conversation, place=place, form=form),
+        # Still indexing: the error offers Contact support beside "try again in a minute".
+        "assistant_not_ready": any(
+            error.code == services.NOT_READY for error in form.errors.as_data().get("question", [])
+        ),
+    }
     if request.htmx:
         return render(request, "chatbot/_assistant.html#question-error", context), conversation
     return render(request, template, context), conversation

@@ -486,6 +486,9 @@ _smtp_options = {
     "timeout": 10,
 }
 _mail_backend = _email["EMAIL_BACKEND"]
+if DEBUG and not env.str("EMAIL_URL", default=""):
+    # One line per message (to, subject, its link) rather than each message whole.
+    _mail_backend = "hub.console_mail.SummaryConsoleBackend"
 MAILERS = {
     "default": {
         "BACKEND": _mail_backend,

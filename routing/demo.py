@@ -21,18 +21,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import time
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from hub.accounts.models import StaffRole, User
 from hub.accounts.services import staff_groups_ensure
-from routing.hours import (
-    DEFAULT_CHANNEL_HOURS,
-    DEFAULT_LANGUAGE_HOURS,
-    FRIDAY,
-    MONDAY,
-    SUNDAY,
-)
-from routing.models import Agent, AgentShift, LanguageWindow, ServiceWindow, SupportTeam
+from routing.hours import FRIDAY, MONDAY, SUNDAY
+from routing.models import Agent, AgentShift, SupportTeam
+from routing.services import service_hours_ensure_defaults
 
 EVERY_DAY = range(MONDAY, SUNDAY + 1)
 WEEKDAYS = range(MONDAY, FRIDAY + 1)
@@ -107,36 +103,6 @@ ROSTER: tuple[DemoAgent, ...] = (
 
 
 @transaction.atomic
-def service_hours_ensure_defaults() -> None:
-    """Give every channel and language without hours the spec's defaults."""
-    for (channel, team), windows in DEFAULT_CHANNEL_HOURS.items():
-        if not ServiceWindow.objects.filter(channel=channel, team=team).exists():
-            ServiceWindow.objects.bulk_create(
-                ServiceWindow(
-                    channel=channel,
-                    team=team,
-                    weekday=window.weekday,
-                    opens=window.opens,
-                    closes=window.closes,
-                    time_zone=window.zone.key,
-                )
-                for window in windows
-            )
-    for language, windows in DEFAULT_LANGUAGE_HOURS.items():
-        if not LanguageWindow.objects.filter(language=language).exists():
-            LanguageWindow.objects.bulk_create(
-                LanguageWindow(
-                    language=language,
-                    weekday=window.weekday,
-                    opens=window.opens,
-                    closes=window.closes,
-                    time_zone=window.zone.key,
-                )
-                for window in windows
-            )
-
-
-@transaction.atomic
 def routing_demo_seed(*, password: str | None = None) -> list[Agent]:
     """Create or refresh the demo roster (and the default hours if there are none).
 
@@ -145,6 +111,8 @@ def routing_demo_seed(*, password: str | None = None) -> list[Agent]:
     """
     service_hours_ensure_defaults()
     agent_group = staff_groups_ensure()[StaffRole.AGENT]
+    # One hash for every login: the password hasher is slow by design.
+    hashed = make_password(password) if password is not None else None
     agents = []
     for demo in ROSTER:
         user, created = User.objects.get_or_create(
@@ -157,8 +125,8 @@ def routing_demo_seed(*, password: str | None = None) -> list[Agent]:
                 "is_staff": True,
             },
         )
-        if password is not None:
-            user.set_password(password)
+        if hashed is not None:
+            user.password = hashed
         elif created:
             user.set_unusable_password()
         user.is_staff = True

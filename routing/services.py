@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 
 from routing.area_catalogue import PRODUCT_AREAS
-from routing.models import ProductArea, ProductAreaTranslation
+from routing.hours import DEFAULT_CHANNEL_HOURS, DEFAULT_LANGUAGE_HOURS
+from routing.models import LanguageWindow, ProductArea, ProductAreaTranslation, ServiceWindow
 
 
 @transaction.atomic
@@ -36,3 +37,34 @@ def product_areas_ensure_defaults() -> list[ProductArea]:
                 )
         areas.append(area)
     return areas
+
+
+@transaction.atomic
+def service_hours_ensure_defaults() -> None:
+    """Give every channel and language without hours the spec's defaults (hours an operator
+    has set are kept)."""
+    for (channel, team), windows in DEFAULT_CHANNEL_HOURS.items():
+        if not ServiceWindow.objects.filter(channel=channel, team=team).exists():
+            ServiceWindow.objects.bulk_create(
+                ServiceWindow(
+                    channel=channel,
+                    team=team,
+                    weekday=window.weekday,
+                    opens=window.opens,
+                    closes=window.closes,
+                    time_zone=window.zone.key,
+                )
+                for window in windows
+            )
+    for language, windows in DEFAULT_LANGUAGE_HOURS.items():
+        if not LanguageWindow.objects.filter(language=language).exists():
+            LanguageWindow.objects.bulk_create(
+                LanguageWindow(
+                    language=language,
+                    weekday=window.weekday,
+                    opens=window.opens,
+                    closes=window.closes,
+                    time_zone=window.zone.key,
+                )
+                for window in windows
+            )

@@ -21,6 +21,24 @@ from routing.models import ProductArea
 from routing.services import product_areas_ensure_defaults
 
 PASSWORD = "correct-horse-battery-staple"
+_REDIS_CLAIMED = pytest.StashKey[bool]()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Before any test empties it: the Redis database must be the tests' own."""
+    from tests.redis_isolation import ForeignRedisData, claim_at_session_start
+
+    try:
+        session.config.stash[_REDIS_CLAIMED] = claim_at_session_start()
+    except ForeignRedisData as error:
+        pytest.exit(str(error), returncode=pytest.ExitCode.USAGE_ERROR)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    from tests.redis_isolation import empty_at_session_end
+
+    if session.config.stash.get(_REDIS_CLAIMED, False):
+        empty_at_session_end()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 class FlowConfig(AppConfig):
     """The top floor: the contact flow, which composes every other app. It has no models;
-    it is an app for its management command (``seed_demo``)."""
+    it is an app for its management commands (``bootstrap``, ``seed_demo``)."""
 
     name = "hub.flow"
     label = "flow"

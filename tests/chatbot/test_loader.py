@@ -216,12 +216,15 @@ def test_indexing_the_same_version_twice_makes_one_set_of_passages(
 
 
 @pytest.mark.django_db
-def test_seed_demo_loads_the_real_knowledge_base_once(product_areas: list[ProductArea]) -> None:
+def test_bootstrap_loads_and_indexes_the_real_knowledge_base_once() -> None:
     out = StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("bootstrap", stdout=out)
     english = sum(1 for a in content.article_files() if a.language == "en")
     assert Article.objects.count() == english
-    assert "Knowledge base:" in out.getvalue()
+    assert "knowledge base: " in out.getvalue()
+    assert not ArticleVersion.objects.filter(indexed_hash="").exists()
+    passages = set(Passage.objects.values_list("pk", flat=True))
     again = StringIO()
-    call_command("seed_demo", stdout=again)
+    call_command("bootstrap", stdout=again)
     assert "0 created, 0 updated" in again.getvalue()
+    assert set(Passage.objects.values_list("pk", flat=True)) == passages

@@ -19,8 +19,8 @@ from playwright.sync_api import Page, expect
 from chatbot import retrieval
 from chatbot.services import knowledge_load, synonyms_ensure_defaults
 from hub.accounts.models import User
-from routing.demo import service_hours_ensure_defaults
 from routing.models import LanguageWindow, ProductArea, ServiceWindow
+from routing.services import service_hours_ensure_defaults
 from tests.chatbot.conftest import FIXTURE_ROOT
 from tests.conftest import PASSWORD
 from tests.hub.contact_world import agent_add, every_day

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from hub.accounts.models import User
-from routing.demo import service_hours_ensure_defaults
 from routing.models import Agent, AgentShift, LanguageWindow, ProductArea, ServiceWindow
+from routing.services import service_hours_ensure_defaults
 from tickets.models import CallbackRequest, Channel, Team, Ticket
 from tickets.numbering import next_ticket_number
 

@@ -28,9 +28,10 @@ DEMO_LOGINS = [
 @pytest.mark.django_db
 def test_seed_demo_is_idempotent_and_prints_every_login() -> None:
     out = io.StringIO()
-    call_command("seed_demo", "--password", "a-demo-password-2026", stdout=out)
+    password = ["--password", "a-demo-password-2026"]
+    call_command("seed_demo", "--allow-production", *password, stdout=out)
     counts = (User.objects.count(), Membership.objects.count(), ProductArea.objects.count())
-    call_command("seed_demo", "--password", "a-demo-password-2026", stdout=io.StringIO())
+    call_command("seed_demo", "--allow-production", *password, stdout=io.StringIO())
     assert (User.objects.count(), Membership.objects.count(), ProductArea.objects.count()) == counts
     for email in DEMO_LOGINS:
         assert email in out.getvalue()
@@ -39,7 +40,7 @@ def test_seed_demo_is_idempotent_and_prints_every_login() -> None:
 
 @pytest.mark.django_db
 def test_seed_demo_gives_each_actor_the_role_the_spec_names() -> None:
-    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", "--allow-production", stdout=io.StringIO())
     acme = Organisation.objects.get(name="Acme Research")
     globex = Organisation.objects.get(name="Globex")
     assert acme.licence_tier == "standard"
@@ -58,7 +59,7 @@ def test_seed_demo_gives_each_actor_the_role_the_spec_names() -> None:
 
 @pytest.mark.django_db
 def test_seed_demo_creates_the_eleven_areas_with_pictures_and_translations() -> None:
-    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", "--allow-production", stdout=io.StringIO())
     areas = list(ProductArea.objects.prefetch_related("translations"))
     assert len(areas) == 11
     assert len({area.picture for area in areas}) == 11
@@ -74,8 +75,8 @@ def test_seed_demo_creates_the_eleven_areas_with_pictures_and_translations() -> 
 def test_seed_demo_gives_acme_a_ticket_history_once() -> None:
     from tickets.models import CallbackRequest, Ticket
 
-    call_command("seed_demo", stdout=io.StringIO())
-    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", "--allow-production", stdout=io.StringIO())
+    call_command("seed_demo", "--allow-production", stdout=io.StringIO())
     tickets = Ticket.objects.filter(organisation__name="Acme Research")
     assert tickets.count() == 4
     assert set(tickets.values_list("status", flat=True)) == {

@@ -17,7 +17,7 @@ DEMO_PROVIDER = Path(__file__).resolve().parents[1] / "oidc_provider" / "demo.js
 @pytest.mark.django_db
 def test_seed_demo_adds_an_sso_organisation_that_the_demo_provider_knows() -> None:
     out = io.StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", "--allow-production", stdout=out)
     provider = IdentityProvider.objects.select_related("organisation").get(slug="initrode")
     config = json.loads(DEMO_PROVIDER.read_text())
     (client,) = config["clients"]

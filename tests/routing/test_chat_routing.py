@@ -175,7 +175,7 @@ def area(product_areas: list[ProductArea]) -> ProductArea:
 
 @pytest.fixture
 def chat_hours(product_areas: list[ProductArea]) -> None:
-    from routing.demo import service_hours_ensure_defaults
+    from routing.services import service_hours_ensure_defaults
 
     service_hours_ensure_defaults()  # the spec's: weekdays, Spanish in its hours
 

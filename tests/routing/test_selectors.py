@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.test.utils import CaptureQueriesContext
 
 from hub.accounts.models import User
-from routing.demo import routing_demo_seed, service_hours_ensure_defaults
+from routing.demo import routing_demo_seed
 from routing.hours import (
     DEFAULT_CHANNEL_HOURS,
     DEFAULT_LANGUAGE_HOURS,
@@ -41,6 +41,7 @@ from routing.selectors import (
     member_facts,
     service_hours,
 )
+from routing.services import service_hours_ensure_defaults
 from tests.routing.helpers import DENVER, ROME, TOKYO, at
 from tests.routing.measured import measured_staffing, offers_for
 from tickets.chat.services import chat_presence_set

@@ -8,8 +8,8 @@ from datetime import datetime, time
 
 from hub.accounts.models import StaffRole, User
 from hub.accounts.services import staff_groups_ensure
-from routing.demo import service_hours_ensure_defaults
 from routing.models import Agent, AgentShift, LanguageWindow, ProductArea, ServiceWindow
+from routing.services import service_hours_ensure_defaults
 from tests.conftest import PASSWORD
 from tickets.chat.services import chat_presence_set, chat_start
 from tickets.models import ChatSession

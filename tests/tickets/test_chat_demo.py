@@ -21,7 +21,7 @@ TUESDAY_MORNING = at(DENVER, 2026, 7, 14, 10)
 @pytest.mark.django_db
 def test_the_demo_agent_takes_english_chats_once_switched_on_in_the_console() -> None:
     out = io.StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", "--allow-production", stdout=out)
     assert "/hub/agents/chats/" in out.getvalue()
     ana = User.objects.get(email="agent@hub.example")
     skills = agent_skills(ana)

@@ -1,17 +1,23 @@
-"""Demo data: organisations, users of every role, staff, and the eleven product areas.
+"""Demo data: organisations, users of every role, staff, a roster and a ticket history, on top
+of the reference data of ``bootstrap`` (which it runs first).
 
-Idempotent: running it again updates what is there and creates what is missing.
+Idempotent: running it again updates what is there and creates what is missing. Every demo
+account has the same published password, so it refuses to run with DEBUG off unless told
+``--allow-production``.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from chatbot.services import knowledge_load, synonyms_ensure_defaults
 from hub.accounts.models import (
     EnterpriseSeat,
     Environment,
@@ -26,7 +32,6 @@ from hub.accounts.models import (
 )
 from hub.accounts.services import staff_groups_ensure
 from routing.demo import routing_demo_seed
-from routing.services import product_areas_ensure_defaults
 from tickets.demo import demo_tickets_ensure
 
 DEFAULT_PASSWORD = "hub-demo-2026"
@@ -155,22 +160,49 @@ STAFF = [
 
 
 class Command(BaseCommand):
-    help = "Create or update the demo organisations, users, staff and product areas."
+    help = (
+        "Run bootstrap, then create or update the demo organisations, users, staff, roster "
+        "and ticket history. Refuses to run with DEBUG off unless --allow-production."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--password", default=DEFAULT_PASSWORD)
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="run even with DEBUG off (the demo accounts share one published password)",
+        )
 
-    def handle(self, *args: Any, password: str, **options: Any) -> None:
+    def handle(self, *args: Any, password: str, allow_production: bool, **options: Any) -> None:
+        if not settings.DEBUG and not allow_production:
+            raise CommandError(
+                "seed_demo refuses to run with DEBUG off: it creates demo accounts, staff and "
+                f"a superuser that all share one published password ({DEFAULT_PASSWORD!r} "
+                "unless --password). A production hub needs only `manage.py bootstrap` and "
+                "`manage.py createsuperuser`. To add the demo data anyway (a staging copy, "
+                "say), pass --allow-production."
+            )
+        call_command("bootstrap", stdout=self.stdout._out, stderr=self.stderr._out)
+        # One hash for every demo account: the password hasher is slow by design, and two
+        # dozen hashes were most of this command's time.
+        self._hash = make_password(password)
+        # The demo requests' emails run in this process without a broker: Celery's line for
+        # every task would bury the one-line summaries of the emails themselves.
+        trace = logging.getLogger("celery.app.trace")
+        level = trace.level
+        trace.setLevel(logging.WARNING)
+        try:
+            self._seed(password)
+        finally:
+            trace.setLevel(level)
+
+    def _seed(self, password: str) -> None:
         with transaction.atomic():
-            product_areas_ensure_defaults()
             organisations = self._seed_organisations()
             logins = self._seed_members(organisations, password)
             self._seed_identity_provider(organisations[DEMO_SSO_ORGANISATION])
             logins += self._seed_staff(password)
             roster = routing_demo_seed(password=password)
-            # The knowledge base of chatbot/knowledge (passages are computed on commit).
-            synonyms_ensure_defaults()
-            knowledge = knowledge_load()
             requests = demo_tickets_ensure()
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in with:"))
         width = max(len(email) for email, _ in logins)
@@ -180,7 +212,6 @@ class Command(BaseCommand):
             f"  and {len(roster)} rostered agents covering every language window "
             "(see Routing › Agents in the admin)"
         )
-        self.stdout.write(f"Knowledge base: {knowledge.lines()[0]}")
         self.stdout.write(
             f"Ticket history: {len(requests)} demo requests of Acme Research at /hub/tickets/"
         )
@@ -222,7 +253,7 @@ class Command(BaseCommand):
             email=email,
             defaults={"username": email, "first_name": first, "last_name": last, **extra},
         )
-        user.set_password(password)
+        user.password = self._hash
         user.save(update_fields=["password"])
         return user
 
