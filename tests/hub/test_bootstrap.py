@@ -113,6 +113,9 @@ def test_bootstrap_keeps_the_hours_an_operator_has_set() -> None:
 @pytest.mark.django_db
 def test_seed_demo_refuses_to_run_with_debug_off_unless_told(settings: Any) -> None:
     settings.DEBUG = False
+    before = (User.objects.count(), ProductArea.objects.count())
     with pytest.raises(CommandError, match="--allow-production"):
         call_command("seed_demo", stdout=io.StringIO())
-    assert not User.objects.exists() and not ProductArea.objects.exists()
+    # Refused before it touches anything (whatever rows earlier tests left in place).
+    assert (User.objects.count(), ProductArea.objects.count()) == before
+    assert not User.objects.filter(email__endswith="@acme.example").exists()
