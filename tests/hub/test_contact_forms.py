@@ -35,6 +35,7 @@ from hub.flow.contact_forms import (
 )
 from routing.models import Agent, ProductArea
 from routing.selectors import conference_slots_for
+from tests.conftest import SESSION_QUERIES
 from tests.hub import contact_world
 from tickets.models import (
     Attachment,
@@ -903,10 +904,6 @@ def test_a_slot_off_the_grid_is_refused(seat_client: Client, surveys_area: Produ
 
 # --- Query counts --------------------------------------------------------------------------
 
-# The session is read from the database (never through Redis, so that a Redis outage cannot
-# fail a page), and SESSION_SAVE_EVERY_REQUEST ends every page with a savepoint, the session's
-# update and its release.
-SESSION = 4
 # Who is asking (user, then the membership once: the flow's member facts), the area and its
 # translations, then the offers: service and language hours, agents and their shifts, phone
 # and chat queue counts, phone and chat handle times, who is in the chat console.
@@ -923,7 +920,7 @@ def test_each_form_page_reads_a_fixed_number_of_queries(
     queries: int,
 ) -> None:
     signed_in.get(url(surveys_area, form))  # warm the session and caches
-    with django_assert_num_queries(SESSION + queries):
+    with django_assert_num_queries(SESSION_QUERIES + queries):
         assert signed_in.get(url(surveys_area, form)).status_code == 200
 
 
@@ -932,7 +929,7 @@ def test_the_wait_fragment_reads_a_fixed_number_of_queries(
 ) -> None:
     path = url(surveys_area, "phone/wait", "?language=it&area=cx-dashboards")
     # The other area is looked up (with its translations) besides the one in the address.
-    with django_assert_num_queries(SESSION + OFFERS + 2):
+    with django_assert_num_queries(SESSION_QUERIES + OFFERS + 2):
         signed_in.get(path, HTTP_HX_REQUEST="true")
 
 
@@ -940,7 +937,7 @@ def test_the_conference_page_reads_a_fixed_number_of_queries(
     seat_client: Client, surveys_area: ProductArea, django_assert_num_queries: Any
 ) -> None:
     # Offers, then the calls booked, the conference hours and the specialists with shifts.
-    with django_assert_num_queries(SESSION + OFFERS + 4):
+    with django_assert_num_queries(SESSION_QUERIES + OFFERS + 4):
         assert seat_client.get(url(surveys_area, "conference")).status_code == 200
 
 
