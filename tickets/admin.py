@@ -6,13 +6,17 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
@@ -36,9 +40,28 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
-from tickets.selectors import callback_queue_summary, callback_screen_context
+from tickets.selectors import callback_queue_summary, callback_screen_context, rows_estimated
 from tickets.sweeping import sweep_retry
 from tickets.verification import is_tsm, ticket_pass_to_enterprise
+
+
+class EstimatedCountPaginator(Paginator[Ticket]):
+    """The planner's row estimate instead of counting a large table that is not filtered.
+
+    The changelist counts its rows to draw the page links; on the whole tickets table that
+    is a full scan on every page. Once the table is past ESTIMATE_FROM rows, the last page
+    number is approximate, which the admin's page links tolerate."""
+
+    ESTIMATE_FROM = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        rows = self.object_list
+        if isinstance(rows, QuerySet) and not rows.query.where:
+            estimate = rows_estimated(rows.model)
+            if estimate is not None and estimate >= self.ESTIMATE_FROM:
+                return estimate
+        return super().count
 
 
 class EnterpriseFilter(admin.SimpleListFilter):
@@ -206,7 +229,9 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
         SweepFilter,
         "status",
         "team",
-        ("product_area", admin.RelatedOnlyFieldListFilter),
+        # Every area (a short table), not only those tickets use: that asked the whole
+        # tickets table for its distinct areas on every page.
+        "product_area",
         "channel",
         "language",
         EnterpriseFilter,
@@ -216,6 +241,7 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
     list_select_related = ["organisation", "product_area", "assigned_to"]
     list_per_page = 50
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     inlines = [ConferenceBookingInline, AttachmentInline, TicketEventInline]
     readonly_fields = [
         "number",
@@ -294,6 +320,16 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
         ),
         (None, {"fields": ["created_at", "updated_at"]}),
     ]
+
+    @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle">'))
+    def action_checkbox(self, obj: Ticket) -> SafeString:
+        # As Django draws it, without a widget template per row (a third of the page's time).
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            obj.pk,
+            format_html(_("Select this object for an action - {}"), str(obj)),
+        )
 
     @admin.display(description=_lazy("automatic work"), ordering="sweep_parked_at")
     def sweep_state(self, ticket: Ticket) -> str:
