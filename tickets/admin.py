@@ -10,6 +10,7 @@ from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -121,6 +122,16 @@ class SweepFilter(admin.SimpleListFilter):
         return queryset
 
 
+class TimelineFormSet(BaseInlineFormSet[TicketEvent, Ticket, forms.ModelForm[TicketEvent]]):
+    """Each row's title names the ticket: the page's own, not one query a row to read it."""
+
+    def get_queryset(self) -> QuerySet[TicketEvent]:
+        events = super().get_queryset()
+        for event in events:  # the forms take their rows from this, now read
+            event.ticket = self.instance
+        return events
+
+
 class TicketEventInline(admin.TabularInline[TicketEvent, Ticket]):
     model = TicketEvent
     extra = 0
@@ -129,6 +140,8 @@ class TicketEventInline(admin.TabularInline[TicketEvent, Ticket]):
     readonly_fields = fields
     ordering = ["created_at", "id"]
     verbose_name_plural = _lazy("Timeline")
+
+    formset = TimelineFormSet
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -18,7 +18,7 @@ from hub.accounts.models import Organisation, User
 from routing.models import Agent, ProductArea
 from tests.tickets.history_world import tickets_bulk
 from tickets import admin as ticket_admin
-from tickets.models import Status, Ticket
+from tickets.models import EventKind, Status, Ticket, TicketEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -112,3 +112,26 @@ def test_the_admin_list_draws_one_checkbox_per_row_as_django_does(
             f'class="action-select" aria-label="Select this object for an action - {ticket}">'
         ) in html
     assert Ticket.objects.count() == 3
+
+
+def test_the_admin_ticket_page_reads_the_same_queries_however_long_the_timeline(
+    agent_client: Client, standard_user: User, agent: User
+) -> None:
+    ticket = tickets_bulk([standard_user], 1, start=timezone.now() - timedelta(days=1))[0]
+    url = reverse("admin:tickets_ticket_change", args=[ticket.pk])
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert agent_client.get(url).status_code == 200
+        return len(captured)
+
+    queries()  # the permissions, read once
+    few = queries()
+    for number in range(40):
+        TicketEvent.objects.create(
+            ticket=ticket,
+            kind=EventKind.COMMENT,
+            actor=agent if number % 2 else standard_user,
+            message=f"Note {number}",
+        )
+    assert queries() == few
