@@ -26,11 +26,12 @@ from tickets.services import outbox_sweep
 
 pytestmark = pytest.mark.django_db
 
-# Who is asking (user, membership), the area and its translations (twice on the phone form:
-# the address's, and the one chosen on the form), the offers (OFFERS), the earlier submission
-# with the same key; then the transaction: the ticket's number, the ticket, its first event.
+# Who is asking (user, membership), the areas and their translations (on the phone form the
+# address's and the form's choices are one reading), the offers (OFFERS), the earlier
+# submission with the same key; then the transaction: the ticket's number, the ticket, its
+# first event.
 OFFERS = 9
-PHONE_STATEMENTS = SESSION_QUERIES + 2 + 4 + OFFERS + 1 + 3
+PHONE_STATEMENTS = SESSION_QUERIES + 2 + 2 + OFFERS + 1 + 3
 EMAIL_STATEMENTS = SESSION_QUERIES + 2 + 2 + OFFERS + 1 + 3
 
 
