@@ -5,7 +5,10 @@ this process and Redis is left alone for a few seconds, so that a hung server co
 short timeout per process, not one per request. For anything stored before the outage the
 fallback is a miss; what is stored during it lives in this process only.
 
-The one user of the cache on the request path is allauth's rate limiting, which takes a lock
+Sessions (``hub.sessions``) keep their copies on the same Redis but never on the fallback:
+they ask ``on_redis`` and read the database when it raises ``RedisAway``.
+
+The one other user of the cache on the request path is allauth's rate limiting, which takes a lock
 with ``add`` and keeps a history with ``get``/``set``: on the fallback both still work, per
 process, so limits stay in force (each process counting its own) and nobody is locked out
 because Redis is away. Failing closed would turn every sign-in into a 429 during an outage.
@@ -22,6 +25,7 @@ from typing import Any, cast
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
+from redis import Redis
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -31,17 +35,29 @@ logger = logging.getLogger(__name__)
 _FALLBACK = LocMemCache("hub-redis-fallback", {"OPTIONS": {"MAX_ENTRIES": 10_000}})
 _state_lock = threading.Lock()
 _away_until = 0.0
+# How many times this process has found Redis away: whoever keeps facts on Redis can tell
+# that it may have missed changes since it last looked.
+_outages = 0
+
+
+class RedisAway(Exception):
+    """Redis refused, timed out, or is being left alone after doing so."""
 
 
 def redis_is_away() -> bool:
     return time.monotonic() < _away_until
 
 
+def outages_seen() -> int:
+    return _outages
+
+
 def _mark_away(seconds: float, error: Exception) -> None:
-    global _away_until
+    global _away_until, _outages
     with _state_lock:
         if not redis_is_away():
             logger.warning("cache: Redis unavailable (%s); local memory for %ss", error, seconds)
+            _outages += 1
         _away_until = time.monotonic() + seconds
 
 
@@ -62,6 +78,19 @@ class DegradingRedisCache(RedisCache):
             except RedisError as error:
                 _mark_away(self.away_seconds, error)
         return on_redis(_FALLBACK)
+
+    def on_redis[T](self, command: Callable[[Redis], T]) -> T:
+        """Run ``command`` with a client of Redis itself, never the fallback.
+
+        Raises ``RedisAway`` when Redis fails or is being left alone, so that the caller can
+        go to the database instead."""
+        if redis_is_away():
+            raise RedisAway
+        try:
+            return command(self._cache.get_client(write=True))
+        except RedisError as error:
+            _mark_away(self.away_seconds, error)
+            raise RedisAway from error
 
     def add(
         self,

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.core.exceptions import BadRequest, RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
@@ -135,3 +136,22 @@ class RequestMetricsMiddleware:
             seconds=time.perf_counter() - started,
         )
         return response
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's, saving an unchanged session only when its end is due to be pushed back.
+
+    The idle timeout (``SESSION_COOKIE_AGE``) counts from the last save; saving on every
+    request cost a database write per page. A session whose store says ``refresh_due``
+    (``hub.sessions``: last saved more than ``SESSION_REFRESH_AFTER`` ago) is saved as if
+    changed, so the timeout runs from the last request give or take that interval. A view
+    that must not keep the session alive (a poll) hands the middleware a session whose
+    ``refresh_due`` is always false."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        session = getattr(request, "session", None)
+        if session is not None and session.accessed and not session.modified:
+            refresh_due = getattr(session, "refresh_due", None)
+            if refresh_due is not None and refresh_due():
+                session.modified = True
+        return super().process_response(request, response)

@@ -110,7 +110,8 @@ MIDDLEWARE = [
     # header against ALLOWED_HOSTS (GET /healthz only; everything else is still checked).
     "hub.middleware.HealthzProbeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, saving a session only when it changed or its end is due to move on.
+    "hub.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -208,11 +209,14 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Sessions live in the database only. With cached_db, a Redis that was down or hung answered
-# signed-in customers with 500s (or held every gunicorn thread); and since every request saves
-# its session (SESSION_SAVE_EVERY_REQUEST), cached_db wrote to the database anyway and saved
-# only one primary-key read. Both stores the session needs are then the one the ticket needs.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions live in the database; a copy on Redis is read instead while Redis answers and the
+# copy is of the current generation (hub/sessions.py). A Redis that is down or hangs sends
+# reads to the database, never to a per-process copy, and a session ended meanwhile cannot
+# come back with Redis.
+SESSION_ENGINE = "hub.sessions"
+# How long Redis holds the copies' current generation before it is read from the database
+# again: the longest a process that saw no outage could believe a copy made stale by one.
+SESSION_CACHE_EPOCH_SECONDS = 2
 
 # --- Celery ------------------------------------------------------------------------------
 # The reliability promises of shared/RELIABILITY.md; every interval is a setting so that the
@@ -389,7 +393,11 @@ HUB_SSO_HTTP_TIMEOUT = 5
 
 # --- Sessions and security -----------------------------------------------------------------
 SESSION_COOKIE_AGE = 60 * 60 * 8  # idle timeout: eight hours without a request
-SESSION_SAVE_EVERY_REQUEST = True
+# An unchanged session is saved (its end pushed back to eight hours ahead) only when it was
+# last saved this many seconds ago (hub.middleware.SessionMiddleware): a signed-in page
+# writes nothing, and the idle timeout is eight hours give or take five minutes.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_AFTER = 5 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

@@ -66,6 +66,9 @@ STORAGES = {
 ASSISTANT_EMBEDDING_CACHE = os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "var", "embedding-cache"
 )
+# Redis holds the sessions' generation for the whole of a test (hub/sessions.py), so that
+# query counts do not depend on how long a test takes; the drills set their own.
+SESSION_CACHE_EPOCH_SECONDS = 3600
 # Tasks run in the test process unless a test starts a real worker (tests/integration).
 CELERY_TASK_ALWAYS_EAGER = True
 if REDIS_URL:

@@ -52,7 +52,7 @@ class _UnrefreshedSession:
 
     A chat left open asks for messages every second. That is the page, not the person: it
     must neither keep the session alive past its idle timeout (``SESSION_COOKIE_AGE``, which
-    every request otherwise renews) nor cost a session write a second.
+    other requests push back when it is due) nor cost a session write.
     """
 
     def __init__(self, session: Any) -> None:
@@ -76,9 +76,8 @@ class _UnrefreshedSession:
     def __contains__(self, key: str) -> bool:
         return key in self._session
 
-    def save(self, must_create: bool = False) -> None:
-        if self._session.modified:
-            self._session.save(must_create)
+    def refresh_due(self) -> bool:
+        return False
 
 
 def _poll(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

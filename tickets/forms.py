@@ -105,26 +105,26 @@ class HistoryFilterForm(forms.Form):
         data: Mapping[str, Any] | None,
         *,
         areas: Sequence[ProductArea],
-        requesters: Sequence[User] | None,
+        requesters: Sequence[tuple[int, str]] | None,
         own_user: User,
     ) -> None:
         super().__init__(data)
         self._areas = {area.slug: area for area in areas}
         self._own_user = own_user
+        # Each area's name in the current language, worked out once for the page.
+        self.area_names = {area.pk: area.localized_name for area in areas}
         self._set_choices("status", _("Any status"), [("open", _("Open")), *Status.choices])
         self._set_choices(
-            "area", _("Any product area"), [(area.slug, area.localized_name) for area in areas]
+            "area", _("Any product area"), [(area.slug, self.area_names[area.pk]) for area in areas]
         )
         self._set_choices("channel", _("Any contact method"), Channel.choices)
         if requesters is None:
             del self.fields["requester"]
         else:
-            self._requesters = {str(user.pk): user for user in requesters}
-            people = [
-                (pk, user.get_full_name() or user.email) for pk, user in self._requesters.items()
-            ]
             self._set_choices(
-                "requester", _("Anyone in your organisation"), [(MINE, _("Only me")), *people]
+                "requester",
+                _("Anyone in your organisation"),
+                [(MINE, _("Only me")), *((str(pk), name) for pk, name in requesters)],
             )
 
     def _set_choices(self, name: str, anything: Any, choices: Sequence[tuple[Any, Any]]) -> None:
@@ -160,7 +160,8 @@ class HistoryFilterForm(forms.Form):
         if requester == MINE:
             requester_id = self._own_user.pk
         elif requester:
-            requester_id = self._requesters[requester].pk
+            # One of the choices: the field has checked it.
+            requester_id = int(requester)
         zone = timezone.get_current_timezone()
         first: date | None = cleaned.get("created_from")
         last: date | None = cleaned.get("created_to")

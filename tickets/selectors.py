@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db import models
+from django.db import connection, models
 from django.db.models import Count, F, Min, Q, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.http import Http404
@@ -385,16 +385,19 @@ def ticket_history_page(
     )
 
 
-def history_requesters(user: User) -> QuerySet[User]:
-    """The people a brand administrator may narrow the list to: their organisation's members."""
+def history_requesters(user: User) -> list[tuple[int, str]]:
+    """The people a brand administrator may narrow the list to: their organisation's members,
+    as (id, name or email), read as plain values (a page lists hundreds)."""
     membership = history_membership(user)
     if membership is None or not membership.is_brand_admin:
-        return User.objects.none()
-    return (
+        return []
+    rows = (
         User.objects.filter(membership__organisation_id=membership.organisation_id)
-        .only("pk", "first_name", "last_name", "email")
         .order_by("last_name", "first_name", "email")
+        .values_list("pk", "first_name", "last_name", "email")
     )
+    # As User.get_full_name words it, falling back to the address.
+    return [(pk, f"{first} {last}".strip() or email) for pk, first, last, email in rows]
 
 
 def history_export_rows(
@@ -467,3 +470,17 @@ def sweep_parked_counts() -> dict[str, int]:
         "chats": ChatSession.objects.filter(sweep_parked_at__isnull=False).count(),
         "transcripts": ChatTranscriptRequest.objects.filter(sweep_parked_at__isnull=False).count(),
     }
+
+
+def rows_estimated(model: type[models.Model]) -> int | None:
+    """The planner's estimate of the rows in the model's table (PostgreSQL), kept by
+    autovacuum and ANALYZE; None where there is none."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+            [model._meta.db_table],
+        )
+        found = cursor.fetchone()
+    return int(found[0]) if found and found[0] >= 0 else None

@@ -119,10 +119,8 @@ def ticket_create(
     subject = subject.strip()
     if not subject:
         raise ValidationError({"subject": _("Enter a subject.")})
-    replay = ticket_replayed(requester, idempotency_key)
-    if replay is not None:
-        return replay
-
+    # A key used before is refused by the database (its unique constraint); the first
+    # ticket is then looked up and returned below. The forms look it up before all else.
     now = timezone.now()
     ticket = Ticket(
         requester=requester,
@@ -145,8 +143,15 @@ def ticket_create(
         handover_due_at=handover_due_at,
         verification_required=verification_required,
     )
+    if ticket.channel == Channel.PHONE and not ticket.phone_number:
+        raise ValidationError({"phone_number": _("Enter the phone number we should call")})
     try:
-        ticket.full_clean(exclude=["number"])
+        # The fields only: the caller has read the requester, organisation and area, and the
+        # database enforces the constraints (checking each here was a query in a savepoint).
+        ticket.full_clean(
+            exclude=["number", "requester", "organisation", "product_area"],
+            validate_constraints=False,
+        )
     except ValidationError:
         # The same submission may have committed meanwhile: answer with its ticket.
         replay = ticket_replayed(requester, idempotency_key)
@@ -163,7 +168,6 @@ def ticket_create(
                 actor=made_by or requester,
                 data=event_data or {},
             )
-            ticket_search_refresh([ticket.pk])
             from tickets import tasks  # noqa: PLC0415 - the tasks call these services
 
             if ticket.channel == Channel.PHONE and (
@@ -174,6 +178,10 @@ def ticket_create(
             elif not verification_required and ticket.channel != Channel.CHAT:
                 # A live chat sends none: the customer is on its page (issue 9).
                 enqueue_on_commit(tasks.send_ticket_confirmation, ticket.pk)
+            if verification_required or ticket.channel == Channel.CHAT:
+                ticket_search_refresh([ticket.pk])
+            # Otherwise the confirmation's task writes the search document: the customer does
+            # not wait for it, and the sweeper gets there when the broker does not.
     except IntegrityError:
         # The same submission raced us to the unique key: answer with its ticket.
         replay = ticket_replayed(requester, idempotency_key)
@@ -379,6 +387,8 @@ def ticket_confirmation_send(*, ticket_id: int) -> bool:
         )
         if ticket is None:
             return False
+        if ticket.search_document is None:
+            ticket_search_refresh([ticket.pk])
         outbound_email_queue(emails.confirmation_message(ticket), purpose="confirmation")
         ticket.confirmation_sent_at = timezone.now()
         ticket.save(update_fields=["confirmation_sent_at"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +35,7 @@ from django_htmx.http import HTMX_STOP_POLLING, HttpResponseClientRedirect
 
 from hub.accounts.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from hub.accounts.models import User
+from hub.accounts.moments import moment_words
 from routing.languages import language_label
 from routing.models import ProductArea
 from tickets.forms import AccountAccessForm, CommentForm, HistoryFilterForm, VerifyForm
@@ -121,13 +123,56 @@ def _filter_form(
     return HistoryFilterForm(
         request.GET if asked else None,
         areas=areas,
-        requesters=list(history_requesters(user)) if administrator else None,
+        requesters=history_requesters(user) if administrator else None,
         own_user=user,
     )
 
 
 def _history_areas() -> list[ProductArea]:
     return list(ProductArea.objects.prefetch_related("translations").order_by("order", "name"))
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """A row of the list with every cell worked out, so the template only places them."""
+
+    number: str
+    url: str
+    subject: str
+    area: str
+    channel: str
+    status: str
+    status_label: str
+    requester: str
+    made: str
+    updated: str
+
+
+def _history_rows(tickets: list[Ticket], area_names: dict[int, str]) -> list[HistoryRow]:
+    """The labels are translated once per page, not once per row; dates are written as the
+    reader's language writes them (CLDR), in their time zone."""
+    statuses = {value: str(label) for value, label in Status.choices}
+    channels = {value: str(label) for value, label in Channel.choices}
+    detail = reverse("tickets:detail", args=["CS-000000"])
+
+    def when(moment: datetime) -> str:
+        return moment_words(moment, "year short time")
+
+    return [
+        HistoryRow(
+            number=ticket.number,
+            url=detail.replace("CS-000000", ticket.number),
+            subject=ticket.subject,
+            area=area_names.get(ticket.product_area_id or 0, ""),
+            channel=channels.get(ticket.channel, ticket.channel),
+            status=ticket.status,
+            status_label=statuses.get(ticket.status, ticket.status),
+            requester=ticket.requester.get_full_name() or ticket.requester.email,
+            made=when(ticket.created_at),
+            updated=when(ticket.updated_at),
+        )
+        for ticket in tickets
+    ]
 
 
 def _filter_query(form: HistoryFilterForm) -> dict[str, str]:
@@ -156,7 +201,6 @@ def ticket_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     page = ticket_history_page(user, filters, language=get_language() or "en", cursor=cursor)
     query = _filter_query(form)
-    area_names = {area.pk: area.localized_name for area in areas}
 
     def page_url(target: Cursor | None) -> str:
         if target is None:
@@ -167,14 +211,7 @@ def ticket_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "form": form,
         "page": page,
-        "rows": [
-            (
-                ticket,
-                area_names.get(ticket.product_area_id or 0, ""),
-                reverse("tickets:detail", args=[ticket.number]),
-            )
-            for ticket in page.tickets
-        ],
+        "rows": _history_rows(page.tickets, form.area_names),
         "sees_organisation": administrator,
         "next_url": page_url(page.next_cursor),
         "previous_url": page_url(page.previous_cursor),

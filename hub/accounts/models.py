@@ -407,3 +407,15 @@ class OutboundEmail(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.sent_at is None and self.parked_at is None
+
+
+class SessionCacheEpoch(models.Model):
+    """The generation of the sessions' copies on Redis (``hub.sessions``); one row.
+
+    A session saved or ended while Redis could not be told leaves a stale copy there. Such a
+    change moves the generation on, and copies of an older generation are never believed."""
+
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.value)

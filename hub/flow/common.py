@@ -52,6 +52,8 @@ def flow_member(request: AuthenticatedHttpRequest) -> FlowMember:
         facts = member_facts(request.user)
     except PermissionDenied:
         raise Http404 from None
+    # What the services read of the requester's membership, this request has already read.
+    User.membership.related.set_cached_value(request.user, facts.membership)
     return FlowMember(user=request.user, facts=facts, access=hub_access_for(facts))
 
 

@@ -16,9 +16,8 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -50,6 +49,7 @@ from hub.flow.contact_forms import (
     ConferenceRequestForm,
     EmailRequestForm,
     PhoneRequestForm,
+    contact_area,
     contact_areas,
     default_country,
     slot_value,
@@ -305,9 +305,11 @@ def email(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def phone(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    member, area = _member_and_area(request, slug)
-    language = support_language(request)
+    member = flow_member(request)
+    # The form's choices and the address's area, in one reading (Discover's areas have none).
     areas = contact_areas()
+    area = contact_area(areas, slug)
+    language = support_language(request)
     converting = chat_to_switch(member.user, request.GET.get("chat") or request.POST.get("chat"))
     conversation = carried_conversation(request, member)
     if request.method == "POST" and request.POST.get("update_wait"):
@@ -350,12 +352,12 @@ def _phone_form_redrawn(
     request: AuthenticatedHttpRequest,
     member: FlowMember,
     area: ProductArea,
-    areas: QuerySet[ProductArea],
+    areas: list[ProductArea],
 ) -> tuple[PhoneRequestForm, ProductArea, str]:
     """Without JavaScript, "Update the wait": the form again for the area and language
     chosen, with everything typed kept (the same idempotency key too) and nothing checked."""
     posted = PhoneRequestForm(request.POST, areas=areas)
-    chosen = areas.filter(slug=request.POST.get("area") or "").first() or area
+    chosen = next((a for a in areas if a.slug == request.POST.get("area")), area)
     typed = {name: posted[name].value() for name in posted.fields}
     return (
         PhoneRequestForm(areas=areas, initial=typed),
@@ -439,10 +441,12 @@ def _phone_submit(
 @require_GET
 def phone_wait(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """The estimated wait for the language and area chosen on the phone form (htmx)."""
-    member, area = _member_and_area(request, slug)
+    member = flow_member(request)
+    areas = contact_areas()
+    area = contact_area(areas, slug)
     chosen = request.GET.get("area") or slug
     if chosen != slug:
-        area = get_object_or_404(contact_areas(), slug=chosen)
+        area = contact_area(areas, chosen)
     language = support_language(request)
     if not request.htmx:
         query = urlencode({"language": language})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -22,8 +22,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import RegexValidator
-from django.db.models import QuerySet
-from django.http import QueryDict
+from django.http import Http404, QueryDict
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -226,9 +225,20 @@ class AttachmentsField(forms.FileField):
         return cleaned
 
 
-class AreaChoiceField(forms.ModelChoiceField[ProductArea]):
-    def label_from_instance(self, obj: ProductArea) -> str:
-        return str(obj.localized_name)
+class AreaChoiceField(forms.ChoiceField):
+    """A product area chosen by its address name, among areas the view has already read (the
+    view needs them for its own area too: one reading serves both)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.areas: dict[str, ProductArea] = {}
+
+    def areas_set(self, areas: Sequence[ProductArea]) -> None:
+        self.areas = {area.slug: area for area in areas}
+        self.choices = [(area.slug, str(area.localized_name)) for area in areas]
+
+    def clean(self, value: Any) -> ProductArea:
+        return self.areas[super().clean(value)]
 
 
 def _with_values(data: Mapping[str, Any], **values: str) -> Mapping[str, Any]:
@@ -428,9 +438,6 @@ class EmailRequestForm(ContactForm):
 class PhoneRequestForm(ContactForm):
     area = AreaChoiceField(
         label=_("Product area"),
-        queryset=ProductArea.objects.none(),
-        to_field_name="slug",
-        empty_label=None,
         error_messages={
             "required": _("Choose a product area"),
             "invalid_choice": _("Choose a product area from the list"),
@@ -473,14 +480,14 @@ class PhoneRequestForm(ContactForm):
     def __init__(
         self,
         *args: Any,
-        areas: QuerySet[ProductArea] | None = None,
+        areas: Sequence[ProductArea] | None = None,
         language: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         area_field = self.fields["area"]
-        assert isinstance(area_field, forms.ModelChoiceField)
-        area_field.queryset = areas if areas is not None else contact_areas()
+        assert isinstance(area_field, AreaChoiceField)
+        area_field.areas_set(areas if areas is not None else contact_areas())
         _countries_set(self, language)
 
     def clean_extension(self) -> str:
@@ -586,8 +593,19 @@ class ConferenceRequestForm(ContactForm):
         return slot
 
 
-def contact_areas() -> QuerySet[ProductArea]:
-    """Areas a callback can be about: active, and not handled by the Discover team."""
-    return ProductArea.objects.filter(is_active=True, redirects_to_discover=False).prefetch_related(
-        "translations"
+def contact_areas() -> list[ProductArea]:
+    """Areas a callback can be about: active, and not handled by the Discover team, in order,
+    with their translations (read once for the page: the form's choices and its own area)."""
+    return list(
+        ProductArea.objects.filter(is_active=True, redirects_to_discover=False).prefetch_related(
+            "translations"
+        )
     )
+
+
+def contact_area(areas: Sequence[ProductArea], slug: str) -> ProductArea:
+    """The area of this address name among those; 404 when it is not one of them."""
+    for area in areas:
+        if area.slug == slug:
+            return area
+    raise Http404

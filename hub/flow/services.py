@@ -9,6 +9,7 @@ team, its handover and its callback time are those the customer was shown.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Any
 
@@ -51,6 +52,18 @@ def _offer_event_data(offer: MethodOffer) -> dict[str, Any]:
     return data
 
 
+def _one_transaction(linked: object | None) -> AbstractContextManager[object]:
+    """The transaction around a request and what it links to. With nothing to link, the
+    service called owns the transaction alone, so it needs no savepoint inside another."""
+    return transaction.atomic() if linked is not None else nullcontext()
+
+
+def _ticket_create_without_files(
+    *, attachments: Sequence[UploadedFile[bytes]], **ticket: Any
+) -> Ticket:
+    return ticket_create(**ticket)
+
+
 def _conversation_link(conversation: Conversation | None, ticket: Ticket) -> None:
     if conversation is not None:
         conversation_ticket_link(conversation=conversation, ticket=ticket)
@@ -69,8 +82,9 @@ def email_request_submit(
     conversation: Conversation | None,
 ) -> Ticket:
     """An email request with its files (ValidationError, AttachmentRejected: nothing saved)."""
-    with transaction.atomic():
-        ticket = ticket_create_with_attachments(
+    create = ticket_create_with_attachments if attachments else _ticket_create_without_files
+    with _one_transaction(conversation):
+        ticket = create(
             requester=requester,
             attachments=attachments,
             channel=Channel.EMAIL,
@@ -114,7 +128,7 @@ def phone_request_submit(
     """A callback request; with ``converting``, the member's chat becomes this callback on
     the same ticket. Outside its language's hours, beat queues it when the language opens."""
     callback_due_at = _callback_due_at(offer)
-    with transaction.atomic():
+    with _one_transaction(conversation if converting is None else converting):
         if converting is not None:
             ticket = chat_switch_to_phone(
                 session=converting,

@@ -35,6 +35,7 @@ from hub.flow.contact_forms import (
 )
 from routing.models import Agent, ProductArea
 from routing.selectors import conference_slots_for
+from tests.conftest import SESSION_QUERIES
 from tests.hub import contact_world
 from tickets.models import (
     Attachment,
@@ -903,18 +904,15 @@ def test_a_slot_off_the_grid_is_refused(seat_client: Client, surveys_area: Produ
 
 # --- Query counts --------------------------------------------------------------------------
 
-# The session is read from the database (never through Redis, so that a Redis outage cannot
-# fail a page), and SESSION_SAVE_EVERY_REQUEST ends every page with a savepoint, the session's
-# update and its release.
-SESSION = 4
 # Who is asking (user, then the membership once: the flow's member facts), the area and its
 # translations, then the offers: service and language hours, agents and their shifts, phone
 # and chat queue counts, phone and chat handle times, who is in the chat console.
 OFFERS = 13
 
 
-# The phone form also lists the product areas (and their translations) for its drop-down.
-@pytest.mark.parametrize(("form", "queries"), [("phone", OFFERS + 2), ("email", OFFERS)])
+# The phone form lists the product areas for its drop-down: the same reading (areas and their
+# translations) gives the address's area.
+@pytest.mark.parametrize(("form", "queries"), [("phone", OFFERS), ("email", OFFERS)])
 def test_each_form_page_reads_a_fixed_number_of_queries(
     signed_in: Client,
     surveys_area: ProductArea,
@@ -923,7 +921,7 @@ def test_each_form_page_reads_a_fixed_number_of_queries(
     queries: int,
 ) -> None:
     signed_in.get(url(surveys_area, form))  # warm the session and caches
-    with django_assert_num_queries(SESSION + queries):
+    with django_assert_num_queries(SESSION_QUERIES + queries):
         assert signed_in.get(url(surveys_area, form)).status_code == 200
 
 
@@ -931,8 +929,8 @@ def test_the_wait_fragment_reads_a_fixed_number_of_queries(
     signed_in: Client, surveys_area: ProductArea, django_assert_num_queries: Any
 ) -> None:
     path = url(surveys_area, "phone/wait", "?language=it&area=cx-dashboards")
-    # The other area is looked up (with its translations) besides the one in the address.
-    with django_assert_num_queries(SESSION + OFFERS + 2):
+    # The other area comes from the same reading as the one in the address.
+    with django_assert_num_queries(SESSION_QUERIES + OFFERS):
         signed_in.get(path, HTTP_HX_REQUEST="true")
 
 
@@ -940,7 +938,7 @@ def test_the_conference_page_reads_a_fixed_number_of_queries(
     seat_client: Client, surveys_area: ProductArea, django_assert_num_queries: Any
 ) -> None:
     # Offers, then the calls booked, the conference hours and the specialists with shifts.
-    with django_assert_num_queries(SESSION + OFFERS + 4):
+    with django_assert_num_queries(SESSION_QUERIES + OFFERS + 4):
         assert seat_client.get(url(surveys_area, "conference")).status_code == 200
 
 

@@ -19,14 +19,11 @@ from routing.erlang import WaitEstimate
 from routing.models import Agent, AgentShift, LanguageWindow, ProductArea, ServiceWindow
 from routing.policy import ContactOffers, Method, MethodOffer, OfferStatus, Reason
 from routing.policy import Team as RoutingTeam
+from tests.conftest import SESSION_QUERIES
 from tickets.models import CallbackRequest, Channel, Team, Ticket
 from tickets.services import ticket_create
 
 MIDNIGHT = time(0)
-# The session is read from the database (sessions no longer go through Redis, so that a Redis
-# outage cannot fail a page), and SESSION_SAVE_EVERY_REQUEST ends every page with a savepoint,
-# the session's update and its release. The counts below are the page's own queries plus these.
-SESSION_SAVE = 4
 AREA_URL = "/hub/technical/areas/{slug}/"
 METHODS_URL = "/hub/technical/areas/{slug}/contact/"
 MEMBER_PAGES = [
@@ -168,7 +165,7 @@ def test_every_member_is_asked_which_kind_of_help_they_need(
 ) -> None:
     user: User = request.getfixturevalue(actor)
     _as(client, user)
-    with django_assert_num_queries(SESSION_SAVE + 2):  # user, membership with organisation
+    with django_assert_num_queries(SESSION_QUERIES + 2):  # user, membership with organisation
         response = client.get("/hub/")
     main = _main(response)
     assert response.status_code == 200
@@ -237,7 +234,7 @@ def test_standard_users_and_billing_contacts_see_their_brand_administrators(
     )
     _as(client, request.getfixturevalue(actor))
     # user, the member's facts for routing (membership and organisation), the administrators
-    with django_assert_num_queries(SESSION_SAVE + 3):
+    with django_assert_num_queries(SESSION_QUERIES + 3):
         response = client.get("/hub/technical/")
     main = _main(response)
     assert response.status_code == 200
@@ -262,7 +259,7 @@ def test_brand_administrators_see_their_account_team(
     user: User = request.getfixturevalue(actor)
     organisation = user.membership.organisation
     _as(client, user)
-    with django_assert_num_queries(SESSION_SAVE + 2):  # user, member facts
+    with django_assert_num_queries(SESSION_QUERIES + 2):  # user, member facts
         response = client.get("/hub/technical/")
     main = _main(response)
     assert "<h1>Could your account team help?</h1>" in main
@@ -303,7 +300,7 @@ def test_the_areas_link_on_with_picture_and_a_description_for_screen_readers(
 ) -> None:
     _as(client, standard_user)
     # user, member facts, areas, their translations
-    with django_assert_num_queries(SESSION_SAVE + 4):
+    with django_assert_num_queries(SESSION_QUERIES + 4):
         response = client.get("/hub/technical/areas/")
     main = _main(response)
     assert main.count('class="area-card"') == len(product_areas) == 11
@@ -365,7 +362,7 @@ def test_most_members_meet_the_assistant_step_which_links_to_the_methods(
     django_assert_num_queries: Callable[..., Any],
 ) -> None:
     _as(client, request.getfixturevalue(actor))
-    with django_assert_num_queries(SESSION_SAVE + 4):  # user, member facts, area, names
+    with django_assert_num_queries(SESSION_QUERIES + 4):  # user, member facts, area, names
         response = client.get(AREA_URL.format(slug=surveys_area.slug))
     main = _main(response)
     assert response.status_code == 200
@@ -449,7 +446,7 @@ def test_a_standard_user_sees_every_method_with_waits_and_links_to_the_forms(
     _as(client, standard_user)
     # user, member facts; the area and its names; hours (2), agents and shifts, phone and
     # chat queues, handle times (one per method), who is in the chat console
-    with django_assert_num_queries(SESSION_SAVE + 13):
+    with django_assert_num_queries(SESSION_QUERIES + 13):
         response = client.get(METHODS_URL.format(slug=surveys_area.slug))
     main = _main(response)
     cards = _cards(main)
@@ -943,7 +940,7 @@ def test_administrators_billing_and_primary_contacts_get_the_intake_with_their_t
     django_assert_num_queries: Callable[..., Any],
 ) -> None:
     _as(client, request.getfixturevalue(actor))
-    with django_assert_num_queries(SESSION_SAVE + 2):  # user, member facts
+    with django_assert_num_queries(SESSION_QUERIES + 2):  # user, member facts
         response = client.get("/hub/account-services/")
     main = _main(response)
     assert re.search(r"<legend[^>]*>.*<h1[^>]*>What is your request about\?</h1>", main, re.S)
@@ -971,7 +968,7 @@ def test_everyone_else_is_told_to_ask_their_brand_administrators(
         last_name="Lee",
     )
     _as(client, user)
-    with django_assert_num_queries(SESSION_SAVE + 3):  # user, member facts, admins
+    with django_assert_num_queries(SESSION_QUERIES + 3):  # user, member facts, admins
         response = client.get("/hub/account-services/")
     main = _main(response)
     assert "<h1>Ask someone who manages your account</h1>" in main
@@ -1004,7 +1001,7 @@ def test_the_refusal_names_every_brand_admin_billing_and_primary_contact_with_ro
     )
     make_member("other@acme.example", acme, first_name="Olly", last_name="Dunn")
     _as(client, standard_user)
-    with django_assert_num_queries(SESSION_SAVE + 3):  # user, member facts, the contacts
+    with django_assert_num_queries(SESSION_QUERIES + 3):  # user, member facts, the contacts
         main = _main(client.get("/hub/account-services/"))
     people = re.findall(r'<li class="person-list__item">(.*?)</li>', main, re.S)
     expected = [
@@ -1126,7 +1123,7 @@ def test_the_requester_sees_the_number_the_email_and_what_happens_next(
 ) -> None:
     ticket = _ticket(brand_admin)
     _as(client, brand_admin)
-    with django_assert_num_queries(SESSION_SAVE + 2):  # user, the ticket with its booking
+    with django_assert_num_queries(SESSION_QUERIES + 2):  # user, the ticket with its booking
         response = client.get(f"/hub/requests/{ticket.number}/")
     main = _main(response)
     assert response.status_code == 200
@@ -1180,7 +1177,7 @@ def test_a_queued_callback_shows_its_place_and_wait_in_a_live_region(
     url = f"/hub/requests/{tickets[1].number}/"
     # user, the ticket, its area's names; queue_status: the callback, its position, the
     # agents on shift and their shifts, the handle times
-    with django_assert_num_queries(SESSION_SAVE + 8):
+    with django_assert_num_queries(SESSION_QUERIES + 8):
         response = client.get(url)
     main = _main(response)
     assert 'id="queue-status"' in main and 'aria-live="polite"' in main

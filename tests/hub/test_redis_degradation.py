@@ -46,8 +46,8 @@ def _fresh_redis_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     hub.cache._FALLBACK.clear()
 
 
-def test_sessions_never_go_through_redis() -> None:
-    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+def test_sessions_live_in_the_database_with_a_copy_on_redis() -> None:
+    assert settings.SESSION_ENGINE == "hub.sessions"
 
 
 def test_every_redis_client_has_short_timeouts() -> None:
