@@ -128,10 +128,22 @@ def history_seed() -> None:
             moments.append((moment, moment + timedelta(hours=chooser.randint(0, 72))))
         with transaction.atomic():
             Ticket.objects.bulk_create(batch)
-            # auto_now(_add) set both times to now on insert: put the history's in.
+            # auto_now(_add) set both times to now on insert: put the history's in. Each was
+            # confirmed (and a callback queued) when made, and the finished ones were solved:
+            # otherwise beat's outbox sweep would take the history for work never done and
+            # send ten thousand confirmations during the measurements.
             for ticket, (created, updated) in zip(batch, moments, strict=True):
                 ticket.created_at, ticket.updated_at = created, updated
-            Ticket.objects.bulk_update(batch, ["created_at", "updated_at"], batch_size=1000)
+                ticket.confirmation_sent_at = created
+                if ticket.channel == Channel.PHONE:
+                    ticket.queued_at = created
+                if ticket.status in (Status.SOLVED, Status.CLOSED):
+                    ticket.solved_at = updated
+            Ticket.objects.bulk_update(
+                batch,
+                ["created_at", "updated_at", "confirmation_sent_at", "queued_at", "solved_at"],
+                batch_size=1000,
+            )
             events = []
             for ticket in batch:
                 events.append(
