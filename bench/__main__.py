@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         if "peer" in parts:
             floors_missed += _peer_benchmark()
         if "soak" in parts:
-            failed += importlib.import_module("bench.soak").main()
+            floors_missed += importlib.import_module("bench.soak").main()
     except harness.BenchError as exc:
         harness.report(f"error: {exc}")
         return 1
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     if failed:
         harness.report(f"{failed} requests failed or answered an unexpected status")
     if floors_missed:
-        harness.report(f"{floors_missed} floor(s) missed")
+        harness.report(f"{floors_missed} check(s) or floor(s) missed")
     return 1 if failed or floors_missed else 0
 
 
