@@ -6,7 +6,7 @@ PY := $(BIN)/python
 MANAGE := $(PY) manage.py
 PORT ?= 8000
 
-.PHONY: run lock test lint typecheck pytest smoke bench idp messages clean
+.PHONY: run lock test lint typecheck pytest smoke bench soak idp messages clean
 
 $(BIN)/activate:
 	@PYTHON=$$(scripts/find-python) || exit 1; \
@@ -85,6 +85,10 @@ idp:
 bench: $(VENV)/.installed
 	@command -v wrk >/dev/null || { echo "Installing wrk (the load tool)"; apt-get install -y -qq wrk || sudo apt-get install -y -qq wrk; }
 	$(PY) -m bench
+
+# The 10-minute soak at 80 % of measured capacity (bench/soak.py); never part of make test.
+soak: $(VENV)/.installed
+	$(PY) -m bench soak
 
 messages: $(VENV)/.installed
 	$(MANAGE) makemessages --all --ignore='.venv/*' --ignore='var/*' --no-obsolete --no-location

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import quote_plus, urlencode, urlsplit, urlunsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 LOOPBACK = "127.0.0.1"
@@ -159,12 +159,29 @@ def django_configure(config: BenchConfig) -> None:
 
 @dataclass(frozen=True)
 class Page:
-    """One URL measured under load. `user` is the email to sign in as; None is anonymous."""
+    """One URL measured under load. `user` is the email to sign in as; None is anonymous.
+
+    `others` are more (path, user) pairs that the load takes in turn with the first, request
+    by request, so that a page is measured across many members, areas and tickets rather
+    than one cached row. A POST sends `body` (form-encoded; `{key}` becomes a fresh
+    idempotency key in every request, `{csrf}` the user's CSRF token, `{user}` their email,
+    `{area}` the product area named in the path). `floor` is the least
+    throughput the page must keep, as a fraction of the anonymous bare view's in the same
+    run: below it, the run fails.
+    """
 
     label: str
     path: str
     user: str | None = None
     expect_status: int = 200
+    others: tuple[tuple[str, str | None], ...] = ()
+    method: str = "GET"
+    body: str = ""
+    floor: float | None = None
+
+    @property
+    def requests(self) -> list[tuple[str, str | None]]:
+        return [(self.path, self.user), *self.others]
 
 
 # Runs in this process once the demo data is in, with Django set up on the bench database.
@@ -181,6 +198,12 @@ class Plan:
 
     pages: list[Page] = field(default_factory=list)
     seeders: list[Seeder] = field(default_factory=list)
+    # Serve with a Celery worker (and its beat) running, as production does.
+    worker: bool = False
+    # What scenarios found wrong; any makes the run exit 1.
+    failures: list[str] = field(default_factory=list)
+    # Which of the pages to measure (the bare view always is).
+    keep: Callable[[Page], bool] = lambda page: True
     # Measurements other than a page's throughput (message latency, a long load), run
     # against the live hub after the pages.
     scenarios: list[Callable[[LiveHub], None]] = field(default_factory=list)
@@ -307,21 +330,54 @@ def login(base_url: str, email: str, password: str) -> str:
 class LiveHub:
     """The hub being served: its address, and one signed-in session per user, made once."""
 
-    def __init__(self, base_url: str, config: BenchConfig) -> None:
+    def __init__(self, base_url: str, config: BenchConfig, server_pid: int | None = None) -> None:
         self.base_url = base_url
         self.config = config
+        self.server_pid = server_pid
+        self.worker_pid: int | None = None
         self._cookies: dict[str, str] = {}
+
+    def server_cpu_seconds(self) -> float:
+        """CPU time (user + system) the server's processes have used so far."""
+        return process_tree_cpu_seconds(self.server_pid)
 
     def url(self, path: str) -> str:
         return f"{self.base_url}{path}"
 
     def session_cookie(self, email: str, password: str = DEMO_PASSWORD) -> str:
+        """The Cookie header of a signed-in session of ``email``, made once. Sessions are
+        made here rather than through the sign-in form, whose rate limit would (rightly)
+        refuse a hundred sign-ins from one address; the form itself is measured as a page."""
         if email not in self._cookies:
-            self._cookies[email] = login(self.base_url, email, password)
+            self._cookies[email] = signed_in_cookie(email)
         return self._cookies[email]
+
+    def csrf_token(self, email: str) -> str:
+        from django.conf import settings
+
+        cookie = SimpleCookie(self.session_cookie(email))
+        return cookie[settings.CSRF_COOKIE_NAME].value
 
     def headers_for(self, page: Page) -> dict[str, str]:
         return {"Cookie": self.session_cookie(page.user)} if page.user else {}
+
+
+def signed_in_cookie(email: str) -> str:
+    """A session as signing in leaves it (through the configured session engine), and a
+    CSRF cookie whose value the bench's POSTs repeat in the form."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.middleware.csrf import _get_new_csrf_string
+    from django.test import Client
+
+    user = get_user_model().objects.get(email=email)
+    client = Client()
+    client.force_login(user)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return (
+        f"{settings.SESSION_COOKIE_NAME}={session}; "
+        f"{settings.CSRF_COOKIE_NAME}={_get_new_csrf_string()}"
+    )
 
 
 # --- gunicorn ------------------------------------------------------------------------------------
@@ -375,7 +431,50 @@ def gunicorn_serving(config: BenchConfig) -> Iterator[LiveHub]:
         )
     try:
         _wait_healthy(base_url, process, log_path)
-        yield LiveHub(base_url, config)
+        yield LiveHub(base_url, config, server_pid=process.pid)
+    finally:
+        _stop(process)
+
+
+def process_tree_cpu_seconds(pid: int | None) -> float:
+    """CPU seconds of a process and its living children (gunicorn's workers, Celery's pool).
+    A child that died took its time with it: figures are read across a steady load only."""
+    import psutil
+
+    if pid is None:
+        return 0.0
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+    total = 0.0
+    for process in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = process.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+@contextlib.contextmanager
+def celery_serving(config: BenchConfig) -> Iterator[subprocess.Popen[bytes]]:
+    """A Celery worker with its beat, on the default queue, as production runs them (the
+    knowledge-base indexing seed_demo queued has its own queue and is left alone)."""
+    config.log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = config.log_dir / "celery.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "hub", "worker", "--beat",
+             "--concurrency=2", "-Q", "celery", "--loglevel=WARNING",
+             "--without-mingle", "--without-gossip"],
+            cwd=BASE_DIR, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    try:
+        time.sleep(3)
+        if process.poll() is not None:
+            raise BenchError(f"the Celery worker exited; {log_path} ends:\n{_tail(log_path)}")
+        yield process
     finally:
         _stop(process)
 
@@ -413,18 +512,48 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 # --- wrk -----------------------------------------------------------------------------------------
 
-# setup/init/response/done are wrk's hooks. Each thread counts answers whose status is not the
+# setup/init/request/response/done are wrk's hooks. Each thread reads the requests to take
+# in turn (method, path, cookie, body; tab-separated, one a line), starts at its own place in
+# them, gives every POST a fresh idempotency key, and counts answers whose status is not the
 # expected one (a lost session shows as a fast 302 that wrk alone would count as a success).
 _WRK_SCRIPT = """\
 local threads = {}
+local counter = 0
 
 function setup(thread)
   table.insert(threads, thread)
+  thread:set("id", #threads)
 end
 
 function init(args)
   expected = tonumber(args[1])
   unexpected = 0
+  plan = {}
+  for line in io.lines(args[2]) do
+    local method, path, cookie, body = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
+    table.insert(plan, {method = method, path = path, cookie = cookie, body = body})
+  end
+  math.randomseed(os.time() * 64 + id)
+  place = (id * 7919) % #plan
+end
+
+local function fresh_key()
+  counter = counter + 1
+  return string.format("%08x%04x%08x%04x%08x", os.time(), id, counter,
+    math.random(0, 65535), math.random(0, 2147483647))
+end
+
+function request()
+  place = place % #plan + 1
+  local r = plan[place]
+  local headers = {Connection = "close"}
+  if r.cookie ~= "" then headers["Cookie"] = r.cookie end
+  local body = nil
+  if r.method == "POST" then
+    body = r.body:gsub("{key}", fresh_key())
+    headers["Content-Type"] = "application/x-www-form-urlencoded"
+  end
+  return wrk.format(r.method, r.path, headers, body)
 end
 
 function response(status, headers, body)
@@ -459,6 +588,10 @@ class Measurement:
     socket_errors: int
     timeouts: int
     unexpected_statuses: int
+    # The server's CPU time over the measured seconds, per request answered; the Celery
+    # worker's (with what it did in the few seconds after, for the forms' tasks).
+    cpu_ms_per_request: float = 0.0
+    worker_cpu_ms_per_request: float = 0.0
 
     @property
     def requests_per_second(self) -> float:
@@ -476,14 +609,43 @@ def wrk_path() -> str:
     return path
 
 
+def _plan_lines(hub: LiveHub, page: Page) -> list[str]:
+    lines = []
+    for path, user in page.requests:
+        cookie = hub.session_cookie(user) if user else ""
+        body = page.body
+        if user and body:
+            area = re.search(r"/areas/([\w-]+)/", path)
+            body = (
+                body.replace("{csrf}", hub.csrf_token(user))
+                .replace("{user}", quote_plus(user))
+                .replace("{area}", area.group(1) if area else "")
+            )
+        if any("\t" in part or "\n" in part for part in (path, cookie, body)):
+            raise BenchError(f"{page.label}: a tab or line break in {path!r}")
+        lines.append("\t".join((page.method, path, cookie, body)))
+    return lines
+
+
 def wrk_run(
-    url: str, *, headers: dict[str, str], expect_status: int, seconds: int, config: BenchConfig
+    url: str, *, lines: list[str], expect_status: int, seconds: int, config: BenchConfig
 ) -> dict[str, float]:
+    """Load ``url``'s server with the requests of ``lines`` in turn (see _WRK_SCRIPT)."""
     if urlsplit(url).hostname not in {LOOPBACK, "localhost", "::1"}:
         raise BenchError(f"the bench loads loopback only, not {url}")
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="bench-wrk-") as script:
+    with (
+        tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="bench-wrk-") as script,
+        tempfile.NamedTemporaryFile("w", suffix=".tsv", prefix="bench-wrk-") as plan,
+    ):
         script.write(_WRK_SCRIPT)
         script.flush()
+        plan.write("\n".join(lines) + "\n")
+        plan.flush()
+        # A new connection per request (the script's Connection: close), as behind a
+        # proxy: kept-alive connections stay with the worker that accepted them, so a run's
+        # figure would hang on how wrk's connections fell among the workers (seen: 1,080 or
+        # 2,907 req/s for the bare view in back-to-back runs, with 43 % of the CPU idle in
+        # the slow one).
         command = [
             wrk_path(),
             f"--threads={config.wrk_threads}",
@@ -491,14 +653,11 @@ def wrk_run(
             f"--duration={seconds}s",
             "--timeout=5s",
             f"--script={script.name}",
+            url,
+            "--",
+            str(expect_status),
+            plan.name,
         ]
-        # A new connection per request, as behind a proxy: kept-alive connections stay with
-        # the worker that accepted them, so a run's figure would hang on how wrk's
-        # connections fell among the workers (seen: 1,080 or 2,907 req/s for the bare view
-        # in back-to-back runs, with 43 % of the CPU idle in the slow one).
-        for name, value in {**headers, "Connection": "close"}.items():
-            command.append(f"--header={name}: {value}")
-        command += [url, "--", str(expect_status)]
         try:
             finished = subprocess.run(
                 command, capture_output=True, text=True, timeout=seconds + 30, check=False
@@ -515,42 +674,55 @@ def wrk_run(
     )
 
 
+def _check_first(hub: LiveHub, page: Page) -> None:
+    """One plain request first: a page that answers wrongly is named, not measured."""
+    if page.method != "GET":
+        return  # a POST would make a row; the load's unexpected statuses name it instead
+    for path, user in page.requests[:3]:
+        headers = {"Cookie": hub.session_cookie(user)} if user else {}
+        reply = http_request(hub.base_url, "GET", path, headers=headers)
+        if reply.status != page.expect_status:
+            where = reply.headers.get("Location", "")
+            raise BenchError(
+                f"{page.label}: GET {path} as {user or 'anonymous'} gave HTTP {reply.status} "
+                f"{where}, expected {page.expect_status}"
+            )
+
+
 def measure_page(hub: LiveHub, page: Page) -> Measurement:
-    headers = hub.headers_for(page)
-    # One plain request first: a page that answers wrongly is named, not measured.
-    reply = http_request(hub.base_url, "GET", page.path, headers=headers)
-    if reply.status != page.expect_status:
-        where = reply.headers.get("Location", "")
-        raise BenchError(
-            f"{page.label}: GET {page.path} gave HTTP {reply.status} {where}, "
-            f"expected {page.expect_status}"
-        )
+    _check_first(hub, page)
+    lines = _plan_lines(hub, page)
     url, config = hub.url(page.path), hub.config
     if config.warmup_seconds:
         # Workers open their database connections and fill their caches here, unmeasured.
         wrk_run(
             url,
-            headers=headers,
+            lines=lines,
             expect_status=page.expect_status,
             seconds=config.warmup_seconds,
             config=config,
         )
+    cpu_before = hub.server_cpu_seconds()
+    worker_before = process_tree_cpu_seconds(hub.worker_pid)
     figures = wrk_run(
-        url,
-        headers=headers,
-        expect_status=page.expect_status,
-        seconds=config.seconds,
-        config=config,
+        url, lines=lines, expect_status=page.expect_status, seconds=config.seconds, config=config
     )
+    cpu = hub.server_cpu_seconds() - cpu_before
+    if page.method == "POST":
+        time.sleep(3)  # the worker's tasks for the last submissions
+    worker_cpu = process_tree_cpu_seconds(hub.worker_pid) - worker_before
+    requests = int(figures["requests"])
     return Measurement(
         page=page,
-        requests=int(figures["requests"]),
+        requests=requests,
         seconds=figures["duration_us"] / 1e6,
         p50_ms=figures["p50_us"] / 1e3,
         p99_ms=figures["p99_us"] / 1e3,
         socket_errors=int(figures["socket_errors"]),
         timeouts=int(figures["timeouts"]),
         unexpected_statuses=int(figures["unexpected"]),
+        cpu_ms_per_request=cpu * 1000 / requests if requests else 0.0,
+        worker_cpu_ms_per_request=worker_cpu * 1000 / requests if requests else 0.0,
     )
 
 
@@ -559,6 +731,12 @@ def measure_page(hub: LiveHub, page: Page) -> Measurement:
 
 def report(message: str) -> None:
     print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def machine_load() -> str:
+    """The load average: the machine may be shared, and fractions matter, not absolutes."""
+    one, five, _fifteen = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {_cores()} cores"
 
 
 def run(plan: Plan, config: BenchConfig) -> list[Measurement]:
@@ -571,38 +749,112 @@ def run(plan: Plan, config: BenchConfig) -> list[Measurement]:
     database_prepare(plan.seeders)
     report(f"database ready in {time.perf_counter() - started:.1f} s")
     measurements: list[Measurement] = []
-    with gunicorn_serving(config) as hub:
-        report(f"serving on {hub.base_url}")
-        # The bare view first, so that every later figure can be read against it.
-        pages = sorted(plan.pages, key=lambda page: not _is_floor(page))
-        for page in pages:
+    with contextlib.ExitStack() as stack:
+        hub = stack.enter_context(gunicorn_serving(config))
+        report(f"serving on {hub.base_url}; {machine_load()}")
+        if plan.worker:
+            hub.worker_pid = stack.enter_context(celery_serving(config)).pid
+        # The bare view first, so that every later figure can be read against it; and again
+        # every few pages, since on a shared machine the load moves during a run: each page
+        # is read against the bare view measured last before it.
+        pages = sorted(
+            (page for page in plan.pages if _is_floor(page) or plan.keep(page)),
+            key=lambda page: not _is_floor(page),
+        )
+        bare = next((page for page in pages if _is_floor(page)), None)
+        every = _env_int("BENCH_BARE_EVERY", 4, low=1, high=1000)
+        for n, page in enumerate(pages):
+            if bare is not None and n > 1 and n % every == 0:
+                again = measure_page(hub, bare)
+                report(f"{bare.label} again: {again.requests_per_second:,.0f} req/s")
+                measurements.append(again)
             measurement = measure_page(hub, page)
             measurements.append(measurement)
-            report(f"{page.label}: {measurement.requests_per_second:,.0f} req/s")
+            report(
+                f"{page.label}: {measurement.requests_per_second:,.0f} req/s, "
+                f"{measurement.cpu_ms_per_request:.1f} ms CPU each"
+            )
+        report(f"pages measured; {machine_load()}")
         for scenario in plan.scenarios:
-            scenario(hub)
+            name = getattr(scenario, "__qualname__", repr(scenario))
+            try:
+                scenario(hub)
+            except BenchError as exc:
+                plan.failures.append(f"{name}: {exc}")
+                report(f"{name} failed: {exc}")
     return measurements
 
 
 def _is_floor(page: Page) -> bool:
-    return page.path == BARE_PATH and page.user is None
+    return page.path == BARE_PATH and page.user is None and not page.others
+
+
+def floors_raised() -> dict[str, float]:
+    """BENCH_FLOORS="label part=fraction,…": floors to hold instead of the pages' own (to
+    see the run fail, or to hold a page to more than the issue asked)."""
+    raised: dict[str, float] = {}
+    for item in filter(
+        None, (part.strip() for part in os.environ.get("BENCH_FLOORS", "").split(","))
+    ):
+        label, _, value = item.rpartition("=")
+        try:
+            raised[label.strip()] = float(value)
+        except ValueError:
+            raise BenchError(f"BENCH_FLOORS: {item!r} is not 'label part=fraction'") from None
+    return raised
+
+
+def floor_of(page: Page) -> float | None:
+    for part, value in floors_raised().items():
+        if part and part in page.label:
+            return value
+    return page.floor
+
+
+def _fraction(m: Measurement, bare: Measurement | None) -> float | None:
+    if bare is None or not bare.requests_per_second:
+        return None
+    return m.requests_per_second / bare.requests_per_second
+
+
+def _with_bare(measurements: list[Measurement]) -> list[tuple[Measurement, Measurement | None]]:
+    """Each page's measurement with the bare view's measured last before it."""
+    bare: Measurement | None = None
+    paired = []
+    for m in measurements:
+        if _is_floor(m.page):
+            bare = m
+        paired.append((m, bare))
+    return paired
+
+
+def below_floor(measurements: list[Measurement]) -> list[str]:
+    """The pages whose throughput fell below their floor, said in a line each."""
+    missed = []
+    for m, bare in _with_bare(measurements):
+        floor, fraction = floor_of(m.page), _fraction(m, bare)
+        if floor is not None and fraction is not None and fraction < floor:
+            missed.append(
+                f"{m.page.label}: {fraction:.3f} of the bare view, below its floor {floor:.2f}"
+            )
+    return missed
 
 
 def table(measurements: list[Measurement]) -> str:
-    bare = next((m for m in measurements if _is_floor(m.page)), None)
     label_width = max([len("page"), *(len(m.page.label) for m in measurements)])
     lines = [
         f"{'page':<{label_width}}  {'req/s':>8}  {'p50 ms':>7}  {'p99 ms':>7}  "
-        f"{'of bare':>7}  {'failed':>6}"
+        f"{'CPU ms':>6}  {'worker':>6}  {'of bare':>7}  {'floor':>5}  {'':>4}  {'failed':>6}"
     ]
-    for m in measurements:
-        fraction = (
-            f"{m.requests_per_second / bare.requests_per_second:.2f}"
-            if bare and bare.requests_per_second
-            else "-"
+    for m, bare in _with_bare(measurements):
+        fraction, floor = _fraction(m, bare), floor_of(m.page)
+        verdict = (
+            "" if floor is None or fraction is None else ("ok" if fraction >= floor else "LOW")
         )
         lines.append(
             f"{m.page.label:<{label_width}}  {m.requests_per_second:>8,.0f}  {m.p50_ms:>7.2f}  "
-            f"{m.p99_ms:>7.2f}  {fraction:>7}  {m.failures:>6}"
+            f"{m.p99_ms:>7.2f}  {m.cpu_ms_per_request:>6.1f}  {m.worker_cpu_ms_per_request:>6.1f}  "
+            f"{'-' if fraction is None else f'{fraction:.3f}':>7}  "
+            f"{'' if floor is None else f'{floor:.2f}':>5}  {verdict:>4}  {m.failures:>6}"
         )
     return "\n".join(lines)

@@ -307,6 +307,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tickets.tasks.sweep_chats",
         "schedule": CHAT_SWEEP_INTERVAL,
     },
+    # Arrivals and handle times per queue, which the contact offers read instead of the
+    # tickets: seconds old at most. A refresh that waited longer than the interval is
+    # dropped, since the next one is already on its way.
+    "refresh-queue-statistics": {
+        "task": "tickets.tasks.refresh_queue_statistics",
+        "schedule": 5.0,
+        "options": {"expires": 5.0},
+    },
     # Knowledge-base articles whose indexing task never reached the broker.
     "sweep-knowledge-index": {
         "task": "chatbot.tasks.knowledge_index_sweep",

@@ -14,17 +14,17 @@ measures them (``tickets.queues``) and the caller passes the measurements in as
   solution; for chats, from the ticket's creation to its solution. Samples longer than
   ``HANDLE_TIME_CAP`` are left out (they were parked, not handled). The queue's own mean is
   used with at least ``HANDLE_TIME_MIN_SAMPLES`` samples, else the team's, else
-  ``ROUTING_DEFAULT_HANDLE_MINUTES``;
+  ``ROUTING_DEFAULT_HANDLE_MINUTES``. The samples arrive summed (``HandleTimes``: count and
+  total per queue and per team), so a page never holds the samples themselves;
 - chat load: which agents are in the chat console now, and how many chats each holds.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from statistics import fmean
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -84,13 +84,63 @@ class HandleSample:
 
 
 @dataclass(frozen=True, slots=True)
+class HandleTotal:
+    """Handle samples summed: how many, and their total length in seconds."""
+
+    samples: int = 0
+    seconds: float = 0.0
+
+    def __add__(self, other: HandleTotal) -> HandleTotal:
+        return HandleTotal(self.samples + other.samples, self.seconds + other.seconds)
+
+    @property
+    def mean_seconds(self) -> float | None:
+        """The mean, once there are enough samples to trust it."""
+        if self.samples < HANDLE_TIME_MIN_SAMPLES:
+            return None
+        return self.seconds / self.samples
+
+
+QueueOfArea = tuple[str, int | None, Team]  # (language, product area id, team)
+
+
+@dataclass(frozen=True, slots=True)
+class HandleTimes:
+    """One method's handle samples summed per queue and per team (the queue's own mean is
+    used when it has enough samples, else the team's)."""
+
+    by_queue: Mapping[QueueOfArea, HandleTotal] = field(default_factory=dict)
+    by_team: Mapping[Team, HandleTotal] = field(default_factory=dict)
+
+    def mean_seconds(self, queue: QueueOfArea) -> float:
+        """The queue's mean, or its team's, or ``ROUTING_DEFAULT_HANDLE_MINUTES``."""
+        for total in (self.by_queue.get(queue), self.by_team.get(queue[2])):
+            if total is not None and (mean := total.mean_seconds) is not None:
+                return mean
+        return _default_handle_seconds()
+
+
+def handle_times_of(samples: Iterable[HandleSample]) -> HandleTimes:
+    """Sum the samples per queue and per team, leaving out those that are not handle times
+    (none, or longer than ``HANDLE_TIME_CAP``)."""
+    by_queue: dict[QueueOfArea, HandleTotal] = defaultdict(HandleTotal)
+    by_team: dict[Team, HandleTotal] = defaultdict(HandleTotal)
+    for sample in samples:
+        if timedelta(0) < sample.duration <= HANDLE_TIME_CAP:
+            one = HandleTotal(1, sample.duration.total_seconds())
+            by_queue[(sample.language, sample.area_id, sample.team)] += one
+            by_team[sample.team] += one
+    return HandleTimes(by_queue=dict(by_queue), by_team=dict(by_team))
+
+
+@dataclass(frozen=True, slots=True)
 class QueueFacts:
     """The queues as measured now. Each selector reads only the parts it needs; a part left
     empty reads as an empty queue (nobody waiting, no samples, nobody in the console)."""
 
     # (waiting, arrivals in the window) per (method, language, team), for one product area.
     counts: Mapping[tuple[Method, str, Team], tuple[int, int]] = field(default_factory=dict)
-    handle_samples: Mapping[Method, Sequence[HandleSample]] = field(default_factory=dict)
+    handle_times: Mapping[Method, HandleTimes] = field(default_factory=dict)
     # The agents in the chat console now (switched on, heartbeat fresh), by user id, with the
     # number of chats each holds.
     chat_console: Mapping[int, int] = field(default_factory=dict)
@@ -283,28 +333,15 @@ def agent_schedule(agent: Agent) -> Schedule:
     return Schedule(shift.window_in(agent.time_zone) for shift in agent.shifts.all())
 
 
-def _handle_seconds_by_queue(
-    samples: Iterable[HandleSample],
-) -> tuple[dict[tuple[str, int | None, Team], float], dict[Team, float]]:
-    by_queue: dict[tuple[str, int | None, Team], list[float]] = defaultdict(list)
-    by_team: dict[Team, list[float]] = defaultdict(list)
-    for sample in samples:
-        if timedelta(0) < sample.duration <= HANDLE_TIME_CAP:
-            seconds = sample.duration.total_seconds()
-            by_queue[(sample.language, sample.area_id, sample.team)].append(seconds)
-            by_team[sample.team].append(seconds)
-    return (
-        {key: fmean(v) for key, v in by_queue.items() if len(v) >= HANDLE_TIME_MIN_SAMPLES},
-        {key: fmean(v) for key, v in by_team.items() if len(v) >= HANDLE_TIME_MIN_SAMPLES},
-    )
+_NO_HANDLE_TIMES = HandleTimes()
 
 
 def average_handle_seconds(
     method: Method, *, language: str, area_id: int | None, team: Team, queues: QueueFacts
 ) -> float:
     """The measured mean handle time of a queue, or its team's, or the default."""
-    by_queue, by_team = _handle_seconds_by_queue(queues.handle_samples.get(method, ()))
-    return by_queue.get((language, area_id, team), by_team.get(team, _default_handle_seconds()))
+    times = queues.handle_times.get(method, _NO_HANDLE_TIMES)
+    return times.mean_seconds((language, area_id, team))
 
 
 def staffing_for(*, area: ProductArea, languages: Collection[str], queues: QueueFacts) -> Staffing:
@@ -314,13 +351,9 @@ def staffing_for(*, area: ProductArea, languages: Collection[str], queues: Queue
     covering = _agents_covering(area.pk)
     agents = [(agent, agent_schedule(agent)) for agent in covering]
     hours_per_hour = 3600.0 / arrival_window().total_seconds()
-    handle = {
-        method: _handle_seconds_by_queue(queues.handle_samples.get(method, ()))
-        for method in (Method.PHONE, Method.CHAT)
-    }
     states: dict[Method, dict[QueueKey, QueueState]] = {Method.PHONE: {}, Method.CHAT: {}}
     for method, method_queues in states.items():
-        by_queue, by_team = handle[method]
+        handle = queues.handle_times.get(method, _NO_HANDLE_TIMES)
         for language in languages:
             for team in QUEUE_TEAMS:
                 shifts = tuple(
@@ -340,9 +373,7 @@ def staffing_for(*, area: ProductArea, languages: Collection[str], queues: Queue
                     agent_shifts=shifts,
                     waiting=waiting,
                     arrivals_per_hour=arrivals * hours_per_hour,
-                    handle_seconds=by_queue.get(
-                        (language, area.pk, team), by_team.get(team, _default_handle_seconds())
-                    ),
+                    handle_seconds=handle.mean_seconds((language, area.pk, team)),
                     chat_slots=capacity.slots if capacity else None,
                     chat_free_slots=capacity.free_slots if capacity else None,
                 )

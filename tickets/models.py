@@ -197,6 +197,12 @@ class Ticket(SweptRow):
                 condition=models.Q(sweep_parked_at__isnull=False),
                 name="ticket_parked",
             ),
+            # The queue statistics read the latest solved callbacks and chats.
+            models.Index(
+                fields=["channel", "-solved_at"],
+                condition=models.Q(solved_at__isnull=False),
+                name="ticket_solved_by_channel",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -745,3 +751,37 @@ class ChatTranscriptRequest(SweptRow):
 
     def __str__(self) -> str:
         return f"{self.session_id}: {self.key}"
+
+
+# --- The queues as measured a moment ago ------------------------------------------------------
+
+
+class QueueStatistic(models.Model):
+    """One queue's slow-moving figures, recomputed by beat every few seconds
+    (``tickets.queues.queue_statistics_refresh``) so that no page reads the tickets for them.
+
+    A row per (method, routing team, language, product area) that had arrivals or finished
+    requests lately, and a row per (method, team) with ``language`` empty for the whole team:
+    arrivals in the arrival window before ``computed_at``, and the number and total seconds
+    of the handle samples of the handle-time history (longer ones left out).
+    """
+
+    method = models.CharField(max_length=8)
+    team = models.CharField(max_length=20)
+    # Empty: every language and area of the team.
+    language = models.CharField(max_length=8, blank=True)
+    product_area = models.ForeignKey(
+        ProductArea, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    arrivals = models.PositiveIntegerField(default=0)
+    handled = models.PositiveIntegerField(default=0)
+    handle_seconds = models.FloatField(default=0.0)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["product_area", "language"], name="queue_statistic_area"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.team} {self.language or '*'} {self.product_area_id}"

@@ -3,14 +3,33 @@
 Routing estimates waits from the roster and these measurements, and never reads the
 tickets' tables itself; whoever shows an offer or a queue's status (the flow, the ticket
 and chat pages) measures here and passes the facts to ``routing.selectors``.
+
+No page reads the history of tickets. The facts come in two kinds, by how fresh they must be:
+
+- **Live**, read on every request through partial indexes that hold only what waits now, so
+  their cost is the length of the queue, never the number of tickets: callbacks and chats
+  waiting (a customer who has just asked for a callback sees the queue with them in it), and
+  the chat console (who is switched on and how many chats each holds: the next chat must not
+  be offered to an agent who has just taken their last free one).
+- **Recomputed by beat** every few seconds (``queue_statistics_refresh``, scheduled in
+  ``CELERY_BEAT_SCHEDULE``) into ``QueueStatistic``, a table of at most one row per
+  method × team × language × product area: arrivals in the arrival window (an hour's rate,
+  which a few seconds do not change) and the handle-time samples of the last 30 days, summed.
+  A page reads them in one query. Until beat has run once, they read as no arrivals and
+  the default handle time.
+
+``queue_facts`` is therefore three queries (waiting counts, statistics, console) whatever
+the volume of tickets.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections import defaultdict
+from collections.abc import Collection, Iterable
 from datetime import datetime
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db import connection, transaction
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from routing.policy import Method
@@ -19,9 +38,12 @@ from routing.selectors import (
     HANDLE_TIME_HISTORY,
     HANDLE_TIME_MAX_ROWS,
     HandleSample,
+    HandleTimes,
+    HandleTotal,
     QueueFacts,
     arrival_window,
     chat_presence_timeout,
+    handle_times_of,
 )
 from tickets.models import (
     QUEUED_TEAMS,
@@ -29,23 +51,28 @@ from tickets.models import (
     Channel,
     ChatPresence,
     ChatSession,
-    Status,
+    QueueStatistic,
     Team,
     Ticket,
 )
 
 _QUEUE_TEAM_VALUES = [team.queue_team.value for team in QUEUED_TEAMS]
 _TICKET_TEAM_VALUES = [team.value for team in QUEUED_TEAMS]
+_METHODS = (Method.PHONE, Method.CHAT)
+
+
+# --- Recomputed by beat ------------------------------------------------------------------------
 
 
 def phone_handle_samples(now: datetime) -> list[HandleSample]:
     """Callbacks solved lately: from the moment an agent took the call to the solution."""
     rows = (
         CallbackRequest.objects.filter(
-            taken_at__isnull=False,
+            ticket__channel=Channel.PHONE,
             ticket__solved_at__isnull=False,
             ticket__solved_at__gte=now - HANDLE_TIME_HISTORY,
             ticket__solved_at__lte=now,
+            taken_at__isnull=False,
             team__in=_QUEUE_TEAM_VALUES,
         )
         .order_by("-ticket__solved_at")
@@ -82,56 +109,174 @@ def chat_handle_samples(now: datetime) -> list[HandleSample]:
     ]
 
 
-def _phone_counts(
-    area_id: int | None, languages: Collection[str], now: datetime
-) -> dict[tuple[Method, str, QueueTeam], tuple[int, int]]:
-    """(waiting callbacks, arrivals in the window) per (language, team); one query."""
+_Queue = tuple[Method, str, int | None, QueueTeam]  # method, language, area id, team
+
+
+def _arrivals(now: datetime) -> dict[_Queue, int]:
+    """Callbacks queued and chats opened in the arrival window, per queue (two queries over
+    the window's rows only: both read an index on the moment they joined)."""
     since = now - arrival_window()
-    rows = (
-        CallbackRequest.objects.filter(product_area_id=area_id, language__in=languages)
-        .filter(team__in=_QUEUE_TEAM_VALUES, enqueued_at__lte=now)
-        .filter(Q(taken_at__isnull=True) | Q(enqueued_at__gte=since))
-        .values("language", "team")
-        .annotate(
-            waiting=Count("pk", filter=Q(taken_at__isnull=True)),
-            arrivals=Count("pk", filter=Q(enqueued_at__gte=since)),
+    arrivals: dict[_Queue, int] = {}
+    callbacks = (
+        CallbackRequest.objects.filter(
+            enqueued_at__gte=since, enqueued_at__lte=now, team__in=_QUEUE_TEAM_VALUES
         )
+        .values_list("language", "product_area_id", "team")
+        .annotate(count=Count("pk"))
         .order_by()
     )
-    return {
-        (Method.PHONE, row["language"], QueueTeam(row["team"])): (row["waiting"], row["arrivals"])
-        for row in rows
-    }
-
-
-def _chat_counts(
-    area_id: int | None, languages: Collection[str], now: datetime
-) -> dict[tuple[Method, str, QueueTeam], tuple[int, int]]:
-    """(chats waiting for an agent, chats opened in the window) per (language, team)."""
-    since = now - arrival_window()
-    waiting = Q(status__in=[Status.NEW, Status.QUEUED])
-    rows = (
+    for language, area_id, team, count in callbacks:
+        arrivals[(Method.PHONE, language, area_id, QueueTeam(team))] = count
+    chats = (
         Ticket.objects.filter(
+            created_at__gte=since,
+            created_at__lte=now,
             channel=Channel.CHAT,
+            team__in=_TICKET_TEAM_VALUES,
+        )
+        .values_list("language", "product_area_id", "team")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    for language, area_id, team, count in chats:
+        arrivals[(Method.CHAT, language, area_id, Team(team).queue_team)] = count
+    return arrivals
+
+
+def _statistic_rows(
+    arrivals: dict[_Queue, int], handle: dict[Method, HandleTimes], now: datetime
+) -> list[QueueStatistic]:
+    queues: set[_Queue] = set(arrivals)
+    for method, times in handle.items():
+        queues.update((method, *queue) for queue in times.by_queue)
+    rows = []
+    for method, language, area_id, team in sorted(queues, key=str):
+        total = handle[method].by_queue.get((language, area_id, team), HandleTotal())
+        rows.append(
+            QueueStatistic(
+                method=method.value,
+                team=team.value,
+                language=language,
+                product_area_id=area_id,
+                arrivals=arrivals.get((method, language, area_id, team), 0),
+                handled=total.samples,
+                handle_seconds=total.seconds,
+                computed_at=now,
+            )
+        )
+    for method, times in handle.items():
+        for team, total in times.by_team.items():
+            rows.append(
+                QueueStatistic(
+                    method=method.value,
+                    team=team.value,
+                    language="",
+                    product_area_id=None,
+                    handled=total.samples,
+                    handle_seconds=total.seconds,
+                    computed_at=now,
+                )
+            )
+    return rows
+
+
+def queue_statistics_refresh(*, now: datetime) -> int:
+    """Measure arrivals and handle times as of ``now`` and replace the statistics with them,
+    in one transaction (readers see the old figures or the new ones, never a mix). Returns
+    the number of rows written. Idempotent; two at once take turns."""
+    handle = {
+        Method.PHONE: handle_times_of(phone_handle_samples(now)),
+        Method.CHAT: handle_times_of(chat_handle_samples(now)),
+    }
+    rows = _statistic_rows(_arrivals(now), handle, now)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Refreshes queue one behind the other; pages go on reading meanwhile.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"LOCK TABLE {QueueStatistic._meta.db_table} IN SHARE ROW EXCLUSIVE MODE"
+                )
+        QueueStatistic.objects.all().delete()
+        QueueStatistic.objects.bulk_create(rows)
+    return len(rows)
+
+
+# --- Read by the pages -------------------------------------------------------------------------
+
+
+def _waiting_counts(
+    area_id: int | None, languages: Collection[str], now: datetime
+) -> dict[tuple[Method, str, QueueTeam], int]:
+    """Callbacks not yet taken and chats no agent has accepted, per (language, team), in one
+    query over the partial indexes of what waits now."""
+    callbacks = (
+        CallbackRequest.objects.filter(
+            taken_at__isnull=True,
             product_area_id=area_id,
             language__in=languages,
-            team__in=_TICKET_TEAM_VALUES,
-            created_at__lte=now,
+            team__in=_QUEUE_TEAM_VALUES,
+            enqueued_at__lte=now,
         )
-        .filter(waiting | Q(created_at__gte=since))
         .values("language", "team")
-        .annotate(
-            waiting=Count("pk", filter=waiting),
-            arrivals=Count("pk", filter=Q(created_at__gte=since)),
-        )
+        .annotate(method=Value(Method.PHONE.value), waiting=Count("pk"))
+        .values_list("method", "language", "team", "waiting")
         .order_by()
     )
-    return {
-        (Method.CHAT, row["language"], Team(row["team"]).queue_team): (
-            row["waiting"],
-            row["arrivals"],
+    chats = (
+        ChatSession.objects.filter(
+            accepted_at__isnull=True,
+            ended_at__isnull=True,
+            created_at__lte=now,
+            ticket__product_area_id=area_id,
+            ticket__language__in=languages,
+            ticket__team__in=_TICKET_TEAM_VALUES,
         )
-        for row in rows
+        .values(language=F("ticket__language"), team=F("ticket__team"))
+        .annotate(method=Value(Method.CHAT.value), waiting=Count("pk"))
+        .values_list("method", "language", "team", "waiting")
+        .order_by()
+    )
+    counts: dict[tuple[Method, str, QueueTeam], int] = {}
+    for method, language, team, waiting in callbacks.union(chats, all=True).order_by():
+        queue_team = QueueTeam(team) if method == Method.PHONE else Team(team).queue_team
+        counts[(Method(method), language, queue_team)] = waiting
+    return counts
+
+
+_Statistic = tuple[str, str, str, int | None, int, int, float]
+
+
+def _statistics(
+    methods: Iterable[Method], *, area_id: int | None = None, languages: Collection[str] = ()
+) -> list[_Statistic]:
+    """The statistics rows of these methods: every team's, and those of the area's queues in
+    these languages (none given: every queue's)."""
+    rows = QueueStatistic.objects.filter(method__in=[method.value for method in methods])
+    if languages:
+        rows = rows.filter(Q(language="") | Q(product_area_id=area_id, language__in=languages))
+    return list(
+        rows.values_list(
+            "method", "team", "language", "product_area_id", "arrivals", "handled",
+            "handle_seconds",
+        )
+    )  # fmt: skip
+
+
+def _handle_times(rows: Iterable[_Statistic]) -> dict[Method, HandleTimes]:
+    by_queue: dict[Method, dict[tuple[str, int | None, QueueTeam], HandleTotal]] = defaultdict(dict)
+    by_team: dict[Method, dict[QueueTeam, HandleTotal]] = defaultdict(dict)
+    for method, team, language, area_id, _arrived, handled, seconds in rows:
+        if not handled:
+            continue
+        total = HandleTotal(handled, seconds)
+        if language:
+            by_queue[Method(method)][(language, area_id, QueueTeam(team))] = total
+        else:
+            by_team[Method(method)][QueueTeam(team)] = total
+    return {
+        method: HandleTimes(by_queue=by_queue[method], by_team=by_team[method])
+        for method in _METHODS
+        if method in by_queue or method in by_team
     }
 
 
@@ -154,25 +299,30 @@ def chat_console(now: datetime) -> dict[int, int]:
 
 
 def queue_facts(*, area_id: int | None, languages: Collection[str], now: datetime) -> QueueFacts:
-    """Everything the contact offers of one area need: both queues' counts in these
-    languages, the handle samples and the chat console (five queries)."""
+    """Everything the contact offers of one area need: both queues' waiting counts (live)
+    and arrivals in these languages, the handle times, and the chat console (three queries,
+    whatever the number of tickets)."""
+    waiting = _waiting_counts(area_id, languages, now)
+    statistics = _statistics(_METHODS, area_id=area_id, languages=languages)
+    arrivals = {
+        (Method(method), language, QueueTeam(team)): arrived
+        for method, team, language, row_area, arrived, _handled, _seconds in statistics
+        if language and row_area == area_id
+    }
     return QueueFacts(
-        counts={**_phone_counts(area_id, languages, now), **_chat_counts(area_id, languages, now)},
-        handle_samples={
-            Method.PHONE: phone_handle_samples(now),
-            Method.CHAT: chat_handle_samples(now),
-        },
+        counts={key: (waiting.get(key, 0), arrivals.get(key, 0)) for key in {*waiting, *arrivals}},
+        handle_times=_handle_times(statistics),
         chat_console=chat_console(now),
     )
 
 
 def callback_facts(now: datetime) -> QueueFacts:
-    """What a queued callback's wait needs: the phone handle samples."""
-    return QueueFacts(handle_samples={Method.PHONE: phone_handle_samples(now)})
+    """What a queued callback's wait needs: the phone handle times (one query)."""
+    return QueueFacts(handle_times=_handle_times(_statistics([Method.PHONE])))
 
 
 def chat_facts(now: datetime) -> QueueFacts:
-    """What a waiting chat's wait needs: the chat handle samples and the chat console."""
+    """What a waiting chat's wait needs: the chat handle times and the chat console."""
     return QueueFacts(
-        handle_samples={Method.CHAT: chat_handle_samples(now)}, chat_console=chat_console(now)
+        handle_times=_handle_times(_statistics([Method.CHAT])), chat_console=chat_console(now)
     )

@@ -4,8 +4,9 @@ call is idempotent, so a message delivered twice does its work once."""
 from __future__ import annotations
 
 from celery import shared_task
+from django.utils import timezone
 
-from tickets import services
+from tickets import queues, services
 from tickets.chat import services as chat_services
 
 # The emails themselves go through the outbox (hub.accounts.outbox), which retries them.
@@ -29,3 +30,8 @@ def sweep_ticket_outbox() -> dict[str, int]:
 @shared_task
 def sweep_chats() -> dict[str, int]:
     return chat_services.chat_sweep()
+
+
+@shared_task
+def refresh_queue_statistics() -> int:
+    return queues.queue_statistics_refresh(now=timezone.now())

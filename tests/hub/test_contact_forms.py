@@ -905,9 +905,9 @@ def test_a_slot_off_the_grid_is_refused(seat_client: Client, surveys_area: Produ
 # --- Query counts --------------------------------------------------------------------------
 
 # Who is asking (user, then the membership once: the flow's member facts), the area and its
-# translations, then the offers: service and language hours, agents and their shifts, phone
-# and chat queue counts, phone and chat handle times, who is in the chat console.
-OFFERS = 13
+# translations, then the offers: service and language hours, agents and their shifts, the
+# waiting callbacks and chats, the queue statistics, who is in the chat console.
+OFFERS = 11
 
 
 # The phone form lists the product areas for its drop-down: the same reading (areas and their

@@ -444,9 +444,9 @@ def test_a_standard_user_sees_every_method_with_waits_and_links_to_the_forms(
     django_assert_num_queries: Callable[..., Any],
 ) -> None:
     _as(client, standard_user)
-    # user, member facts; the area and its names; hours (2), agents and shifts, phone and
-    # chat queues, handle times (one per method), who is in the chat console
-    with django_assert_num_queries(SESSION_QUERIES + 13):
+    # user, member facts; the area and its names; hours (2), agents and shifts, waiting
+    # callbacks and chats, the queue statistics, who is in the chat console
+    with django_assert_num_queries(SESSION_QUERIES + 11):
         response = client.get(METHODS_URL.format(slug=surveys_area.slug))
     main = _main(response)
     cards = _cards(main)
