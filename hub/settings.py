@@ -450,9 +450,16 @@ LANGUAGES = [
     ("nl", _("Dutch")),
     ("ja", _("Japanese")),
 ]
-# Support's languages are the interface's today; a language support adds before its catalogue
-# is written goes here only (emails about its tickets then use the account's language).
-SUPPORT_LANGUAGES = list(LANGUAGES)
+SUPPORT_LANGUAGES = [
+    ("en", _("English")),
+    ("es", _("Spanish")),
+    ("pt", _("Portuguese")),
+    ("de", _("German")),
+    ("fr", _("French")),
+    ("it", _("Italian")),
+    ("nl", _("Dutch")),
+    ("ja", _("Japanese")),
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True

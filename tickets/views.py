@@ -155,6 +155,9 @@ def _history_rows(tickets: list[Ticket], area_names: dict[int, str]) -> list[His
     channels = {value: str(label) for value, label in Channel.choices}
     detail = reverse("tickets:detail", args=["CS-000000"])
 
+    def when(moment: datetime) -> str:
+        return moment_words(moment, "year short time")
+
     return [
         HistoryRow(
             number=ticket.number,
@@ -165,8 +168,8 @@ def _history_rows(tickets: list[Ticket], area_names: dict[int, str]) -> list[His
             status=ticket.status,
             status_label=statuses.get(ticket.status, ticket.status),
             requester=ticket.requester.get_full_name() or ticket.requester.email,
-            made=moment_words(ticket.created_at, "year short time"),
-            updated=moment_words(ticket.updated_at, "year short time"),
+            made=when(ticket.created_at),
+            updated=when(ticket.updated_at),
         )
         for ticket in tickets
     ]
