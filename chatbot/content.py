@@ -21,7 +21,8 @@ import yaml
 from routing.area_catalogue import PRODUCT_AREAS
 
 KNOWLEDGE_ROOT = Path(__file__).resolve().parent / "knowledge"
-LANGUAGES = ("en", "it", "fr")
+LANGUAGES = ("en", "es", "pt", "de", "fr", "it", "nl", "ja")
+SOURCE_LANGUAGE = "en"  # every article is written in English first, then translated
 HUB_AREA = "hub"  # articles about the Customer Success Hub itself: no product area
 AREAS = frozenset({area.slug for area in PRODUCT_AREAS} | {HUB_AREA})
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -49,6 +50,9 @@ class ArticleFile:
     updated: datetime.date
     keywords: tuple[str, ...]
     body: str
+    # A translation: the ``updated`` date of the English version it was made from. When the
+    # English article is updated later, the translation may be out of date.
+    source_updated: datetime.date | None = None
 
     @property
     def product_area_slug(self) -> str | None:
@@ -81,6 +85,17 @@ def _relative(path: Path, root: Path) -> str:
         return str(path)
 
 
+def _date(value: object) -> datetime.date | None:
+    if isinstance(value, str):
+        try:
+            value = datetime.date.fromisoformat(value)
+        except ValueError:
+            return None
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value
+    return None
+
+
 def _text(value: object) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
@@ -97,7 +112,9 @@ def article_file_read(path: Path, *, root: Path = KNOWLEDGE_ROOT) -> ArticleFile
         ) from None
     slug = filename.removesuffix(".md")
     if language not in LANGUAGES:
-        problems.append(f"{name}: unknown language folder {language!r} (use en, it or fr)")
+        problems.append(
+            f"{name}: unknown language folder {language!r} (use one of {', '.join(LANGUAGES)})"
+        )
     if area not in AREAS:
         problems.append(f"{name}: unknown area folder {area!r}")
     if not SLUG.match(slug):
@@ -128,22 +145,27 @@ def article_file_read(path: Path, *, root: Path = KNOWLEDGE_ROOT) -> ArticleFile
         problems.append(f"{name}: summary is missing")
     elif len(summary) > MAX_SUMMARY:
         problems.append(f"{name}: summary is longer than {MAX_SUMMARY} characters")
-    updated = meta.get("updated")
-    if isinstance(updated, str):
-        try:
-            updated = datetime.date.fromisoformat(updated)
-        except ValueError:
-            updated = None
-    if not isinstance(updated, datetime.date) or isinstance(updated, datetime.datetime):
+    updated = _date(meta.get("updated"))
+    if updated is None:
         problems.append(f"{name}: updated must be a date like 2026-11-18")
-        updated = None
+    source_updated = None
+    if language == SOURCE_LANGUAGE:
+        if "source_updated" in meta:
+            problems.append(f"{name}: source_updated belongs to translations, not to English")
+    else:
+        source_updated = _date(meta.get("source_updated"))
+        if source_updated is None:
+            problems.append(
+                f"{name}: source_updated must be the date (like 2026-11-18) in the updated "
+                "line of the English version this translation was made from"
+            )
     keywords = meta.get("keywords", [])
     if keywords is None:
         keywords = []
     if not isinstance(keywords, list) or not all(_text(k) for k in keywords):
         problems.append(f"{name}: keywords must be a list of words, like [nudge, chaser]")
         keywords = []
-    unknown = sorted(set(meta) - {"title", "summary", "updated", "keywords"})
+    unknown = sorted(set(meta) - {"title", "summary", "updated", "keywords", "source_updated"})
     if unknown:
         problems.append(f"{name}: unknown front matter keys: {', '.join(unknown)}")
     body = match.group(2).strip()
@@ -162,6 +184,7 @@ def article_file_read(path: Path, *, root: Path = KNOWLEDGE_ROOT) -> ArticleFile
         updated=updated,
         keywords=tuple(str(k).strip() for k in keywords),
         body=body,
+        source_updated=source_updated,
     )
 
 
@@ -196,9 +219,57 @@ def article_files(root: Path = KNOWLEDGE_ROOT) -> list[ArticleFile]:
         key = (file.language, file.title.casefold())
         if (other := titles.setdefault(key, file)) is not file:
             problems.append(f"{name}: the title is also the title of {_relative(other.path, root)}")
+    originals = {file.slug: file for file in files if file.language == SOURCE_LANGUAGE}
+    for file in files:
+        if file.language == SOURCE_LANGUAGE:
+            continue
+        name = _relative(file.path, root)
+        original = originals.get(file.slug)
+        if original is None:
+            problems.append(f"{name}: there is no English article {file.slug!r} to translate")
+        elif file.source_updated is not None and file.source_updated > original.updated:
+            problems.append(
+                f"{name}: source_updated {file.source_updated} is later than the English "
+                f"version's updated {original.updated}"
+            )
     if problems:
         raise KnowledgeFormatError(problems)
     return files
+
+
+@dataclass(frozen=True)
+class TranslationStatus:
+    """What ``knowledge_load --check`` reports: per language, the English articles with no
+    translation and the translations made from an older English version."""
+
+    missing: dict[str, list[str]]  # language -> slugs
+    stale: dict[str, list[tuple[str, datetime.date, datetime.date]]]  # slug, from, English
+
+    @property
+    def complete(self) -> bool:
+        return not any(self.missing.values()) and not any(self.stale.values())
+
+
+def translation_status(files: Iterable[ArticleFile]) -> TranslationStatus:
+    files = list(files)
+    originals = {file.slug: file for file in files if file.language == SOURCE_LANGUAGE}
+    have: dict[str, dict[str, ArticleFile]] = {language: {} for language in LANGUAGES}
+    for file in files:
+        have[file.language][file.slug] = file
+    missing: dict[str, list[str]] = {}
+    stale: dict[str, list[tuple[str, datetime.date, datetime.date]]] = {}
+    for language in LANGUAGES:
+        if language == SOURCE_LANGUAGE:
+            continue
+        missing[language] = sorted(set(originals) - set(have[language]))
+        stale[language] = sorted(
+            (slug, file.source_updated, originals[slug].updated)
+            for slug, file in have[language].items()
+            if slug in originals
+            and file.source_updated is not None
+            and file.source_updated < originals[slug].updated
+        )
+    return TranslationStatus(missing=missing, stale=stale)
 
 
 def labelled_questions(root: Path = KNOWLEDGE_ROOT) -> list[LabelledQuestion]:
