@@ -90,6 +90,7 @@ def _quality() -> None:
             f"({result.confident_on_unanswerable}/{result.unanswerable})",
             flush=True,
         )
+    _quality_by_language()
     current = (
         f"ASSISTANT_MIN_COVERAGE {settings.ASSISTANT_MIN_COVERAGE}, ASSISTANT_MIN_SIMILARITY "
         f"{settings.ASSISTANT_MIN_SIMILARITY}, ASSISTANT_MIN_SUPPORTED_COVERAGE "
@@ -97,6 +98,52 @@ def _quality() -> None:
         f"{settings.ASSISTANT_SEMANTIC}"
     )
     print(f"  settings in force: {current}", flush=True)
+
+
+def _quality_by_language() -> None:
+    """Per language, on the held-out half, with the threshold in settings: what a customer
+    asking in that language gets (the search in their language, English as the fallback)."""
+    from chatbot import content, evaluation
+    from chatbot.answers import Threshold
+
+    outcomes = evaluation.evaluate(content.labelled_questions(), use_semantic=True)
+    threshold = Threshold.from_settings()
+    tuned = evaluation.tune_coverage_by_language(
+        [o for o in outcomes if not content.is_held_out(o.question)], base=threshold
+    )
+    print(
+        "\n  words-only coverage tuned per language on the tuning half: "
+        + ", ".join(f"{language} {value:.3f}" for language, value in tuned.coverage_by_language)
+        + " (in force: chatbot.answers.COVERAGE_BY_LANGUAGE "
+        + (", ".join(f"{k} {v:.3f}" for k, v in threshold.coverage_by_language) or "none")
+        + ")",
+        flush=True,
+    )
+    print(
+        "\n  per language, held-out half, threshold in settings (words and meaning where the "
+        "model knows the language):",
+        flush=True,
+    )
+    print(
+        "    lang  answerable  hit@1  hit@3  answered right  confident wrong  "
+        "unanswerable  confident on them  language read right",
+        flush=True,
+    )
+    for language, grouped in evaluation.by_language(outcomes).items():
+        held = [o for o in grouped if content.is_held_out(o.question)]
+        if not held:
+            print(f"    {language:4}  no questions", flush=True)
+            continue
+        quality = evaluation.quality(held)
+        result = evaluation.decisions(held, threshold)
+        detected = evaluation.detected_share([o.question for o in grouped])
+        print(
+            f"    {language:4}  {quality.count:10}  {quality.hit_at_1:.3f}  {quality.hit_at_3:.3f}"
+            f"  {result.answerable_answered_rate:14.1%}  {result.answered_wrongly:15}  "
+            f"{result.unanswerable:12}  {result.unanswerable_confident_rate:17.1%}  "
+            f"{detected:19.1%}",
+            flush=True,
+        )
 
 
 def _pad() -> int:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from chatbot import markdown, services
+from chatbot.content import SOURCE_LANGUAGE
 from chatbot.models import Article, ArticleVersion, Conversation, Synonym, Turn
 from chatbot.selectors import article_linker, readable_slugs
 
@@ -51,7 +52,7 @@ class ArticleVersionForm(forms.ModelForm[ArticleVersion]):
 
     class Meta:
         model = ArticleVersion
-        fields = ["language", "title", "summary", "body", "keywords", "updated"]
+        fields = ["language", "title", "summary", "body", "keywords", "updated", "source_updated"]
         widgets = {"body": forms.Textarea(attrs={"rows": 24, "cols": 100})}
 
 
@@ -59,7 +60,17 @@ class ArticleVersionInline(admin.StackedInline[ArticleVersion, Article]):
     model = ArticleVersion
     form = ArticleVersionForm
     extra = 0
-    fields = ["language", "title", "summary", "updated", "keywords", "body", "preview", "indexed"]
+    fields = [
+        "language",
+        "title",
+        "summary",
+        "updated",
+        "source_updated",
+        "keywords",
+        "body",
+        "preview",
+        "indexed",
+    ]
     readonly_fields = ["preview", "indexed"]
 
     @admin.display(description=_lazy("preview"))
@@ -106,7 +117,22 @@ class ArticleAdmin(admin.ModelAdmin[Article]):
 
     @admin.display(description=_lazy("languages"))
     def languages(self, article: Article) -> str:
-        return ", ".join(sorted(v.language for v in article.versions.all()))
+        versions = list(article.versions.all())
+        english = next((v for v in versions if v.language == SOURCE_LANGUAGE), None)
+        stale = sorted(
+            v.language
+            for v in versions
+            if english is not None
+            and v.source_updated is not None
+            and v.source_updated < english.updated
+        )
+        languages = ", ".join(sorted(v.language for v in versions))
+        if stale:
+            return _("%(languages)s (out of date: %(stale)s)") % {
+                "languages": languages,
+                "stale": ", ".join(stale),
+            }
+        return languages
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         versions = formset.save(commit=False)

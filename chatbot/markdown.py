@@ -18,6 +18,8 @@ from django.utils.text import slugify
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from chatbot.tokens import is_unspaced, length_in_words
+
 ARTICLE_SCHEME = "article:"
 ALLOWED_TAGS = frozenset(
     {
@@ -155,7 +157,7 @@ def words(text: str) -> list[str]:
 
 
 def word_count(source: str) -> int:
-    return len(words(plain_text(source)))
+    return length_in_words(plain_text(source))
 
 
 def sections(source: str) -> list[Section]:
@@ -216,7 +218,7 @@ def excerpt(source: str, *, max_words: int) -> tuple[str, bool]:
         if token.level != 0 or token.nesting == -1 or not token.map:
             continue
         block = "\n".join(lines[token.map[0] : token.map[1]])
-        count = len(words(plain_text(block)))
+        count = length_in_words(plain_text(block))
         if count <= budget:
             kept.append(block)
             budget -= count
@@ -225,7 +227,7 @@ def excerpt(source: str, *, max_words: int) -> tuple[str, bool]:
             items = _list_items(tokens, index, lines)
             taken = []
             for item in items:
-                item_words = len(words(plain_text(item)))
+                item_words = length_in_words(plain_text(item))
                 if item_words > budget:
                     break
                 taken.append(item)
@@ -255,12 +257,16 @@ def _list_items(tokens: list[Token], list_index: int, lines: list[str]) -> list[
 
 
 def _cut_paragraph(block: str, budget: int) -> str:
-    sentences = re.split(r"(?<=[.!?])\s+", block)
+    # Japanese ends a sentence with 。 and starts the next without a space.
+    joiner = "" if is_unspaced(block) else " "
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+|(?<=[。！？])", block) if s]
     kept: list[str] = []
     for sentence in sentences:
-        if len(words(" ".join([*kept, sentence]))) > budget:
+        if length_in_words(joiner.join([*kept, sentence])) > budget:
             break
         kept.append(sentence)
     if kept:
-        return " ".join(kept)
-    return " ".join(block.split()[: max(budget, 1)]) + " …"
+        return joiner.join(kept)
+    if joiner:
+        return " ".join(block.split()[: max(budget, 1)]) + " …"
+    return block[: max(budget, 1) * 2] + "…"

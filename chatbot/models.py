@@ -20,7 +20,18 @@ from django.utils.translation import gettext_lazy as _
 from routing.models import ProductArea
 
 # The PostgreSQL text-search configuration of each language the knowledge base is written in.
-SEARCH_CONFIGS = {"en": "english", "it": "italian", "fr": "french"}
+# PostgreSQL's text-search configuration per knowledge-base language (stemming and stop
+# words). Japanese has none: chatbot.tokens splits it into words for the "simple" one.
+SEARCH_CONFIGS = {
+    "en": "english",
+    "es": "spanish",
+    "pt": "portuguese",
+    "de": "german",
+    "fr": "french",
+    "it": "italian",
+    "nl": "dutch",
+    "ja": "simple",
+}
 
 
 def conversation_public_id() -> str:
@@ -93,6 +104,16 @@ class ArticleVersion(models.Model):
         help_text=_('Other words customers use for this topic, e.g. ["nudge", "chaser"].'),
     )
     updated = models.DateField(_("updated"))
+    source_updated = models.DateField(
+        _("translated from the English of"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "For a translation: the updated date of the English version it was made from. "
+            "When the English version is updated later, readers are told this translation "
+            "may be out of date."
+        ),
+    )
     # What the passages were last computed from: the indexing task skips an unchanged version.
     indexed_hash = models.CharField(max_length=64, blank=True, editable=False)
     indexed_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -54,6 +54,8 @@ def shipped_embedding_texts(
     """The texts to embed of every article file, by file (``en/surveys/some-slug``)."""
     result = {}
     for file in content.article_files(root):
+        if file.language not in embedding.LANGUAGES:
+            continue
         drafts = passage_drafts(title=file.title, summary=file.summary, body=file.body)
         result[f"{file.language}/{file.area}/{file.slug}"] = [d.embedding_text for d in drafts]
     return result

@@ -1,18 +1,19 @@
-"""Find the passages that answer a question (R-BOT), in the user's language when there is one.
+"""Find the passages that answer a question (R-BOT), among the articles of one language.
 
 Lexical ranking
   PostgreSQL: each passage has a stored tsvector in its language's configuration, weighted
   title A, heading and keywords B, text C (GIN index). A question is parsed by PostgreSQL
-  itself (to_tsvector: stemming and stop words of english, italian or french), its words
-  grouped with their synonyms (the admin's Synonym table: the dictionaries of the server
-  cannot be changed, so the expansion happens here), and each group scored with ts_rank
-  (prefix matching for words of four letters or more) times its rarity (an inverse
-  document frequency read from ts_stat), plus a bonus for adjacent words matched as a
-  phrase and for passages that match websearch_to_tsquery (every word).
+  itself (to_tsvector: the language's stemming and stop words; Japanese is first split into
+  words by chatbot.tokens), its words grouped with their synonyms (the admin's Synonym
+  table: the dictionaries of the server cannot be changed, so the expansion happens here),
+  and each group scored with ts_rank (prefix matching for words of four letters or more)
+  times its rarity (an inverse document frequency read from ts_stat), plus a bonus for
+  adjacent words matched as a phrase and for passages that match websearch_to_tsquery
+  (every word).
   SQLite, the embedded default: the same groups scored with BM25 over the passages in
   Python (Snowball stemmers), since SQLite has no text search of its own to rely on.
 
-Semantic ranking (settings.ASSISTANT_SEMANTIC)
+Semantic ranking (settings.ASSISTANT_SEMANTIC; English only, the model's one language)
   The cosine between the question's all-MiniLM-L6-v2 vector and each passage's (computed
   when the article was saved). The passage vectors are held in memory per process, reloaded
   when the knowledge base changes.
@@ -21,6 +22,7 @@ The two rankings are fused by reciprocal rank (``search``) and rolled up per art
 measures of relevance come with each article: ``coverage``, the share of the question's
 rarity mass its best passage matches, and ``similarity``, that passage's cosine; the
 assistant's "relevant enough" threshold is set on them (chatbot.evaluation tunes it).
+Which language to search, and when to fall back to English, is chatbot.answers' decision.
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ from django.db.models import Count, Max, QuerySet
 from numpy.typing import NDArray
 
 from chatbot import embedding
-from chatbot.models import SEARCH_CONFIGS, Article, ArticleVersion, Passage, Synonym
+from chatbot.tokens import searchable_text
+from chatbot.models import SEARCH_CONFIGS, Article, Passage, Synonym
 
 # ts_rank's weights for D, C, B, A: body text is C, headings and keywords B, the title A.
 # These and the normalisation were chosen on the tuning half of the labelled questions
@@ -92,6 +95,7 @@ class ArticleHit:
     score: float
     coverage: float  # of its best lexical passage, 0..1
     similarity: float | None  # of its best semantic passage, -1..1; None without semantics
+    language: str = "en"  # of the passages searched
 
 
 @dataclass(frozen=True)
@@ -122,7 +126,6 @@ class _Bm25Index:
 @dataclass
 class _Snapshot:
     key: tuple[object, ...]
-    translated: dict[str, set[int]] = field(default_factory=dict)
     areas: dict[int, int | None] = field(default_factory=dict)
     vectors: dict[str, tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float32]]] = field(
         default_factory=dict
@@ -155,10 +158,6 @@ def snapshot() -> _Snapshot:
     with _lock:
         if _snapshot is None or _snapshot.key != key:
             fresh = _Snapshot(key=key)
-            for version_language, article_id in ArticleVersion.objects.filter(
-                article__is_published=True
-            ).values_list("language", "article_id"):
-                fresh.translated.setdefault(version_language, set()).add(article_id)
             fresh.areas = dict(Article.objects.values_list("id", "product_area_id"))
             _snapshot = fresh
         return _snapshot
@@ -169,14 +168,6 @@ def forget_snapshot() -> None:
     global _snapshot
     with _lock:
         _snapshot = None
-
-
-def _scope(language: str) -> list[tuple[str, set[int]]]:
-    """The passages to search: the user's language, then English for articles that have no
-    version in it (their ids to leave out of the English part)."""
-    if language == "en" or language not in SEARCH_CONFIGS:
-        return [("en", set())]
-    return [(language, set()), ("en", snapshot().translated.get(language, set()))]
 
 
 def _published_passages(language: str) -> QuerySet[Passage]:
@@ -214,8 +205,9 @@ def synonym_expansions(question: str, language: str) -> list[tuple[str, tuple[st
 # --- Lexical: PostgreSQL ---------------------------------------------------------------------
 
 
-def _pg_lexemes(texts: Sequence[str], config: str) -> list[list[tuple[str, int]]]:
+def _pg_lexemes(texts: Sequence[str], language: str) -> list[list[tuple[str, int]]]:
     """PostgreSQL's own analysis of each text: (lexeme, first position), in order."""
+    config = SEARCH_CONFIGS[language]
     result: list[list[tuple[str, int]]] = [[] for _ in texts]
     if not texts:
         return result
@@ -223,7 +215,7 @@ def _pg_lexemes(texts: Sequence[str], config: str) -> list[list[tuple[str, int]]
         cursor.execute(
             "SELECT t.n, l.lexeme, l.positions[1] FROM unnest(%s::text[]) WITH ORDINALITY "
             "AS t(body, n), unnest(to_tsvector(%s::regconfig, t.body)) AS l",
-            [list(texts), config],
+            [[searchable_text(text, language) for text in texts], config],
         )
         for number, lexeme, position in cursor.fetchall():
             result[number - 1].append((lexeme, position or 0))
@@ -304,13 +296,12 @@ def question_groups(question: str, language: str) -> list[Group]:
     """The question's word groups with their rarity (PostgreSQL or the Python analyser)."""
     expansions = synonym_expansions(question, language)
     if connection.vendor == "postgresql":
-        config = SEARCH_CONFIGS[language]
         texts = (
             [question]
             + [term for term, _ in expansions]
             + [" ".join(alternatives) for _, alternatives in expansions]
         )
-        analysed = _pg_lexemes(texts, config)
+        analysed = _pg_lexemes(texts, language)
         own = analysed[0]
         count = len(expansions)
         pairs = [
@@ -339,9 +330,7 @@ def question_groups(question: str, language: str) -> list[Group]:
     )
 
 
-def _pg_lexical(
-    question: str, language: str, exclude: set[int], groups: list[Group]
-) -> list[PassageScore]:
+def _pg_lexical(question: str, language: str, groups: list[Group]) -> list[PassageScore]:
     if not groups:
         return []
     config = SEARCH_CONFIGS[language]
@@ -369,7 +358,7 @@ def _pg_lexical(
         ALL_WORDS_WEIGHT * max(g.rarity for g in groups),
         RANK_WEIGHTS,
         config,
-        question,
+        searchable_text(question, language),
         RANK_NORMALISATION,
     ]
     for group in groups:
@@ -378,9 +367,6 @@ def _pg_lexical(
     any_query = _tsquery_any(lexeme for group in groups for lexeme in group.lexemes)
     where = "a.is_published AND p.language = %s AND p.search_vector @@ %s::tsquery"
     params += [language, any_query]
-    if exclude:
-        where += " AND NOT (p.article_id = ANY(%s))"
-        params.append(sorted(exclude))
     params.append(LEXICAL_CANDIDATES)
     sql = (
         f"SELECT p.id, p.article_id, {' + '.join(score_parts)} AS score, "
@@ -410,6 +396,8 @@ _stemmers: dict[str, object] = {}
 
 def _stem(words: list[str], language: str) -> list[str]:
     name = SEARCH_CONFIGS.get(language, "english")
+    if name == "simple":
+        return words
     stemmer = _stemmers.get(name)
     if stemmer is None:
         stemmer = _stemmers[name] = snowballstemmer.stemmer(name)
@@ -417,7 +405,7 @@ def _stem(words: list[str], language: str) -> list[str]:
 
 
 def _python_lexemes(text: str, language: str) -> list[tuple[str, int]]:
-    words = [word.casefold() for word in WORD.findall(text)]
+    words = [word.casefold() for word in WORD.findall(searchable_text(text, language))]
     return [(lexeme, position) for position, lexeme in enumerate(_stem(words, language), start=1)]
 
 
@@ -442,7 +430,7 @@ def _bm25_index(language: str) -> _Bm25Index:
     return state.bm25[language]
 
 
-def _python_lexical(language: str, exclude: set[int], groups: list[Group]) -> list[PassageScore]:
+def _python_lexical(language: str, groups: list[Group]) -> list[PassageScore]:
     index = _bm25_index(language)
     if not groups or not index.ids:
         return []
@@ -450,8 +438,6 @@ def _python_lexical(language: str, exclude: set[int], groups: list[Group]) -> li
     total = sum(group.rarity for group in groups) or 1.0
     scores = []
     for n, frequencies in enumerate(index.frequencies):
-        if index.article_ids[n] in exclude:
-            continue
         score = matched = 0.0
         norm = BM25_K1 * (1 - BM25_B + BM25_B * index.lengths[n] / average)
         for group in groups:
@@ -473,16 +459,11 @@ def _python_lexical(language: str, exclude: set[int], groups: list[Group]) -> li
 
 
 def lexical(question: str, language: str) -> list[PassageScore]:
-    """Passages ranked by words, best first, across the language's scope."""
-    found: list[PassageScore] = []
-    for part_language, exclude in _scope(language):
-        groups = question_groups(question, part_language)
-        if connection.vendor == "postgresql":
-            found += _pg_lexical(question, part_language, exclude, groups)
-        else:
-            found += _python_lexical(part_language, exclude, groups)
-    found.sort(key=lambda s: (-s.lexical, s.passage_id))
-    return found
+    """The language's passages ranked by words, best first."""
+    groups = question_groups(question, language)
+    if connection.vendor == "postgresql":
+        return _pg_lexical(question, language, groups)
+    return _python_lexical(language, groups)
 
 
 # --- Semantic --------------------------------------------------------------------------------
@@ -516,28 +497,20 @@ def _vectors(language: str) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArr
 
 
 def semantic(question_vector: NDArray[np.float32], language: str) -> list[PassageScore]:
-    """Passages ranked by cosine to the question, best first, across the language's scope."""
-    found: list[PassageScore] = []
-    for part_language, exclude in _scope(language):
-        ids, article_ids, matrix = _vectors(part_language)
-        if not len(ids):
-            continue
-        similarities = matrix @ question_vector
-        order = np.argsort(-similarities, kind="stable")
-        taken = 0
-        for n in order:
-            if int(article_ids[n]) in exclude:
-                continue
-            found.append(
-                PassageScore(
-                    passage_id=int(ids[n]),
-                    article_id=int(article_ids[n]),
-                    similarity=float(similarities[n]),
-                )
-            )
-            taken += 1
-            if taken >= SEMANTIC_CANDIDATES:
-                break
+    """The language's passages ranked by cosine to the question, best first."""
+    ids, article_ids, matrix = _vectors(language)
+    if not len(ids):
+        return []
+    similarities = matrix @ question_vector
+    order = np.argsort(-similarities, kind="stable")[:SEMANTIC_CANDIDATES]
+    found = [
+        PassageScore(
+            passage_id=int(ids[n]),
+            article_id=int(article_ids[n]),
+            similarity=float(similarities[n]),
+        )
+        for n in order
+    ]
     found.sort(key=lambda s: (-(s.similarity or 0.0), s.passage_id))
     return found
 
@@ -560,9 +533,12 @@ def search(
     if language not in SEARCH_CONFIGS:
         language = "en"
     use_semantic = semantic_enabled() if use_semantic is None else use_semantic
+    use_semantic = use_semantic and language in embedding.LANGUAGES
     words = lexical(question, language)
     meanings = semantic(embedding.embed_one(question), language) if use_semantic else []
-    return fuse(words, meanings, area_id=area_id, areas=snapshot().areas, limit=limit)
+    return fuse(
+        words, meanings, area_id=area_id, areas=snapshot().areas, limit=limit, language=language
+    )
 
 
 def fuse(
@@ -572,6 +548,7 @@ def fuse(
     area_id: int | None = None,
     areas: dict[int, int | None] | None = None,
     limit: int = 5,
+    language: str = "en",
 ) -> list[ArticleHit]:
     """Reciprocal-rank fusion of the two rankings, rolled up per article (its best passage
     in each ranking counts; an article's passages stay in order of their fused rank)."""
@@ -608,6 +585,7 @@ def fuse(
             score=article_rank[article_id],
             coverage=coverage.get(article_id, 0.0),
             similarity=similarity.get(article_id) if meanings else None,
+            language=language,
         )
         for article_id in ordered
     ]

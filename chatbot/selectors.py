@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from chatbot import markdown, retrieval
 from chatbot.answers import Threshold
-from chatbot.content import LANGUAGES
+from chatbot.content import LANGUAGES, SOURCE_LANGUAGE
 from chatbot.languages import question_language
 from chatbot.models import (
     SEARCH_CONFIGS,
@@ -184,6 +184,8 @@ class ArticlePage:
     languages: list[str]  # the languages it is written in
     body: SafeString
     section: AreaSection
+    # A translation made from an older English version: when the English was updated.
+    english_updated: date | None = None
 
 
 def article_for_reader(slug: str, language: str) -> ArticlePage:
@@ -206,6 +208,7 @@ def article_for_reader(slug: str, language: str) -> ArticlePage:
         if article.product_area is not None
         else _hub_section(language)
     )
+    english = versions.get(SOURCE_LANGUAGE)
     return ArticlePage(
         article=article,
         version=version,
@@ -213,6 +216,12 @@ def article_for_reader(slug: str, language: str) -> ArticlePage:
         languages=sorted(versions),
         body=markdown.render(version.body, link_for=article_linker(readable_slugs())),
         section=section,
+        english_updated=english.updated
+        if english is not None
+        and version is not english
+        and version.source_updated is not None
+        and english.updated > version.source_updated
+        else None,
     )
 
 

@@ -14,12 +14,13 @@ from django.contrib.postgres.search import SearchVector
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chatbot import answers, content, embedding, passages, selectors
 from chatbot.languages import question_language
+from chatbot.tokens import UNSPACED_LANGUAGES, searchable_text
 from chatbot.models import (
     Article,
     ArticleVersion,
@@ -42,7 +43,7 @@ TURNS_PER_CONVERSATION = 40
 QUESTIONS_PER_MINUTE = 20
 NOT_READY = "not_ready"  # the code of the error given while the knowledge base is indexed
 # Changing how passages are cut or embedded changes this, and every version is indexed again.
-INDEXING_VERSION = "passages-1"
+INDEXING_VERSION = "passages-2"
 
 
 # --- Articles --------------------------------------------------------------------------------
@@ -57,6 +58,7 @@ def article_version_save(
     body: str,
     keywords: list[str],
     updated: date,
+    source_updated: date | None = None,
     queue_indexing: bool = True,
 ) -> tuple[ArticleVersion, bool]:
     """Create or change an article's version in a language; queue its passages on commit
@@ -69,6 +71,7 @@ def article_version_save(
         "body": body.strip(),
         "keywords": [k.strip() for k in keywords if k.strip()],
         "updated": updated,
+        "source_updated": source_updated,
     }
     if version is not None and all(getattr(version, k) == v for k, v in values.items()):
         return version, False
@@ -117,7 +120,7 @@ def article_version_index(*, version_id: int, force: bool = False) -> bool:
     version = ArticleVersion.objects.select_related("article").filter(pk=version_id).first()
     if version is None:
         return False
-    semantic = embedding.is_available()
+    semantic = embedding.is_available() and version.language in embedding.LANGUAGES
     digest = _index_hash(version, semantic=semantic)
     if version.indexed_hash == digest and not force:
         return False
@@ -153,16 +156,36 @@ def article_version_index(*, version_id: int, force: bool = False) -> bool:
         Passage.objects.filter(version=locked).delete()
         Passage.objects.bulk_create(rows)
         if connection.vendor == "postgresql":
-            config = locked.search_config
-            Passage.objects.filter(version=locked).update(
-                search_vector=SearchVector("title", weight="A", config=config)
-                + SearchVector("heading", "keywords", weight="B", config=config)
-                + SearchVector("plain_text", weight="C", config=config)
-            )
+            _search_vectors_store(locked)
         now = timezone.now()
         ArticleVersion.objects.filter(pk=locked.pk).update(indexed_hash=digest, indexed_at=now)
         Article.objects.filter(pk=locked.article_id).update(updated_at=now)
     return True
+
+
+def _search_vectors_store(version: ArticleVersion) -> None:
+    """The passages' full-text vectors: title A, heading and keywords B, text C, in the
+    version's language; a language written without spaces is split into words first."""
+    config = version.search_config
+    if version.language not in UNSPACED_LANGUAGES:
+        Passage.objects.filter(version=version).update(
+            search_vector=SearchVector("title", weight="A", config=config)
+            + SearchVector("heading", "keywords", weight="B", config=config)
+            + SearchVector("plain_text", weight="C", config=config)
+        )
+        return
+    for passage in Passage.objects.filter(version=version).only(
+        "title", "heading", "keywords", "plain_text"
+    ):
+
+        def words(*texts: str) -> Value:
+            return Value(searchable_text(" ".join(texts), version.language))
+
+        Passage.objects.filter(pk=passage.pk).update(
+            search_vector=SearchVector(words(passage.title), weight="A", config=config)
+            + SearchVector(words(passage.heading, passage.keywords), weight="B", config=config)
+            + SearchVector(words(passage.plain_text), weight="C", config=config)
+        )
 
 
 def _stale_version_ids() -> list[int]:
@@ -173,7 +196,8 @@ def _stale_version_ids() -> list[int]:
         for version in ArticleVersion.objects.only(
             "pk", "language", "title", "summary", "keywords", "body", "indexed_hash"
         ).order_by("pk")
-        if version.indexed_hash != _index_hash(version, semantic=semantic)
+        if version.indexed_hash
+        != _index_hash(version, semantic=semantic and version.language in embedding.LANGUAGES)
     ]
 
 
@@ -291,6 +315,7 @@ def knowledge_load(
                     body=file.body,
                     keywords=list(file.keywords),
                     updated=file.updated,
+                    source_updated=file.source_updated,
                     queue_indexing=queue_indexing,
                 )
                 name = f"{file.language}/{file.area}/{slug}"

@@ -54,3 +54,34 @@ def test_translations_keep_every_placeholder(language: str) -> None:
         assert sorted(placeholder.findall(entry.msgid)) == sorted(
             placeholder.findall(entry.msgstr)
         ), f"{language}: {entry.msgid!r}"
+
+
+def test_every_source_string_is_in_every_catalogue(
+    tmp_path: Path, settings: pytest.FixtureRequest
+) -> None:
+    """Extract the strings of the code and templates as `make messages` does (xgettext), into
+    a copy of the catalogues: a string added to the source without its translations shows up
+    there untranslated (or as a fuzzy guess)."""
+    import shutil
+
+    from django.core.management import call_command
+
+    if shutil.which("xgettext") is None:
+        pytest.fail("GNU gettext is needed to extract the strings (apt-get install gettext)")
+    copy = tmp_path / "locale"
+    shutil.copytree(LOCALE, copy, ignore=shutil.ignore_patterns("*.mo", "*.md"))
+    settings.LOCALE_PATHS = [str(copy)]  # type: ignore[attr-defined]
+    call_command(
+        "makemessages",
+        all=True,
+        ignore_patterns=[".venv/*", "var/*"],  # as `make messages`
+        no_obsolete=True,
+        no_location=True,
+        verbosity=0,
+    )
+    for language in SHIPPED:
+        extracted = polib.pofile(str(copy / language / "LC_MESSAGES" / "django.po"))
+        missing = [entry.msgid for entry in extracted.untranslated_entries()]
+        guessed = [entry.msgid for entry in extracted.fuzzy_entries()]
+        assert not missing, f"{language}: not in the catalogue: {missing[:10]}"
+        assert not guessed, f"{language}: not in the catalogue: {guessed[:10]}"

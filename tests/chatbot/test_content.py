@@ -27,6 +27,8 @@ FILLER = re.compile(
     r"this article (explains|describes) how to [a-z ]+\. this article)\b",
     re.I,
 )
+# In other languages "todo" (Spanish, Portuguese: all) and "dolor" are words.
+FILLER_ANY_LANGUAGE = re.compile(r"\b(lorem ipsum|TODO|TBD|FIXME|XXX)\b")
 # The same sentence frame filled with other words, article after article.
 TEMPLATED_OPENINGS_MAX = 3
 
@@ -91,8 +93,8 @@ def test_every_article_has_headings_a_dated_update_and_keywords_in_english() -> 
     for article in _articles():
         if not markdown.sections(article.body)[1:]:
             problems.append(f"{_name(article)}: no ## heading")
-        if not (date(2026, 1, 1) <= article.updated < date(2026, 12, 1)):
-            problems.append(f"{_name(article)}: updated {article.updated} is not in 2026")
+        if not (date(2026, 1, 1) <= article.updated <= date.today()):
+            problems.append(f"{_name(article)}: updated {article.updated} is not between 2026-01-01 and today")
         if article.language == "en" and not 2 <= len(article.keywords) <= 8:
             problems.append(f"{_name(article)}: {len(article.keywords)} keywords (2-8)")
     assert not problems, problems
@@ -169,7 +171,11 @@ def test_no_paragraph_or_long_sentence_is_repeated_across_articles() -> None:
 
 
 def test_no_filler_placeholder_or_templated_openings() -> None:
-    filler = [_name(a) for a in _articles() if FILLER.search(a.body)]
+    filler = [
+        _name(a)
+        for a in _articles()
+        if (FILLER if a.language == "en" else FILLER_ANY_LANGUAGE).search(a.body)
+    ]
     assert not filler, filler
     # The first five words of the body, with the article's own title words taken out:
     # the same frame opening many articles is a template, not guidance.

@@ -123,7 +123,7 @@ def test_a_changed_file_updates_its_version_and_only_that_one_is_indexed_again(
         ("en/sso/bad-date.md", ARTICLE.format(title="T").replace("2026-11-02", "soon"), "updated"),
         ("en/sso/no-title.md", ARTICLE.format(title='""'), "title is missing"),
         ("en/nowhere/x-y.md", ARTICLE.format(title="Elsewhere"), "unknown area folder"),
-        ("de/sso/x-y.md", ARTICLE.format(title="Deutsch"), "unknown language folder"),
+        ("ko/sso/x-y.md", ARTICLE.format(title="한국어"), "unknown language folder"),
         ("en/sso/Bad_Slug.md", ARTICLE.format(title="Bad slug"), "lower-case words"),
         ("en/sso/same-title.md", ARTICLE.format(title="Connect Okta for single sign-on"), "title"),
         ("en/hub/fixture-sso-okta.md", ARTICLE.format(title="Elsewhere too"), "is in area"),
@@ -181,9 +181,75 @@ def test_the_command_loads_and_prints_what_changed(
     out = StringIO()
     call_command("knowledge_load", root=knowledge, stdout=out)
     assert "4 created, 0 updated, 0 unchanged" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_check_reports_missing_and_stale_translations_and_fails_until_none_are_left(
+    knowledge: Path,
+) -> None:
+    out = StringIO()
+    with pytest.raises(CommandError, match="not translated, or their translation is stale"):
+        call_command("knowledge_load", root=knowledge, check=True, stdout=out)
+    report = out.getvalue()
+    assert "4 article files and 3 labelled questions are well formed" in report
+    assert "it: 2 not translated: fixture-phone-callback, fixture-sso-okta" in report
+    assert "ja: 3 not translated: fixture-phone-callback, fixture-reminders, fixture-sso-okta" in (
+        report
+    )
+    assert not Article.objects.exists()  # a check writes nothing
+
+    # The English article changes after its Italian translation was made.
+    english = knowledge / "articles" / "en" / "surveys-xm-directory" / "fixture-reminders.md"
+    english.write_text(
+        english.read_text(encoding="utf-8").replace("updated: 2026-10-02", "updated: 2026-11-20"),
+        encoding="utf-8",
+    )
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("knowledge_load", root=knowledge, check=True, stdout=out)
+    assert (
+        "it: fixture-reminders was translated from the English of 2026-10-02; the English was "
+        "updated 2026-11-20"
+    ) in out.getvalue()
+
+    # Every article in every language, each made from the English as it is now.
+    for file in content.article_files(knowledge):
+        if file.language != content.SOURCE_LANGUAGE:
+            continue
+        text = file.path.read_text(encoding="utf-8")
+        for language in content.LANGUAGES[1:]:
+            translation = text.replace(
+                f"updated: {file.updated}",
+                f"updated: {file.updated}\nsource_updated: {file.updated}",
+            ).replace("title: ", f"title: ({language}) ", 1)
+            _write(knowledge, f"{language}/{file.area}/{file.slug}.md", translation)
     out = StringIO()
     call_command("knowledge_load", root=knowledge, check=True, stdout=out)
-    assert "4 article files and 3 labelled questions are well formed" in out.getvalue()
+    assert "ja: every article is translated and up to date" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("relative", "front_matter", "problem"),
+    [
+        ("it/sso/fixture-sso-okta.md", "", "source_updated must be the date"),
+        (
+            "it/sso/fixture-sso-okta.md",
+            "source_updated: 2027-01-01\n",
+            "is later than the English version's updated",
+        ),
+        ("en/sso/fixture-new.md", "source_updated: 2026-11-02\n", "belongs to translations"),
+        ("it/sso/fixture-nowhere.md", "source_updated: 2026-11-02\n", "no English article"),
+    ],
+)
+def test_a_translation_must_say_which_english_version_it_was_made_from(
+    knowledge: Path, relative: str, front_matter: str, problem: str
+) -> None:
+    text = ARTICLE.format(title="Una traduzione").replace(
+        "keywords:", f"{front_matter}keywords:"
+    )
+    _write(knowledge, relative, text)
+    with pytest.raises(content.KnowledgeFormatError, match=problem):
+        content.article_files(knowledge)
 
 
 @pytest.mark.django_db

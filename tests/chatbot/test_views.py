@@ -115,6 +115,23 @@ def test_an_article_comes_in_the_readers_language_and_falls_back_to_english_with
 
 
 @pytest.mark.django_db
+def test_a_translation_older_than_its_english_article_says_it_may_be_out_of_date(
+    client: Client, fixture_knowledge: dict[str, Article]
+) -> None:
+    client.cookies["django_language"] = "it"
+    assert "kb-article__stale" not in _main(client.get("/support/articles/fixture-reminders/"))
+    ArticleVersion.objects.filter(article__slug="fixture-reminders", language="en").update(
+        updated=date(2026, 11, 20)
+    )
+    italian = _main(client.get("/support/articles/fixture-reminders/"))
+    assert "kb-article__stale" in italian
+    assert "20 novembre 2026" in italian  # when the English changed, as Italian writes it
+    assert 'href="/support/articles/fixture-reminders/?language=en" hreflang="en"' in italian
+    english = _main(client.get("/support/articles/fixture-reminders/?language=en"))
+    assert "kb-article__stale" not in english
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("url", ["/support/articles/nothing-here/", "/support/no-such-area/"])
 def test_unknown_articles_and_areas_are_404(
     client: Client, fixture_knowledge: dict[str, Article], url: str

@@ -22,20 +22,16 @@ class Command(BaseCommand):
             "--root", type=Path, default=content.KNOWLEDGE_ROOT, help="the knowledge folder"
         )
         parser.add_argument(
-            "--check", action="store_true", help="only check the files, write nothing"
+            "--check",
+            action="store_true",
+            help="write nothing: check the files and report missing and out-of-date "
+            "translations (fails if there are any)",
         )
 
     def handle(self, *args: Any, root: Path, check: bool, **options: Any) -> None:
         try:
             if check:
-                files = content.article_files(root)
-                questions = content.labelled_questions(root)
-                self.stdout.write(
-                    self.style.SUCCESS(
-                        f"{len(files)} article files and {len(questions)} labelled questions "
-                        "are well formed."
-                    )
-                )
+                self._check(root)
                 return
             synonyms = synonyms_ensure_defaults()
             report = knowledge_load(root=root)
@@ -50,3 +46,27 @@ class Command(BaseCommand):
         queued = knowledge_index_sweep()
         if queued:
             self.stdout.write(f"{queued} article versions queued for indexing")
+
+    def _check(self, root: Path) -> None:
+        files = content.article_files(root)
+        questions = content.labelled_questions(root)
+        self.stdout.write(
+            f"{len(files)} article files and {len(questions)} labelled questions are well formed."
+        )
+        status = content.translation_status(files)
+        for language in status.missing:
+            missing, stale = status.missing[language], status.stale[language]
+            if not missing and not stale:
+                self.stdout.write(f"{language}: every article is translated and up to date")
+                continue
+            if missing:
+                self.stdout.write(
+                    f"{language}: {len(missing)} not translated: {', '.join(missing)}"
+                )
+            for slug, made_from, english in stale:
+                self.stdout.write(
+                    f"{language}: {slug} was translated from the English of {made_from}; "
+                    f"the English was updated {english}"
+                )
+        if not status.complete:
+            raise CommandError("Some articles are not translated, or their translation is stale.")
