@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from chatbot import markdown, services
 from chatbot.content import SOURCE_LANGUAGE
@@ -45,9 +45,9 @@ class KeywordsField(forms.Field):
 
 class ArticleVersionForm(forms.ModelForm[ArticleVersion]):
     keywords = KeywordsField(
-        label=_lazy("keywords"),
+        label=gettext_lazy("keywords"),
         required=False,
-        help_text=_lazy("Other words customers use for this topic, separated by commas."),
+        help_text=gettext_lazy("Other words customers use for this topic, separated by commas."),
     )
 
     class Meta:
@@ -73,14 +73,14 @@ class ArticleVersionInline(admin.StackedInline[ArticleVersion, Article]):
     ]
     readonly_fields = ["preview", "indexed"]
 
-    @admin.display(description=_lazy("preview"))
+    @admin.display(description=gettext_lazy("preview"))
     def preview(self, version: ArticleVersion) -> SafeString:
         if not version.pk:
             return format_html("<p>{}</p>", _("Save to see the preview."))
         body = markdown.render(version.body, link_for=article_linker(readable_slugs()))
         return format_html('<div class="kb-preview">{}</div>', body)
 
-    @admin.display(description=_lazy("passages"))
+    @admin.display(description=gettext_lazy("passages"))
     def indexed(self, version: ArticleVersion) -> str:
         if not version.indexed_at:
             return _("Not indexed yet: the assistant does not use this version until it is.")
@@ -110,12 +110,12 @@ class ArticleAdmin(admin.ModelAdmin[Article]):
         )
         return queryset
 
-    @admin.display(description=_lazy("title"))
+    @admin.display(description=gettext_lazy("title"))
     def title(self, article: Article) -> str:
         versions = {v.language: v.title for v in article.versions.all()}
         return versions.get("en") or next(iter(versions.values()), "—")
 
-    @admin.display(description=_lazy("languages"))
+    @admin.display(description=gettext_lazy("languages"))
     def languages(self, article: Article) -> str:
         versions = list(article.versions.all())
         english = next((v for v in versions if v.language == SOURCE_LANGUAGE), None)
@@ -143,17 +143,17 @@ class ArticleAdmin(admin.ModelAdmin[Article]):
             services.article_version_queue_index(version)
         formset.save_m2m()
 
-    @admin.action(description=_lazy("Publish the selected articles"))
+    @admin.action(description=gettext_lazy("Publish the selected articles"))
     def publish(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         for article in queryset:
             services.article_publish_set(article=article, published=True)
 
-    @admin.action(description=_lazy("Unpublish the selected articles"))
+    @admin.action(description=gettext_lazy("Unpublish the selected articles"))
     def unpublish(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         for article in queryset:
             services.article_publish_set(article=article, published=False)
 
-    @admin.action(description=_lazy("Compute the passages again"))
+    @admin.action(description=gettext_lazy("Compute the passages again"))
     def index_again(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         count = 0
         for version in ArticleVersion.objects.filter(article__in=queryset):
@@ -169,7 +169,7 @@ class SynonymAdmin(admin.ModelAdmin[Synonym]):
     list_filter = ["language"]
     search_fields = ["term"]
 
-    @admin.display(description=_lazy("alternatives"))
+    @admin.display(description=gettext_lazy("alternatives"))
     def alternatives_text(self, synonym: Synonym) -> str:
         return ", ".join(synonym.alternatives or [])
 
@@ -188,7 +188,7 @@ class TurnInline(admin.TabularInline[Turn, Conversation]):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.display(description=_lazy("answer"))
+    @admin.display(description=gettext_lazy("answer"))
     def answer_shown(self, turn: Turn) -> str:
         if not turn.answered:
             return _("Nothing relevant enough: offered contact.")
@@ -197,7 +197,7 @@ class TurnInline(admin.TabularInline[Turn, Conversation]):
             return f"{text} ({_('phrased by %(model)s') % {'model': turn.phrased_by}})"
         return text
 
-    @admin.display(description=_lazy("sources"))
+    @admin.display(description=gettext_lazy("sources"))
     def sources(self, turn: Turn) -> SafeString:
         return format_html_join(
             ", ", "{} › {}", ((s.get("title", ""), s.get("heading") or "…") for s in turn.sections)
@@ -205,7 +205,7 @@ class TurnInline(admin.TabularInline[Turn, Conversation]):
 
 
 class FeedbackFilter(admin.SimpleListFilter):
-    title = _lazy("answer marked")
+    title = gettext_lazy("answer marked")
     parameter_name = "feedback"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
@@ -260,7 +260,7 @@ class ConversationAdmin(admin.ModelAdmin[Conversation]):
         )
         return queryset
 
-    @admin.display(description=_lazy("questions"), ordering="turn_count")
+    @admin.display(description=gettext_lazy("questions"), ordering="turn_count")
     def questions(self, conversation: Conversation) -> int:
         return int(getattr(conversation, "turn_count", 0))
 

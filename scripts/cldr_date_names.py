@@ -54,7 +54,7 @@ def main() -> None:
             continue
         po = polib.pofile(str(po_path))
         for context, msgid, msgstr in cldr_entries(language):
-            entry = po.find(msgid, msgctxt=context or False)
+            entry = po.find(msgid, msgctxt=context or None)
             if entry is None:
                 entry = polib.POEntry(msgid=msgid, msgctxt=context or None)
                 po.append(entry)

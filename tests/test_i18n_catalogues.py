@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import gettext
+import shutil
 from pathlib import Path
+from typing import Any
 
 import polib
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
 SHIPPED = [code for code, _ in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
@@ -57,26 +60,31 @@ def test_translations_keep_every_placeholder(language: str) -> None:
 
 
 def test_every_source_string_is_in_every_catalogue(
-    tmp_path: Path, settings: pytest.FixtureRequest
+    tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Extract the strings of the code and templates as `make messages` does (xgettext), into
     a copy of the catalogues: a string added to the source without its translations shows up
-    there untranslated (or as a fuzzy guess)."""
-    import shutil
-
-    from django.core.management import call_command
-
+    there untranslated (or as a fuzzy guess). The extraction runs in a tree of links to the
+    sources, so that makemessages, which writes next to the files it reads, never touches
+    the real catalogues."""
     if shutil.which("xgettext") is None:
         pytest.fail("GNU gettext is needed to extract the strings (apt-get install gettext)")
-    copy = tmp_path / "locale"
+    project = tmp_path / "project"
+    project.mkdir()
+    for entry in Path(settings.BASE_DIR).iterdir():
+        if entry.name not in {"locale", ".venv", "var", ".git"} and not entry.name.startswith("."):
+            (project / entry.name).symlink_to(entry)
+    copy = project / "locale"
     shutil.copytree(LOCALE, copy, ignore=shutil.ignore_patterns("*.mo", "*.md"))
-    settings.LOCALE_PATHS = [str(copy)]  # type: ignore[attr-defined]
+    settings.LOCALE_PATHS = [str(copy)]
+    monkeypatch.chdir(project)
     call_command(
         "makemessages",
         all=True,
         ignore_patterns=[".venv/*", "var/*"],  # as `make messages`
         no_obsolete=True,
         no_location=True,
+        symlinks=True,
         verbosity=0,
     )
     for language in SHIPPED:

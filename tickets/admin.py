@@ -19,8 +19,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from hub.accounts.http import signed_in_user
@@ -66,11 +65,14 @@ class EstimatedCountPaginator(Paginator[Ticket]):
 
 
 class EnterpriseFilter(admin.SimpleListFilter):
-    title = _lazy("enterprise")
+    title = gettext_lazy("enterprise")
     parameter_name = "enterprise"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("yes", str(_lazy("Enterprise"))), ("no", str(_lazy("Not Enterprise")))]
+        return [
+            ("yes", str(gettext_lazy("Enterprise"))),
+            ("no", str(gettext_lazy("Not Enterprise"))),
+        ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
         enterprise = Q(team=Team.ENTERPRISE) | Q(organisation__licence_tier=LicenceTier.ENTERPRISE)
@@ -82,14 +84,14 @@ class EnterpriseFilter(admin.SimpleListFilter):
 
 
 class VerifiedFilter(admin.SimpleListFilter):
-    title = _lazy("verification")
+    title = gettext_lazy("verification")
     parameter_name = "verified"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         return [
-            ("waiting", str(_lazy("Waiting for the customer"))),
-            ("verified", str(_lazy("Verified"))),
-            ("not_needed", str(_lazy("Not needed"))),
+            ("waiting", str(gettext_lazy("Waiting for the customer"))),
+            ("verified", str(gettext_lazy("Verified"))),
+            ("not_needed", str(gettext_lazy("Not needed"))),
         ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
@@ -105,13 +107,13 @@ class VerifiedFilter(admin.SimpleListFilter):
 class SweepFilter(admin.SimpleListFilter):
     """Tickets whose automatic work (queueing, confirmation, handover) keeps failing."""
 
-    title = _lazy("automatic work")
+    title = gettext_lazy("automatic work")
     parameter_name = "sweep"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         return [
-            ("parked", str(_lazy("Parked as failed"))),
-            ("retrying", str(_lazy("Failed, trying again"))),
+            ("parked", str(gettext_lazy("Parked as failed"))),
+            ("retrying", str(gettext_lazy("Failed, trying again"))),
         ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
@@ -139,7 +141,7 @@ class TicketEventInline(admin.TabularInline[TicketEvent, Ticket]):
     fields = ("created_at", "kind", "actor", "message", "data")
     readonly_fields = fields
     ordering = ["created_at", "id"]
-    verbose_name_plural = _lazy("Timeline")
+    verbose_name_plural = gettext_lazy("Timeline")
 
     formset = TimelineFormSet
 
@@ -151,12 +153,12 @@ class TicketEventInline(admin.TabularInline[TicketEvent, Ticket]):
 
 
 class TicketAdminForm(forms.ModelForm[Ticket]):
-    move_to = forms.ChoiceField(label=_lazy("Change status to"), required=False)
+    move_to = forms.ChoiceField(label=gettext_lazy("Change status to"), required=False)
     reply = forms.CharField(
-        label=_lazy("Reply to the customer"),
+        label=gettext_lazy("Reply to the customer"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_lazy("Emailed to the customer and added to the timeline."),
+        help_text=gettext_lazy("Emailed to the customer and added to the timeline."),
     )
 
     class Meta:
@@ -194,12 +196,12 @@ class AttachmentInline(admin.TabularInline[Attachment, Ticket]):
     can_delete = False
     fields = ("download", "content_type", "size", "uploaded_at")
     readonly_fields = fields
-    verbose_name_plural = _lazy("Attachments")
+    verbose_name_plural = gettext_lazy("Attachments")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.display(description=_lazy("file"))
+    @admin.display(description=gettext_lazy("file"))
     def download(self, attachment: Attachment) -> str:
         # Served as a download with a sandboxing policy, never rendered from our origin.
         return format_html(
@@ -215,7 +217,7 @@ class ConferenceBookingInline(admin.StackedInline[ConferenceBooking, Ticket]):
     can_delete = False
     fields = ("starts_at", "host", "screen_sharing", "created_at")
     readonly_fields = fields
-    verbose_name_plural = _lazy("Conference call")
+    verbose_name_plural = gettext_lazy("Conference call")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -289,7 +291,7 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
     fieldsets = [
         (None, {"fields": ["number", "status", "subject", "description"]}),
         (
-            _lazy("Customer"),
+            gettext_lazy("Customer"),
             {
                 "fields": [
                     "requester",
@@ -301,7 +303,7 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
             },
         ),
         (
-            _lazy("Routing"),
+            gettext_lazy("Routing"),
             {
                 "fields": [
                     "team",
@@ -316,7 +318,7 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
             },
         ),
         (
-            _lazy("Consents and verification"),
+            gettext_lazy("Consents and verification"),
             {
                 "fields": [
                     "account_access_allowed",
@@ -326,15 +328,15 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
                 ]
             },
         ),
-        (_lazy("Work on it"), {"fields": ["assigned_to", "move_to", "reply"]}),
+        (gettext_lazy("Work on it"), {"fields": ["assigned_to", "move_to", "reply"]}),
         (
-            _lazy("Automatic work"),
+            gettext_lazy("Automatic work"),
             {"fields": ["sweep_failures", "sweep_retry_at", "sweep_parked_at", "sweep_error"]},
         ),
         (None, {"fields": ["created_at", "updated_at"]}),
     ]
 
-    @admin.display(description=_lazy("phone number"))
+    @admin.display(description=gettext_lazy("phone number"))
     def number_to_call(self, ticket: Ticket) -> str:
         return ticket.phone_number_display
 
@@ -348,10 +350,10 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
             format_html(_("Select this object for an action - {}"), str(obj)),
         )
 
-    @admin.display(description=_lazy("automatic work"), ordering="sweep_parked_at")
+    @admin.display(description=gettext_lazy("automatic work"), ordering="sweep_parked_at")
     def sweep_state(self, ticket: Ticket) -> str:
         if ticket.is_parked:
-            return str(_lazy("Parked as failed"))
+            return str(gettext_lazy("Parked as failed"))
         if ticket.sweep_failures:
             return ngettext(
                 "Failed %(count)d time, trying again",
@@ -360,7 +362,9 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
             ) % {"count": ticket.sweep_failures}
         return ""
 
-    @admin.action(description=_lazy("Try the failed automatic work again"), permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Try the failed automatic work again"), permissions=["change"]
+    )
     def sweep_try_again(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
         count = sweep_retry(rows=queryset)
         messages.success(
@@ -485,27 +489,27 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
 
 class PassToEnterpriseForm(forms.Form):
     customer = forms.ModelChoiceField(
-        label=_lazy("Customer"),
+        label=gettext_lazy("Customer"),
         queryset=User.objects.filter(membership__isnull=False).order_by("email"),
-        help_text=_lazy("The member of a customer organisation who asked the question."),
+        help_text=gettext_lazy("The member of a customer organisation who asked the question."),
     )
     subject = forms.CharField(
-        label=_lazy("Subject"),
+        label=gettext_lazy("Subject"),
         max_length=200,
-        help_text=_lazy(
+        help_text=gettext_lazy(
             "The subject of your conversation with the customer: with its Message-ID, the "
             "Verify & Confirm email answers it as “Re: …”."
         ),
     )
-    question = forms.CharField(label=_lazy("The customer’s question"), widget=forms.Textarea)
+    question = forms.CharField(label=gettext_lazy("The customer’s question"), widget=forms.Textarea)
     product_area = forms.ModelChoiceField(
-        label=_lazy("Product area"), queryset=ProductArea.objects.all(), required=False
+        label=gettext_lazy("Product area"), queryset=ProductArea.objects.all(), required=False
     )
     thread_message_id = forms.CharField(
-        label=_lazy("Message-ID of your conversation"),
+        label=gettext_lazy("Message-ID of your conversation"),
         required=False,
         max_length=250,
-        help_text=_lazy(
+        help_text=gettext_lazy(
             "So the Verify & Confirm email arrives in the same thread, e.g. <abc@mail.example>."
         ),
     )
