@@ -199,9 +199,7 @@ def tune_coverage_by_language(
         best: tuple[float, float] | None = None
         for coverage in COVERAGE_GRID_WIDE:
             trial = {**tuned, language: coverage}
-            threshold = dataclasses.replace(
-                base, coverage_by_language=tuple(sorted(trial.items()))
-            )
+            threshold = dataclasses.replace(base, coverage_by_language=tuple(sorted(trial.items())))
             result = decisions(grouped, threshold)
             score = result.answerable_answered_rate + UNANSWERABLE_WEIGHT * (
                 1 - result.unanswerable_confident_rate

@@ -43,8 +43,8 @@ from django.db.models import Count, Max, QuerySet
 from numpy.typing import NDArray
 
 from chatbot import embedding
-from chatbot.tokens import searchable_text
 from chatbot.models import SEARCH_CONFIGS, Article, Passage, Synonym
+from chatbot.tokens import searchable_text
 
 # ts_rank's weights for D, C, B, A: body text is C, headings and keywords B, the title A.
 # These and the normalisation were chosen on the tuning half of the labelled questions

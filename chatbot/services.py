@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 
 from chatbot import answers, content, embedding, passages, selectors
 from chatbot.languages import question_language
-from chatbot.tokens import UNSPACED_LANGUAGES, searchable_text
 from chatbot.models import (
     Article,
     ArticleVersion,
@@ -31,6 +30,7 @@ from chatbot.models import (
     Synonym,
     Turn,
 )
+from chatbot.tokens import UNSPACED_LANGUAGES, searchable_text
 from hub.accounts.models import User
 from routing.models import ProductArea
 from tickets.models import Ticket

@@ -192,5 +192,7 @@ class SuccessCheckForm(forms.Form):
             raise forms.ValidationError(_("Choose dates in the next three months"))
         earliest = self.cleaned_data.get("earliest")
         if earliest is not None and latest < earliest:
-            raise forms.ValidationError(_("The latest date must be the same as or after the earliest date"))
+            raise forms.ValidationError(
+                _("The latest date must be the same as or after the earliest date")
+            )
         return latest

@@ -248,7 +248,12 @@ def chat_request_start(
 
 
 def _success_check_description(
-    *, review: str, earliest: date, latest: date, time_of_day: SuccessCheckTime, notes: str,
+    *,
+    review: str,
+    earliest: date,
+    latest: date,
+    time_of_day: SuccessCheckTime,
+    notes: str,
     time_zone: str,
 ) -> str:
     """The request as the Technical Success Manager reads it, in the customer's language."""

@@ -75,8 +75,11 @@ def test_an_italian_question_falls_back_to_english_where_no_translation_answers(
     fixture_knowledge: dict[str, Article],
 ) -> None:
     # The Okta article exists only in English: nothing Italian is relevant enough.
-    assert retrieval.search("okta saml sso", language="it") == [] or not Threshold.from_settings(
-    ).passes(retrieval.search("okta saml sso", language="it")[0])
+    assert retrieval.search(
+        "okta saml sso", language="it"
+    ) == [] or not Threshold.from_settings().passes(
+        retrieval.search("okta saml sso", language="it")[0]
+    )
     reply = answer_question("configurare okta saml sso", language="it")
     assert reply.answered and reply.language == "en"
     assert reply.sources[0].slug == "fixture-sso-okta"

@@ -244,9 +244,7 @@ def test_the_check_reports_missing_and_stale_translations_and_fails_until_none_a
 def test_a_translation_must_say_which_english_version_it_was_made_from(
     knowledge: Path, relative: str, front_matter: str, problem: str
 ) -> None:
-    text = ARTICLE.format(title="Una traduzione").replace(
-        "keywords:", f"{front_matter}keywords:"
-    )
+    text = ARTICLE.format(title="Una traduzione").replace("keywords:", f"{front_matter}keywords:")
     _write(knowledge, relative, text)
     with pytest.raises(content.KnowledgeFormatError, match=problem):
         content.article_files(knowledge)
