@@ -56,21 +56,47 @@ def test_translations_keep_every_placeholder(language: str) -> None:
         ), f"{language}: {entry.msgid!r}"
 
 
+# What makemessages reads (its default extensions) and the catalogues; nothing else is copied.
+SOURCE_SUFFIXES = frozenset({".py", ".html", ".txt", ".po"})
+NOT_SOURCE = frozenset({".venv", "var", ".git", "node_modules", "artifacts", "__pycache__"})
+
+
+def _source_only(directory: str, names: list[str]) -> set[str]:
+    return {
+        name
+        for name in names
+        if name in NOT_SOURCE
+        or (not (Path(directory) / name).is_dir() and Path(name).suffix not in SOURCE_SUFFIXES)
+    }
+
+
 def test_every_source_string_is_in_every_catalogue(
-    tmp_path: Path, settings: pytest.FixtureRequest
+    tmp_path: Path, settings: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Extract the strings of the code and templates as `make messages` does (xgettext), into
     a copy of the catalogues: a string added to the source without its translations shows up
-    there untranslated (or as a fuzzy guess)."""
+    there untranslated (or as a fuzzy guess).
+
+    makemessages writes into the ``locale`` folder beside the files it reads (the working
+    directory's), whatever LOCALE_PATHS says; so it runs in a copy of the sources, and the
+    committed catalogues are neither read for the check nor rewritten by it."""
     import shutil
 
     from django.core.management import call_command
 
     if shutil.which("xgettext") is None:
         pytest.fail("GNU gettext is needed to extract the strings (apt-get install gettext)")
-    copy = tmp_path / "locale"
-    shutil.copytree(LOCALE, copy, ignore=shutil.ignore_patterns("*.mo", "*.md"))
+    source = tmp_path / "source"
+    shutil.copytree(settings.BASE_DIR, source, ignore=_source_only)  # type: ignore[attr-defined]
+    copy = source / "locale"
+    created = {
+        language: polib.pofile(str(copy / language / "LC_MESSAGES" / "django.po")).metadata[
+            "POT-Creation-Date"
+        ]
+        for language in SHIPPED
+    }
     settings.LOCALE_PATHS = [str(copy)]  # type: ignore[attr-defined]
+    monkeypatch.chdir(source)
     call_command(
         "makemessages",
         all=True,
@@ -81,6 +107,8 @@ def test_every_source_string_is_in_every_catalogue(
     )
     for language in SHIPPED:
         extracted = polib.pofile(str(copy / language / "LC_MESSAGES" / "django.po"))
+        # The copy was rewritten from the sources: it dates from now, not from the commit.
+        assert extracted.metadata["POT-Creation-Date"] != created[language], "nothing extracted"
         missing = [entry.msgid for entry in extracted.untranslated_entries()]
         guessed = [entry.msgid for entry in extracted.fuzzy_entries()]
         assert not missing, f"{language}: not in the catalogue: {missing[:10]}"

@@ -156,6 +156,7 @@ def test_the_agent_reads_the_chat_that_only_its_customer_sees_on_the_hub(
 def test_no_admin_table_has_an_empty_header_cell(admin_client: Client, seat_holder: User) -> None:
     """The organisation page's tabular inlines (domains, members, seats) included."""
     organisation = seat_holder.membership.organisation
+    _email_ticket(seat_holder)  # the tickets list draws its table
     for url in (
         reverse("admin:hub_organisation_change", args=[organisation.pk]),
         reverse("admin:tickets_ticket_changelist"),
