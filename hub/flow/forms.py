@@ -160,9 +160,13 @@ class SuccessCheckForm(forms.Form):
     # One key per drawing of the form: a double click or a retried POST makes one ticket.
     idempotency_key = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, today: datetime.date, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, today: datetime.date, time_zone: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.today = today
+        # Inside the question's fieldset, read out with it (aria-describedby).
+        self.fields["time_of_day"].help_text = _("Times are in your time zone, %(zone)s.") % {
+            "zone": time_zone
+        }
         for name in ("earliest", "latest"):
             self.fields[name].widget.attrs.update(
                 {

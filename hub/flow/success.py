@@ -57,7 +57,9 @@ def success_check(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and (replay := replayed_ticket(request)):
         return confirmation_redirect(replay)
     form = SuccessCheckForm(
-        request.POST if request.method == "POST" else None, today=timezone.localdate()
+        request.POST if request.method == "POST" else None,
+        today=timezone.localdate(),
+        time_zone=request.user.time_zone,
     )
     if form.is_valid():
         data = form.cleaned_data
