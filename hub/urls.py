@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from hub import errors, views
@@ -16,6 +17,11 @@ handler400 = errors.bad_request
 handler403 = errors.permission_denied
 handler404 = errors.page_not_found
 handler500 = errors.server_error
+
+# The agents' admin is the hub's own: its name, in the agent's language, not Django's.
+admin.site.site_header = _("Customer Success Hub")
+admin.site.site_title = _("Customer Success Hub")
+admin.site.index_title = _("Agents’ admin")
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="hub:home", permanent=False)),

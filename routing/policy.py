@@ -88,6 +88,8 @@ class Team(StrEnum):
     GENERAL = "general"
     ENTERPRISE = "enterprise"
     ACCOUNT_SERVICES = "account_services"
+    # The Technical Success Managers: Success Checks for Success Package customers.
+    SUCCESS = "success"
 
 
 class OfferStatus(StrEnum):

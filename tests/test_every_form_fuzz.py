@@ -133,6 +133,12 @@ TARGETS = [
         ("topic", "description", "idempotency_key"),
     ),
     Target(
+        "a success check",
+        "seat_holder",
+        lambda w: "/hub/your-services/success-check/",
+        ("review", "earliest", "latest", "time_of_day", "notes", "idempotency_key"),
+    ),
+    Target(
         "the flow's assistant question",
         "standard_user",
         lambda w: f"/hub/technical/areas/{w.area.slug}/",

@@ -23,6 +23,7 @@ class Team(models.TextChoices):
     TECHNICAL = "technical", _("Technical support")
     ACCOUNT_SERVICES = "account_services", _("Account Services")
     ENTERPRISE = "enterprise", _("Enterprise Support")
+    SUCCESS = "success", _("Technical Success")
 
     @classmethod
     def of_queue(cls, queue_team: QueueTeam | str | None) -> Team:
@@ -43,6 +44,7 @@ _QUEUE_OF_TEAM: dict[Team, QueueTeam] = {
     Team.TECHNICAL: QueueTeam.GENERAL,
     Team.ENTERPRISE: QueueTeam.ENTERPRISE,
     Team.ACCOUNT_SERVICES: QueueTeam.ACCOUNT_SERVICES,
+    Team.SUCCESS: QueueTeam.SUCCESS,
 }
 _TEAM_OF_QUEUE: dict[QueueTeam, Team] = {queue: team for team, queue in _QUEUE_OF_TEAM.items()}
 # The teams whose callbacks and chats wait in routing's queues.
@@ -55,6 +57,14 @@ class Channel(models.TextChoices):
     PHONE = "phone", _("Phone callback")
     CONFERENCE = "conference", _("Scheduled conference call")
     WEB = "web", _("Web form")
+
+
+class SuccessCheckTime(models.TextChoices):
+    """When in the day a customer would like their Success Check, in their time zone."""
+
+    MORNING = "morning", _("Mornings")
+    AFTERNOON = "afternoon", _("Afternoons")
+    ANY = "any", _("Any time of day")
 
 
 class Status(models.TextChoices):

@@ -105,11 +105,13 @@ def ticket_create(
     verification_required: bool = False,
     event_data: dict[str, Any] | None = None,
     made_by: User | None = None,
+    assigned_to: User | None = None,
 ) -> Ticket:
     """Make a ticket with its first timeline event; queue its work once committed.
 
     ``made_by`` is whoever made it for the requester (a TSM passing a question on); the
-    timeline names them instead of the requester.
+    timeline names them instead of the requester. ``assigned_to`` is the member of staff it
+    is for from the start (the organisation's TSM for a Success Check).
 
     With an idempotency key, a retried submission returns the ticket the first one made.
     """
@@ -142,6 +144,7 @@ def ticket_create(
         callback_due_at=callback_due_at,
         handover_due_at=handover_due_at,
         verification_required=verification_required,
+        assigned_to=assigned_to,
     )
     if ticket.channel == Channel.PHONE and not ticket.phone_number:
         raise ValidationError({"phone_number": _("Enter the phone number we should call")})
@@ -149,7 +152,7 @@ def ticket_create(
         # The fields only: the caller has read the requester, organisation and area, and the
         # database enforces the constraints (checking each here was a query in a savepoint).
         ticket.full_clean(
-            exclude=["number", "requester", "organisation", "product_area"],
+            exclude=["number", "requester", "organisation", "product_area", "assigned_to"],
             validate_constraints=False,
         )
     except ValidationError:

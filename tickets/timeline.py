@@ -1,4 +1,4 @@
-"""The ticket timeline in words, for the ticket page (R-HISTORY).
+"""The ticket timeline in words, for the ticket page (R-HISTORY) and the agents' admin.
 
 Events store facts (kind, actor, data); the sentences are written here, at reading time, in
 the reader's language.
@@ -183,12 +183,14 @@ WRITTEN_BY_PEOPLE = frozenset({EventKind.COMMENT, EventKind.EMAIL_REPLY, EventKi
 
 
 def timeline_entries(
-    ticket: Ticket, events: Iterable[TicketEvent], *, viewer: User
+    ticket: Ticket, events: Iterable[TicketEvent], *, viewer: User, private: bool = False
 ) -> list[TimelineEntry]:
+    """The timeline as the viewer reads it. ``private``: the agents' admin, which also shows
+    what only the customer sees on their own ticket (the chat's messages)."""
     entries = []
     # Only the customer of a chat (and the agents) may read it: a brand administrator sees
     # that a chat took place and how it ended, not what was written.
-    private_chat = viewer.pk != ticket.requester_id
+    private_chat = not private and viewer.pk != ticket.requester_id
     for event in events:
         if private_chat and event.kind == EventKind.CHAT_MESSAGE:
             continue

@@ -50,7 +50,14 @@ class EnterpriseSeatInline(admin.TabularInline[EnterpriseSeat, Organisation]):
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin[Organisation]):
-    list_display = ["name", "licence_tier", "environment", "success_packages"]
+    list_display = [
+        "name",
+        "licence_tier",
+        "environment",
+        "success_packages",
+        "technical_success_manager",
+    ]
+    list_select_related = ["technical_success_manager"]
     list_filter = ["licence_tier", "environment"]
     search_fields = ["name", "domains__domain"]
     inlines = [OrganisationDomainInline, MembershipInline, EnterpriseSeatInline]

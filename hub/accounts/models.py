@@ -37,6 +37,13 @@ class Environment(models.TextChoices):
     FEDRAMP = "fedramp", _("FedRAMP")
 
 
+class StaffRole(models.TextChoices):
+    """Staff are not organisation members; their role is a Django group of this name."""
+
+    AGENT = "Support agents", _("Support agent")
+    TSM = "Technical Success Managers", _("Technical Success Manager")
+
+
 class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     licence_tier = models.CharField(
@@ -49,6 +56,18 @@ class Organisation(models.Model):
     account_team_name = models.CharField(_("account team"), max_length=200, blank=True)
     account_team_email = models.EmailField(_("account team email"), blank=True)
     account_team_phone = models.CharField(_("account team phone"), max_length=40, blank=True)
+    # Which Technical Success Manager serves the organisation's Success Packages: the
+    # "Your services" page names them and their Success Checks are assigned to them.
+    technical_success_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="success_organisations",
+        verbose_name=_("Technical Success Manager"),
+        limit_choices_to={"is_staff": True, "groups__name": StaffRole.TSM.value},
+        help_text=_("The member of staff who serves this organisation’s Success Packages."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -205,13 +224,6 @@ class EnterpriseSeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.organisation})"
-
-
-class StaffRole(models.TextChoices):
-    """Staff are not organisation members; their role is a Django group of this name."""
-
-    AGENT = "Support agents", _("Support agent")
-    TSM = "Technical Success Managers", _("Technical Success Manager")
 
 
 # --- Sign-in: organisation SSO and invitations (R-LOGIN) -------------------------------------

@@ -36,6 +36,43 @@ def membership_of(user: User | AnonymousUser) -> Membership | None:
     return Membership.objects.select_related("organisation").filter(user=user).first()
 
 
+def membership_and_services_of(user: User | AnonymousUser) -> tuple[Membership | None, bool]:
+    """The hub home's reading of the user (one query): their membership with its organisation,
+    and whether they have a "Your services" page (``success_membership_of`` finds one)."""
+    if not user.is_authenticated:
+        return None, False
+    seat = EnterpriseSeat.objects.filter(
+        user_id=OuterRef("user_id"), organisation_id=OuterRef("organisation_id")
+    )
+    membership = (
+        Membership.objects.select_related("organisation")
+        .filter(user=user)
+        .annotate(holds_seat=Exists(seat))
+        .first()
+    )
+    if membership is None:
+        return None, False
+    holds_seat: bool = getattr(membership, "holds_seat", False)
+    return membership, holds_seat and membership.organisation.success_packages > 0
+
+
+def success_membership_of(user: User | AnonymousUser) -> Membership | None:
+    """The membership of a user who holds an Enterprise Support seat in an organisation with
+    Success Packages, with the organisation and its Technical Success Manager (one query);
+    None for everyone else, who has no "Your services" page."""
+    if not user.is_authenticated:
+        return None
+    return (
+        Membership.objects.select_related("organisation__technical_success_manager")
+        .filter(
+            user_id=user.pk,
+            organisation__success_packages__gt=0,
+            organisation__seats__user_id=user.pk,
+        )
+        .first()
+    )
+
+
 def brand_admins_of(membership: Membership) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(organisation_id=membership.organisation_id, is_brand_admin=True)

@@ -10,20 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from chatbot.models import Conversation
 from chatbot.selectors import conversation_transcript
 from chatbot.services import conversation_ticket_link
-from hub.accounts.models import User
+from hub.accounts.models import Membership, User
 from routing.models import ProductArea
 from routing.policy import MethodOffer
 from tickets.chat.services import chat_start, chat_switch_to_phone
-from tickets.models import Channel, ChatSession, Team, Ticket
+from tickets.models import Channel, ChatSession, SuccessCheckTime, Team, Ticket
 from tickets.services import (
     callback_details_change,
     conference_book,
@@ -243,3 +245,74 @@ def chat_request_start(
         )
         _conversation_link(conversation, session.ticket)
     return session
+
+
+def _success_check_description(
+    *,
+    review: str,
+    earliest: date,
+    latest: date,
+    time_of_day: SuccessCheckTime,
+    notes: str,
+    time_zone: str,
+) -> str:
+    """The request as the Technical Success Manager reads it, in the customer's language."""
+    parts = [
+        _("What to review:"),
+        review.strip(),
+        "",
+        _("Preferred dates: %(earliest)s to %(latest)s")
+        % {
+            "earliest": date_format(earliest, "DATE_FORMAT"),
+            "latest": date_format(latest, "DATE_FORMAT"),
+        },
+        _("Time of day: %(time)s (%(zone)s)") % {"time": time_of_day.label, "zone": time_zone},
+    ]
+    if notes.strip():
+        parts += ["", _("Notes:"), notes.strip()]
+    return "\n".join(parts)
+
+
+def success_check_request_submit(
+    *,
+    requester: User,
+    membership: Membership,
+    review: str,
+    earliest: date,
+    latest: date,
+    time_of_day: str,
+    notes: str,
+    language: str,
+    idempotency_key: str,
+) -> Ticket:
+    """A Success Check: a ticket for the Technical Success team, assigned from the start to
+    the organisation's Technical Success Manager when it has one. ``ticket_create`` owns the
+    one transaction (ticket, first event, confirmation email queued on commit) and answers a
+    retry with the same key with the first ticket."""
+    when = SuccessCheckTime(time_of_day)
+    return ticket_create(
+        requester=requester,
+        channel=Channel.WEB,
+        team=Team.SUCCESS,
+        subject=_("Success Check request"),
+        description=_success_check_description(
+            review=review,
+            earliest=earliest,
+            latest=latest,
+            time_of_day=when,
+            notes=notes,
+            time_zone=requester.time_zone,
+        ),
+        language=language,
+        idempotency_key=idempotency_key,
+        assigned_to=membership.organisation.technical_success_manager,
+        event_data={
+            "source": "hub",
+            "success_check": {
+                "earliest": earliest.isoformat(),
+                "latest": latest.isoformat(),
+                "time_of_day": when.value,
+                "time_zone": requester.time_zone,
+            },
+        },
+    )

@@ -37,7 +37,11 @@ from chatbot.views import (
     with_conversation,
 )
 from hub.accounts.http import AuthenticatedHttpRequest
-from hub.accounts.selectors import account_services_contacts_of, brand_admins_of, membership_of
+from hub.accounts.selectors import (
+    account_services_contacts_of,
+    brand_admins_of,
+    membership_and_services_of,
+)
 from hub.flow.common import (
     FlowMember,
     carried_conversation,
@@ -220,8 +224,9 @@ def method_cards(
 @never_cache
 @require_http_methods(["GET", "POST"])
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """R-TEAM: technical support or account services; ticket history is one click away."""
-    membership = membership_of(request.user)
+    """R-TEAM: technical support or account services; ticket history is one click away, and
+    for a Success Package seat holder, their services."""
+    membership, has_services = membership_and_services_of(request.user)
     if membership is None:
         if request.method == "POST":
             raise Http404
@@ -232,7 +237,11 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         if form.cleaned_data["team"] == Team.ACCOUNT_SERVICES:
             return redirect("hub:account_services")
         return redirect("hub:redirect")
-    return render(request, "hub/flow/team.html", {"membership": membership, "form": form})
+    return render(
+        request,
+        "hub/flow/team.html",
+        {"membership": membership, "form": form, "has_services": has_services},
+    )
 
 
 @login_required

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, include, path
 
-from hub.flow import contact, steps
+from hub.flow import contact, steps, success
 from tickets import views as ticket_views
 
 contact_patterns = [
@@ -33,6 +33,8 @@ hub_patterns: tuple[list[URLPattern | URLResolver], str] = (
         path("technical/areas/<slug:slug>/contact/", steps.methods, name="methods"),
         path("technical/areas/<slug:slug>/contact/", include(contact_patterns)),
         path("account-services/", steps.account_services, name="account_services"),
+        path("your-services/", success.your_services, name="your_services"),
+        path("your-services/success-check/", success.success_check, name="success_check"),
         path("requests/<str:number>/", steps.confirmation, name="confirmation"),
         path("requests/<str:number>/callback/", contact.callback_change, name="callback_change"),
         path("attachments/<int:pk>/", ticket_views.attachment_download, name="attachment"),

@@ -60,7 +60,7 @@ def test_the_admin_works_under_the_content_security_policy(
 ) -> None:
     login(page, live_server, admin_user.email, "password")
     page.goto(f"{live_server.url}/admin/")  # type: ignore[attr-defined]
-    expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
+    expect(page.get_by_role("heading", name="Agents’ admin")).to_be_visible()
     page.goto(f"{live_server.url}/admin/hub/organisation/add/")  # type: ignore[attr-defined]
     expect(page.get_by_label("Name:")).to_be_visible()
     screenshot(page, "foundation-04-admin-organisation")

@@ -45,6 +45,8 @@ def test_seed_demo_gives_each_actor_the_role_the_spec_names() -> None:
     globex = Organisation.objects.get(name="Globex")
     assert acme.licence_tier == "standard"
     assert (globex.licence_tier, globex.success_packages) == ("enterprise", 1)
+    assert globex.technical_success_manager is not None
+    assert globex.technical_success_manager.email == "tsm@hub.example"
     assert Organisation.objects.get(name="Solo Studio").licence_tier == "self_service"
     assert Organisation.objects.get(name="Federal Agency").environment == "fedramp"
     assert Membership.objects.get(user__email="standard@acme.example").is_standard_user

@@ -152,6 +152,9 @@ MEMBERS = [
     DemoMember("sso@initrode.example", "Ines", "Okafor", "Initrode", brand_admin=True, sso=True),
 ]
 
+# Which Technical Success Manager serves each organisation with Success Packages.
+SUCCESS_MANAGERS = {"Globex": "tsm@hub.example"}
+
 STAFF = [
     ("agent@hub.example", "Ana", "Silva", StaffRole.AGENT, False),
     ("tsm@hub.example", "Tom", "Meyer", StaffRole.TSM, False),
@@ -202,6 +205,7 @@ class Command(BaseCommand):
             logins = self._seed_members(organisations, password)
             self._seed_identity_provider(organisations[DEMO_SSO_ORGANISATION])
             logins += self._seed_staff(password)
+            self._seed_success_managers(organisations)
             roster = routing_demo_seed(password=password)
             requests = demo_tickets_ensure()
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in with:"))
@@ -307,6 +311,12 @@ class Command(BaseCommand):
                 "is_enabled": True,
             },
         )
+
+    def _seed_success_managers(self, organisations: dict[str, Organisation]) -> None:
+        for name, email in SUCCESS_MANAGERS.items():
+            organisation = organisations[name]
+            organisation.technical_success_manager = User.objects.get(email=email)
+            organisation.save(update_fields=["technical_success_manager"])
 
     def _seed_staff(self, password: str) -> list[tuple[str, str]]:
         groups = staff_groups_ensure()

@@ -1,0 +1,140 @@
+"""Your services and the Success Check in a browser, by keyboard; and the agents' tickets list
+at 1280 px (issue 18). Screenshots: artifacts/your-services*.png, artifacts/success-check*.png,
+artifacts/admin-tickets-1280.png."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from hub.accounts.models import Organisation, StaffRole, User
+from hub.accounts.services import staff_groups_ensure
+from routing.models import ProductArea
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import assert_no_axe_violations
+from tickets.models import Channel, Team, Ticket
+from tickets.services import ticket_create
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def tsm(globex: Organisation) -> User:
+    groups = staff_groups_ensure()
+    user = User.objects.create_user(
+        username="tsm@hub.example",
+        email="tsm@hub.example",
+        first_name="Tom",
+        last_name="Meyer",
+        is_staff=True,
+    )
+    user.groups.add(groups[StaffRole.TSM])
+    globex.technical_success_manager = user
+    globex.save(update_fields=["technical_success_manager"])
+    return user
+
+
+def test_a_seat_holder_requests_a_success_check_from_the_hub_home(
+    page: Page,
+    live_server: Any,
+    login: Callable[..., None],
+    check: Callable[[Page, str], None],
+    axe: Callable[[Page], list[dict[str, Any]]],
+    seat_holder: User,
+    tsm: User,
+) -> None:
+    login(page, live_server, seat_holder.email, PASSWORD)
+    expect(page).to_have_url(re.compile(r"/hub/$"))
+
+    # From the hub home, by keyboard: the link beside the ways to contact support.
+    services_link = page.get_by_role("link", name=re.compile("^Your services"))
+    services_link.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your services")
+    expect(page.locator("main")).to_contain_text("Tom Meyer")
+    expect(page.get_by_role("link", name="tsm@hub.example")).to_have_attribute(
+        "href", "mailto:tsm@hub.example"
+    )
+    check(page, "your-services")
+
+    page.get_by_role("link", name="Request a Success Check").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Request a Success Check")
+    check(page, "success-check")
+
+    # Sent empty: the error summary takes the focus and links to each field.
+    page.get_by_role("button", name="Send request").focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("There is a problem")
+    expect(summary).to_contain_text("Say what the Success Check should review")
+    assert_no_axe_violations(axe(page), "the Success Check with errors")
+    summary.get_by_role("link", name="Say what the Success Check should review").click()
+    expect(page.locator("#id_review")).to_be_focused()
+
+    today = timezone.localdate()
+    page.keyboard.type("How our regional teams use the CX dashboards")
+    page.locator("#id_earliest").fill((today + timedelta(days=7)).isoformat())
+    page.locator("#id_latest").fill((today + timedelta(days=21)).isoformat())
+    page.get_by_label("Afternoons").check()
+    page.locator("#id_notes").fill("Our programme relaunches in June.")
+    page.get_by_role("button", name="Send request").focus()
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Request received")
+    ticket = Ticket.objects.get(requester=seat_holder)
+    assert ticket.team == Team.SUCCESS and ticket.assigned_to == tsm
+    expect(page.locator(".confirmation-panel__number")).to_have_text(ticket.number)
+    expect(page.locator("main")).to_contain_text("We have sent you a confirmation email")
+    expect(page.locator("main")).to_contain_text("Your Technical Success Manager will reply")
+    check(page, "success-check-confirmation")
+
+
+def test_a_standard_user_sees_no_services_and_gets_a_404(
+    page: Page, live_server: Any, login: Callable[..., None], standard_user: User
+) -> None:
+    login(page, live_server, standard_user.email, PASSWORD)
+    expect(page.get_by_role("link", name=re.compile("^Your services"))).to_have_count(0)
+    response = page.goto(f"{live_server.url}/hub/your-services/")
+    assert response is not None and response.status == 404
+
+
+def test_the_tickets_list_fits_1280_px_and_a_timeline_reads_as_sentences(
+    page: Page,
+    live_server: Any,
+    login: Callable[..., None],
+    screenshot: Callable[[Page, str], Any],
+    agent: User,
+    seat_holder: User,
+    surveys_area: ProductArea,
+) -> None:
+    for number in range(3):
+        ticket = ticket_create(
+            requester=seat_holder,
+            channel=Channel.EMAIL,
+            team=Team.ENTERPRISE,
+            subject=f"The dashboard export of the regional programme fails again {number}",
+            product_area=surveys_area,
+            language="en",
+        )
+    login(page, live_server, agent.email, PASSWORD)
+    page.goto(f"{live_server.url}/admin/tickets/ticket/")
+    expect(page.locator("#site-name")).to_have_text("Customer Success Hub")
+    results = page.locator("#changelist .results")
+    cut_off = results.evaluate("(element) => element.scrollWidth - element.clientWidth")
+    screenshot(page, "admin-tickets-1280")
+    assert cut_off <= 0, f"the tickets list is cut off by {cut_off} px at 1280 px"
+
+    page.goto(f"{live_server.url}/admin/tickets/ticket/{ticket.pk}/change/")
+    timeline = page.locator(".ticket-timeline")
+    expect(timeline).to_contain_text("Request made")
+    expect(timeline).to_contain_text("Contact method: Email.")
+    screenshot(page, "admin-ticket-timeline")

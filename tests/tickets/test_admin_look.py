@@ -1,0 +1,167 @@
+"""An admin that belongs to the hub (issue 18): its name and look, a tickets list that fits
+1280 px, and a ticket's timeline in sentences as the customer reads it, in the agent's
+language, with the events only the customer otherwise sees."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from hub.accounts.models import User
+from routing.models import ProductArea
+from tickets.chat.services import chat_start
+from tickets.models import Channel, EventKind, Status, Team, Ticket, TicketEvent
+from tickets.services import ticket_create, ticket_transition
+
+pytestmark = pytest.mark.django_db
+
+EMPTY_HEADER_CELL = re.compile(r"<th\b[^>]*>\s*</th>")
+
+
+@pytest.fixture
+def agent_client(client: Client, agent: User) -> Client:
+    client.force_login(agent)
+    return client
+
+
+def _email_ticket(user: User) -> Ticket:
+    return ticket_create(
+        requester=user, channel=Channel.EMAIL, team=Team.TECHNICAL, subject="Export fails"
+    )
+
+
+def test_the_admin_carries_the_hubs_name_not_djangos(agent_client: Client) -> None:
+    html = agent_client.get(reverse("admin:index")).content.decode()
+    assert "Django administration" not in html and "Django site admin" not in html
+    assert re.search(r"<title>[^<]*Customer Success Hub</title>", html)
+    assert re.search(r'<div id="site-name">.*Customer Success Hub.*</div>', html, re.S)
+    assert "<h1>Agents’ admin</h1>" in html
+
+
+def test_the_admins_name_is_in_the_agents_language(client: Client, agent: User) -> None:
+    agent.preferred_language = "fr"
+    agent.save(update_fields=["preferred_language"])
+    client.force_login(agent)
+    html = client.get(reverse("admin:index")).content.decode()
+    assert "<h1>Administration des agents</h1>" in html
+    assert 'lang="fr"' in html
+
+
+def test_the_admin_has_the_hubs_stylesheet_under_the_content_security_policy(
+    agent_client: Client,
+) -> None:
+    response = agent_client.get(reverse("admin:tickets_ticket_changelist"))
+    html = response.content.decode()
+    assert re.search(r'<link rel="stylesheet" href="/static/css/admin-hub[^"]*\.css">', html)
+    policy = response["Content-Security-Policy"]
+    assert "style-src 'self'" in policy and "unsafe-inline" not in policy
+    assert " style=" not in html.split("<body", 1)[1]
+
+
+def test_the_tickets_list_has_eight_columns_that_wrap(
+    agent_client: Client, standard_user: User, surveys_area: ProductArea
+) -> None:
+    ticket = ticket_create(
+        requester=standard_user,
+        channel=Channel.EMAIL,
+        team=Team.TECHNICAL,
+        subject="Export fails",
+        product_area=surveys_area,
+        language="en",
+    )
+    html = agent_client.get(reverse("admin:tickets_ticket_changelist")).content.decode()
+    columns = re.findall(r'<th scope="col" class="[^"]*column-(\w+)', html)
+    assert columns == [
+        "number",
+        "subject",
+        "organisation",
+        "status_and_work",
+        "team",
+        "request_route",
+        "assigned_to",
+        "created_at",
+    ]
+    # Channel, language and area share one cell; the filters still offer each.
+    assert "Email · English<br>Surveys" in html
+    assert ticket.number in html
+    assert not EMPTY_HEADER_CELL.search(html)
+
+
+def test_a_timeline_in_the_admin_reads_as_sentences_not_data(
+    agent_client: Client, standard_user: User, agent: User
+) -> None:
+    ticket = _email_ticket(standard_user)
+    ticket_transition(ticket=ticket, to=Status.IN_PROGRESS, actor=agent)
+    html = agent_client.get(reverse("admin:tickets_ticket_change", args=[ticket.pk])).content
+    page = html.decode()
+    timeline = page[page.index('class="module ticket-timeline"') :]
+    assert "Timeline" in timeline
+    assert "Request made" in timeline and "Contact method: Email." in timeline
+    assert "Status changed" in timeline and "From “New” to “In progress”." in timeline
+    assert "Sam Carter" in timeline  # the customer, by name
+    # No raw rows: neither the JSON of the events nor the inline's table.
+    assert "{&quot;" not in page and '{"' not in timeline
+    assert 'id="events-group"' not in page
+    assert not EMPTY_HEADER_CELL.search(page)
+
+
+def test_the_timeline_is_in_the_agents_language(
+    client: Client, standard_user: User, agent: User
+) -> None:
+    ticket = _email_ticket(standard_user)
+    agent.preferred_language = "fr"
+    agent.save(update_fields=["preferred_language"])
+    client.force_login(agent)
+    page = client.get(reverse("admin:tickets_ticket_change", args=[ticket.pk])).content.decode()
+    timeline = page[page.index('class="module ticket-timeline"') :]
+    assert "Demande faite" in timeline and "Moyen de contact : E-mail." in timeline
+
+
+def test_the_agent_reads_the_chat_that_only_its_customer_sees_on_the_hub(
+    agent_client: Client, standard_user: User, brand_admin: User, surveys_area: ProductArea
+) -> None:
+    session = chat_start(
+        requester=standard_user,
+        product_area=surveys_area,
+        language="en",
+        message="My survey link returns an error",
+    )
+    ticket = session.ticket
+    # A chat's messages join the timeline as events (as when the chat is kept on the ticket).
+    TicketEvent.objects.create(
+        ticket=ticket,
+        kind=EventKind.CHAT_MESSAGE,
+        actor=standard_user,
+        message="My survey link returns an error",
+    )
+    page = agent_client.get(
+        reverse("admin:tickets_ticket_change", args=[ticket.pk])
+    ).content.decode()
+    timeline = page[page.index('class="module ticket-timeline"') :]
+    assert "Chat message" in timeline and "My survey link returns an error" in timeline
+
+    # The brand administrator, on the hub's ticket page, does not read the chat.
+    admin_view = Client()
+    admin_view.force_login(brand_admin)
+    hub_page = admin_view.get(reverse("tickets:detail", args=[ticket.number])).content.decode()
+    hub_timeline = hub_page[hub_page.index('<ol class="timeline">') :]
+    assert "Request made" in hub_timeline
+    assert "Chat message" not in hub_timeline
+    assert "My survey link returns an error" not in hub_timeline
+
+
+def test_no_admin_table_has_an_empty_header_cell(admin_client: Client, seat_holder: User) -> None:
+    """The organisation page's tabular inlines (domains, members, seats) included."""
+    organisation = seat_holder.membership.organisation
+    _email_ticket(seat_holder)  # the tickets list draws its table
+    for url in (
+        reverse("admin:hub_organisation_change", args=[organisation.pk]),
+        reverse("admin:tickets_ticket_changelist"),
+        reverse("admin:hub_organisation_changelist"),
+    ):
+        html = admin_client.get(url).content.decode()
+        assert "<table" in html, url
+        assert not EMPTY_HEADER_CELL.search(html), url
