@@ -249,12 +249,24 @@ def articles_search(query: str, language: str, *, limit: int = 20) -> list[Searc
     if not query:
         return []
     threshold = Threshold.from_settings()
-    hits = [
-        hit
-        for hit in retrieval.search(query, language=language, limit=limit)
-        if hit.coverage > 0
-        or (hit.similarity is not None and hit.similarity >= threshold.similarity)
-    ]
+
+    def matching(searched: str) -> list[retrieval.ArticleHit]:
+        return [
+            hit
+            for hit in retrieval.search(query, language=searched, limit=limit)
+            if hit.coverage > 0
+            or (hit.similarity is not None and hit.similarity >= threshold.similarity)
+        ]
+
+    hits = matching(language)
+    if language != SOURCE_LANGUAGE:
+        # Articles not translated yet are found by their English words, after the others.
+        translated = set(
+            ArticleVersion.objects.filter(language=language).values_list("article_id", flat=True)
+        )
+        hits += [hit for hit in matching(SOURCE_LANGUAGE) if hit.article_id not in translated][
+            : max(limit - len(hits), 0)
+        ]
     articles = {
         a.pk: a for a in _articles_with_versions().filter(pk__in=[h.article_id for h in hits])
     }

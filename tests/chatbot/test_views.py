@@ -164,6 +164,18 @@ def test_search_finds_articles_and_says_when_nothing_matched(
     assert client.get("/support/search/?q=" + "x" * 5000).status_code == 200
 
 
+@pytest.mark.django_db
+def test_search_in_another_language_finds_its_articles_then_those_not_translated_yet(
+    client: Client, fixture_knowledge: dict[str, Article]
+) -> None:
+    client.cookies["django_language"] = "it"
+    italian = _main(client.get("/support/search/?q=sollecito+promemoria"))
+    assert 'href="/support/articles/fixture-reminders/' in italian
+    # The Okta article is in English only: found by its English words.
+    untranslated = _main(client.get("/support/search/?q=okta+saml"))
+    assert 'href="/support/articles/fixture-sso-okta/' in untranslated
+
+
 # --- Query counts -----------------------------------------------------------------------------
 
 
