@@ -333,8 +333,11 @@ def start_gunicorn(
 
     def start(*, env: dict[str, str], workers: int = 2, threads: int = 4) -> LiveHub:
         env = {**env, "SECURE_SSL_REDIRECT": "off", "ALLOWED_HOSTS": "127.0.0.1"}
-        # Production settings serve static files from the collected manifest.
-        if not (ROOT / "var" / "staticfiles" / "staticfiles.json").exists():
+        # Production settings serve static files from the collected manifest: collected
+        # again when a file was added or changed since (a stale manifest makes pages 500).
+        manifest = ROOT / "var" / "staticfiles" / "staticfiles.json"
+        newest = max(path.stat().st_mtime for path in (ROOT / "static").rglob("*"))
+        if not manifest.exists() or manifest.stat().st_mtime < newest:
             subprocess.run(
                 [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
                 cwd=ROOT, env=env, check=True,
