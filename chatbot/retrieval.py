@@ -280,8 +280,10 @@ COMPOUND_JOINTS = ("", "s", "e", "en", "n", "es")  # linking letters between the
 def _known_stem(stem: str, counts: dict[str, int], *, as_start: bool) -> bool:
     if stem in counts:
         return True
-    return as_start and len(stem) >= COMPOUND_HEAD_PREFIX_MIN and any(
-        word.startswith(stem) for word in counts
+    return (
+        as_start
+        and len(stem) >= COMPOUND_HEAD_PREFIX_MIN
+        and any(word.startswith(stem) for word in counts)
     )
 
 
