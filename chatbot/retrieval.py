@@ -31,7 +31,7 @@ import math
 import re
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -266,6 +266,85 @@ def _groups(
     return groups
 
 
+# Dutch writes compounds as one word ("webhookbericht", "organisatiestructuur"), and its
+# stemmer does not split them: a question's compound that the articles do not have is
+# searched as its parts. Measured on the labelled questions, this lifts Dutch hit@3 from
+# 0.825 to 0.900; German, which the same rule would suit, answered more of its unanswerable
+# questions with it (its articles' compounds already match by prefix), so it is left out.
+COMPOUNDING_LANGUAGES = frozenset({"nl"})
+COMPOUND_PART_MIN = 4
+COMPOUND_HEAD_PREFIX_MIN = 5  # a head may be the start of the articles' own compounds
+COMPOUND_JOINTS = ("", "s", "e", "en", "n", "es")  # linking letters between the parts
+
+
+def _known_stem(stem: str, counts: dict[str, int], *, as_start: bool) -> bool:
+    if stem in counts:
+        return True
+    return (
+        as_start
+        and len(stem) >= COMPOUND_HEAD_PREFIX_MIN
+        and any(word.startswith(stem) for word in counts)
+    )
+
+
+def compound_pieces(word: str) -> list[str]:
+    """Every head and tail a compound could split into, for the analyser to stem at once."""
+    pieces: list[str] = []
+    for cut in range(len(word) - COMPOUND_PART_MIN, COMPOUND_PART_MIN - 1, -1):
+        pieces.append(word[:cut])
+        tail = word[cut:]
+        for joint in COMPOUND_JOINTS:
+            rest = tail[len(joint) :]
+            if tail.startswith(joint) and len(rest) >= COMPOUND_PART_MIN:
+                pieces.append(rest)
+    return list(dict.fromkeys(pieces))
+
+
+def compound_parts(
+    word: str, counts: dict[str, int], stems: dict[str, str]
+) -> tuple[str, str] | None:
+    """An unknown compound as the stems of two parts the articles have (the head may also
+    start one of their own compounds), the longest head first; None if it does not split.
+    ``stems`` holds the analyser's stem of every piece (compound_pieces)."""
+    for cut in range(len(word) - COMPOUND_PART_MIN, COMPOUND_PART_MIN - 1, -1):
+        head = stems.get(word[:cut], "")
+        if not head or not _known_stem(head, counts, as_start=True):
+            continue
+        tail = word[cut:]
+        for joint in COMPOUND_JOINTS:
+            rest = tail[len(joint) :]
+            if not tail.startswith(joint) or len(rest) < COMPOUND_PART_MIN:
+                continue
+            stem = stems.get(rest, "")
+            if stem and _known_stem(stem, counts, as_start=False):
+                return head, stem
+    return None
+
+
+def _split_compounds(
+    groups: list[Group], counts: dict[str, int], stem: Callable[[list[str]], list[str]]
+) -> list[Group]:
+    split: list[Group] = []
+    for group in groups:
+        word = group.lexemes[0]
+        parts = None
+        if len(group.lexemes) == 1 and len(word) >= 2 * COMPOUND_PART_MIN and word not in counts:
+            pieces = compound_pieces(word)
+            stems = dict(zip(pieces, stem(pieces), strict=True))
+            parts = compound_parts(word, counts, stems)
+        if parts is None:
+            split.append(group)
+        else:
+            split += [Group(lexemes=(part,), position=group.position) for part in parts]
+    return split
+
+
+def _pg_stems(words: list[str], language: str) -> list[str]:
+    """PostgreSQL's stem of each word ("" for a stop word)."""
+    analysed = _pg_lexemes(words, language)
+    return [lexemes[0][0] if lexemes else "" for lexemes in analysed]
+
+
 def _with_rarity(
     groups: list[Group], total: int, counts: dict[str, int], *, prefix: bool
 ) -> list[Group]:
@@ -312,7 +391,10 @@ def question_groups(question: str, language: str) -> list[Group]:
             for n in range(count)
         ]
         total, counts = _pg_document_counts(language)
-        return _with_rarity(_groups(own, pairs), total, counts, prefix=True)
+        groups = _groups(own, pairs)
+        if language in COMPOUNDING_LANGUAGES:
+            groups = _split_compounds(groups, counts, lambda words: _pg_stems(words, language))
+        return _with_rarity(groups, total, counts, prefix=True)
     own_words = _python_lexemes(question, language)
     pairs = [
         (
@@ -322,12 +404,11 @@ def question_groups(question: str, language: str) -> list[Group]:
         for term, alternatives in expansions
     ]
     index = _bm25_index(language)
-    return _with_rarity(
-        _groups(own_words, pairs),
-        len(index.ids),
-        dict(index.document_frequency),
-        prefix=False,
-    )
+    counts = dict(index.document_frequency)
+    groups = _groups(own_words, pairs)
+    if language in COMPOUNDING_LANGUAGES:
+        groups = _split_compounds(groups, counts, lambda words: _stem(words, language))
+    return _with_rarity(groups, len(index.ids), counts, prefix=False)
 
 
 def _pg_lexical(question: str, language: str, groups: list[Group]) -> list[PassageScore]:

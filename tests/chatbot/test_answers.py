@@ -311,3 +311,23 @@ def test_the_question_is_searched_in_the_language_it_is_written_in(
     question: str, reader: str, searched_in: str
 ) -> None:
     assert question_language(question, reader_language=reader) == searched_in
+
+
+@pytest.mark.parametrize(
+    ("word", "parts"),
+    [
+        ("webhookbericht", ("webhook", "bericht")),
+        ("organisatiestructuur", ("organisatie", "structuur")),
+        ("gebruikersnaam", ("gebruiker", "naam")),  # the linking -s- belongs to neither
+        ("huisstijlkleur", None),  # "huisstijl" is not a word of the articles
+        ("bericht", None),  # too short to be two words
+    ],
+)
+def test_a_dutch_compound_splits_into_words_the_articles_have(
+    word: str, parts: tuple[str, str] | None
+) -> None:
+    known = {"webhook": 3, "bericht": 5, "organisatie": 4, "structuur": 2, "kleur": 6}
+    known |= {"gebruiker": 7, "naam": 2}
+    pieces = retrieval.compound_pieces(word)
+    stems = {piece: piece for piece in pieces}  # an analyser that leaves the words as they are
+    assert retrieval.compound_parts(word, known, stems) == parts

@@ -132,7 +132,7 @@ def test_tuning_on_one_half_picks_a_threshold_that_holds_on_the_other(
 #   de    1.000  1.00            2/6
 #   fr    0.967  0.87            1/7   (the weather "ce week-end" matches the hours article)
 #   it    0.970  0.85            2/9
-#   nl    0.909  0.41            1/6   (compound words: "webhookbericht" is not "webhook")
+#   nl    0.905  0.52            1/6   (the articles' own compounds are not split)
 #   ja    0.957  0.87            0/4
 # The target for unanswerable questions is at most 10 % in every language; six languages
 # are above it, all on short off-topic questions that share one word with an article. The
@@ -148,7 +148,7 @@ PER_LANGUAGE_MAX_UNANSWERABLE_CONFIDENT = {
     "nl": 0.17,
     "ja": 0.10,
 }
-PER_LANGUAGE_MIN_ANSWERED = {"nl": 0.4}  # else 0.7 of the held-out answerable questions
+PER_LANGUAGE_MIN_ANSWERED = {"nl": 0.45}  # else 0.7 of the held-out answerable questions
 
 
 @pytest.mark.django_db
