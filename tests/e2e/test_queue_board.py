@@ -46,12 +46,14 @@ def test_an_agent_takes_the_next_callback_from_the_board(
     expect(italian).to_contain_text("Not your skills")
     check(page, "queue-board")
 
-    # htmx redraws the table: a new callback shows without a reload.
+    # htmx redraws the table: a new callback shows without a reload, and the keyboard's
+    # place on the page survives the redraw (the button keeps its id).
     page.set_viewport_size({"width": 1280, "height": 900})
+    take = english.get_by_role("button", name="Take the next callback")
+    take.focus()
     queued_callback(standard_user, surveys_area, subject="Export fails")
     expect(english.locator("td").first).to_have_text("2", timeout=12_000)
-
-    english.get_by_role("button", name="Take the next callback").focus()
+    expect(take).to_be_focused()
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(rf"/admin/tickets/ticket/{first.pk}/change/$"))
     expect(page.locator(".messagelist")).to_contain_text(f"You took {first.number}")
