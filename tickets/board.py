@@ -82,16 +82,20 @@ def _busy_on_calls(agent_ids: Collection[int], now: datetime) -> set[int]:
 
 
 def _chat_counts(
-    free: AbstractSet[int], busy: AbstractSet[int], console: Mapping[int, int], limit: int
+    not_on_calls: AbstractSet[int],
+    on_calls: AbstractSet[int],
+    console: Mapping[int, int],
+    limit: int,
 ) -> tuple[int, int]:
     """A chat queue's free and busy agents among those on shift with its skill."""
-    room = {agent for agent in free if agent in console and console[agent] < limit}
-    full = {agent for agent in free if agent in console and console[agent] >= limit}
-    return len(room), len(busy | full)
+    room = {agent for agent in not_on_calls if agent in console and console[agent] < limit}
+    full = {agent for agent in not_on_calls if agent in console and console[agent] >= limit}
+    return len(room), len(on_calls | full)
 
 
 def queue_board(*, skills: AgentSkills | None, now: datetime) -> list[BoardRow]:
-    """Every queue, waiting longest first and then by area, language, team and method.
+    """Every queue: those somebody waits in first, longest wait first; then by area,
+    method, language and team.
 
     ``skills`` are the signed-in agent's (``routing.selectors.agent_skills``)."""
     waiting = waiting_queues(now)

@@ -11,12 +11,13 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from hub.accounts.models import StaffRole, User
 from hub.accounts.services import staff_groups_ensure
 from routing.models import Agent, AgentShift, ProductArea
 from tests.conftest import SESSION_QUERIES
-from tickets.models import CallbackRequest, Channel, Status, Team, Ticket
+from tickets.models import CallbackRequest, Channel, ChatPresence, Status, Team, Ticket
 from tickets.services import callback_enqueue, ticket_create
 
 BOARD = "/hub/agents/board/"
@@ -302,3 +303,21 @@ def test_the_board_reads_the_same_queries_however_many_tickets_wait(
 def test_the_admin_leads_staff_to_the_board(agent_client: Client) -> None:
     for page in (reverse("admin:index"), reverse("admin:tickets_ticket_changelist")):
         assert f'href="{BOARD}"' in agent_client.get(page).content.decode(), page
+
+
+@pytest.mark.django_db
+def test_a_chat_queue_counts_as_free_the_agents_in_the_console_with_room(
+    agent_client: Client, rostered_agent: User, surveys_area: ProductArea
+) -> None:
+    Agent.objects.filter(user=rostered_agent).update(available_for_chat=True)
+    code = f"chat.en.{surveys_area.slug}.general"
+
+    def chat_row() -> tuple[int, int, int, bool]:
+        row = next(row for row in agent_client.get(BOARD).context["rows"] if row.code == code)
+        return row.on_shift, row.free, row.busy, row.can_take
+
+    # On shift but not in the console: neither free for chat nor busy.
+    assert chat_row() == (1, 0, 0, False)
+    now = timezone.now()
+    ChatPresence.objects.create(agent=rostered_agent, available=True, seen_at=now, changed_at=now)
+    assert chat_row() == (1, 1, 0, False)
