@@ -17,6 +17,7 @@ from collections.abc import Collection, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from routing.languages import language_name
 from routing.models import ProductArea
@@ -30,6 +31,14 @@ from routing.selectors import (
 from routing.waits import Wait
 from tickets.models import CallbackRequest, Status
 from tickets.queues import queue_facts_by_area, waiting_queues
+
+
+class BoardShows(StrEnum):
+    """Which queues the board lists (its ``show`` parameter)."""
+
+    EVERY_QUEUE = "all"
+    MINE = "mine"  # the callback queues the agent can take from
+    WAITING = "waiting"  # queues somebody waits in
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,9 +102,11 @@ def _chat_counts(
     return len(room), len(on_calls | full)
 
 
-def queue_board(*, skills: AgentSkills | None, now: datetime) -> list[BoardRow]:
-    """Every queue: those somebody waits in first, longest wait first; then by area,
-    method, language and team.
+def queue_board(
+    *, skills: AgentSkills | None, now: datetime, shows: BoardShows = BoardShows.EVERY_QUEUE
+) -> list[BoardRow]:
+    """The queues ``shows`` asks for: those somebody waits in first, longest wait first;
+    then by area, method, language and team.
 
     ``skills`` are the signed-in agent's (``routing.selectors.agent_skills``)."""
     waiting = waiting_queues(now)
@@ -135,5 +146,9 @@ def queue_board(*, skills: AgentSkills | None, now: datetime) -> list[BoardRow]:
                 ),
             )
         )
+    if shows == BoardShows.MINE:
+        rows = [row for row in rows if row.can_take]
+    elif shows == BoardShows.WAITING:
+        rows = [row for row in rows if row.waiting]
     # Waiting rows first, oldest first; then the roster's order (area, method, language, team).
     return sorted(rows, key=lambda row: (row.oldest is None, row.oldest or now))

@@ -25,7 +25,7 @@ from routing.models import ProductArea
 from routing.policy import Method, Team
 from routing.selectors import QUEUE_TEAMS, agent_skills
 from tickets import services
-from tickets.board import queue_board, takes_from
+from tickets.board import BoardShows, queue_board, takes_from
 from tickets.chat.selectors import is_chat_staff
 from tickets.chat_views import _poll as unrefreshed_session
 
@@ -40,11 +40,25 @@ def _board_user(request: AuthenticatedHttpRequest) -> User:
     return user
 
 
-def _board_context(user: User) -> dict[str, object]:
+def _shows(request: AuthenticatedHttpRequest) -> BoardShows:
+    try:
+        return BoardShows(request.GET.get("show", ""))
+    except ValueError:
+        return BoardShows.EVERY_QUEUE
+
+
+def _board_context(request: AuthenticatedHttpRequest, user: User) -> dict[str, object]:
     skills = agent_skills(user)
     now = timezone.now()
+    shows = _shows(request)
     return {
-        "rows": queue_board(skills=skills, now=now),
+        "rows": queue_board(skills=skills, now=now, shows=shows),
+        "shows": shows,
+        "show_choices": [
+            (BoardShows.EVERY_QUEUE, _("Every queue")),
+            (BoardShows.MINE, _("Queues I can take callbacks from")),
+            (BoardShows.WAITING, _("Queues somebody waits in")),
+        ],
         "on_roster": skills is not None,
         "updated_at": now,
         "poll_seconds": BOARD_POLL_SECONDS,
@@ -56,7 +70,7 @@ def _board_context(user: User) -> dict[str, object]:
 @require_GET
 def queue_board_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = _board_user(request)
-    return render(request, "tickets/queue_board.html", _board_context(user))
+    return render(request, "tickets/queue_board.html", _board_context(request, user))
 
 
 @unrefreshed_session  # an open board must not keep its agent signed in
@@ -68,7 +82,7 @@ def queue_board_rows(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = _board_user(request)
     if not request.htmx:
         return redirect("tickets:queue_board")
-    return render(request, "tickets/queue_board.html#board", _board_context(user))
+    return render(request, "tickets/queue_board.html#board", _board_context(request, user))
 
 
 def _queue_of(code: str) -> tuple[str, ProductArea, Team]:

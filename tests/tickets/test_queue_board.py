@@ -160,7 +160,7 @@ def test_htmx_redraws_the_table_alone_and_a_plain_request_gets_the_page(
     html = partial.content.decode()
     assert partial.status_code == 200
     assert html.lstrip().startswith('<div id="queue-board"') and "<h1>" not in html
-    assert f'hx-get="{rows_url}"' in agent_client.get(BOARD).content.decode()
+    assert f'hx-get="{rows_url}?show=all"' in agent_client.get(BOARD).content.decode()
     assert agent_client.get(rows_url).status_code == 302
 
 
@@ -321,3 +321,20 @@ def test_a_chat_queue_counts_as_free_the_agents_in_the_console_with_room(
     now = timezone.now()
     ChatPresence.objects.create(agent=rostered_agent, available=True, seen_at=now, changed_at=now)
     assert chat_row() == (1, 1, 0, False)
+
+
+@pytest.mark.django_db
+def test_the_board_narrows_to_the_agents_queues_or_those_with_somebody_waiting(
+    agent_client: Client, standard_user: User, surveys_area: ProductArea
+) -> None:
+    queued_callback(standard_user, surveys_area, language="it")
+
+    def codes(show: str) -> list[str]:
+        response = agent_client.get(BOARD, {"show": show})
+        assert f"?show={response.context['shows']}" in response.content.decode()  # the poll too
+        return [row.code for row in response.context["rows"]]
+
+    assert codes("mine") == [queue_code(surveys_area)]
+    assert codes("waiting") == [queue_code(surveys_area, "it")]
+    assert set(codes("all")) >= {queue_code(surveys_area), queue_code(surveys_area, "it")}
+    assert codes("nonsense") == codes("all")
