@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from hub.accounts.http import AuthenticatedHttpRequest
 from hub.accounts.models import User
@@ -74,14 +75,17 @@ def queue_board_page(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @unrefreshed_session  # an open board must not keep its agent signed in
-@login_required
 @never_cache
 @require_GET
 def queue_board_rows(request: AuthenticatedHttpRequest) -> HttpResponse:
     """htmx, every few seconds: the board's table alone."""
-    user = _board_user(request)
     if not request.htmx:
         return redirect("tickets:queue_board")
+    if not request.user.is_authenticated:
+        # Signed out meanwhile: the whole page reloads (and goes to sign in), rather than
+        # the sign-in page being drawn inside the table.
+        return HttpResponseClientRefresh()
+    user = _board_user(request)
     return render(request, "tickets/queue_board.html#board", _board_context(request, user))
 
 

@@ -338,3 +338,13 @@ def test_the_board_narrows_to_the_agents_queues_or_those_with_somebody_waiting(
     assert codes("waiting") == [queue_code(surveys_area, "it")]
     assert set(codes("all")) >= {queue_code(surveys_area), queue_code(surveys_area, "it")}
     assert codes("nonsense") == codes("all")
+
+
+@pytest.mark.django_db
+def test_a_redraw_after_signing_out_reloads_the_page_instead_of_drawing_sign_in_in_it(
+    client: Client,
+) -> None:
+    rows_url = reverse("tickets:queue_board_rows")
+    response = client.get(rows_url, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and response["HX-Refresh"] == "true"
+    assert client.get(rows_url)["Location"] == BOARD
