@@ -615,14 +615,7 @@ def _served_offer(
             )
         agents = path.agents_now(now)
         if agents:
-            wait = None
-            if queue is not None:
-                wait = erlang.estimate_wait(
-                    arrivals_per_hour=queue.arrivals_per_hour,
-                    agents=agents,
-                    waiting=_waiting_ahead(queue),
-                    handle_seconds=queue.handle_seconds,
-                )
+            wait = None if queue is None else queue_wait(queue, agents)
             key = QueueKey(language, area.slug, path.team)
             too_long = wait is not None and wait.expected_seconds > thresholds.chat_max_wait_seconds
             if method == Method.CHAT and too_long:
@@ -671,6 +664,38 @@ def _served_offer(
         ),
         accepts_requests=accepts_requests and opening is not None,
     )
+
+
+def queue_wait(queue: QueueState, agents: int) -> WaitEstimate:
+    """The wait quoted to someone joining ``queue`` now while ``agents`` serve it: what the
+    contact offers say, and what the agents' queue board shows beside the queue."""
+    return erlang.estimate_wait(
+        arrivals_per_hour=queue.arrivals_per_hour,
+        agents=agents,
+        waiting=_waiting_ahead(queue),
+        handle_seconds=queue.handle_seconds,
+    )
+
+
+def queue_wait_now(
+    method: Method,
+    key: QueueKey,
+    area: AreaFacts,
+    *,
+    now: datetime,
+    hours: ServiceHours,
+    staffing: Staffing,
+) -> WaitEstimate | None:
+    """The wait a newcomer to this phone or chat queue is quoted at ``now``; None while the
+    queue is closed or nobody serves it (the offer then gives the next opening instead)."""
+    path = _path(method, key.team, area, key.language, hours, staffing)
+    agents = path.agents_now(now)
+    queue = path.queue
+    if not agents or queue is None:
+        return None
+    if method == Method.CHAT and queue.chat_measured and not queue.chat_free_slots:
+        return None  # customers are told chat is unavailable, not quoted a wait
+    return queue_wait(queue, agents)
 
 
 def _waiting_ahead(queue: QueueState) -> int:

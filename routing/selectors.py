@@ -22,7 +22,7 @@ measures them (``tickets.queues``) and the caller passes the measurements in as
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -36,6 +36,7 @@ from routing import hours as hours_maths
 from routing import policy
 from routing.erlang import WaitEstimate, wait_behind
 from routing.hours import Schedule
+from routing.languages import support_language_codes
 from routing.models import (
     Agent,
     LanguageWindow,
@@ -344,11 +345,22 @@ def average_handle_seconds(
     return times.mean_seconds((language, area_id, team))
 
 
-def staffing_for(*, area: ProductArea, languages: Collection[str], queues: QueueFacts) -> Staffing:
+def staffing_for(
+    *,
+    area: ProductArea,
+    languages: Collection[str],
+    queues: QueueFacts,
+    roster: Sequence[Agent] | None = None,
+) -> Staffing:
     """The phone and chat queues of the area in these languages, as plain numbers.
 
-    ``queues`` are the area's measurements (``tickets.queues.queue_facts``)."""
-    covering = _agents_covering(area.pk)
+    ``queues`` are the area's measurements (``tickets.queues.queue_facts``); ``roster``, the
+    queue teams' agents already read (``queue_roster``) when several areas are measured at once.
+    """
+    if roster is None:
+        covering = _agents_covering(area.pk)
+    else:
+        covering = [agent for agent in roster if _covers(agent, area.pk)]
     agents = [(agent, agent_schedule(agent)) for agent in covering]
     hours_per_hour = 3600.0 / arrival_window().total_seconds()
     states: dict[Method, dict[QueueKey, QueueState]] = {Method.PHONE: {}, Method.CHAT: {}}
@@ -519,3 +531,96 @@ def conference_slots_for(
     return hours_maths.free_slot_starts(
         windows, start=start, end=end, booked=booked, hosts=specialists
     )
+
+
+# --- The agents' queue board ---------------------------------------------------------------
+
+
+def queue_roster() -> list[Agent]:
+    """The queue teams' active agents with their shifts and areas (three queries)."""
+    return list(
+        Agent.objects.filter(is_active=True, team__in=[team.value for team in QUEUE_TEAMS])
+        .prefetch_related("shifts", "product_areas")
+        .order_by("pk")
+    )
+
+
+def _covers(agent: Agent, area_id: int | None) -> bool:
+    """Whether the agent covers the area (no areas listed: every area); prefetched areas."""
+    area_ids = {area.pk for area in agent.product_areas.all()}
+    return not area_ids or area_id is None or area_id in area_ids
+
+
+@dataclass(frozen=True, slots=True)
+class BoardQueue:
+    """One queue as the agents' board shows it: the agents with its skill who are on shift
+    now (user ids), and the wait a customer joining it now is quoted (None: not quoted,
+    because the queue is closed or nobody serves it)."""
+
+    method: Method
+    key: QueueKey
+    area: ProductArea
+    on_shift: frozenset[int]
+    wait: WaitEstimate | None
+
+
+def board_queues(
+    *,
+    facts_by_area: Mapping[int | None, QueueFacts],
+    waiting: Collection[tuple[Method, str, int | None, Team]],
+    now: datetime,
+) -> list[BoardQueue]:
+    """Every phone and chat queue (language × product area × team) that somebody on the
+    roster serves or somebody waits in, with the wait quoted now, the way the contact
+    offers work it out (``policy.queue_wait_now``).
+
+    ``facts_by_area`` are every area's measurements (``tickets.queues``), ``waiting`` the
+    queues somebody waits in. A fixed number of queries, whatever the number of tickets.
+    """
+    roster = queue_roster()
+    hours = service_hours()
+    schedules = {agent.pk: agent_schedule(agent) for agent in roster}
+    languages = support_language_codes()
+    rows: list[BoardQueue] = []
+    for area in product_areas_active():
+        if area.redirects_to_discover:
+            continue
+        facts = area_facts(area)
+        staffing = staffing_for(
+            area=area,
+            languages=languages,
+            queues=facts_by_area[area.pk],
+            roster=roster,
+        )
+        covering = [agent for agent in roster if _covers(agent, area.pk)]
+        for method in (Method.PHONE, Method.CHAT):
+            for language in languages:
+                for team in QUEUE_TEAMS:
+                    skilled = [
+                        agent
+                        for agent in covering
+                        if agent.team == team
+                        and agent.speaks(language)
+                        and (method != Method.CHAT or agent.available_for_chat)
+                    ]
+                    chat_offered = method != Method.CHAT or language in facts.chat_languages
+                    someone_waits = (method, language, area.pk, team) in waiting
+                    if not someone_waits and not (skilled and chat_offered):
+                        continue
+                    key = QueueKey(language, area.slug, team)
+                    rows.append(
+                        BoardQueue(
+                            method=method,
+                            key=key,
+                            area=area,
+                            on_shift=frozenset(
+                                agent.user_id
+                                for agent in skilled
+                                if hours_maths.is_open(schedules[agent.pk], now)
+                            ),
+                            wait=policy.queue_wait_now(
+                                method, key, facts, now=now, hours=hours, staffing=staffing
+                            ),
+                        )
+                    )
+    return rows

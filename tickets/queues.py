@@ -26,10 +26,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, F, IntegerField, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from routing.policy import Method
@@ -326,3 +327,90 @@ def chat_facts(now: datetime) -> QueueFacts:
     return QueueFacts(
         handle_times=_handle_times(_statistics([Method.CHAT])), chat_console=chat_console(now)
     )
+
+
+# --- Read by the agents' queue board --------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WaitingQueue:
+    """Somebody waits in this queue: how many, and since when the one waiting longest."""
+
+    method: Method
+    language: str
+    area_id: int | None
+    team: QueueTeam
+    waiting: int
+    oldest: datetime
+
+
+def waiting_queues(now: datetime) -> list[WaitingQueue]:
+    """Every queue somebody waits in (callbacks not taken, chats not accepted), in one query
+    over the partial indexes of what waits now."""
+    callbacks = (
+        CallbackRequest.objects.filter(
+            taken_at__isnull=True, team__in=_QUEUE_TEAM_VALUES, enqueued_at__lte=now
+        )
+        .values("language", "product_area_id", "team")
+        .annotate(method=Value(Method.PHONE.value), waiting=Count("pk"), oldest=Min("enqueued_at"))
+        .values_list("method", "language", "product_area_id", "team", "waiting", "oldest")
+        .order_by()
+    )
+    chats = (
+        ChatSession.objects.filter(
+            accepted_at__isnull=True,
+            ended_at__isnull=True,
+            created_at__lte=now,
+            ticket__team__in=_TICKET_TEAM_VALUES,
+        )
+        .values(
+            language=F("ticket__language"),
+            area_id=F("ticket__product_area_id"),
+            ticket_team=F("ticket__team"),
+        )
+        .annotate(method=Value(Method.CHAT.value), waiting=Count("pk"), oldest=Min("created_at"))
+        .values_list("method", "language", "area_id", "ticket_team", "waiting", "oldest")
+        .order_by()
+    )
+    return [
+        WaitingQueue(
+            method=Method(method),
+            language=language,
+            area_id=area_id,
+            team=QueueTeam(team) if method == Method.PHONE else Team(team).queue_team,
+            waiting=waiting,
+            oldest=oldest,
+        )
+        for method, language, area_id, team, waiting, oldest in callbacks.union(
+            chats, all=True
+        ).order_by()
+    ]
+
+
+def queue_facts_by_area(
+    waiting: Iterable[WaitingQueue], now: datetime
+) -> defaultdict[int | None, QueueFacts]:
+    """``queue_facts`` for every product area at once (any area id reads), from the queues
+    that wait (``waiting_queues``), the statistics and the chat console: two queries."""
+    statistics = _statistics(_METHODS)
+    handle_times = _handle_times(statistics)
+    console = chat_console(now)
+    counts: dict[int | None, dict[tuple[Method, str, QueueTeam], tuple[int, int]]] = defaultdict(
+        dict
+    )
+    for method, team, language, area_id, arrived, _handled, _seconds in statistics:
+        if language:
+            counts[area_id][(Method(method), language, QueueTeam(team))] = (0, arrived)
+    for queue in waiting:
+        key = (queue.method, queue.language, queue.team)
+        _before, arrived = counts[queue.area_id].get(key, (0, 0))
+        counts[queue.area_id][key] = (queue.waiting, arrived)
+    # An area nobody waits in nor arrived at still has the handle times and the console.
+    facts: defaultdict[int | None, QueueFacts] = defaultdict(
+        lambda: QueueFacts(handle_times=handle_times, chat_console=console)
+    )
+    for area_id, area_counts in counts.items():
+        facts[area_id] = QueueFacts(
+            counts=area_counts, handle_times=handle_times, chat_console=console
+        )
+    return facts

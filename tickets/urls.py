@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from tickets import chat_views, views
+from tickets import board_views, chat_views, views
 
 app_name = "tickets"
 
@@ -28,6 +28,9 @@ urlpatterns = [
         chat_views.chat_switch_email,
         name="chat_switch_email",
     ),
+    path("agents/board/", board_views.queue_board_page, name="queue_board"),
+    path("agents/board/rows/", board_views.queue_board_rows, name="queue_board_rows"),
+    path("agents/board/take/", board_views.queue_take_next, name="queue_take_next"),
     path("agents/chats/", chat_views.chat_console, name="chat_console"),
     path("agents/chats/waiting/", chat_views.chat_console_waiting, name="chat_console_waiting"),
     path("agents/chats/availability/", chat_views.chat_availability, name="chat_availability"),
