@@ -301,7 +301,12 @@ def chat_accept(*, session_id: int, agent: User, now: datetime | None = None) ->
         session.refresh_from_db()
         ticket = Ticket.objects.select_for_update().get(pk=session.ticket_id)
         ticket.assigned_to = agent
-        ticket.save(update_fields=["assigned_to", "updated_at"])
+        update = ["assigned_to", "updated_at"]
+        if ticket.first_responded_at is None:
+            # Accepting the chat is the first response its target measures.
+            ticket.first_responded_at = now
+            update.append("first_responded_at")
+        ticket.save(update_fields=update)
         TicketEvent.objects.create(
             ticket=ticket,
             kind=EventKind.CHAT_ACCEPTED,
