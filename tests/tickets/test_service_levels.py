@@ -16,6 +16,12 @@ from django.utils import timezone
 
 from hub.accounts.models import Organisation, User
 from routing.models import Agent, ProductArea
+from tickets.chat.services import (
+    chat_accept,
+    chat_presence_set,
+    chat_start,
+    chat_switch_to_email,
+)
 from tickets.models import Channel, ServiceLevelTarget, Status, Team, Ticket
 from tickets.selectors import BreachCount, breaches_by_queue_and_day
 from tickets.services import (
@@ -38,7 +44,9 @@ def _targets(db: None) -> None:
 
 @pytest.fixture
 def rostered_agent(agent: User) -> User:
-    Agent.objects.create(user=agent, team="general", languages=["en", "de"])
+    Agent.objects.create(
+        user=agent, team="general", languages=["en", "de"], available_for_chat=True
+    )
     agent.time_zone = "Europe/Rome"
     agent.save(update_fields=["time_zone"])
     return agent
@@ -332,3 +340,28 @@ def test_the_report_refuses_days_in_the_wrong_order(agent_client: Client) -> Non
     assert "The first day must not be after the last." in page
     page = agent_client.get(url, {"start": "2026-11-01", "end": "2026-11-30"}).content.decode()
     assert "No target was missed on these days." in page
+
+
+def test_a_chat_that_becomes_an_email_is_held_to_email_s_targets_from_when_it_began(
+    standard_user: User, agent: User, surveys_area: ProductArea
+) -> None:
+    session = chat_start(
+        requester=standard_user, product_area=surveys_area, language="en", message="Help?"
+    )
+    ticket = session.ticket
+    assert about(ticket.first_response_due_at, ticket.created_at + timedelta(minutes=15))
+    switched = chat_switch_to_email(session=session, by=standard_user)
+    assert about(switched.first_response_due_at, ticket.created_at + timedelta(hours=4))
+    assert about(switched.resolution_due_at, ticket.created_at + timedelta(hours=40))
+
+
+def test_accepting_a_chat_is_its_first_response(
+    standard_user: User, rostered_agent: User, surveys_area: ProductArea
+) -> None:
+    session = chat_start(
+        requester=standard_user, product_area=surveys_area, language="en", message="Help?"
+    )
+    chat_presence_set(agent=rostered_agent, available=True)
+    accepted = chat_accept(session_id=session.pk, agent=rostered_agent)
+    session.ticket.refresh_from_db()
+    assert session.ticket.first_responded_at == accepted.accepted_at
