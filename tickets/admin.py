@@ -372,13 +372,23 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
         first = service_level_state(
             due_at=ticket.first_response_due_at, done_at=ticket.first_responded_at, now=now
         )
-        resolution = service_level_state(
-            due_at=ticket.resolution_due_at, done_at=ticket.solved_at, now=now
+        # As the filter counts it: an open ticket is timed now (a reopened one too), a
+        # finished one by its solution, and one closed unsolved not at all.
+        resolution = (
+            service_level_state(
+                due_at=ticket.resolution_due_at,
+                done_at=None if ticket.is_open else ticket.solved_at,
+                now=now,
+            )
+            if ticket.is_open or ticket.solved_at is not None
+            else None
         )
         if ticket.is_open and ticket.first_responded_at is None and first is not None:
             label, due, state = _("First response"), ticket.first_response_due_at, first
         elif resolution is not None:
             label, due, state = _("Resolution"), ticket.resolution_due_at, resolution
+        elif first is not None:
+            label, due, state = _("First response"), ticket.first_response_due_at, first
         else:
             return "—"
         if ServiceLevelState.BREACHED in (first, resolution):

@@ -619,9 +619,11 @@ def first_response_missed(now: datetime) -> Q:
 
 
 def resolution_missed(now: datetime) -> Q:
-    """Tickets solved after their resolution due time, or not solved and late."""
-    return Q(solved_at__isnull=True, resolution_due_at__lt=now) | Q(
-        solved_at__gt=F("resolution_due_at")
+    """Open tickets past their resolution due time (a reopened one too, whatever its earlier
+    solution), and finished ones solved after it (closed unsolved: no resolution to time)."""
+    is_open = Q(status__in=OPEN_STATUSES)
+    return (is_open & Q(resolution_due_at__lt=now)) | (
+        ~is_open & Q(solved_at__gt=F("resolution_due_at"))
     )
 
 
@@ -632,7 +634,7 @@ def service_level_due_soon(now: datetime) -> Q:
         first_responded_at__isnull=True,
         first_response_due_at__gte=now,
         first_response_due_at__lte=soon,
-    ) | Q(solved_at__isnull=True, resolution_due_at__gte=now, resolution_due_at__lte=soon)
+    ) | Q(resolution_due_at__gte=now, resolution_due_at__lte=soon)
     return (
         Q(status__in=OPEN_STATUSES)
         & pending

@@ -31,6 +31,7 @@ from tickets.services import (
     ticket_assign,
     ticket_create,
     ticket_reply,
+    ticket_transition,
 )
 
 ROME = ZoneInfo("Europe/Rome")
@@ -365,3 +366,25 @@ def test_accepting_a_chat_is_its_first_response(
     accepted = chat_accept(session_id=session.pk, agent=rostered_agent)
     session.ticket.refresh_from_db()
     assert session.ticket.first_responded_at == accepted.accepted_at
+
+
+def test_a_reopened_ticket_past_its_resolution_is_missed_and_one_closed_unsolved_is_not(
+    agent_client: Client, standard_user: User, agent: User
+) -> None:
+    reopened = email_ticket(standard_user, subject="Reopened")
+    ticket_reply(ticket=reopened, agent=agent, body="Fixed.", move_to=Status.SOLVED)
+    ticket_reply(ticket=reopened, agent=agent, body="It came back; looking again.")
+    closed = email_ticket(standard_user, subject="Duplicate")
+    ticket_transition(ticket=closed, to=Status.CLOSED, actor=agent)
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    Ticket.objects.filter(pk__in=[reopened.pk, closed.pk]).update(resolution_due_at=an_hour_ago)
+    url = reverse("admin:tickets_ticket_changelist")
+    missed = dict(_rows(agent_client.get(url, {"service_level": "breached"}).content.decode()))
+    assert set(missed) == {"Reopened"}
+    page = dict(_rows(agent_client.get(url).content.decode()))
+    assert "Target missed" in page["Reopened"] and "Target missed" not in page["Duplicate"]
+    today = timezone.now().astimezone(ROME).date()
+    lines = breaches_by_queue_and_day(
+        start=today - timedelta(days=1), end=today, zone=ROME, now=timezone.now()
+    )
+    assert sum(line.resolution for line in lines) == 1
