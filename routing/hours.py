@@ -309,6 +309,46 @@ def free_slot_starts(
     return free
 
 
+def open_time_end(
+    schedules: Sequence[Iterable[WeeklyWindow]],
+    start: datetime,
+    duration: timedelta,
+    *,
+    horizon: timedelta = timedelta(days=366),
+) -> datetime | None:
+    """The moment at which every schedule has been open together for ``duration`` since
+    ``start`` (``start + duration`` with no schedules: the clock runs all the time).
+
+    A clock that only runs in opening hours: "four working hours after Friday 15:00" is
+    Monday 11:30 in a 08:00-16:30 week. None when the schedules do not give that much open
+    time within ``horizon``.
+    """
+    _require_aware(start)
+    if duration < timedelta(0):
+        raise ValueError("a duration cannot be negative")
+    # In UTC: adding to a time in a named zone adds wall-clock time, an hour off across a
+    # daylight-saving change.
+    start = start.astimezone(UTC)
+    if not schedules:
+        return start + duration
+    remaining = duration
+    cursor = start
+    # Two weeks at a time: each step reads the cached openings of those days.
+    step = timedelta(days=14)
+    while cursor - start < horizon:
+        chunk_end = cursor + step
+        for opening_start, opening_end in _common_openings(schedules, cursor, chunk_end):
+            begin = max(opening_start, cursor)
+            end = min(opening_end, chunk_end)
+            if end <= begin:
+                continue
+            if end - begin >= remaining:
+                return begin + remaining
+            remaining -= end - begin
+        cursor = chunk_end
+    return None
+
+
 # --- Building schedules ------------------------------------------------------------------
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import admin, messages
@@ -14,6 +16,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -23,6 +26,7 @@ from django.views.decorators.http import require_POST
 
 from hub.accounts.http import signed_in_user
 from hub.accounts.models import LicenceTier, User
+from hub.accounts.moments import moment_words
 from routing.models import ProductArea
 from routing.selectors import agent_skills
 from tickets import (
@@ -33,16 +37,22 @@ from tickets import (
 from tickets.models import (
     CallbackRequest,
     ConferenceBooking,
+    ServiceLevelTarget,
     Status,
     Team,
     Ticket,
 )
 from tickets.selectors import (
+    breaches_by_queue_and_day,
     callback_queue_summary,
     callback_screen_context,
+    first_response_missed,
+    resolution_missed,
     rows_estimated,
+    service_level_due_soon,
     ticket_timeline,
 )
+from tickets.service_levels import ServiceLevelState, service_level_state
 from tickets.sweeping import sweep_retry
 from tickets.timeline import timeline_entries
 from tickets.verification import is_tsm, ticket_pass_to_enterprise
@@ -127,6 +137,27 @@ class SweepFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ServiceLevelFilter(admin.SimpleListFilter):
+    """Tickets that missed a target, or will within the hour."""
+
+    title = gettext_lazy("service level")
+    parameter_name = "service_level"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [
+            ("breached", str(gettext_lazy("Target missed"))),
+            ("due_soon", str(gettext_lazy("Due soon"))),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+        now = timezone.now()
+        if self.value() == "breached":
+            return queryset.filter(first_response_missed(now) | resolution_missed(now))
+        if self.value() == "due_soon":
+            return queryset.filter(service_level_due_soon(now))
+        return queryset
+
+
 class TicketAdminForm(forms.ModelForm[Ticket]):
     move_to = forms.ChoiceField(label=gettext_lazy("Change status to"), required=False)
     reply = forms.CharField(
@@ -182,8 +213,9 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
     form = TicketAdminForm
     change_list_template = "admin/tickets/ticket/change_list.html"
     change_form_template = "admin/tickets/ticket/change_form.html"
-    # Eight columns that wrap, so the list fits 1280 px beside the filters: the channel,
-    # language and area share one column, the automatic work's trouble sits under the status.
+    # Nine columns that wrap, so the list fits 1280 px beside the filters: the channel,
+    # language and area share one column, the automatic work's trouble sits under the status,
+    # the next due time and its mark share the due column.
     list_display = [
         "number",
         "subject",
@@ -192,9 +224,11 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
         "team",
         "request_route",
         "assigned_to",
+        "service_level",
         "created_at",
     ]
     list_filter = [
+        ServiceLevelFilter,
         SweepFilter,
         "status",
         "team",
@@ -236,6 +270,10 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
         "handed_over_at",
         "verification_required",
         "verified_at",
+        "first_response_due_at",
+        "first_responded_at",
+        "resolution_due_at",
+        "solved_at",
         "created_at",
         "updated_at",
         "sweep_failures",
@@ -284,6 +322,17 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
                 ]
             },
         ),
+        (
+            gettext_lazy("Service level"),
+            {
+                "fields": [
+                    "first_response_due_at",
+                    "first_responded_at",
+                    "resolution_due_at",
+                    "solved_at",
+                ]
+            },
+        ),
         (gettext_lazy("Work on it"), {"fields": ["assigned_to", "move_to", "reply"]}),
         (
             gettext_lazy("Automatic work"),
@@ -313,6 +362,51 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
             return ticket.get_status_display()
         return format_html(
             '{}<br><span class="ticket-trouble">{}</span>', ticket.get_status_display(), trouble
+        )
+
+    @admin.display(description=gettext_lazy("due"), ordering="resolution_due_at")
+    def service_level(self, ticket: Ticket) -> str:
+        """The next target still to meet (or the resolution, once closed), in the agent's
+        time zone, marked when it is near or missed."""
+        now = timezone.now()
+        first = service_level_state(
+            due_at=ticket.first_response_due_at, done_at=ticket.first_responded_at, now=now
+        )
+        # As the filter counts it: an open ticket is timed now (a reopened one too), a
+        # finished one by its solution, and one closed unsolved not at all.
+        resolution = (
+            service_level_state(
+                due_at=ticket.resolution_due_at,
+                done_at=None if ticket.is_open else ticket.solved_at,
+                now=now,
+            )
+            if ticket.is_open or ticket.solved_at is not None
+            else None
+        )
+        if ticket.is_open and ticket.first_responded_at is None and first is not None:
+            label, due, state = _("First response"), ticket.first_response_due_at, first
+        elif resolution is not None:
+            label, due, state = _("Resolution"), ticket.resolution_due_at, resolution
+        elif first is not None:
+            label, due, state = _("First response"), ticket.first_response_due_at, first
+        else:
+            return "—"
+        if ServiceLevelState.BREACHED in (first, resolution):
+            state = ServiceLevelState.BREACHED
+        tag = {
+            ServiceLevelState.BREACHED: _("Target missed"),
+            ServiceLevelState.DUE_SOON: _("Due soon"),
+        }.get(state)
+        when = format_html(
+            '{}<br><time datetime="{}">{}</time>',
+            label,
+            due.isoformat() if due else "",
+            moment_words(due, "short time"),
+        )
+        if tag is None:
+            return when
+        return format_html(
+            '{}<br><strong class="service-level service-level-{}">{}</strong>', when, state, tag
         )
 
     @admin.display(description=gettext_lazy("channel, language and area"), ordering="channel")
@@ -408,6 +502,11 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
                 name="tickets_ticket_pass_to_enterprise",
             ),
             path(
+                "missed-targets/",
+                self.admin_site.admin_view(self.service_level_report),
+                name="tickets_ticket_missed_targets",
+            ),
+            path(
                 "<int:ticket_id>/callback/",
                 self.admin_site.admin_view(self.callback_screen),
                 name="tickets_ticket_callback",
@@ -441,6 +540,25 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
             "title": _("Callback for %(number)s") % {"number": ticket.number},
         }
         return TemplateResponse(request, "admin/tickets/ticket/callback.html", context)
+
+    def service_level_report(self, request: HttpRequest) -> HttpResponse:
+        """Missed targets per queue and day, in the agent's time zone."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        zone = ZoneInfo(timezone.get_current_timezone_name())
+        now = timezone.now()
+        form = MissedTargetsForm(request.GET or None, today=timezone.localdate(now, zone))
+        start, end = form.days()
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "lines": breaches_by_queue_and_day(start=start, end=end, zone=zone, now=now),
+            "start": start,
+            "end": end,
+            "opts": self.model._meta,
+            "title": _("Missed service-level targets"),
+        }
+        return TemplateResponse(request, "admin/tickets/ticket/missed_targets.html", context)
 
     def pass_to_enterprise(self, request: HttpRequest) -> HttpResponse:
         if not is_tsm(signed_in_user(request)):
@@ -507,6 +625,45 @@ class PassToEnterpriseForm(forms.Form):
     )
 
 
+class MissedTargetsForm(forms.Form):
+    """The days the report covers; the last fortnight unless the agent picks others."""
+
+    DEFAULT_DAYS = 14
+    MAX_DAYS = 366
+
+    start = forms.DateField(
+        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        # The boxes show the days the report covers before the agent picks any.
+        self.fields["start"].initial = today - timedelta(days=self.DEFAULT_DAYS - 1)
+        self.fields["end"].initial = today
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and start > end:
+            raise ValidationError(_("The first day must not be after the last."))
+        if start and end and (end - start).days >= self.MAX_DAYS:
+            raise ValidationError(_("Choose at most a year."))
+        return cleaned
+
+    def days(self) -> tuple[date, date]:
+        """The chosen days, or the default fortnight when the choice is empty or invalid."""
+        end = self.today
+        start = end - timedelta(days=self.DEFAULT_DAYS - 1)
+        if self.is_bound and self.is_valid():
+            end = self.cleaned_data.get("end") or end
+            start = self.cleaned_data.get("start") or end - timedelta(days=self.DEFAULT_DAYS - 1)
+        return start, end
+
+
 @require_POST
 def _take_next_callback(request: HttpRequest) -> HttpResponse:
     agent = signed_in_user(request)
@@ -551,3 +708,16 @@ class CallbackRequestAdmin(admin.ModelAdmin[CallbackRequest]):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(ServiceLevelTarget)
+class ServiceLevelTargetAdmin(admin.ModelAdmin[ServiceLevelTarget]):
+    list_display = [
+        "licence_tier",
+        "channel",
+        "first_response_minutes",
+        "resolution_minutes",
+        "business_hours_only",
+    ]
+    list_editable = ["first_response_minutes", "resolution_minutes", "business_hours_only"]
+    list_filter = ["licence_tier", "channel", "business_hours_only"]

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from pathlib import PurePath
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from hub.accounts.models import Organisation
+from hub.accounts.models import LicenceTier, Organisation
 from routing.models import ProductArea
 from routing.policy import Team as QueueTeam
 from tickets.phones import phone_number_display
+from tickets.service_levels import TargetTerms
 
 
 class Team(models.TextChoices):
@@ -182,6 +185,17 @@ class Ticket(SweptRow):
     )
     verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
     solved_at = models.DateTimeField(_("solved"), null=True, blank=True)
+    # Service levels: due times worked out from the targets when the ticket is made
+    # (tickets.service_levels), and the moment an agent first answered or took it.
+    first_response_due_at = models.DateTimeField(
+        _("first response due"), null=True, blank=True, editable=False
+    )
+    resolution_due_at = models.DateTimeField(
+        _("resolution due"), null=True, blank=True, editable=False
+    )
+    first_responded_at = models.DateTimeField(
+        _("first response"), null=True, blank=True, editable=False
+    )
     # R-HISTORY search: subject, description and the timeline's messages, kept current by
     # tickets.search on PostgreSQL (GIN-indexed there); unused on SQLite.
     search_document = SearchVectorField(null=True, blank=True, editable=False)
@@ -213,6 +227,9 @@ class Ticket(SweptRow):
                 condition=models.Q(solved_at__isnull=False),
                 name="ticket_solved_by_channel",
             ),
+            # The breach report reads tickets by the day their targets fell due.
+            models.Index(fields=["first_response_due_at"], name="ticket_first_response_due"),
+            models.Index(fields=["resolution_due_at"], name="ticket_resolution_due"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -261,6 +278,61 @@ class Ticket(SweptRow):
     def phone_number_display(self) -> str:
         """The number to call as people read it: +39 06 1234 5678, not +390612345678."""
         return phone_number_display(self.phone_number) if self.phone_number else ""
+
+
+class ServiceLevelTarget(models.Model):
+    """How soon a ticket of a licence tier and channel must be answered and solved.
+
+    Operations edit these in the admin; a ticket takes its due times from them when it is
+    made (a change applies to tickets made afterwards).
+    """
+
+    licence_tier = models.CharField(_("licence"), max_length=20, choices=LicenceTier.choices)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    first_response_minutes = models.PositiveIntegerField(
+        _("first response within (minutes)"),
+        validators=[MinValueValidator(1)],
+    )
+    resolution_minutes = models.PositiveIntegerField(
+        _("resolution within (minutes)"),
+        validators=[MinValueValidator(1)],
+    )
+    business_hours_only = models.BooleanField(
+        _("business hours only"),
+        default=False,
+        help_text=_(
+            "Count only the hours the ticket’s queue is staffed (its channel’s and "
+            "language’s service hours), in their own time zones."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("service-level target")
+        verbose_name_plural = _("service-level targets")
+        ordering = ["licence_tier", "channel"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["licence_tier", "channel"], name="one_target_per_licence_and_channel"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(resolution_minutes__gte=models.F("first_response_minutes")),
+                name="target_resolution_after_first_response",
+                violation_error_message=_(
+                    "The resolution target cannot be shorter than the first response target."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_licence_tier_display()} · {self.get_channel_display()}"
+
+    @property
+    def terms(self) -> TargetTerms:
+        return TargetTerms(
+            first_response=timedelta(minutes=self.first_response_minutes),
+            resolution=timedelta(minutes=self.resolution_minutes),
+            business_hours_only=self.business_hours_only,
+        )
 
 
 class EventKind(models.TextChoices):

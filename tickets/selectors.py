@@ -4,20 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection, models
-from django.db.models import Count, F, Min, Q, QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet, Subquery
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
+from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hub.accounts.models import EnterpriseSeat, Membership, User
-from routing.selectors import callback_wait_estimate
+from hub.accounts.models import EnterpriseSeat, Membership, Organisation, User
+from routing.languages import language_name
+from routing.selectors import callback_wait_estimate, service_hours
 from routing.waits import Wait
 from tickets.models import (
     OPEN_STATUSES,
@@ -28,11 +31,20 @@ from tickets.models import (
     ChatTranscriptRequest,
     ConferenceBooking,
     EventKind,
+    ServiceLevelTarget,
+    Team,
     Ticket,
     TicketEvent,
 )
 from tickets.queues import callback_facts
 from tickets.search import ticket_search_condition
+from tickets.service_levels import (
+    DUE_SOON,
+    DueTimes,
+    TargetTerms,
+    queue_hours,
+    ticket_due_times,
+)
 
 
 @dataclass(frozen=True)
@@ -484,3 +496,148 @@ def rows_estimated(model: type[models.Model]) -> int | None:
         )
         found = cursor.fetchone()
     return int(found[0]) if found and found[0] >= 0 else None
+
+
+# --- Service levels ------------------------------------------------------------------------
+
+
+def service_level_terms_for(*, organisation_id: int, channel: str) -> TargetTerms | None:
+    """The targets for a ticket of this organisation's licence on this channel (one query);
+    None when operations have set none."""
+    target = (
+        ServiceLevelTarget.objects.filter(
+            channel=channel,
+            licence_tier=Subquery(
+                Organisation.objects.filter(pk=organisation_id).values("licence_tier")[:1]
+            ),
+        )
+        .only("first_response_minutes", "resolution_minutes", "business_hours_only")
+        .first()
+    )
+    return target.terms if target is not None else None
+
+
+def ticket_due_times_for(
+    *,
+    organisation_id: int,
+    channel: str,
+    team: Team | str,
+    language: str,
+    created_at: datetime,
+) -> DueTimes:
+    """The due times a ticket made now gets: no due times without a target; the service
+    hours are read only for a business-hours target."""
+    terms = service_level_terms_for(organisation_id=organisation_id, channel=channel)
+    if terms is None:
+        return DueTimes(None, None)
+    hours = (
+        queue_hours(service_hours(), channel=channel, team=Team(team).queue_team, language=language)
+        if terms.business_hours_only
+        else []
+    )
+    return ticket_due_times(created_at=created_at, terms=terms, hours=hours)
+
+
+@dataclass(frozen=True, slots=True)
+class BreachCount:
+    """Targets missed in one queue on one day (in the reader's time zone)."""
+
+    day: date
+    channel: str
+    team: str
+    language: str
+    product_area: str | None
+    first_response: int
+    resolution: int
+
+    @property
+    def total(self) -> int:
+        return self.first_response + self.resolution
+
+    @property
+    def queue(self) -> str:
+        """The queue in the reader's language: "Phone callback · Technical support · German
+        · CX Dashboards"."""
+        parts = [
+            Channel(self.channel).label,
+            Team(self.team).label,
+            language_name(self.language),
+        ]
+        if self.product_area:
+            parts.append(self.product_area)
+        return " · ".join(str(part) for part in parts)
+
+
+def breaches_by_queue_and_day(
+    *, start: date, end: date, zone: ZoneInfo, now: datetime
+) -> list[BreachCount]:
+    """Missed targets per queue (channel, team, language, area) and day, for the days
+    ``start`` to ``end`` in ``zone``, newest day first.
+
+    A target is missed on the day it fell due: answered or solved after it, or still not at
+    ``now``. Two grouped queries (first responses, resolutions), however many tickets.
+    """
+    since = datetime.combine(start, time(0), tzinfo=zone)
+    until = datetime.combine(end + timedelta(days=1), time(0), tzinfo=zone)
+    kinds = (
+        ("first_response_due_at", first_response_missed(now)),
+        ("resolution_due_at", resolution_missed(now)),
+    )
+    counts: dict[tuple[date, str, str, str, str | None], list[int]] = {}
+    for index, (due, missed_condition) in enumerate(kinds):
+        missed = (
+            Ticket.objects.filter(**{f"{due}__gte": since, f"{due}__lt": min(until, now)})
+            .filter(missed_condition)
+            .annotate(day=TruncDate(due, tzinfo=zone))
+            .values("day", "channel", "team", "language", "product_area__name")
+            .annotate(missed=Count("pk"))
+            .order_by()
+        )
+        for row in missed:
+            key = (
+                row["day"],
+                row["channel"],
+                row["team"],
+                row["language"],
+                row["product_area__name"],
+            )
+            counts.setdefault(key, [0, 0])[index] += row["missed"]
+    lines = [
+        BreachCount(day, channel, team, language, area, first_response, resolution)
+        for (day, channel, team, language, area), (first_response, resolution) in counts.items()
+    ]
+    lines.sort(key=lambda line: (line.channel, line.team, line.language, line.product_area or ""))
+    lines.sort(key=lambda line: line.day, reverse=True)
+    return lines
+
+
+def first_response_missed(now: datetime) -> Q:
+    """Tickets whose first response came after its due time, or has not come and is late."""
+    return Q(first_responded_at__isnull=True, first_response_due_at__lt=now) | Q(
+        first_responded_at__gt=F("first_response_due_at")
+    )
+
+
+def resolution_missed(now: datetime) -> Q:
+    """Open tickets past their resolution due time (a reopened one too, whatever its earlier
+    solution), and finished ones solved after it (closed unsolved: no resolution to time)."""
+    is_open = Q(status__in=OPEN_STATUSES)
+    return (is_open & Q(resolution_due_at__lt=now)) | (
+        ~is_open & Q(solved_at__gt=F("resolution_due_at"))
+    )
+
+
+def service_level_due_soon(now: datetime) -> Q:
+    """Open tickets with a target still to meet within ``DUE_SOON``, none missed yet."""
+    soon = now + DUE_SOON
+    pending = Q(
+        first_responded_at__isnull=True,
+        first_response_due_at__gte=now,
+        first_response_due_at__lte=soon,
+    ) | Q(resolution_due_at__gte=now, resolution_due_at__lte=soon)
+    return (
+        Q(status__in=OPEN_STATUSES)
+        & pending
+        & ~first_response_missed(now)
+        & ~resolution_missed(now)
+    )

@@ -39,6 +39,7 @@ from tickets.models import (
     Channel,
     ConferenceBooking,
     EventKind,
+    ServiceLevelTarget,
     Status,
     Team,
     Ticket,
@@ -46,7 +47,8 @@ from tickets.models import (
 )
 from tickets.numbering import next_ticket_number
 from tickets.search import SEARCHABLE_EVENT_KINDS, ticket_search_refresh
-from tickets.selectors import callback_position, ticket_replayed
+from tickets.selectors import callback_position, ticket_due_times_for, ticket_replayed
+from tickets.service_levels import DEFAULT_TARGETS
 from tickets.sweeping import sweep_due, sweep_each
 
 logger = logging.getLogger(__name__)
@@ -148,6 +150,15 @@ def ticket_create(
     )
     if ticket.channel == Channel.PHONE and not ticket.phone_number:
         raise ValidationError({"phone_number": _("Enter the phone number we should call")})
+    due = ticket_due_times_for(
+        organisation_id=membership.organisation_id,
+        channel=ticket.channel,
+        team=ticket.team,
+        language=ticket.language,
+        created_at=now,
+    )
+    ticket.first_response_due_at = due.first_response_due_at
+    ticket.resolution_due_at = due.resolution_due_at
     try:
         # The fields only: the caller has read the requester, organisation and area, and the
         # database enforces the constraints (checking each here was a query in a savepoint).
@@ -210,6 +221,14 @@ def _record(
     return event
 
 
+def _first_response_record(ticket: Ticket, update: list[str], now: datetime) -> None:
+    """The first time an agent answers or takes the ticket, for its first-response target;
+    the caller saves ``update`` with the ticket locked."""
+    if ticket.first_responded_at is None:
+        ticket.first_responded_at = now
+        update.append("first_responded_at")
+
+
 def _guard_verified(ticket: Ticket) -> None:
     if ticket.awaits_verification:
         raise TicketLocked(
@@ -261,7 +280,10 @@ def ticket_assign(*, ticket: Ticket, agent: User | None, by: User) -> Ticket:
         if agent is not None and not agent.is_staff:
             raise ValidationError(_("Only support staff can be assigned a ticket."))
         locked.assigned_to = agent
-        locked.save(update_fields=["assigned_to", "updated_at"])
+        update = ["assigned_to", "updated_at"]
+        if agent is not None:
+            _first_response_record(locked, update, timezone.now())
+        locked.save(update_fields=update)
         _record(
             locked,
             EventKind.STATUS_CHANGED,
@@ -288,6 +310,10 @@ def ticket_reply(
         _guard_verified(locked)
         before = locked.status
         event = _record(locked, EventKind.COMMENT, actor=agent, message=body, by_staff=True)
+        answered: list[str] = []
+        _first_response_record(locked, answered, event.created_at)
+        if answered:
+            locked.save(update_fields=answered)
         if locked.status in (Status.NEW, Status.QUEUED, Status.SOLVED) and (
             move_to is None or move_to != locked.status
         ):
@@ -505,7 +531,9 @@ def callback_take_next(
         ticket = Ticket.objects.select_for_update().get(pk=callback.ticket_id)
         ticket.assigned_to = agent
         ticket.status = Status.IN_PROGRESS
-        ticket.save(update_fields=["assigned_to", "status", "updated_at"])
+        update = ["assigned_to", "status", "updated_at"]
+        _first_response_record(ticket, update, now)
+        ticket.save(update_fields=update)
         _record(ticket, EventKind.CALLED_BACK, actor=agent, agent=agent.get_full_name())
         _record(
             ticket,
@@ -983,3 +1011,22 @@ def conference_book(
         else:
             raise _slot_taken()
     return ticket
+
+
+@transaction.atomic
+def service_level_targets_ensure_defaults() -> int:
+    """Give every licence tier and channel without a target the default one (targets an
+    operator has set are kept). Returns how many were made."""
+    have = set(ServiceLevelTarget.objects.values_list("licence_tier", "channel"))
+    made = ServiceLevelTarget.objects.bulk_create(
+        ServiceLevelTarget(
+            licence_tier=tier,
+            channel=channel,
+            first_response_minutes=int(terms.first_response.total_seconds() // 60),
+            resolution_minutes=int(terms.resolution.total_seconds() // 60),
+            business_hours_only=terms.business_hours_only,
+        )
+        for (tier, channel), terms in DEFAULT_TARGETS.items()
+        if (tier, channel) not in have
+    )
+    return len(made)

@@ -49,6 +49,7 @@ STAFF_PERMISSIONS: dict[StaffRole, list[str]] = {
         "tickets.view_callbackrequest",
         "tickets.view_inboundemail",
         "tickets.change_inboundemail",
+        "tickets.view_serviceleveltarget",
         "hub.view_organisation",
         "hub.view_user",
         "routing.view_productarea",

@@ -29,10 +29,13 @@ pytestmark = pytest.mark.django_db
 # Who is asking (user, membership), the areas and their translations (on the phone form the
 # address's and the form's choices are one reading), the offers (OFFERS), the earlier
 # submission with the same key; then the transaction: the ticket's number, the ticket, its
-# first event.
+# first event. Before the transaction, the ticket's service-level target (TARGET); a target
+# in business hours (standard email) reads the service and language hours too (HOURS).
 OFFERS = 7
-PHONE_STATEMENTS = SESSION_QUERIES + 2 + 2 + OFFERS + 1 + 3
-EMAIL_STATEMENTS = SESSION_QUERIES + 2 + 2 + OFFERS + 1 + 3
+TARGET = 1
+HOURS = 2
+PHONE_STATEMENTS = SESSION_QUERIES + 2 + 2 + OFFERS + 1 + TARGET + 3
+EMAIL_STATEMENTS = SESSION_QUERIES + 2 + 2 + OFFERS + 1 + TARGET + HOURS + 3
 
 
 @pytest.fixture

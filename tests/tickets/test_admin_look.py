@@ -61,7 +61,7 @@ def test_the_admin_has_the_hubs_stylesheet_under_the_content_security_policy(
     assert " style=" not in html.split("<body", 1)[1]
 
 
-def test_the_tickets_list_has_eight_columns_that_wrap(
+def test_the_tickets_list_has_nine_columns_that_wrap(
     agent_client: Client, standard_user: User, surveys_area: ProductArea
 ) -> None:
     ticket = ticket_create(
@@ -82,6 +82,7 @@ def test_the_tickets_list_has_eight_columns_that_wrap(
         "team",
         "request_route",
         "assigned_to",
+        "service_level",
         "created_at",
     ]
     # Channel, language and area share one cell; the filters still offer each.

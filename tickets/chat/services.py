@@ -39,6 +39,7 @@ from tickets.models import (
     TicketEvent,
 )
 from tickets.search import ticket_search_refresh
+from tickets.selectors import ticket_due_times_for
 from tickets.services import enqueue_on_commit, ticket_create, ticket_transition
 from tickets.sweeping import sweep_due, sweep_each
 
@@ -301,7 +302,12 @@ def chat_accept(*, session_id: int, agent: User, now: datetime | None = None) ->
         session.refresh_from_db()
         ticket = Ticket.objects.select_for_update().get(pk=session.ticket_id)
         ticket.assigned_to = agent
-        ticket.save(update_fields=["assigned_to", "updated_at"])
+        update = ["assigned_to", "updated_at"]
+        if ticket.first_responded_at is None:
+            # Accepting the chat is the first response its target measures.
+            ticket.first_responded_at = now
+            update.append("first_responded_at")
+        ticket.save(update_fields=update)
         TicketEvent.objects.create(
             ticket=ticket,
             kind=EventKind.CHAT_ACCEPTED,
@@ -416,6 +422,20 @@ def _switch(
     return locked, True
 
 
+def _due_times_follow_channel(ticket: Ticket) -> None:
+    """A chat that becomes an email or a callback is held to that channel's targets, still
+    counted from when the customer first asked (the caller saves the ticket)."""
+    due = ticket_due_times_for(
+        organisation_id=ticket.organisation_id,
+        channel=ticket.channel,
+        team=ticket.team,
+        language=ticket.language,
+        created_at=ticket.created_at,
+    )
+    ticket.first_response_due_at = due.first_response_due_at
+    ticket.resolution_due_at = due.resolution_due_at
+
+
 def chat_switch_to_email(
     *,
     session: ChatSession,
@@ -439,9 +459,18 @@ def chat_switch_to_email(
         ticket.team = team
         ticket.description = _customer_text(locked) or ticket.description
         ticket.handover_due_at = handover_due_at
+        _due_times_follow_channel(ticket)
         # An agent who had taken the chat keeps the request and answers it by email.
         ticket.save(
-            update_fields=["channel", "team", "description", "handover_due_at", "updated_at"]
+            update_fields=[
+                "channel",
+                "team",
+                "description",
+                "handover_due_at",
+                "first_response_due_at",
+                "resolution_due_at",
+                "updated_at",
+            ]
         )
         TicketEvent.objects.create(
             ticket=ticket,
@@ -499,6 +528,7 @@ def chat_switch_to_phone(
             # Back in a queue: the callback queue takes it from here.
             ticket_transition(ticket=ticket, to=Status.QUEUED, actor=by, notify=False)
             ticket.refresh_from_db(fields=["status"])
+        _due_times_follow_channel(ticket)
         ticket.full_clean(exclude=["number"])
         ticket.save()
         TicketEvent.objects.create(

@@ -18,6 +18,7 @@ from chatbot import content
 from chatbot.services import knowledge_index_now, knowledge_load, synonyms_ensure_defaults
 from hub.accounts.services import staff_groups_ensure
 from routing.services import product_areas_ensure_defaults, service_hours_ensure_defaults
+from tickets.services import service_level_targets_ensure_defaults
 
 
 class Command(BaseCommand):
@@ -33,6 +34,7 @@ class Command(BaseCommand):
                 areas = product_areas_ensure_defaults()
                 groups = staff_groups_ensure()
                 service_hours_ensure_defaults()
+                service_level_targets_ensure_defaults()
                 synonyms = synonyms_ensure_defaults()
                 # Indexed below, here and now, rather than queued: the assistant is ready
                 # when this command ends.
@@ -46,6 +48,7 @@ class Command(BaseCommand):
             f"  {len(groups)} staff groups: " + ", ".join(group.name for group in groups.values())
         )
         self.stdout.write("  service and language hours: the spec's defaults where none are set")
+        self.stdout.write("  service-level targets: the defaults where none are set")
         if synonyms:
             self.stdout.write(f"  {synonyms} default synonyms added")
         self.stdout.write(f"  knowledge base: {report.lines()[0]}")
