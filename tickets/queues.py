@@ -316,9 +316,18 @@ def queue_facts(*, area_id: int | None, languages: Collection[str], now: datetim
     )
 
 
-def callback_facts(now: datetime) -> QueueFacts:
-    """What a queued callback's wait needs: the phone handle times (one query)."""
-    return QueueFacts(handle_times=_handle_times(_statistics([Method.PHONE])))
+def callback_facts(
+    now: datetime, *, area_id: int | None = None, language: str | None = None
+) -> QueueFacts:
+    """What a queued callback's wait needs: the phone handle times and, given its queue's
+    area and language, that queue's arrivals (one query)."""
+    statistics = _statistics([Method.PHONE])
+    arrivals = {
+        (Method.PHONE, row_language, QueueTeam(team)): (0, arrived)
+        for _method, team, row_language, row_area, arrived, _handled, _seconds in statistics
+        if language is not None and row_language == language and row_area == area_id
+    }
+    return QueueFacts(counts=arrivals, handle_times=_handle_times(statistics))
 
 
 def chat_facts(now: datetime) -> QueueFacts:

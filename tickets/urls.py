@@ -29,6 +29,7 @@ urlpatterns = [
         name="chat_switch_email",
     ),
     path("agents/chats/", chat_views.chat_console, name="chat_console"),
+    path("agents/waits/", views.wait_report, name="wait_report"),
     path("agents/chats/waiting/", chat_views.chat_console_waiting, name="chat_console_waiting"),
     path("agents/chats/availability/", chat_views.chat_availability, name="chat_availability"),
     path("agents/chats/<str:number>/accept/", chat_views.chat_accept, name="chat_accept"),
