@@ -30,8 +30,8 @@ from tickets.models import (
     ChatTranscriptRequest,
     ConferenceBooking,
     EventKind,
-    Ticket,
     Team,
+    Ticket,
     TicketEvent,
     WaitQuote,
 )
