@@ -198,7 +198,8 @@ class _Run:
                 if not taking.triggered:
                     taking.cancel()
                     break
-                waiting: _Waiting = taking.value
+                waiting = taking.value
+                assert isinstance(waiting, _Waiting)
                 wait = self.env.now - waiting.arrived
                 answered = wait < waiting.patience
                 self.calls.append(SimulatedCall(waiting.arrived, waiting.quote, wait, answered))
