@@ -453,6 +453,16 @@ def callback_wait_estimate(
     )
 
 
+def queue_agent_shifts(*, language: str, area_id: int | None, team: str) -> tuple[Schedule, ...]:
+    """The weekly shifts of every active agent who can take this callback queue."""
+    queue_team = Team(team)
+    return tuple(
+        agent_schedule(agent)
+        for agent in _agents_covering(area_id)
+        if agent.team == queue_team and agent.speaks(language)
+    )
+
+
 def chat_wait_estimate(
     *, language: str, area_id: int | None, team: str, position: int, queues: QueueFacts
 ) -> WaitEstimate | None:

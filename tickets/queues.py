@@ -26,11 +26,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db import connection, transaction
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay
 
 from routing.policy import Method
 from routing.policy import Team as QueueTeam
@@ -199,6 +199,33 @@ def queue_statistics_refresh(*, now: datetime) -> int:
         QueueStatistic.objects.all().delete()
         QueueStatistic.objects.bulk_create(rows)
     return len(rows)
+
+
+def callback_arrival_profile(
+    *, since: datetime, until: datetime
+) -> dict[tuple[str, int | None, QueueTeam], dict[tuple[int, int], float]]:
+    """Callbacks that joined each queue, per weekday and hour (UTC, Monday 0), as a rate per
+    hour averaged over the weeks of ``[since, until)``: what the simulation is fed with
+    (one aggregate query)."""
+    weeks = max(1.0, (until - since).total_seconds() / (7 * 24 * 3600))
+    rows = (
+        CallbackRequest.objects.filter(
+            enqueued_at__gte=since, enqueued_at__lt=until, team__in=_QUEUE_TEAM_VALUES
+        )
+        .annotate(
+            weekday=ExtractIsoWeekDay("enqueued_at", tzinfo=UTC),
+            hour=ExtractHour("enqueued_at", tzinfo=UTC),
+        )
+        .values_list("language", "product_area_id", "team", "weekday", "hour")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    profile: dict[tuple[str, int | None, QueueTeam], dict[tuple[int, int], float]] = defaultdict(
+        dict
+    )
+    for language, area_id, team, weekday, hour, count in rows:
+        profile[(language, area_id, QueueTeam(team))][(weekday - 1, hour)] = count / weeks
+    return dict(profile)
 
 
 # --- Read by the pages -------------------------------------------------------------------------
