@@ -95,7 +95,8 @@ def queue_status(ticket: Ticket, *, now: datetime | None = None) -> QueueStatus 
         queues=callback_facts(now, area_id=callback.product_area_id, language=callback.language),
     )
     wait = Wait.of(estimate)
-    quote = WaitQuote.objects.filter(ticket_id=ticket.pk).first()
+    # The quote only matters beside a figure: none while nobody is on shift.
+    quote = WaitQuote.objects.filter(ticket_id=ticket.pk).first() if wait is not None else None
     quoted = quote.as_wait() if quote is not None else None
     changed_because: tuple[str, ...] = ()
     if (
