@@ -107,7 +107,12 @@ def queue_status(ticket: Ticket, *, now: datetime | None = None) -> QueueStatus 
         and estimate.inputs is not None
         and wait_changed(quoted, wait)
     ):
-        changed_because = tuple(wait_change_reasons(quote.inputs, estimate.inputs))
+        changed_because = (
+            tuple(wait_change_reasons(quote.inputs, estimate.inputs))
+            if quote.language == callback.language
+            # Another queue altogether: its figures do not compare with the first one's.
+            else (str(_("You changed the language of the call.")),)
+        )
     return QueueStatus(
         position=position,
         waiting_since=callback.enqueued_at,

@@ -216,6 +216,37 @@ def test_the_confirmation_says_more_people_asked_when_its_figure_grew_since_the_
     assert "More people asked for a callback since." in live
 
 
+def test_the_confirmation_says_the_language_changed_when_the_callback_moved_queue(
+    signed_in: Client,
+    surveys_area: ProductArea,
+    standard_user: User,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    form = signed_in.get(url(surveys_area, "phone"))
+    ticket = submit(
+        signed_in, surveys_area, django_capture_on_commit_callbacks, shown_wait=shown_wait_of(form)
+    )
+    for minutes_ago in (30, 20):
+        CallbackRequest.objects.create(
+            ticket=phone_ticket(standard_user, surveys_area, language="it"),
+            language="it",
+            product_area=surveys_area,
+            team="general",
+            enqueued_at=timezone.now() - timedelta(minutes=minutes_ago),
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in.post(
+            f"/hub/requests/{ticket.number}/callback/",
+            {"country": "GB", "number": "020 7946 0123", "extension": "", "language": "it"},
+        )
+    page = text_of(signed_in.get(f"/hub/requests/{ticket.number}/"))
+    assert "You are number 3 in the queue for a callback." in page
+    assert (
+        "When you asked, the estimate was about 1 minute. You changed the language of the call."
+        in page
+    )
+
+
 @pytest.mark.parametrize(
     ("changes", "reasons"),
     [
