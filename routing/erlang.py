@@ -2,8 +2,15 @@
 
 A callback queue is an M/M/N queue: requests arrive at random (rate λ), each takes an
 exponentially distributed handle time (mean h), N agents work in parallel, first come
-first served. Callers never wait on hold (R-PHONE), so nobody abandons and Erlang C needs
-no Erlang A correction. Traffic is ``A = λ·h`` erlangs.
+first served. Traffic is ``A = λ·h`` erlangs.
+
+Callers never wait on hold (R-PHONE), but some are no longer there when their call comes:
+they gave up, or found the answer elsewhere. Like Erlang A's abandonment (M/M/N+M), each
+waits a random, exponentially distributed patience; unlike it, nobody leaves the queue, and
+an unanswered call still costs the agent a short attempt. The measured handle time is that
+of answered calls, so Erlang C fed with it overstates the wait (``routing.simulation``
+shows by how much); ``Absence`` (the measured share of unanswered calls and the attempt's
+length) corrects the length of the calls ahead.
 
 Two kinds of figure come out:
 
@@ -24,11 +31,35 @@ finite for thousands of agents where ``A**N / N!`` would overflow.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 MEDIAN = 0.5
 HIGH_QUANTILE = 0.9
+
+
+@dataclass(frozen=True, slots=True)
+class Absence:
+    """Customers who are not there when called, as measured: the share of calls nobody
+    answered, and what such a call costs the agent."""
+
+    share: float
+    attempt_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class WaitInputs:
+    """What an estimate was worked out from, kept with every quote so that it can be checked
+    against what happened. ``position`` 1 is next; ``handle_seconds`` is the measured mean
+    of answered calls, ``effective_handle_seconds`` what a call ahead takes on average once
+    absences are allowed for (the same without ``Absence``)."""
+
+    agents: int
+    arrivals_per_hour: float
+    handle_seconds: float
+    position: int
+    effective_handle_seconds: float
+    absent_share: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +70,7 @@ class WaitEstimate:
     low_seconds: float  # the median: half wait less
     high_seconds: float  # the 90th percentile: nine in ten wait less
     probability_of_waiting: float
+    inputs: WaitInputs | None = None
 
 
 def _check(servers: int, traffic: float) -> None:
@@ -206,22 +238,51 @@ def wait_behind(position: int, agents: int, handle_seconds: float) -> WaitEstima
     )
 
 
+def effective_handle_seconds(handle_seconds: float, absence: Absence | None) -> float:
+    """The mean length of a call ahead, counting those nobody answers: ``handle_seconds``
+    is the mean of answered calls, an unanswered one costs only the attempt."""
+    if absence is None:
+        return handle_seconds
+    attempt = min(absence.attempt_seconds, handle_seconds)
+    return (1.0 - absence.share) * handle_seconds + absence.share * attempt
+
+
 def estimate_wait(
-    *, arrivals_per_hour: float, agents: int, waiting: int, handle_seconds: float
+    *,
+    arrivals_per_hour: float,
+    agents: int,
+    waiting: int,
+    handle_seconds: float,
+    absence: Absence | None = None,
 ) -> WaitEstimate:
-    """The wait of someone joining a queue now, given the callbacks already waiting."""
+    """The wait of someone joining a queue now, given the callbacks already waiting.
+
+    With ``absence``, the calls ahead are shortened by those nobody will answer.
+    """
     if agents < 1:
         raise ValueError("nobody is on shift: there is no wait to estimate")
     if waiting < 0 or arrivals_per_hour < 0 or handle_seconds <= 0:
         raise ValueError("waiting, arrivals and handle time must be positive")
+    position = waiting + 1
+    effective = effective_handle_seconds(handle_seconds, absence)
+    inputs = WaitInputs(
+        agents=agents,
+        arrivals_per_hour=arrivals_per_hour,
+        handle_seconds=handle_seconds,
+        position=position,
+        effective_handle_seconds=effective,
+        absent_share=absence.share if absence else 0.0,
+    )
     if waiting > 0:
-        return wait_behind(waiting + 1, agents, handle_seconds)
-    traffic = arrivals_per_hour * handle_seconds / 3600.0
+        behind = wait_behind(position, agents, effective)
+        return replace(behind, inputs=inputs)
+    traffic = arrivals_per_hour * effective / 3600.0
     p_all_busy = erlang_b(agents, traffic)
-    rate = agents / handle_seconds
+    rate = agents / effective
     return WaitEstimate(
         expected_seconds=p_all_busy / rate,
         low_seconds=_mixed_exponential_quantile(p_all_busy, rate, MEDIAN),
         high_seconds=_mixed_exponential_quantile(p_all_busy, rate, HIGH_QUANTILE),
         probability_of_waiting=p_all_busy,
+        inputs=inputs,
     )

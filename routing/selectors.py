@@ -34,7 +34,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from hub.accounts.models import EnterpriseSeat, Membership, User
 from routing import hours as hours_maths
 from routing import policy
-from routing.erlang import WaitEstimate, wait_behind
+from routing.erlang import WaitEstimate, estimate_wait
 from routing.hours import Schedule
 from routing.languages import support_language_codes
 from routing.models import (
@@ -437,8 +437,10 @@ def callback_wait_estimate(
 ) -> WaitEstimate | None:
     """Expected wait, and its likely range (median, 90th percentile), of a queued callback.
 
-    ``position`` 1 is next; ``queues`` needs the phone handle samples. None while nobody
-    with the skill is on shift.
+    ``position`` 1 is next; ``queues`` needs the phone handle samples and, for the next in
+    line, the queue's arrivals. The same model as the phone form's (``estimate_wait`` with
+    the callbacks ahead), so that a confirmation repeats the form's figure while nothing
+    has changed. None while nobody with the skill is on shift.
     """
     queue_team = Team(team)
     agents_on_shift = sum(
@@ -453,7 +455,24 @@ def callback_wait_estimate(
     handle = average_handle_seconds(
         Method.PHONE, language=language, area_id=area_id, team=queue_team, queues=queues
     )
-    return wait_behind(position, agents_on_shift, handle)
+    _waiting, arrivals = queues.counts.get((Method.PHONE, language, queue_team), (0, 0))
+    hours_per_hour = 3600.0 / arrival_window().total_seconds()
+    return estimate_wait(
+        arrivals_per_hour=arrivals * hours_per_hour,
+        agents=agents_on_shift,
+        waiting=position - 1,
+        handle_seconds=handle,
+    )
+
+
+def queue_agent_shifts(*, language: str, area_id: int | None, team: str) -> tuple[Schedule, ...]:
+    """The weekly shifts of every active agent who can take this callback queue."""
+    queue_team = Team(team)
+    return tuple(
+        agent_schedule(agent)
+        for agent in _agents_covering(area_id)
+        if agent.team == queue_team and agent.speaks(language)
+    )
 
 
 def chat_wait_estimate(

@@ -7,9 +7,10 @@ import math
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from routing.erlang import WaitEstimate
+from routing.erlang import WaitEstimate, WaitInputs
 
 
 def whole_minutes(value: timedelta) -> int:
@@ -65,3 +66,51 @@ class Wait:
     def is_now(self) -> bool:
         """Short enough to say an agent can answer straight away."""
         return self.expected < timedelta(seconds=30)
+
+
+# Handle times and arrival rates move a little all the time; only a change people would
+# notice is worth naming.
+_NOTICEABLE = 0.1
+
+
+def _moved(before: float, after: float) -> int:
+    """1 up, -1 down, 0 for a change of less than a tenth."""
+    if after > before * (1 + _NOTICEABLE):
+        return 1
+    if after < before * (1 - _NOTICEABLE):
+        return -1
+    return 0
+
+
+def wait_changed(quoted: Wait, current: Wait) -> bool:
+    """Whether the figure reads differently from the one quoted ("about N minutes")."""
+    return whole_minutes(quoted.expected) != whole_minutes(current.expected)
+
+
+def wait_change_reasons(quoted: WaitInputs, current: WaitInputs) -> list[str]:
+    """Why a wait reads differently from the one quoted, in the words of the page."""
+    reasons = []
+    if current.position > quoted.position:
+        reasons.append(_("More people asked for a callback since."))
+    elif current.position < quoted.position:
+        reasons.append(_("People ahead of you have been called since."))
+    if current.agents < quoted.agents:
+        reasons.append(_("Fewer agents are on duty now."))
+    elif current.agents > quoted.agents:
+        reasons.append(_("More agents are on duty now."))
+    handle = _moved(quoted.handle_seconds, current.handle_seconds)
+    if handle:
+        reasons.append(
+            _("Calls are taking longer than they were.")
+            if handle > 0
+            else _("Calls are taking less time than they were.")
+        )
+    # The rate of new requests only matters to the next in line (nobody ahead).
+    arrivals = _moved(quoted.arrivals_per_hour, current.arrivals_per_hour)
+    if current.position == 1 and arrivals:
+        reasons.append(
+            _("More people are asking for callbacks now.")
+            if arrivals > 0
+            else _("Fewer people are asking for callbacks now.")
+        )
+    return reasons or [_("The queue has changed since.")]

@@ -13,8 +13,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from hub.accounts.models import LicenceTier, Organisation
+from routing.erlang import WaitEstimate, WaitInputs
 from routing.models import ProductArea
 from routing.policy import Team as QueueTeam
+from routing.waits import Wait
 from tickets.phones import phone_number_display
 from tickets.service_levels import TargetTerms
 
@@ -429,6 +431,72 @@ class CallbackRequest(models.Model):
     @property
     def is_waiting(self) -> bool:
         return self.taken_at is None
+
+
+class WaitQuote(models.Model):
+    """The callback wait a customer was quoted when they asked, what it was worked out from,
+    and the wait that followed: so that every figure can be checked against what happened."""
+
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.CASCADE, related_name="wait_quote", verbose_name=_("ticket")
+    )
+    # The queue quoted for (a later change of language does not move the quote).
+    language = models.CharField(_("language"), max_length=8, choices=settings.SUPPORT_LANGUAGES)
+    product_area = models.ForeignKey(
+        ProductArea,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("product area"),
+    )
+    team = models.CharField(_("team"), max_length=20)
+    quoted_at = models.DateTimeField(_("quoted"))
+    expected_seconds = models.FloatField(_("quoted wait (seconds)"))
+    low_seconds = models.FloatField(_("quoted median (seconds)"))
+    high_seconds = models.FloatField(_("quoted 90th percentile (seconds)"))
+    # The model's inputs.
+    agents = models.PositiveIntegerField(_("agents on shift"))
+    arrivals_per_hour = models.FloatField(_("arrivals per hour"))
+    handle_seconds = models.FloatField(_("mean handle time (seconds)"))
+    position = models.PositiveIntegerField(_("place in the queue"))
+    taken_at = models.DateTimeField(_("taken"), null=True, blank=True)
+    actual_seconds = models.FloatField(_("actual wait (seconds)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("wait quote")
+        verbose_name_plural = _("wait quotes")
+        ordering = ["-quoted_at", "-id"]
+        # The report reads the quotes of a few weeks, queue by queue.
+        indexes = [models.Index(fields=["quoted_at"], name="wait_quote_time")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.expected_seconds:.0f}s"
+
+    @property
+    def inputs(self) -> WaitInputs:
+        return WaitInputs(
+            agents=self.agents,
+            arrivals_per_hour=self.arrivals_per_hour,
+            handle_seconds=self.handle_seconds,
+            position=self.position,
+            effective_handle_seconds=self.handle_seconds,
+        )
+
+    def as_wait(self) -> Wait | None:
+        """The wait as the form showed it."""
+        return Wait.of(
+            WaitEstimate(
+                self.expected_seconds, self.low_seconds, self.high_seconds, 1.0, self.inputs
+            )
+        )
+
+    @property
+    def is_inside_range(self) -> bool | None:
+        """Whether the real wait fell inside the quoted range (read in whole minutes)."""
+        if self.actual_seconds is None:
+            return None
+        return self.low_seconds - 30 <= self.actual_seconds <= self.high_seconds + 30
 
 
 class VerificationLink(models.Model):

@@ -27,11 +27,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db import connection, transaction
 from django.db.models import Count, F, IntegerField, Min, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay
 
 from routing.policy import Method
 from routing.policy import Team as QueueTeam
@@ -202,6 +202,33 @@ def queue_statistics_refresh(*, now: datetime) -> int:
     return len(rows)
 
 
+def callback_arrival_profile(
+    *, since: datetime, until: datetime
+) -> dict[tuple[str, int | None, QueueTeam], dict[tuple[int, int], float]]:
+    """Callbacks that joined each queue, per weekday and hour (UTC, Monday 0), as a rate per
+    hour averaged over the weeks of ``[since, until)``: what the simulation is fed with
+    (one aggregate query)."""
+    weeks = max(1.0, (until - since).total_seconds() / (7 * 24 * 3600))
+    rows = (
+        CallbackRequest.objects.filter(
+            enqueued_at__gte=since, enqueued_at__lt=until, team__in=_QUEUE_TEAM_VALUES
+        )
+        .annotate(
+            weekday=ExtractIsoWeekDay("enqueued_at", tzinfo=UTC),
+            hour=ExtractHour("enqueued_at", tzinfo=UTC),
+        )
+        .values_list("language", "product_area_id", "team", "weekday", "hour")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    profile: dict[tuple[str, int | None, QueueTeam], dict[tuple[int, int], float]] = defaultdict(
+        dict
+    )
+    for language, area_id, team, weekday, hour, count in rows:
+        profile[(language, area_id, QueueTeam(team))][(weekday - 1, hour)] = count / weeks
+    return dict(profile)
+
+
 # --- Read by the pages -------------------------------------------------------------------------
 
 
@@ -317,9 +344,18 @@ def queue_facts(*, area_id: int | None, languages: Collection[str], now: datetim
     )
 
 
-def callback_facts(now: datetime) -> QueueFacts:
-    """What a queued callback's wait needs: the phone handle times (one query)."""
-    return QueueFacts(handle_times=_handle_times(_statistics([Method.PHONE])))
+def callback_facts(
+    now: datetime, *, area_id: int | None = None, language: str | None = None
+) -> QueueFacts:
+    """What a queued callback's wait needs: the phone handle times and, given its queue's
+    area and language, that queue's arrivals (one query)."""
+    statistics = _statistics([Method.PHONE])
+    arrivals = {
+        (Method.PHONE, row_language, QueueTeam(team)): (0, arrived)
+        for _method, team, row_language, row_area, arrived, _handled, _seconds in statistics
+        if language is not None and row_language == language and row_area == area_id
+    }
+    return QueueFacts(counts=arrivals, handle_times=_handle_times(statistics))
 
 
 def chat_facts(now: datetime) -> QueueFacts:

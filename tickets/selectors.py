@@ -4,24 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection, models
-from django.db.models import Count, F, Min, Q, QuerySet, Subquery
+from django.db.models import Avg, Count, F, Min, Q, QuerySet, Subquery
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
-from django.db.models.functions import TruncDate
+from django.db.models.functions import TruncDate, TruncWeek
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hub.accounts.models import EnterpriseSeat, Membership, Organisation, User
-from routing.languages import language_name
+from routing.languages import language_label, language_name
 from routing.selectors import callback_wait_estimate, service_hours
-from routing.waits import Wait
+from routing.waits import Wait, wait_change_reasons, wait_changed
 from tickets.models import (
     OPEN_STATUSES,
     Attachment,
@@ -35,6 +35,7 @@ from tickets.models import (
     Team,
     Ticket,
     TicketEvent,
+    WaitQuote,
 )
 from tickets.queues import callback_facts
 from tickets.search import ticket_search_condition
@@ -55,6 +56,9 @@ class QueueStatus:
     waiting_since: datetime | None
     wait: Wait | None
     joins_queue_at: datetime | None
+    # The wait the form showed, when the figure now reads differently, and why it changed.
+    quoted: Wait | None = None
+    changed_because: tuple[str, ...] = ()
 
 
 def callback_position(callback: CallbackRequest) -> int:
@@ -97,13 +101,34 @@ def queue_status(ticket: Ticket, *, now: datetime | None = None) -> QueueStatus 
         team=callback.team,
         position=position,
         now=now,
-        queues=callback_facts(now),
+        queues=callback_facts(now, area_id=callback.product_area_id, language=callback.language),
     )
+    wait = Wait.of(estimate)
+    # The quote only matters beside a figure: none while nobody is on shift.
+    quote = WaitQuote.objects.filter(ticket_id=ticket.pk).first() if wait is not None else None
+    quoted = quote.as_wait() if quote is not None else None
+    changed_because: tuple[str, ...] = ()
+    if (
+        quote is not None
+        and quoted is not None
+        and wait is not None
+        and estimate is not None
+        and estimate.inputs is not None
+        and wait_changed(quoted, wait)
+    ):
+        changed_because = (
+            tuple(wait_change_reasons(quote.inputs, estimate.inputs))
+            if quote.language == callback.language
+            # Another queue altogether: its figures do not compare with the first one's.
+            else (str(_("You changed the language of the call.")),)
+        )
     return QueueStatus(
         position=position,
         waiting_since=callback.enqueued_at,
-        wait=Wait.of(estimate),
+        wait=wait,
         joins_queue_at=None,
+        quoted=quoted if changed_because else None,
+        changed_because=changed_because,
     )
 
 
@@ -641,3 +666,102 @@ def service_level_due_soon(now: datetime) -> Q:
         & ~first_response_missed(now)
         & ~resolution_missed(now)
     )
+
+
+# --- Quoted against actual callback waits ---------------------------------------------------
+
+# The page reads a wait in whole minutes: half a minute either side is still inside the range.
+_RANGE_ROUNDING_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class WaitAccuracy:
+    """One queue's week: the callbacks quoted a wait, those taken since, and how the real
+    waits of those compare with what they were told (seconds; None while none is taken)."""
+
+    week: date
+    language: str
+    area: str
+    team: str
+    quoted: int
+    taken: int
+    quoted_mean: float | None
+    actual_mean: float | None
+    inside: int
+
+    @property
+    def mean_error(self) -> float | None:
+        """Actual minus quoted: positive when people waited longer than they were told."""
+        if self.quoted_mean is None or self.actual_mean is None:
+            return None
+        return self.actual_mean - self.quoted_mean
+
+    @property
+    def inside_share(self) -> float | None:
+        return self.inside / self.taken if self.taken else None
+
+    @property
+    def inside_percent(self) -> float | None:
+        share = self.inside_share
+        return None if share is None else share * 100
+
+    @property
+    def language_label(self) -> str:
+        return language_label(self.language)
+
+    @property
+    def team_label(self) -> str:
+        return str(Team.of_queue(self.team).label)
+
+    @staticmethod
+    def _minutes(seconds: float | None) -> float | None:
+        return None if seconds is None else seconds / 60
+
+    @property
+    def quoted_minutes(self) -> float | None:
+        return self._minutes(self.quoted_mean)
+
+    @property
+    def actual_minutes(self) -> float | None:
+        return self._minutes(self.actual_mean)
+
+    @property
+    def error_minutes(self) -> float | None:
+        return self._minutes(self.mean_error)
+
+
+def wait_accuracy(*, since: datetime, until: datetime, zone: tzinfo) -> list[WaitAccuracy]:
+    """Quoted against actual waits per queue and week (weeks start on Monday in ``zone``),
+    newest week first: one aggregate query, whatever the number of tickets."""
+    taken = Q(actual_seconds__isnull=False)
+    inside = taken & Q(
+        actual_seconds__gte=F("low_seconds") - _RANGE_ROUNDING_SECONDS,
+        actual_seconds__lte=F("high_seconds") + _RANGE_ROUNDING_SECONDS,
+    )
+    rows = (
+        WaitQuote.objects.filter(quoted_at__gte=since, quoted_at__lt=until)
+        .annotate(week=TruncWeek("quoted_at", tzinfo=zone))
+        .values("week", "language", "product_area__name", "team")
+        .annotate(
+            quoted=Count("pk"),
+            taken=Count("pk", filter=taken),
+            quoted_mean=Avg("expected_seconds", filter=taken),
+            actual_mean=Avg("actual_seconds", filter=taken),
+            inside=Count("pk", filter=inside),
+        )
+        .order_by("-week", "language", "product_area__name", "team")
+    )
+    return [
+        WaitAccuracy(
+            week=row["week"].date(),
+            language=row["language"],
+            area=row["product_area__name"] or "",
+            team=row["team"],
+            quoted=row["quoted"],
+            taken=row["taken"],
+            quoted_mean=row["quoted_mean"],
+            actual_mean=row["actual_mean"],
+            inside=row["inside"],
+        )
+        for row in rows
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import json
 import logging
+import math
 import re
 import time
 from collections.abc import Sequence
@@ -27,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from hub.accounts.models import User
 from hub.accounts.outbox import outbound_email_queue
+from routing.erlang import WaitEstimate
 from routing.hours import CONFERENCE_SLOT, open_intervals
 from routing.models import Agent, ProductArea, SupportTeam
 from routing.selectors import agent_schedule, conference_slots_for
@@ -44,6 +46,7 @@ from tickets.models import (
     Team,
     Ticket,
     TicketEvent,
+    WaitQuote,
 )
 from tickets.numbering import next_ticket_number
 from tickets.search import SEARCHABLE_EVENT_KINDS, ticket_search_refresh
@@ -495,6 +498,30 @@ def callback_enqueue(*, ticket_id: int, now: datetime | None = None) -> Callback
     return callback
 
 
+def wait_quote_record(*, ticket: Ticket, estimate: WaitEstimate | None, now: datetime) -> None:
+    """Keep the callback wait the customer was shown, and what it was worked out from (once
+    per ticket: a retried submission returns the first ticket before it gets here).
+    Nothing is kept for a callback quoted no wait (its language opens later)."""
+    inputs = estimate.inputs if estimate is not None else None
+    if estimate is None or inputs is None or not math.isfinite(estimate.high_seconds):
+        return
+    with transaction.atomic():
+        WaitQuote.objects.create(
+            ticket=ticket,
+            language=ticket.language,
+            product_area_id=ticket.product_area_id,
+            team=ticket.queue_team.value,
+            quoted_at=now,
+            expected_seconds=estimate.expected_seconds,
+            low_seconds=estimate.low_seconds,
+            high_seconds=estimate.high_seconds,
+            agents=inputs.agents,
+            arrivals_per_hour=inputs.arrivals_per_hour,
+            handle_seconds=inputs.handle_seconds,
+            position=inputs.position,
+        )
+
+
 def callback_take_next(
     *,
     agent: User,
@@ -528,6 +555,10 @@ def callback_take_next(
         callback.taken_at = now
         callback.taken_by = agent
         callback.save(update_fields=["taken_at", "taken_by"])
+        # The real wait beside the quoted one: from joining the queue to this moment.
+        WaitQuote.objects.filter(ticket_id=callback.ticket_id, taken_at__isnull=True).update(
+            taken_at=now, actual_seconds=(now - callback.enqueued_at).total_seconds()
+        )
         ticket = Ticket.objects.select_for_update().get(pk=callback.ticket_id)
         ticket.assigned_to = agent
         ticket.status = Status.IN_PROGRESS

@@ -32,6 +32,7 @@ urlpatterns = [
     path("agents/board/rows/", board_views.queue_board_rows, name="queue_board_rows"),
     path("agents/board/take/", board_views.queue_take_next, name="queue_take_next"),
     path("agents/chats/", chat_views.chat_console, name="chat_console"),
+    path("agents/waits/", views.wait_report, name="wait_report"),
     path("agents/chats/waiting/", chat_views.chat_console_waiting, name="chat_console_waiting"),
     path("agents/chats/availability/", chat_views.chat_availability, name="chat_availability"),
     path("agents/chats/<str:number>/accept/", chat_views.chat_accept, name="chat_accept"),

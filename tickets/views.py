@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -52,6 +52,7 @@ from tickets.selectors import (
     ticket_for_viewer,
     ticket_history_page,
     ticket_timeline,
+    wait_accuracy,
 )
 from tickets.services import ticket_account_access_set, ticket_comment, ticket_transition
 from tickets.timeline import timeline_entries
@@ -483,3 +484,32 @@ def attachment_download(request: HtmxHttpRequest, pk: int) -> FileResponse:
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+WAIT_REPORT_WEEKS = (4, 8, 13, 26)
+
+
+@login_required
+@never_cache
+@require_GET
+def wait_report(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Staff only: per callback queue and week, the waits quoted against the real ones."""
+    if not request.user.is_staff:
+        raise Http404
+    try:
+        weeks = int(request.GET.get("weeks", ""))
+    except ValueError:
+        weeks = WAIT_REPORT_WEEKS[1]
+    if weeks not in WAIT_REPORT_WEEKS:
+        weeks = WAIT_REPORT_WEEKS[1]
+    until = timezone.now()
+    context = {
+        "rows": wait_accuracy(
+            since=until - timedelta(weeks=weeks),
+            until=until,
+            zone=timezone.get_current_timezone(),
+        ),
+        "weeks": weeks,
+        "week_choices": WAIT_REPORT_WEEKS,
+    }
+    return render(request, "tickets/wait_report.html", context)

@@ -54,6 +54,7 @@ from hub.flow.contact_forms import (
     default_country,
     slot_value,
 )
+from hub.flow.shown_waits import shown_wait, shown_wait_token
 from routing.languages import language_name
 from routing.models import ProductArea
 from routing.policy import ContactOffers, MethodOffer
@@ -382,6 +383,7 @@ def _phone_context(
         "area": area,
         "form": form,
         "back_url": back_url(area, conversation),
+        "shown_wait": shown_wait_token(offer),
         **offer_context(offer, language),
     }
 
@@ -429,6 +431,8 @@ def _phone_submit(
             idempotency_key=data["idempotency_key"],
             conversation=conversation,
             converting=converting,
+            # The figure the customer read; worked out afresh when the form carried none.
+            quoted_wait=shown_wait(request.POST.get("shown_wait", ""), offer) or offer.wait,
         )
     except ValidationError as error:
         form.add_error(None, error)
@@ -452,7 +456,11 @@ def phone_wait(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         query = urlencode({"language": language})
         return redirect(f"{reverse('hub:contact_phone', kwargs={'slug': area.slug})}?{query}")
     offer = flow_offers(member, area, language=language).phone
-    context = {"area": area, **offer_context(offer, language)}
+    context = {
+        "area": area,
+        "shown_wait": shown_wait_token(offer),
+        **offer_context(offer, language),
+    }
     wait = render_to_string("hub/flow/phone.html#wait", context, request=request)
     dialog = render_to_string(
         "hub/flow/phone.html#fallback-dialog", {**context, "oob": True}, request=request

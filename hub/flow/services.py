@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -22,6 +23,7 @@ from chatbot.models import Conversation
 from chatbot.selectors import conversation_transcript
 from chatbot.services import conversation_ticket_link
 from hub.accounts.models import Membership, User
+from routing.erlang import WaitEstimate
 from routing.models import ProductArea
 from routing.policy import MethodOffer
 from tickets.chat.services import chat_start, chat_switch_to_phone
@@ -31,6 +33,7 @@ from tickets.services import (
     conference_book,
     ticket_create,
     ticket_create_with_attachments,
+    wait_quote_record,
 )
 
 
@@ -126,11 +129,14 @@ def phone_request_submit(
     idempotency_key: str,
     conversation: Conversation | None,
     converting: ChatSession | None = None,
+    quoted_wait: WaitEstimate | None = None,
 ) -> Ticket:
-    """A callback request; with ``converting``, the member's chat becomes this callback on
-    the same ticket. Outside its language's hours, beat queues it when the language opens."""
+    """A callback request, kept with the wait it was quoted (``quoted_wait``); with
+    ``converting``, the member's chat becomes this callback on the same ticket. Outside its
+    language's hours, beat queues it when the language opens."""
     callback_due_at = _callback_due_at(offer)
-    with _one_transaction(conversation if converting is None else converting):
+    # One transaction: the ticket and the wait it was quoted are kept together or not at all.
+    with transaction.atomic():
         if converting is not None:
             ticket = chat_switch_to_phone(
                 session=converting,
@@ -166,6 +172,8 @@ def phone_request_submit(
                 handover_due_at=offer.handover_at,
                 event_data={**_offer_event_data(offer), **_conversation_event_data(conversation)},
             )
+        if callback_due_at is None:
+            wait_quote_record(ticket=ticket, estimate=quoted_wait, now=timezone.now())
         _conversation_link(conversation, ticket)
     return ticket
 

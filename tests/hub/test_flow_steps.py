@@ -1176,8 +1176,8 @@ def test_a_queued_callback_shows_its_place_and_wait_in_a_live_region(
     _as(client, standard_user)
     url = f"/hub/requests/{tickets[1].number}/"
     # user, the ticket, its area's names; queue_status: the callback, its position, the
-    # agents on shift and their shifts, the handle times
-    with django_assert_num_queries(SESSION_QUERIES + 8):
+    # agents on shift and their shifts, the handle times, the wait quoted on the form
+    with django_assert_num_queries(SESSION_QUERIES + 9):
         response = client.get(url)
     main = _main(response)
     assert 'id="queue-status"' in main and 'aria-live="polite"' in main

@@ -29,12 +29,14 @@ pytestmark = pytest.mark.django_db
 # Who is asking (user, membership), the areas and their translations (on the phone form the
 # address's and the form's choices are one reading), the offers (OFFERS), the earlier
 # submission with the same key; then the transaction: the ticket's number, the ticket, its
-# first event. Before the transaction, the ticket's service-level target (TARGET); a target
-# in business hours (standard email) reads the service and language hours too (HOURS).
+# first event (a callback also keeps the wait it was quoted: QUOTE). Before the transaction,
+# the ticket's service-level target (TARGET); a target in business hours (standard email)
+# reads the service and language hours too (HOURS).
 OFFERS = 7
 TARGET = 1
 HOURS = 2
-PHONE_STATEMENTS = SESSION_QUERIES + 2 + 2 + OFFERS + 1 + TARGET + 3
+QUOTE = 1
+PHONE_STATEMENTS = SESSION_QUERIES + 2 + 2 + OFFERS + 1 + TARGET + 3 + QUOTE
 EMAIL_STATEMENTS = SESSION_QUERIES + 2 + 2 + OFFERS + 1 + TARGET + HOURS + 3
 
 
@@ -70,7 +72,12 @@ def test_a_submission_writes_the_ticket_and_its_event_and_the_same_at_any_volume
     expected = PHONE_STATEMENTS if form == "phone" else EMAIL_STATEMENTS
     signed_in.get(path)
     few = _statements(signed_in, path, data(surveys_area))
-    assert _writes(few) == ['INSERT INTO "tickets_ticket"', 'INSERT INTO "tickets_ticketevent"']
+    quote = ['INSERT INTO "tickets_waitquote"'] if form == "phone" else []
+    assert _writes(few) == [
+        'INSERT INTO "tickets_ticket"',
+        'INSERT INTO "tickets_ticketevent"',
+        *quote,
+    ]
     assert not [sql for sql in few if "to_tsvector" in sql], "the worker indexes it"
     assert len(few) == expected, "\n".join(few)
 

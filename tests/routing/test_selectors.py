@@ -391,7 +391,9 @@ def test_a_queued_callbacks_wait_grows_with_its_position(
     assert first is not None and third is not None
     assert third.low_seconds < third.expected_seconds < third.high_seconds
     assert third.expected_seconds > first.expected_seconds
-    assert first.expected_seconds == timedelta(minutes=8).total_seconds()
+    # Next in line with no arrivals measured: an agent is free (the form's model, Erlang B).
+    assert first.expected_seconds == 0
+    assert third.expected_seconds == 3 * timedelta(minutes=8).total_seconds()
 
 
 def test_a_queued_callback_has_no_estimate_while_nobody_speaks_its_language(
