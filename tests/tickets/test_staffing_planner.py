@@ -12,6 +12,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from hub.accounts.models import User
 from routing.erlang import agents_for_service_level
@@ -186,3 +188,33 @@ def test_the_planners_queries_do_not_grow_with_the_tickets(
     many = _queries(client)
     assert few == many, (few, many)
     assert many <= 2 * 8  # the session, the user and the groups, then the plan's four reads
+
+
+def test_the_tickets_admin_links_the_planner_for_supervisors_only(
+    supervisor: User, agent: User
+) -> None:
+    changelist = reverse("admin:tickets_ticket_changelist")
+    supervisor.groups.add(*agent.groups.all())  # a supervisor works the queue too
+    assert URL in signed_in(supervisor).get(changelist).content.decode()
+    assert URL not in signed_in(agent).get(changelist).content.decode()
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.dictionaries(
+        st.sampled_from(["week", "service_level", "answer_within", "queue"]),
+        st.one_of(
+            st.text(max_size=30),
+            st.sampled_from(["0001-01-01", "9999-12-31", "1e9", "-5", "", "es-general"]),
+        ),
+    )
+)
+def test_whatever_the_url_holds_the_planner_never_fails(
+    supervisor: User, query: dict[str, str]
+) -> None:
+    client = signed_in(supervisor)
+    # 400: the hub refuses control characters in an address before any view (hub.middleware).
+    assert client.get(URL, query).status_code in (200, 400)
+    assert client.get(CSV_URL, query).status_code in (200, 302, 400)
