@@ -148,7 +148,7 @@ def staffing_planner(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
     template = "tickets/staffing/planner.html"
     if request.htmx and not request.htmx.boosted:
-        template += "#plan"
+        template += "#planner"
     return render(request, template, context)
 
 

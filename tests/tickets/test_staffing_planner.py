@@ -166,8 +166,9 @@ def test_a_bad_choice_shows_the_error_summary_and_no_plan(supervisor: User) -> N
 def test_htmx_redraws_only_the_plan(supervisor: User) -> None:
     response = signed_in(supervisor).get(URL, headers={"HX-Request": "true"})
     page = response.content.decode()
-    assert page.lstrip().startswith('<div id="plan"')
-    assert "<html" not in page
+    assert '<form class="staffing-form"' in page  # the form too: its errors sit by its fields
+    assert 'id="plan"' in page
+    assert "<html" not in page and 'id="planner"' not in page
 
 
 def _queries(client: Client) -> int:
