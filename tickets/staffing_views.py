@@ -100,14 +100,15 @@ def _days(plan: QueuePlan) -> list[PlanDay]:
     return days
 
 
-def _week_url(form: StaffingPlanForm, weeks: int) -> str:
+def _week_url(form: StaffingPlanForm, weeks: int, *, route: str = "tickets:staffing") -> str:
+    """The plan of the same choices ``weeks`` later (or earlier), or its CSV."""
     query = {
         "week": (form.cleaned_data["week"] + timedelta(weeks=weeks)).isoformat(),
         "service_level": form.cleaned_data["service_level"],
         "answer_within": form.cleaned_data["answer_within"],
         "queue": form.cleaned_data["queue"],
     }
-    return reverse("tickets:staffing") + "?" + urlencode(query)
+    return reverse(route) + "?" + urlencode(query)
 
 
 @login_required
@@ -144,7 +145,8 @@ def staffing_planner(request: AuthenticatedHttpRequest) -> HttpResponse:
             minutes=form.cleaned_data["answer_within"],
             previous_week_url=_week_url(form, -1),
             next_week_url=_week_url(form, 1),
-            csv_url=reverse("tickets:staffing_csv") + "?" + request.GET.urlencode(),
+            # The file of exactly this plan, even when the page took its week by default.
+            csv_url=_week_url(form, 0, route="tickets:staffing_csv"),
         )
     template = "tickets/staffing/planner.html"
     if request.htmx and not request.htmx.boosted:

@@ -46,6 +46,17 @@ def monday_morning_callbacks(requester: User, *, per_week: int, weeks: int = 4) 
     """``per_week`` Spanish callbacks at 09:10 Rome time on each of the last ``weeks``
     Mondays (all inside the weeks the planner measures)."""
     mondays = [this_week() - timedelta(weeks=k) for k in range(1, weeks + 1)]
+    callbacks_at(
+        requester,
+        [
+            datetime.combine(mondays[index % len(mondays)], time(9, 10), tzinfo=ROME)
+            for index in range(per_week * len(mondays))
+        ],
+    )
+
+
+def callbacks_at(requester: User, moments: list[datetime]) -> None:
+    """A Spanish general-support callback queued at each of ``moments``."""
     first = BULK_FIRST + Ticket.objects.filter(number__startswith="CS-8").count()
     tickets = [
         Ticket(
@@ -59,7 +70,7 @@ def monday_morning_callbacks(requester: User, *, per_week: int, weeks: int = 4) 
             status=Status.SOLVED,
             phone_number="+34911234567",
         )
-        for index in range(per_week * len(mondays))
+        for index in range(len(moments))
     ]
     Ticket.objects.bulk_create(tickets)
     CallbackRequest.objects.bulk_create(
@@ -67,7 +78,7 @@ def monday_morning_callbacks(requester: User, *, per_week: int, weeks: int = 4) 
             ticket=ticket,
             language="es",
             team="general",
-            enqueued_at=datetime.combine(mondays[index % len(mondays)], time(9, 10), tzinfo=ROME),
+            enqueued_at=moment,
         )
-        for index, ticket in enumerate(tickets)
+        for ticket, moment in zip(tickets, moments, strict=True)
     )

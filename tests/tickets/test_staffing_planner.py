@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -17,16 +18,18 @@ from hypothesis import strategies as st
 
 from hub.accounts.models import User
 from routing.erlang import agents_for_service_level
-from routing.staffing import week_half_hours
+from routing.policy import Team
+from routing.staffing import StaffingQueue, week_half_hours
 from tests.tickets.staffing_world import (
     PASSWORD,
     ROME,
+    callbacks_at,
     monday_morning_callbacks,
     spanish_agent_on_monday_mornings,
     supervisor_add,
     this_week,
 )
-from tickets.staffing.selectors import MEASURED_WEEKS
+from tickets.staffing.selectors import MEASURED_WEEKS, callback_arrival_rates
 
 pytestmark = pytest.mark.django_db
 
@@ -187,6 +190,7 @@ def test_the_planners_queries_do_not_grow_with_the_tickets(
     few = _queries(client)
     monday_morning_callbacks(standard_user, per_week=300, weeks=4)
     many = _queries(client)
+    print(f"planner page + CSV: {few} queries with 8 callbacks, {many} with 1,208")
     assert few == many, (few, many)
     assert many <= 2 * 8  # the session, the user and the groups, then the plan's four reads
 
@@ -219,3 +223,22 @@ def test_whatever_the_url_holds_the_planner_never_fails(
     # 400: the hub refuses control characters in an address before any view (hub.middleware).
     assert client.get(URL, query).status_code in (200, 400)
     assert client.get(CSV_URL, query).status_code in (200, 302, 400)
+
+
+def test_arrivals_are_counted_on_the_supervisors_wall_clock_across_a_clock_change(
+    standard_user: User,
+) -> None:
+    # 09:10 in Rome on the Mondays either side of Europe's spring change (29 March 2026):
+    # 08:10 UTC, then 07:10 UTC. Both belong to Monday 09:00-09:30 on a Roman wall clock.
+    before = datetime(2026, 3, 23, 9, 10, tzinfo=ROME)
+    after = datetime(2026, 3, 30, 9, 10, tzinfo=ROME)
+    assert (before.astimezone(UTC).hour, after.astimezone(UTC).hour) == (8, 7)
+    callbacks_at(standard_user, [before, after])
+    now = datetime(2026, 4, 1, 12, 0, tzinfo=UTC)
+    spanish = StaffingQueue("es", Team.GENERAL)
+
+    in_rome = callback_arrival_rates(zone=ROME, now=now)
+    assert in_rome == {(spanish, 0, 18): 2 / MEASURED_WEEKS}
+    # Read in UTC they fall in two different half-hours.
+    in_utc = callback_arrival_rates(zone=ZoneInfo("UTC"), now=now)
+    assert in_utc == {(spanish, 0, 16): 1 / MEASURED_WEEKS, (spanish, 0, 14): 1 / MEASURED_WEEKS}
