@@ -32,9 +32,10 @@ SPANISH = StaffingQueue("es", Team.GENERAL)
 
 # --- Published tables ------------------------------------------------------------------------
 
-# Erlang C probability of waiting, P(W>0), as printed in the classic tables (for example the
-# Erlang C table in Cooper, "Introduction to Queueing Theory", and the 100-calls-in-30-minutes
-# worked example that call-centre planning guides reproduce: 10 erlangs, 11 to 15 agents).
+# Erlang C probability of waiting, P(W>0), to the four decimals tables print it: the small
+# cases are closed forms (M/M/2 at A = 1: 1/3; M/M/3 at A = 2: 4/9), the others the classic
+# call-centre worked example (100 calls in 30 minutes, 180-second handle time: 10 erlangs,
+# 11 to 15 agents) that planning guides and tests/routing/test_erlang.py reproduce.
 PUBLISHED_WAITING = [
     (2, 1.0, 0.3333),  # M/M/2 at half load: 1/3
     (3, 2.0, 0.4444),  # 4/9
@@ -69,6 +70,17 @@ def test_agents_needed_match_the_classic_worked_example(
         traffic=10.0, handle_seconds=180, answer_within_seconds=20, share=share
     )
     assert needed == published_agents
+
+
+def test_agents_needed_for_calls_not_delayed_match_the_wolfram_erlangc_application() -> None:
+    # The Wolfram Language's ErlangC reference page, "Applications": 30 calls an hour, five
+    # minutes each (A = 2.5), a 90 % chance that a call is not delayed. 1 - C(N, 2.5) is
+    # 0.6801, 0.8696 and 0.9526 for 4, 5 and 6 agents: six are needed.
+    assert erlang_c(5, 2.5) == pytest.approx(0.1304, abs=5e-5)
+    needed = agents_for_service_level(
+        traffic=30 * 300 / 3600, handle_seconds=300, answer_within_seconds=0, share=0.9
+    )
+    assert needed == 6
 
 
 # --- Table tests -------------------------------------------------------------------------------
