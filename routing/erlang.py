@@ -286,3 +286,34 @@ def estimate_wait(
         probability_of_waiting=p_all_busy,
         inputs=inputs,
     )
+
+
+# --- Staffing -------------------------------------------------------------------------------
+
+# Beyond this many agents per erlang of traffic no target is out of reach, so the search
+# below always ends (it needs a positive target time and a share below one).
+_MAX_AGENTS = 100_000
+
+
+def agents_for_service_level(
+    *, traffic: float, handle_seconds: float, answer_within_seconds: float, share: float
+) -> int:
+    """The fewest agents who answer ``share`` of requests within ``answer_within_seconds``.
+
+    No traffic needs nobody. A share of 1 is out of any finite roster's reach (Erlang C's
+    wait has an exponential tail), so the share must be below one.
+    """
+    if not 0.0 < share < 1.0:
+        raise ValueError("the share answered in time must be between 0 and 1, exclusive")
+    if handle_seconds <= 0 or answer_within_seconds < 0:
+        raise ValueError("the handle time must be positive and the target time not negative")
+    _check(0, traffic)
+    if traffic == 0:
+        return 0
+    # A stable queue needs more agents than erlangs of traffic.
+    agents = math.floor(traffic) + 1
+    while service_level(agents, traffic, handle_seconds, answer_within_seconds) < share:
+        agents += 1
+        if agents > _MAX_AGENTS:
+            raise ValueError("no roster of a reasonable size reaches this target")
+    return agents

@@ -63,6 +63,7 @@ from routing.policy import (
     Thresholds,
     UserFacts,
 )
+from routing.staffing import HalfHour, StaffingQueue, half_hours_covered
 
 HANDLE_TIME_CAP = timedelta(hours=2)
 HANDLE_TIME_MIN_SAMPLES = 20
@@ -643,3 +644,30 @@ def board_queues(
                         )
                     )
     return rows
+
+
+def rostered_agents(
+    *, queues: Collection[StaffingQueue], half_hours: Sequence[HalfHour]
+) -> dict[tuple[StaffingQueue, datetime], int]:
+    """Per queue and half-hour (by its UTC start), the agents on shift for all of it (two
+    queries: the agents and their shifts).
+
+    An agent counts in every queue of their team whose language they speak: the plan says
+    whether the roster could cover each queue, not how one agent's time is split between
+    queues that share them.
+    """
+    counts: dict[tuple[StaffingQueue, datetime], int] = defaultdict(int)
+    if not half_hours:
+        return counts
+    first, last = half_hours[0].start, half_hours[-1].end
+    for agent in _agents_covering(None):
+        serves = [
+            queue for queue in queues if queue.team == agent.team and agent.speaks(queue.language)
+        ]
+        if not serves:
+            continue
+        openings = hours_maths.open_intervals(agent_schedule(agent), first, last)
+        for half_hour in half_hours_covered(openings, half_hours):
+            for queue in serves:
+                counts[(queue, half_hour.start)] += 1
+    return counts

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_POST
 from hub.accounts.http import signed_in_user
 from hub.accounts.models import LicenceTier, User
 from hub.accounts.moments import moment_words
+from hub.accounts.selectors import is_supervisor
 from routing.models import ProductArea
 from routing.selectors import agent_skills
 from tickets import (
@@ -521,6 +522,7 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
             **(extra_context or {}),
             "queue_summary": callback_queue_summary(),
             "can_pass_on": is_tsm(signed_in_user(request)),
+            "can_plan_staffing": is_supervisor(signed_in_user(request)),
         }
         return super().changelist_view(request, extra_context)
 

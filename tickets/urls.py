@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from tickets import board_views, chat_views, views
+from tickets import board_views, chat_views, staffing_views, views
 
 app_name = "tickets"
 
@@ -36,4 +36,6 @@ urlpatterns = [
     path("agents/chats/waiting/", chat_views.chat_console_waiting, name="chat_console_waiting"),
     path("agents/chats/availability/", chat_views.chat_availability, name="chat_availability"),
     path("agents/chats/<str:number>/accept/", chat_views.chat_accept, name="chat_accept"),
+    path("agents/staffing/", staffing_views.staffing_planner, name="staffing"),
+    path("agents/staffing/plan.csv", staffing_views.staffing_planner_csv, name="staffing_csv"),
 ]

@@ -42,6 +42,8 @@ class StaffRole(models.TextChoices):
 
     AGENT = "Support agents", _("Support agent")
     TSM = "Technical Success Managers", _("Technical Success Manager")
+    # Agents who also plan the roster: the staffing planner is theirs.
+    SUPERVISOR = "Support supervisors", _("Support supervisor")
 
 
 class Organisation(models.Model):

@@ -20,6 +20,7 @@ from hub.accounts.models import (
     Organisation,
     OutboundEmail,
     SsoIdentity,
+    StaffRole,
     User,
 )
 
@@ -241,3 +242,10 @@ def outbound_email_backlog() -> OutboxBacklog:
         pending=Count("pk"), failing=Count("pk", filter=Q(attempts__gt=0)), oldest=Min("created_at")
     )
     return OutboxBacklog(pending=row["pending"], failing=row["failing"], oldest=row["oldest"])
+
+
+def is_supervisor(user: User | AnonymousUser) -> bool:
+    """Staff in the supervisors' group (or superusers): they plan the roster."""
+    if not (user.is_authenticated and user.is_staff and user.is_active):
+        return False
+    return user.is_superuser or user.groups.filter(name=StaffRole.SUPERVISOR.value).exists()

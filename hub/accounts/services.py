@@ -81,6 +81,14 @@ STAFF_PERMISSIONS: dict[StaffRole, list[str]] = {
         "chatbot.view_turn",
     ],
 }
+# A supervisor works the queue as an agent does, and also changes the roster.
+STAFF_PERMISSIONS[StaffRole.SUPERVISOR] = [
+    *STAFF_PERMISSIONS[StaffRole.AGENT],
+    "routing.change_agent",
+    "routing.add_agentshift",
+    "routing.change_agentshift",
+    "routing.delete_agentshift",
+]
 
 
 def user_language_set(*, user: User, language: str) -> None:

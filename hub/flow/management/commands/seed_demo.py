@@ -158,6 +158,7 @@ SUCCESS_MANAGERS = {"Globex": "tsm@hub.example"}
 STAFF = [
     ("agent@hub.example", "Ana", "Silva", StaffRole.AGENT, False),
     ("tsm@hub.example", "Tom", "Meyer", StaffRole.TSM, False),
+    ("supervisor@hub.example", "Sara", "Lindqvist", StaffRole.SUPERVISOR, False),
     ("root@hub.example", "Root", "Admin", None, True),
 ]
 

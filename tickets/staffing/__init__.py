@@ -1,0 +1,1 @@
+"""The staffing planner: measured callback load against the roster, for supervisors."""
