@@ -30,7 +30,9 @@ from routing.selectors import (
 )
 from routing.waits import Wait
 from tickets.models import CallbackRequest, Status
+from tickets.models import Team as TicketTeam
 from tickets.queues import queue_facts_by_area, waiting_queues
+from tickets.selectors import QueueTargets, open_targets_by_queue
 
 
 class BoardShows(StrEnum):
@@ -58,6 +60,8 @@ class BoardRow:
     busy: int
     # Phone queues the signed-in agent has the skills for: "Take the next callback".
     can_take: bool
+    # Its open tickets past a service-level target, or due within the hour.
+    targets: QueueTargets = QueueTargets()
 
     @property
     def language_label(self) -> str:
@@ -117,6 +121,7 @@ def queue_board(
     queues = board_queues(facts_by_area=facts, waiting=set(by_queue), now=now)
     on_shift = {agent for queue in queues for agent in queue.on_shift}
     on_calls = _busy_on_calls(on_shift, now) if on_shift else set()
+    targets = open_targets_by_queue(now, channels=[Method.PHONE.value, Method.CHAT.value])
     limit = chat_max_chats_per_agent()
     rows = []
     for queue in queues:
@@ -143,6 +148,15 @@ def queue_board(
                 can_take=queue.method == Method.PHONE
                 and takes_from(
                     skills, language=queue.key.language, area_id=queue.area.pk, team=queue.key.team
+                ),
+                targets=targets.get(
+                    (
+                        queue.method.value,
+                        TicketTeam.of_queue(queue.key.team).value,
+                        queue.key.language,
+                        queue.area.pk,
+                    ),
+                    QueueTargets(),
                 ),
             )
         )

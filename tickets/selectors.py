@@ -652,6 +652,42 @@ def resolution_missed(now: datetime) -> Q:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class QueueTargets:
+    """A queue's open tickets that have missed a service-level target, and those that will
+    within ``DUE_SOON`` unless someone acts."""
+
+    missed: int = 0
+    due_soon: int = 0
+
+
+def open_targets_by_queue(
+    now: datetime, *, channels: Iterable[str]
+) -> dict[tuple[str, str, str, int | None], QueueTargets]:
+    """Per queue (channel, ticket team, language, product area id), the open tickets of these
+    channels that missed a target or soon will: one grouped query, counting open tickets
+    only, whatever the number of finished ones."""
+    late = Q(first_responded_at__isnull=True, first_response_due_at__lt=now) | Q(
+        resolution_due_at__lt=now
+    )
+    rows = (
+        Ticket.objects.filter(status__in=OPEN_STATUSES, channel__in=list(channels))
+        .values("channel", "team", "language", "product_area_id")
+        .annotate(
+            missed=Count("pk", filter=late),
+            due_soon=Count("pk", filter=service_level_due_soon(now)),
+        )
+        .order_by()
+    )
+    return {
+        (row["channel"], row["team"], row["language"], row["product_area_id"]): QueueTargets(
+            missed=row["missed"], due_soon=row["due_soon"]
+        )
+        for row in rows
+        if row["missed"] or row["due_soon"]
+    }
+
+
 def service_level_due_soon(now: datetime) -> Q:
     """Open tickets with a target still to meet within ``DUE_SOON``, none missed yet."""
     soon = now + DUE_SOON

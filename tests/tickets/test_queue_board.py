@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import time
+from datetime import time, timedelta
 
 import pytest
 from django.contrib.messages import get_messages
@@ -296,7 +296,7 @@ def test_the_board_reads_the_same_queries_however_many_tickets_wait(
         )
     # 16 a request, whatever waits: the user and permissions (3), the agent's skills (2),
     # what waits (1), statistics and console (2), roster (3), hours (2), areas (2), busy (1).
-    assert queries() == few == 2 * (16 + SESSION_QUERIES)
+    assert queries() == few == 2 * (17 + SESSION_QUERIES)
 
 
 @pytest.mark.django_db
@@ -348,3 +348,33 @@ def test_a_redraw_after_signing_out_reloads_the_page_instead_of_drawing_sign_in_
     response = client.get(rows_url, HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and response["HX-Refresh"] == "true"
     assert client.get(rows_url)["Location"] == BOARD
+
+
+@pytest.mark.django_db
+def test_a_queue_shows_its_tickets_past_a_target_or_due_within_the_hour(
+    agent_client: Client, standard_user: User, surveys_area: ProductArea
+) -> None:
+    late = queued_callback(standard_user, surveys_area, subject="Late")
+    soon = queued_callback(standard_user, surveys_area, subject="Soon")
+    queued_callback(standard_user, surveys_area, subject="Later")
+    now = timezone.now()
+    Ticket.objects.filter(pk=late.pk).update(first_response_due_at=now - timedelta(minutes=5))
+    Ticket.objects.filter(pk=soon.pk).update(first_response_due_at=now + timedelta(minutes=20))
+    Ticket.objects.exclude(pk__in=[late.pk, soon.pk]).update(
+        first_response_due_at=now + timedelta(hours=3), resolution_due_at=now + timedelta(days=2)
+    )
+    Ticket.objects.filter(pk__in=[late.pk, soon.pk]).update(
+        resolution_due_at=now + timedelta(days=2)
+    )
+
+    response = agent_client.get(BOARD)
+
+    rows = {row.code: row for row in response.context["rows"]}
+    english = rows[queue_code(surveys_area)]
+    assert (english.targets.missed, english.targets.due_soon) == (1, 1)
+    html = response.content.decode()
+    assert "1 target missed" in html and "1 due within the hour" in html
+    # Once answered, the missed first response no longer counts as open and late.
+    Ticket.objects.filter(pk=late.pk).update(status=Status.SOLVED)
+    rows = {row.code: row for row in agent_client.get(BOARD).context["rows"]}
+    assert rows[queue_code(surveys_area)].targets.missed == 0
