@@ -1,4 +1,4 @@
-"""The assistant's figures (issue 8): retrieval quality on the labelled questions, with and
+"""The assistant's figures: retrieval quality on the labelled questions, with and
 without semantic similarity, the "relevant enough" threshold tuned on one half and reported
 on the other, and the time to answer with 1,000 articles loaded.
 

@@ -623,7 +623,7 @@ class InboundEmail(models.Model):
         return self.status == InboundStatus.KEPT_ASIDE
 
 
-# --- Attachments and conference calls (issue 6: the contact forms) ------------------------
+# --- Attachments and conference calls ------------------------
 
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 ATTACHMENT_MAX_FILES = 3
@@ -636,7 +636,7 @@ def attachment_upload_to(instance: Attachment, filename: str) -> str:
 
 
 class Attachment(models.Model):
-    """A file a customer sent with a request; served back only as a download (issue 6)."""
+    """A file a customer sent with a request; served back only as a download."""
 
     ticket = models.ForeignKey(
         Ticket, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("ticket")
@@ -697,7 +697,7 @@ class ConferenceBooking(models.Model):
         return f"{self.ticket.number} {self.starts_at:%Y-%m-%d %H:%M} UTC"
 
 
-# --- Live chat (issue 9) -------------------------------------------------------------------
+# --- Live chat -------------------------------------------------------------------
 
 CHAT_MESSAGE_MAX_CHARS = 4000
 

@@ -193,7 +193,7 @@ def ticket_create(
                 # The confirmation follows the queueing, so it can give the position.
                 enqueue_on_commit(tasks.enqueue_callback, ticket.pk)
             elif not verification_required and ticket.channel != Channel.CHAT:
-                # A live chat sends none: the customer is on its page (issue 9).
+                # A live chat sends none: the customer is on its page.
                 enqueue_on_commit(tasks.send_ticket_confirmation, ticket.pk)
             if verification_required or ticket.channel == Channel.CHAT:
                 ticket_search_refresh([ticket.pk])
@@ -774,7 +774,7 @@ def ticket_hand_over(*, ticket_id: int, now: datetime) -> bool:
     return True
 
 
-# --- Attachments (issue 6: the email form) -------------------------------------------------
+# --- Attachments -------------------------------------------------
 
 # Extension → the one content type a file with it may have. The type is decided by the
 # extension *and* the bytes agreeing, never by what the browser said.
@@ -939,7 +939,7 @@ def ticket_create_with_attachments(
     return created
 
 
-# --- Scheduled conference calls (issue 6) -------------------------------------------------
+# --- Scheduled conference calls -------------------------------------------------
 
 
 class SlotTaken(ValidationError):

@@ -74,7 +74,7 @@ class UserAdmin(DjangoUserAdmin[User]):
     )
 
 
-# --- Sign-in: identity providers, SSO links, invitations (issue 5) ---------------------------
+# --- Sign-in: identity providers, SSO links, invitations ---------------------------
 
 # Every sign-in goes through the hub's own sign-in page: rate limited, SSO and FedRAMP aware.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]

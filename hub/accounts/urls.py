@@ -1,4 +1,4 @@
-"""Sign-in, invitations and the brand administrator's pages (issue 5)."""
+"""Sign-in, invitations and the brand administrator's pages."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The assistant in a real browser (issue 8): the conversation in the hub flow with htmx
+"""The assistant in a real browser: the conversation in the hub flow with htmx
 and without JavaScript, No → Contact support → a prefilled email form → a ticket carrying
 the conversation; the panel on a support page; FedRAMP users never see it. axe on every
 page; screenshots at 1280 and 320 px wide (artifacts/assistant-*.png)."""

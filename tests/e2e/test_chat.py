@@ -1,4 +1,4 @@
-"""Live chat in a real browser (issue 9): a customer and an agent, each in a browser context of
+"""Live chat in a real browser: a customer and an agent, each in a browser context of
 their own, exchange messages; one side reloads mid-conversation and nothing is lost or shown
 twice; the chat ends and its transcript is on the ticket. axe on every page, screenshots at
 1280 and 320 px (artifacts/chat-*.png)."""

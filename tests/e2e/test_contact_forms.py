@@ -1,4 +1,4 @@
-"""The contact forms in a real browser (issue 6, items 7 and 8).
+"""The contact forms in a real browser.
 
 A standard user asks for a callback: the country drop-down, a number typed with +39, the
 wait redrawn by htmx when the language changes, the English-or-wait dialog on submit, the

@@ -1,4 +1,4 @@
-"""The contact flow's question pages in a real browser (issue 6): from Contact Support to the
+"""The contact flow's question pages in a real browser: from Contact Support to the
 method picker, Account Services and the confirmation, Discover, in English, Italian and
 French; hover and keyboard focus on the product areas; axe on every page; screenshots at
 1280 and 320 px wide (artifacts/flow-*.png)."""
@@ -435,7 +435,7 @@ def test_the_flow_in_italian_from_the_footer(
     expect(page.get_by_role("link", name="Sondaggi e XM Directory")).to_be_visible()
     check(page, "flow-62-it-areas")
     page.get_by_role("link", name="Sondaggi e XM Directory").click()
-    # The assistant step (issue 8): its link to the contact methods sits under the question box.
+    # The assistant step: its link to the contact methods sits under the question box.
     page.locator("main .flow__aside a").click()
     expect(page).to_have_url(re.compile(r"/surveys-xm-directory/contact/$"))
     expect(page.locator("html")).to_have_attribute("lang", "it")

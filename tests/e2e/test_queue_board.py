@@ -1,5 +1,5 @@
 """The agents' queue board in a browser, by keyboard: reached from the admin, redrawn by htmx,
-and the next callback taken from it (issue 18). Screenshots: artifacts/queue-board*.png."""
+and the next callback taken from it. Screenshots: artifacts/queue-board*.png."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Service-level targets in a browser: a ticket's first-response target passes while the agent
 works, and the tickets list, its filter and the missed-targets report all show the breach
-(issue 18). Screenshots: artifacts/service-levels-*.png."""
+Screenshots: artifacts/service-levels-*.png."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Waits that prove themselves, in a browser (issue 18): a customer's confirmation says why
+"""Waits that prove themselves, in a browser: a customer's confirmation says why
 its wait is not the one the form showed, and an agent reads quoted against real waits per
 queue and week, by keyboard. axe on both; screenshots artifacts/wait-*.png."""
 

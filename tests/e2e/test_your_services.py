@@ -1,5 +1,5 @@
 """Your services and the Success Check in a browser, by keyboard; and the agents' tickets list
-at 1280 px (issue 18). Screenshots: artifacts/your-services*.png, artifacts/success-check*.png,
+at 1280 px. Screenshots: artifacts/your-services*.png, artifacts/success-check*.png,
 artifacts/admin-tickets-1280.png."""
 
 from __future__ import annotations

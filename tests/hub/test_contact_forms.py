@@ -1,4 +1,4 @@
-"""The contact forms (issue 6, items 7 and 8): email, phone callback, conference call.
+"""The contact forms: email, phone callback, conference call.
 
 Every form: the happy path, its bad inputs (a clear error next to the field, the typed
 values kept, nothing saved), a method outside the licence posted by hand (404, nothing

@@ -1,6 +1,6 @@
 """The question pages of the contact flow through the plain client (JavaScript off): the team
 choice, the redirect question, the areas, the step after the area, Discover, the method
-picker, Account Services and the confirmation, for every demo actor (issue 6)."""
+picker, Account Services and the confirmation, for every demo actor."""
 
 from __future__ import annotations
 
@@ -368,7 +368,7 @@ def test_most_members_meet_the_assistant_step_which_links_to_the_methods(
     assert response.status_code == 200
     assert "<h1>Ask the assistant</h1>" in main
     assert 'href="/hub/technical/areas/surveys-xm-directory/contact/"' in main
-    # The assistant itself (issue 8): a question box that posts back to this step.
+    # The assistant itself: a question box that posts back to this step.
     assert 'action="/hub/technical/areas/surveys-xm-directory/"' in main
     assert 'name="question"' in main
 

@@ -1,5 +1,5 @@
 """The "Your services" page of Success Package seat holders: their Technical Success Manager,
-and a Success Check that becomes one ticket for the TSM's team (issue 18)."""
+and a Success Check that becomes one ticket for the TSM's team."""
 
 from __future__ import annotations
 

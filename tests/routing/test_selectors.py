@@ -206,7 +206,7 @@ def test_a_standard_user_is_offered_chat_email_and_phone_on_a_tuesday_morning(
     surveys_area: ProductArea,
     django_assert_num_queries: Callable[[int], CaptureQueriesContext],
 ) -> None:
-    # The demo agent has switched chat on in the console (issue 9).
+    # The demo agent has switched chat on in the console.
     chat_presence_set(
         agent=User.objects.get(email="agent@hub.example"), available=True, now=TUESDAY_MORNING
     )

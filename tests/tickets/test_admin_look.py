@@ -1,4 +1,4 @@
-"""An admin that belongs to the hub (issue 18): its name and look, a tickets list that fits
+"""An admin that belongs to the hub: its name and look, a tickets list that fits
 1280 px, and a ticket's timeline in sentences as the customer reads it, in the agent's
 language, with the events only the customer otherwise sees."""
 

@@ -1,4 +1,4 @@
-"""`make run` shows chat end to end: the demo agent takes English chats (issue 9)."""
+"""`make run` shows chat end to end: the demo agent takes English chats."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Live chat between a customer and an agent (issue 9): a chat-channel ticket while it runs.
+"""Live chat between a customer and an agent: a chat-channel ticket while it runs.
 
 ``services`` holds the writes (start, send, accept, end, switch to email or phone, presence,
 the transcript), ``selectors`` the reads shaped for the chat page, its fragments and the
