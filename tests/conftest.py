@@ -120,6 +120,23 @@ def globex(make_organisation: Callable[..., Organisation]) -> Organisation:
 
 
 @pytest.fixture
+def tsm(globex: Organisation) -> User:
+    """Globex's Technical Success Manager: staff in the TSM group."""
+    groups = staff_groups_ensure()
+    user = User.objects.create_user(
+        username="tsm@hub.example",
+        email="tsm@hub.example",
+        first_name="Tom",
+        last_name="Meyer",
+        is_staff=True,
+    )
+    user.groups.add(groups[StaffRole.TSM])
+    globex.technical_success_manager = user
+    globex.save(update_fields=["technical_success_manager"])
+    return user
+
+
+@pytest.fixture
 def agency(make_organisation: Callable[..., Organisation]) -> Organisation:
     return make_organisation(
         "Federal Agency", licence_tier=LicenceTier.ENTERPRISE, environment=Environment.FEDRAMP

@@ -13,8 +13,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from hub.accounts.models import Organisation, StaffRole, User
-from hub.accounts.services import staff_groups_ensure
+from hub.accounts.models import User
 from routing.models import ProductArea
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import assert_no_axe_violations
@@ -22,22 +21,6 @@ from tickets.models import Channel, Team, Ticket
 from tickets.services import ticket_create
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def tsm(globex: Organisation) -> User:
-    groups = staff_groups_ensure()
-    user = User.objects.create_user(
-        username="tsm@hub.example",
-        email="tsm@hub.example",
-        first_name="Tom",
-        last_name="Meyer",
-        is_staff=True,
-    )
-    user.groups.add(groups[StaffRole.TSM])
-    globex.technical_success_manager = user
-    globex.save(update_fields=["technical_success_manager"])
-    return user
 
 
 def test_a_seat_holder_requests_a_success_check_from_the_hub_home(

@@ -15,8 +15,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from hub.accounts.models import Organisation, StaffRole, User
-from hub.accounts.services import staff_groups_ensure
+from hub.accounts.models import Organisation, User
 from tests.conftest import SESSION_QUERIES
 from tickets.idempotency import new_idempotency_key
 from tickets.models import Channel, EventKind, Team, Ticket
@@ -25,22 +24,6 @@ SERVICES_URL = "/hub/your-services/"
 CHECK_URL = "/hub/your-services/success-check/"
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def tsm(globex: Organisation) -> User:
-    groups = staff_groups_ensure()
-    user = User.objects.create_user(
-        username="tsm@hub.example",
-        email="tsm@hub.example",
-        first_name="Tom",
-        last_name="Meyer",
-        is_staff=True,
-    )
-    user.groups.add(groups[StaffRole.TSM])
-    globex.technical_success_manager = user
-    globex.save(update_fields=["technical_success_manager"])
-    return user
 
 
 @pytest.fixture
