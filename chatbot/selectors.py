@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
@@ -30,7 +31,7 @@ from chatbot.models import (
 )
 from hub.accounts.models import Organisation, User
 from routing.models import ProductArea
-from routing.selectors import product_areas_active
+from routing.selectors import product_area_active, product_areas_active
 
 HUB_SECTION = "hub"
 
@@ -64,6 +65,13 @@ def article_linker(slugs: Iterable[str]) -> markdown.ArticleLinker:
 # --- Listings --------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
+def _support_url(name: str, slug: str, script_prefix: str) -> str:
+    # A listing links every article and area: reversing each on every page cost more than
+    # the rest of the page's work. The address depends only on these three.
+    return reverse(name, kwargs={"slug": slug})
+
+
 @dataclass(frozen=True)
 class ArticleCard:
     """An article in a list: in the reader's language, else in English (said so)."""
@@ -76,7 +84,7 @@ class ArticleCard:
 
     @property
     def url(self) -> str:
-        return reverse("support:article", kwargs={"slug": self.slug})
+        return _support_url("support:article", self.slug, get_script_prefix())
 
 
 @dataclass
@@ -89,7 +97,7 @@ class AreaSection:
 
     @property
     def url(self) -> str:
-        return reverse("support:area", kwargs={"slug": self.slug})
+        return _support_url("support:area", self.slug, get_script_prefix())
 
 
 def _card(article: Article, language: str) -> ArticleCard | None:
@@ -138,15 +146,44 @@ def _area_section(area: ProductArea) -> AreaSection:
     )
 
 
+def _listed_cards(
+    articles: QuerySet[Article], language: str
+) -> list[tuple[int | None, ArticleCard]]:
+    """Each article's card with its product area, in the reader's language else in English
+    (one query of plain rows: a listing needs neither the articles nor their versions as
+    objects, and there are eight versions of every article)."""
+    rows = (
+        ArticleVersion.objects.filter(
+            article__in=articles, language__in={language, SOURCE_LANGUAGE}
+        )
+        .order_by("article__slug")
+        .values_list("article__slug", "article__product_area_id", "language", "title", "summary")
+    )
+    chosen: dict[str, tuple[int | None, str, str, str]] = {}
+    for slug, area_id, version_language, title, summary in rows:
+        if slug not in chosen or version_language == language:
+            chosen[slug] = (area_id, version_language, title, summary)
+    return [
+        (
+            area_id,
+            ArticleCard(
+                slug=slug,
+                title=title,
+                summary=summary,
+                language=version_language,
+                in_reader_language=version_language == language,
+            ),
+        )
+        for slug, (area_id, version_language, title, summary) in chosen.items()
+    ]
+
+
 def support_sections(language: str) -> list[AreaSection]:
-    """Every active product area with its articles, then the hub's own (four queries)."""
+    """Every active product area with its articles, then the hub's own (one query)."""
     sections = {area.pk: _area_section(area) for area in product_areas_active()}
     hub = _hub_section(language)
-    for article in _articles_with_versions().order_by("slug"):
-        card = _card(article, language)
-        if card is None:
-            continue
-        target = hub if article.product_area_id is None else sections.get(article.product_area_id)
+    for area_id, card in _listed_cards(Article.objects.readable(), language):
+        target = hub if area_id is None else sections.get(area_id)
         if target is not None:
             target.articles.append(card)
     ordered = [*sections.values(), hub]
@@ -159,15 +196,15 @@ def support_section(slug: str, language: str) -> AreaSection:
     """One area (or the hub) with its articles; 404 for an unknown or inactive area."""
     if slug == HUB_SECTION:
         section = _hub_section(language)
-        articles = _articles_with_versions().filter(product_area__isnull=True)
+        articles = Article.objects.readable().filter(product_area__isnull=True)
     else:
-        area = product_areas_active().filter(slug=slug).first()
+        area = product_area_active(slug)
         if area is None:
             raise Http404
         section = _area_section(area)
-        articles = _articles_with_versions().filter(product_area=area)
+        articles = Article.objects.readable().filter(product_area=area)
     section.articles = sorted(
-        (card for card in (_card(a, language) for a in articles) if card is not None),
+        (card for _area_id, card in _listed_cards(articles, language)),
         key=lambda card: card.title.casefold(),
     )
     return section
