@@ -16,7 +16,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import Count, ExpressionWrapper, F, FloatField, OuterRef, QuerySet
+from django.db.models import Count, ExpressionWrapper, F, FloatField, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce, NullIf
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -71,11 +71,12 @@ class HelpfulFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Article]) -> QuerySet[Article]:
         if self.value() == "unhelpful":
-            return queryset.filter(no_votes__gt=F("yes_votes"))
+            # Q: the counts are the list's annotations, which the model's fields do not name.
+            return queryset.filter(Q(no_votes__gt=F("yes_votes")))
         if self.value() == "missing":
             return queryset.filter(votes__answer=Feedback.NO).exclude(votes__missing="").distinct()
         if self.value() == "none":
-            return queryset.filter(yes_votes=0, no_votes=0)
+            return queryset.filter(Q(yes_votes=0) & Q(no_votes=0))
         return queryset
 
 

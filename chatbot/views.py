@@ -244,7 +244,7 @@ def _visitor_key(request: HtmxHttpRequest) -> str:
     key = request.get_signed_cookie(
         VISITOR_COOKIE, default="", salt=VISITOR_COOKIE_SALT, max_age=VISITOR_COOKIE_AGE
     )
-    return key if VISITOR_KEY.fullmatch(key) else ""
+    return key if key and VISITOR_KEY.fullmatch(key) else ""
 
 
 def _reader(request: HtmxHttpRequest) -> tuple[User | None, str]:

@@ -10,7 +10,9 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from chatbot import embedding, gaps, selectors
@@ -241,9 +243,6 @@ def test_an_agent_reads_the_report_but_may_not_mark(
 def test_the_report_page_makes_the_same_queries_however_many_gaps(
     client: Client, gap_data: dict[str, list[int]], editor: User, standard_user: User
 ) -> None:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     client.force_login(editor)
     client.get(REPORT)
     with CaptureQueriesContext(connection) as few:
