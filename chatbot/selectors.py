@@ -36,6 +36,7 @@ from chatbot.models import (
     Turn,
 )
 from hub.accounts.models import Organisation, User
+from routing.languages import language_name
 from routing.models import ProductArea
 from routing.selectors import product_areas_active
 
@@ -661,6 +662,13 @@ class GapCluster:
     areas: list[tuple[str, int]]  # the product areas named, most often first
     voted_articles: list[str]  # slugs of the articles voted No on
     closest: ArticleCard | None
+    # The closest article is not relevant enough for the assistant to quote it.
+    closest_is_weak: bool = False
+
+    @property
+    def language_name(self) -> str:
+        """In the reader's language (the report itself is kept for every reader)."""
+        return language_name(self.language)
 
     @property
     def count(self) -> int:
@@ -698,14 +706,20 @@ def _gap_vectors(texts: Sequence[str]) -> NDArray[np.float32]:
     return np.vstack([embedding.from_bytes(known[key]) for key in keys]).astype(np.float32)
 
 
-def _closest_article(text: str, language: str, cards: dict[int, ArticleCard]) -> ArticleCard | None:
+def _closest_article(
+    text: str, language: str, cards: dict[int, ArticleCard]
+) -> tuple[ArticleCard | None, bool]:
     """The article the assistant's own search ranks first for the text, in its language or
-    else in English."""
+    else in English, and whether it is only a weak match (below the assistant's threshold)."""
+    threshold = Threshold.from_settings()
     for searched in dict.fromkeys([language, SOURCE_LANGUAGE]):
         for hit in retrieval.search(text, language=searched, limit=3):
             if hit.article_id in cards:
-                return cards[hit.article_id]
-    return None
+                relevant = hit.coverage >= threshold.coverage or (
+                    hit.similarity is not None and hit.similarity >= threshold.similarity
+                )
+                return cards[hit.article_id], not relevant
+    return None, False
 
 
 def _content_gap_report(*, now: datetime, days: int) -> ContentGapReport:
@@ -738,6 +752,7 @@ def _content_gap_report(*, now: datetime, days: int) -> ContentGapReport:
         ]
         areas = Counter(m.area for m in members if m.area).most_common()
         digest = hashlib.sha256(repr(sorted(text_cluster.keys)).encode()).hexdigest()[:12]
+        closest, weak = _closest_article(text_cluster.representative, text_cluster.language, cards)
         clusters.append(
             GapCluster(
                 key=digest,
@@ -748,7 +763,8 @@ def _content_gap_report(*, now: datetime, days: int) -> ContentGapReport:
                 weeks=gaps.weekly_counts([m.at for m in members], today=today, weeks=GAP_WEEKS),
                 areas=areas,
                 voted_articles=sorted({m.voted_article for m in members if m.voted_article}),
-                closest=_closest_article(text_cluster.representative, text_cluster.language, cards),
+                closest=closest,
+                closest_is_weak=weak,
             )
         )
     current = gaps.week_start(today)
