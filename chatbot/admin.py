@@ -274,7 +274,7 @@ class ArticleAdmin(admin.ModelAdmin[Article]):
         form = GapAnsweredForm(request.POST)
         cluster = str(request.POST.get("cluster", ""))[:40]
         if form.is_valid():
-            article = Article.objects.filter(slug=form.cleaned_data["article"]).first()
+            article = selectors.article_with_slug(form.cleaned_data["article"])
             if article is None:
                 form.add_error("article", _("There is no article with this slug"))
             else:

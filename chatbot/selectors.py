@@ -499,6 +499,12 @@ def article_readable(slug: str) -> Article:
     return article
 
 
+def article_with_slug(slug: str) -> Article | None:
+    """Any article, published or not, by its slug (an editor may mark a gap answered by an
+    article before publishing it)."""
+    return Article.objects.filter(slug=slug).first()
+
+
 def article_missing_comments(article: Article, *, limit: int = 20) -> QuerySet[ArticleVote]:
     """What readers said was missing from the article, latest first."""
     return (
