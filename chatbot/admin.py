@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from babel.numbers import format_percent
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,11 +26,11 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language, gettext_lazy, to_locale
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from chatbot import markdown, selectors, services
-from chatbot.content import SOURCE_LANGUAGE
+from chatbot.content import LANGUAGES, SOURCE_LANGUAGE
 from chatbot.forms import GapAnsweredForm
 from chatbot.models import (
     Article,
@@ -195,7 +196,9 @@ class ArticleAdmin(admin.ModelAdmin[Article]):
         ratio = getattr(article, "helpful_ratio", None)
         if ratio is None:
             return "—"
-        return f"{round(ratio * 100)} %"
+        # CLDR writes a share in the agent's language: "75%" in English, "75 %" in German.
+        language = to_locale(get_language() or "en")
+        return str(format_percent(ratio, locale=language if language in LANGUAGES else "en"))
 
     @admin.display(description=gettext_lazy("what readers said was missing"))
     def readers_missing(self, article: Article) -> SafeString:

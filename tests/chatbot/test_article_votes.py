@@ -309,7 +309,7 @@ def test_the_admin_list_shows_yes_no_and_share_in_a_fixed_number_of_queries(
     row = row[: row.index("</tr>")]
     assert '<td class="field-helpful_yes">3</td>' in row
     assert '<td class="field-helpful_no">1</td>' in row
-    assert "75 %" in row
+    assert "75%" in row
     for n in range(10):
         for slug in fixture_knowledge:
             article_vote_set(
@@ -340,3 +340,29 @@ def test_the_article_change_page_lists_what_readers_said_was_missing(
     client.force_login(superuser)
     html = client.get(f"/admin/chatbot/article/{article.pk}/change/").content.decode()
     assert "An example of a reminder email" in html
+
+
+@pytest.mark.django_db
+def test_the_question_and_its_confirmation_are_in_the_readers_language(
+    client: Client, fixture_knowledge: dict[str, Article]
+) -> None:
+    client.cookies["django_language"] = "de"
+    assert "War dieser Artikel hilfreich?" in _section(client.get(URL))
+    response = client.post(VOTE_URL, {"answer": "no", "language": "en"}, **HTMX)
+    html = response.content.decode()
+    assert "Danke für Ihre Rückmeldung" in html
+    assert "Was hat gefehlt? (optional)" in html
+
+
+@pytest.mark.django_db
+def test_a_rate_limited_htmx_answer_says_so_in_place_and_keeps_nothing(
+    client: Client, fixture_knowledge: dict[str, Article]
+) -> None:
+    for _n in range(20):
+        Client().post(VOTE_URL, {"answer": "yes", "language": "en"}, REMOTE_ADDR="10.0.0.7")
+    response = client.post(
+        VOTE_URL, {"answer": "no", "language": "en"}, REMOTE_ADDR="10.0.0.7", **HTMX
+    )
+    assert response.status_code == 200  # htmx draws only successful answers
+    assert "Wait a minute, then try again" in response.content.decode()
+    assert not ArticleVote.objects.filter(answer="no").exists()

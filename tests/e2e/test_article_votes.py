@@ -14,8 +14,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from chatbot import retrieval
-from chatbot.models import ArticleVote, ContentGapAnswer, Conversation, Surface, Turn
-from chatbot.services import knowledge_load, synonyms_ensure_defaults
+from chatbot.models import Article, ArticleVote, ContentGapAnswer, Conversation, Surface, Turn
+from chatbot.selectors import visitor_hash
+from chatbot.services import article_vote_set, knowledge_load, synonyms_ensure_defaults
 from hub.accounts.models import User
 from routing.models import ProductArea
 from tests.chatbot.conftest import FIXTURE_ROOT
@@ -145,12 +146,34 @@ def test_an_editor_reads_the_content_gaps_and_marks_one_answered(
     editor = User.objects.create_superuser(
         username="editor@hub.example", email="editor@hub.example", password=PASSWORD
     )
+    reminders = Article.objects.get(slug="fixture-reminders")
+    for n, answer in enumerate(["yes", "yes", "yes", "no"]):
+        article_vote_set(
+            article=reminders,
+            answer=answer,
+            language="en",
+            visitor_hash=visitor_hash(f"{n:032d}"),
+            missing="An example of the reminder email" if answer == "no" else None,
+        )
     login(page, live_server, editor.email, PASSWORD)
+    page.goto(f"{live_server.url}/admin/chatbot/article/")
+    row = page.locator("#result_list tbody tr", has_text="fixture-reminders")
+    expect(row.locator("td.field-helpful_yes")).to_have_text("3")
+    expect(row.locator("td.field-helpful_no")).to_have_text("1")
+    expect(row.locator("td.field-helpful_share")).to_have_text("75%")
+    screenshot(page, "article-votes-admin-list")
+    results = page.locator("#changelist .results")
+    cut_off = results.evaluate("(element) => element.scrollWidth - element.clientWidth")
+    assert cut_off <= 0, f"the articles list is cut off by {cut_off} px at 1280 px"
+    row.get_by_role("link", name="fixture-reminders").click()
+    expect(page.locator(".field-readers_missing")).to_contain_text(
+        "An example of the reminder email"
+    )
     page.goto(f"{live_server.url}/admin/")
     page.get_by_role("link", name="Content gaps").click()
     expect(page.get_by_role("heading", name="Open content gaps")).to_be_visible()
     gaps = page.locator("li.content-gap")
-    expect(gaps).to_have_count(3)
+    expect(gaps).to_have_count(4)  # export, password, the German export, the reader's No
     expect(gaps.first.locator(".content-gap__count")).to_have_text("3")
     expect(gaps.first).to_contain_text("Surveys & XM Directory")
     page.wait_for_load_state("networkidle")
@@ -162,7 +185,7 @@ def test_an_editor_reads_the_content_gaps_and_marks_one_answered(
     first.get_by_role("button", name="Mark answered").click()
     answered = page.locator("#answered + .results")
     expect(answered).to_contain_text("Chase the contacts who have not answered yet")
-    expect(page.locator("li.content-gap")).to_have_count(2)
+    expect(page.locator("li.content-gap")).to_have_count(3)
     assert ContentGapAnswer.objects.get().turns.count() == 3
     assert_no_axe_violations(axe(page), "the content-gap report, one answered")
     screenshot(page, "content-gaps-answered")
