@@ -87,34 +87,48 @@ def meaning_similarity(vectors: NDArray[np.float32]) -> NDArray[np.float64]:
 
 def agglomerate(similarity: NDArray[np.float64], floor: float) -> list[list[int]]:
     """Average-linkage clusters of the items (indices), each in index order, the clusters in
-    order of their first item."""
+    order of their first item.
+
+    Each row keeps its best partner, so a merge costs one row's work plus the rows whose best
+    partner was merged, instead of a search of the whole matrix: a few hundred items cluster
+    in milliseconds."""
     size = similarity.shape[0]
     if size == 0:
         return []
     links = np.array(similarity, dtype=np.float64, copy=True)
     np.fill_diagonal(links, -np.inf)
     members: list[list[int]] = [[n] for n in range(size)]
-    alive = np.ones(size, dtype=bool)
+    partner = links.argmax(axis=1)
+    best = links[np.arange(size), partner]
     while True:
-        best = int(np.argmax(links))
-        i, j = divmod(best, size)
-        if links[i, j] < floor:
+        i = int(np.argmax(best))
+        j = int(partner[i])
+        if best[i] < floor:
             break
         i, j = min(i, j), max(i, j)
         # Lance-Williams update for average linkage: the merged group's mean similarity to
         # every other group, weighted by the two groups' sizes.
         a, b = len(members[i]), len(members[j])
         merged = (a * links[i] + b * links[j]) / (a + b)
+        merged[i] = merged[j] = -np.inf
         links[i, :] = merged
         links[:, i] = merged
-        links[i, i] = -np.inf
         links[j, :] = -np.inf
         links[:, j] = -np.inf
-        links[~alive, :] = -np.inf
-        links[:, ~alive] = -np.inf
         members[i] = sorted(members[i] + members[j])
         members[j] = []
-        alive[j] = False
+        best[j] = -np.inf
+        # Rows whose best partner was merged look again; the others only compare with the
+        # merged group.
+        stale = (partner == i) | (partner == j)
+        stale[i] = True
+        stale[j] = False
+        closer = ~stale & (merged > best)
+        best[closer] = merged[closer]
+        partner[closer] = i
+        rows = np.flatnonzero(stale)
+        partner[rows] = links[rows].argmax(axis=1)
+        best[rows] = links[rows, partner[rows]]
     return [group for group in members if group]
 
 

@@ -519,7 +519,7 @@ def article_missing_comments(article: Article, *, limit: int = 20) -> QuerySet[A
 # --- Content gaps ------------------------------------------------------------------------------
 
 GAP_DAYS = 90
-GAP_ITEMS_MAX = 600  # the latest of each kind: the report stays quick to compute
+GAP_ITEMS_MAX = 400  # the latest of each kind: a first computation embeds at most 800 texts
 
 
 @dataclass(frozen=True)

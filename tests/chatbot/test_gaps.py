@@ -256,3 +256,32 @@ def test_the_report_page_makes_the_same_queries_however_many_gaps(
     with CaptureQueriesContext(connection) as more:
         client.get(REPORT)
     assert len(more) == len(few)
+
+
+def test_the_clusters_are_those_of_a_plain_search_of_the_whole_matrix() -> None:
+    """The best-partner bookkeeping gives what merging the globally most similar pair each
+    time gives."""
+
+    def plain(similarity: np.ndarray, floor: float) -> list[list[int]]:
+        links = similarity.astype(float).copy()
+        np.fill_diagonal(links, -np.inf)
+        members = [[n] for n in range(len(links))]
+        while True:
+            i, j = divmod(int(np.argmax(links)), len(links))
+            if links[i, j] < floor:
+                return [group for group in members if group]
+            i, j = min(i, j), max(i, j)
+            a, b = len(members[i]), len(members[j])
+            merged = (a * links[i] + b * links[j]) / (a + b)
+            links[i, :] = links[:, i] = merged
+            links[i, i] = -np.inf
+            links[j, :] = links[:, j] = -np.inf
+            members[i], members[j] = sorted(members[i] + members[j]), []
+
+    rng = np.random.default_rng(7)
+    for size in (1, 2, 5, 30, 80):
+        vectors = rng.normal(size=(size, 8))
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        similarity = vectors @ vectors.T
+        for floor in (0.2, 0.5):
+            assert gaps.agglomerate(similarity, floor) == plain(similarity, floor)
