@@ -655,6 +655,8 @@ GAP_WEEKS = 13  # about GAP_DAYS
 GAP_EXAMPLES = 4
 GAP_REPORT_SECONDS = 60 * 60  # the fingerprint changes with the data; this only bounds memory
 GAP_VECTOR_SECONDS = 60 * 60 * 24 * 30
+# Part of the cache key: a report kept by an older shape of these classes is not read back.
+GAP_REPORT_SHAPE = 1
 
 
 @dataclass(frozen=True)
@@ -791,7 +793,7 @@ def content_gap_report(*, now: datetime, days: int = GAP_DAYS) -> ContentGapRepo
     key = (
         "chatbot:content-gaps:"
         + hashlib.sha256(
-            repr((gap_fingerprint(now=now, days=days), now.date().isoformat())).encode()
+            repr((GAP_REPORT_SHAPE, gap_fingerprint(now=now, days=days), now.date())).encode()
         ).hexdigest()
     )
     report: ContentGapReport | None = cache.get(key)
