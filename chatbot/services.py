@@ -579,7 +579,7 @@ def article_vote_set(
     if answer not in Feedback.values:
         raise ValidationError({"answer": _("Choose Yes or No")}, code="invalid")
     if (user is None) == (not visitor_hash):
-        raise ValueError("a vote is by a signed-in user or by an anonymous visitor, not both")
+        raise ValueError("a vote is by exactly one of a signed-in user and an anonymous visitor")
     checked = (
         article_vote_missing_checked(missing)
         if answer == Feedback.NO and missing is not None
