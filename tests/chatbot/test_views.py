@@ -14,7 +14,16 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from chatbot.models import Article, ArticleVersion, Conversation, Feedback, Surface, Turn
+from chatbot.models import (
+    Article,
+    ArticleVersion,
+    ArticleVote,
+    ContentGapAnswer,
+    Conversation,
+    Feedback,
+    Surface,
+    Turn,
+)
 from chatbot.services import conversation_ask, conversation_start
 from hub.accounts.models import User
 from routing.configuration import configuration_changed, current_configuration
@@ -481,3 +490,56 @@ def test_a_question_in_italian_on_english_pages_is_answered_and_linked_in_italia
     article = _main(client.get(link.group(1).replace("&amp;", "&")))
     assert '<article class="kb-article" lang="it">' in article
     assert "not available in your language" not in article
+
+
+# --- "Was this helpful?" and the content-gap report, for every role ---------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_answers_was_this_helpful_and_sees_only_their_own_answer(
+    client: Client, request: pytest.FixtureRequest, fixture_knowledge: dict[str, Article], role: str
+) -> None:
+    client, user = _client(client, request, role)
+    url = "/support/articles/fixture-reminders/"
+    response = client.post(f"{url}helpful/", {"answer": "no", "language": "en"})
+    assert response.status_code == 302
+    assert response["Location"] == f"{url}#helpful"
+    vote = ArticleVote.objects.get()
+    assert vote.user == user
+    assert 'aria-pressed="true"' in client.get(url).content.decode()
+    # Nobody else sees it as theirs.
+    assert 'aria-pressed="true"' not in Client().get(url).content.decode()
+
+
+GAP_URLS = [
+    ("get", "/admin/chatbot/article/content-gaps/", 200),
+    ("post", "/admin/chatbot/article/content-gaps/answered/", 403),
+    ("post", "/admin/chatbot/article/content-gaps/answered/1/undo/", 403),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("method", "url", "staff_status"), GAP_URLS)
+def test_only_staff_reach_the_content_gap_report_and_only_editors_mark(
+    client: Client,
+    request: pytest.FixtureRequest,
+    fixture_knowledge: dict[str, Article],
+    role: str,
+    method: str,
+    url: str,
+    staff_status: int,
+) -> None:
+    client, _user = _client(client, request, role)
+    if method == "post":
+        response = client.post(url, {"article": "fixture-reminders", "turn": ["1"]})
+    else:
+        response = client.get(url)
+    if role == "agent":
+        # Agents read the report; marking is for those who may change articles.
+        assert response.status_code == staff_status
+    else:
+        assert response.status_code == 302
+        assert response["Location"].startswith("/admin/login/?next=")
+    assert not ContentGapAnswer.objects.exists()
