@@ -72,10 +72,22 @@ class LabelledQuestion:
     language: str
     articles: tuple[str, ...]  # best first; empty: the knowledge base cannot answer it
     source: str  # file name and position, for messages
+    # The anchor of the first article's section that answers it ("" for the text before the
+    # first heading); None where nobody labelled the section.
+    section: str | None = None
+    # Not about the product at all (weather, jokes, attempts to read the instructions), as
+    # against a product question that no article covers yet.
+    off_topic: bool = False
 
     @property
     def answerable(self) -> bool:
         return bool(self.articles)
+
+    @property
+    def question_set(self) -> str:
+        """The name of the file it comes from: "blind" for the questions written without the
+        articles in view, the writers' and languages' sets otherwise."""
+        return Path(self.source.split(" #")[0]).stem
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -272,6 +284,28 @@ def translation_status(files: Iterable[ArticleFile]) -> TranslationStatus:
     return TranslationStatus(missing=missing, stale=stale)
 
 
+QUESTION_KEYS = frozenset({"question", "articles", "language", "section", "covered", "off_topic"})
+
+
+def _label_problems(
+    articles: list[str], section: object, covered: object, off_topic: object
+) -> list[str]:
+    """What contradicts itself in one question's labels: a section needs an article, and
+    "not covered" and "off topic" both mean that no article answers it."""
+    problems = []
+    if section is not None and not isinstance(section, str):
+        problems.append('section must be the anchor of a heading, or "" for the intro')
+    if section is not None and not articles:
+        problems.append("a section needs the article it belongs to")
+    if not isinstance(covered, bool) or not isinstance(off_topic, bool):
+        problems.append("covered and off_topic are true or false")
+    elif (covered is False or off_topic) and articles:
+        problems.append("a question no article covers, or off topic, has articles: []")
+    elif covered is False and off_topic:
+        problems.append("off_topic already says no article covers it; drop covered: false")
+    return problems
+
+
 def labelled_questions(root: Path = KNOWLEDGE_ROOT) -> list[LabelledQuestion]:
     """Every labelled question; KnowledgeFormatError lists every malformed one."""
     problems: list[str] = []
@@ -299,7 +333,10 @@ def labelled_questions(root: Path = KNOWLEDGE_ROOT) -> list[LabelledQuestion]:
             question = _text(entry.get("question"))
             language = entry.get("language", "en")
             articles = entry.get("articles")
-            unknown = sorted(set(entry) - {"question", "articles", "language"})
+            section = entry.get("section")
+            covered = entry.get("covered", True)
+            off_topic = entry.get("off_topic", False)
+            unknown = sorted(set(entry) - QUESTION_KEYS)
             if question is None:
                 problems.append(f"{where}: question is missing")
             if language not in LANGUAGES:
@@ -313,6 +350,10 @@ def labelled_questions(root: Path = KNOWLEDGE_ROOT) -> list[LabelledQuestion]:
                 continue
             if unknown:
                 problems.append(f"{where}: unknown keys: {', '.join(unknown)}")
+            problems.extend(
+                f"{where}: {problem}"
+                for problem in _label_problems(articles, section, covered, off_topic)
+            )
             if question is not None and language in LANGUAGES:
                 questions.append(
                     LabelledQuestion(
@@ -320,6 +361,8 @@ def labelled_questions(root: Path = KNOWLEDGE_ROOT) -> list[LabelledQuestion]:
                         language=str(language),
                         articles=tuple(articles),
                         source=where,
+                        section=section if isinstance(section, str) else None,
+                        off_topic=off_topic is True,
                     )
                 )
     if problems:

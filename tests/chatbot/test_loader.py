@@ -3,6 +3,7 @@ broken file by name and writes nothing, and indexes what it saved on commit."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 from io import StringIO
@@ -292,3 +293,47 @@ def test_bootstrap_loads_and_indexes_the_real_knowledge_base_once() -> None:
     call_command("bootstrap", stdout=again)
     assert "0 created, 0 updated" in again.getvalue()
     assert set(Passage.objects.values_list("pk", flat=True)) == passages
+
+
+def _questions_file(root: Path, text: str) -> None:
+    (root / "questions" / "extra.yaml").write_text(text, encoding="utf-8")
+
+
+def test_a_question_can_name_its_section_or_say_it_is_off_topic_or_not_covered(
+    knowledge: Path,
+) -> None:
+    _questions_file(
+        knowledge,
+        '- question: "where is the metadata URL"\n'
+        "  articles: [fixture-sso-okta]\n"
+        '  section: "a-heading"\n'
+        '- question: "tell me a joke"\n'
+        "  articles: []\n"
+        "  off_topic: true\n"
+        '- question: "can I survey by carrier pigeon"\n'
+        "  articles: []\n"
+        "  covered: false\n",
+    )
+    questions = {q.question: q for q in content.labelled_questions(knowledge)}
+    assert questions["where is the metadata URL"].section == "a-heading"
+    assert questions["tell me a joke"].off_topic and not questions["tell me a joke"].answerable
+    assert not questions["can I survey by carrier pigeon"].off_topic
+    assert questions["can I survey by carrier pigeon"].section is None
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        ('  articles: []\n  section: "a-heading"\n', "a section needs the article"),
+        ("  articles: [fixture-sso-okta]\n  covered: false\n", "has articles: []"),
+        ("  articles: [fixture-sso-okta]\n  off_topic: true\n", "has articles: []"),
+        ("  articles: []\n  off_topic: yes please\n", "true or false"),
+        ("  articles: [fixture-sso-okta]\n  section: [a-heading]\n", "anchor of a heading"),
+    ],
+)
+def test_labels_that_contradict_themselves_are_refused(
+    knowledge: Path, entry: str, problem: str
+) -> None:
+    _questions_file(knowledge, f'- question: "a question"\n{entry}')
+    with pytest.raises(content.KnowledgeFormatError, match=re.escape(problem)):
+        content.labelled_questions(knowledge)
