@@ -35,6 +35,9 @@ SUGGESTED_ARTICLES = 3
 # Below the bar but at least this share of it: "these articles might help".
 SUGGEST_SHARE = 0.6
 CANDIDATES = 10
+# How much the share of the question's words that no article has counts against an article
+# (chosen on the tuning half: 0, 0.5, 1 and 1.5 were tried).
+UNKNOWN_WORDS_WEIGHT = 0.5
 # The articles search page keeps a hit that shares no word with the query when it is at
 # least this close in meaning.
 SEARCH_MIN_SIMILARITY = 0.45
@@ -89,7 +92,9 @@ def support(
     is ahead of the best other candidate's (a word shared with many articles says little);
     its cosine to the question (for a language the model does not read, the question's
     cosine to the article's English version); and the share of the question's words matched.
-    Each alone lets through questions the articles cannot answer; together they rarely do."""
+    Each alone lets through questions the articles cannot answer; together they rarely do.
+    Words no article has at all (another product's name, a city) count against it: that
+    part of the question is about something the articles do not speak of."""
     others = max(
         (other.coverage for other in candidates if other.article_id != hit.article_id),
         default=0.0,
@@ -97,7 +102,15 @@ def support(
     meaning = hit.similarity if hit.similarity is not None else cross_meaning.get(hit.article_id)
     best = best_lexical(hit)
     words_matched = len(best.matched) / len(hit.groups) if best and hit.groups else 0.0
-    return hit.coverage + (hit.coverage - others) + max(meaning or 0.0, 0.0) + words_matched
+    mass = sum(group.rarity for group in hit.groups) or 1.0
+    unknown = sum(group.rarity for group in hit.groups if group.unknown) / mass
+    return (
+        hit.coverage
+        + (hit.coverage - others)
+        + max(meaning or 0.0, 0.0)
+        + words_matched
+        - UNKNOWN_WORDS_WEIGHT * unknown
+    )
 
 
 @dataclass(frozen=True)
@@ -163,16 +176,17 @@ def decide(
 # Choosing the section to quote, measured on the tuning half of the blind questions: an
 # article's intro says what a feature is and its last sections (troubleshooting, tips) name
 # every topic in passing, while the question is usually answered by a step in between.
-INTRO_PENALTY = 0.3
+INTRO_PENALTY = 1.0
 LATER_PENALTY = 0.5  # times the section's place in the article, 0 (first) .. 1 (last)
 LAST_PENALTY = 0.2
+SECTION_MEANING_WEIGHT = 1.5
 
 
 def section_fit(match: retrieval.PassageMatch) -> float:
     place = match.position / max(match.sections - 1, 1)
     return (
         match.coverage
-        + max(match.similarity or 0.0, 0.0)
+        + SECTION_MEANING_WEIGHT * max(match.similarity or 0.0, 0.0)
         - INTRO_PENALTY * (match.position == 0)
         - LATER_PENALTY * place
         - LAST_PENALTY * (match.position == match.sections - 1 and match.sections > 1)

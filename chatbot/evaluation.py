@@ -218,6 +218,8 @@ WORDS_GRID = [round(0.50 + 0.025 * n, 3) for n in range(57)]  # 0.50 .. 1.90
 # confidence; among the bars that meet it, the one that answers most answerable questions
 # rightly (ties: the stricter).
 TARGET_UNANSWERABLE_CONFIDENT = 0.05
+# ... and in each language at most this share (a language has few such questions).
+TARGET_UNANSWERABLE_CONFIDENT_PER_LANGUAGE = 0.10
 
 
 def _tuned(outcomes: Sequence[Outcome], trials: Iterable[Threshold]) -> Threshold:
@@ -225,7 +227,11 @@ def _tuned(outcomes: Sequence[Outcome], trials: Iterable[Threshold]) -> Threshol
     chosen: Threshold | None = None
     for threshold in trials:
         result = decisions(outcomes, threshold)
-        meets = result.unanswerable_confident_rate <= TARGET_UNANSWERABLE_CONFIDENT
+        meets = result.unanswerable_confident_rate <= TARGET_UNANSWERABLE_CONFIDENT and all(
+            decisions(grouped, threshold).unanswerable_confident_rate
+            <= TARGET_UNANSWERABLE_CONFIDENT_PER_LANGUAGE
+            for grouped in by_language(outcomes).values()
+        )
         key = (
             meets,
             result.answerable_answered_rate if meets else -result.unanswerable_confident_rate,

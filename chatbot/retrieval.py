@@ -86,6 +86,7 @@ class Group:
     lexemes: tuple[str, ...]
     position: int
     rarity: float = 0.0
+    unknown: bool = False  # no passage of the language has it
 
 
 @dataclass
@@ -386,7 +387,9 @@ def _with_rarity(
             if not found and prefix and len(lexeme) >= PREFIX_MIN_LENGTH:
                 found = max((n for word, n in counts.items() if word.startswith(lexeme)), default=0)
             documents = max(documents, found)
-        rated.append(Group(group.lexemes, group.position, _rarity(documents, total)))
+        rated.append(
+            Group(group.lexemes, group.position, _rarity(documents, total), unknown=not documents)
+        )
     # The rarest words say most about a long question.
     rated.sort(key=lambda g: -g.rarity)
     return sorted(rated[:MAX_GROUPS], key=lambda g: g.position)
