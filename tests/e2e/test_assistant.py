@@ -249,7 +249,7 @@ def test_an_off_topic_question_gets_i_dont_know_and_contact_support(
     expect(turn).to_contain_text("I can only help with questions about our products")
     expect(turn.get_by_role("link", name="Contact support")).to_be_visible()
     expect(turn.get_by_role("button", name="Yes")).to_have_count(0)
-    check(page, "assistant-06-off-topic")
+    check(page, "assistant-10-off-topic")
     turn.get_by_role("link", name="Contact support").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("How would you like to contact us?")
 
@@ -275,11 +275,11 @@ def test_an_answer_shows_its_section_figure_and_quotes_a_long_list_whole(
     expect(turn.get_by_role("link", name=re.compile("Read more in"))).to_have_attribute(
         "href", "/support/articles/fixture-survey-builder/#what-the-builder-screen-looks-like"
     )
-    check(page, "assistant-07-figure")
+    check(page, "assistant-11-figure")
 
     _ask(page, "how do I build a questionnaire from scratch in the survey builder?")
     steps = page.locator("#turn-2 .turn__source ol > li")
     expect(steps).to_have_count(12)
     expect(steps.last).to_contain_text("copy the link the builder gives you")
-    check(page, "assistant-08-long-list-whole")
+    check(page, "assistant-12-long-list-whole")
     assert csp_violations == []
