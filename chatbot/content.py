@@ -29,6 +29,12 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)(.*)\Z", re.S)
 MAX_TITLE = 200
 MAX_SUMMARY = 400
+# A figure is the only image an article may hold: a diagram served from our own static
+# files, with alt text (the assistant shows it with the section it belongs to), on a line
+# of its own.
+FIGURE = re.compile(r"^!\[(?P<alt>[^\]\n]*)\]\((?P<src>[^)\n]*)\)$", re.M)
+FIGURE_SRC = re.compile(r"^/static/img/articles/[a-z0-9]+(?:-[a-z0-9]+)*\.svg$")
+IMAGE = re.compile(r"!\[")
 
 
 class KnowledgeFormatError(ValueError):
@@ -183,6 +189,7 @@ def article_file_read(path: Path, *, root: Path = KNOWLEDGE_ROOT) -> ArticleFile
     body = match.group(2).strip()
     if not body:
         problems.append(f"{name}: the body is empty")
+    problems.extend(f"{name}: {problem}" for problem in _figure_problems(body))
     if problems:
         raise KnowledgeFormatError(problems)
     assert title is not None and summary is not None and isinstance(updated, datetime.date)
@@ -198,6 +205,26 @@ def article_file_read(path: Path, *, root: Path = KNOWLEDGE_ROOT) -> ArticleFile
         body=body,
         source_updated=source_updated,
     )
+
+
+def figures(body: str) -> list[tuple[str, str]]:
+    """The (alt text, address) of every figure of an article body, in order."""
+    return [(m.group("alt").strip(), m.group("src")) for m in FIGURE.finditer(body)]
+
+
+def _figure_problems(body: str) -> list[str]:
+    problems = []
+    if len(IMAGE.findall(body)) != len(FIGURE.findall(body)):
+        problems.append(
+            "an image must be a figure on a line of its own: "
+            "![alt text](/static/img/articles/<name>.svg)"
+        )
+    for alt, src in figures(body):
+        if not alt:
+            problems.append(f"the figure {src} needs alt text that says what it shows")
+        if not FIGURE_SRC.match(src):
+            problems.append(f"the figure {src!r} must be an SVG under /static/img/articles/")
+    return problems
 
 
 def article_files(root: Path = KNOWLEDGE_ROOT) -> list[ArticleFile]:

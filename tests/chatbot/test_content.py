@@ -9,6 +9,8 @@ import re
 from collections import Counter, defaultdict
 from datetime import date
 from functools import cache
+from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from django.utils import timezone
@@ -18,6 +20,8 @@ from chatbot import content, markdown
 pytestmark = pytest.mark.smoke
 
 MIN_BODY_WORDS = 250
+STATIC_ROOT = Path(__file__).resolve().parents[2] / "static"
+SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 # Word 5-gram shingles: two articles sharing more than this share of them are near-copies.
 SHINGLE = 5
 MAX_JACCARD = 0.15
@@ -131,12 +135,60 @@ def test_article_links_name_articles_that_exist() -> None:
 
 
 def test_no_raw_html_images_or_external_links_in_the_bodies() -> None:
+    # Figures (checked below) are the one kind of image allowed.
     problems = [
         _name(a)
         for a in _articles()
-        if re.search(r"<[a-zA-Z/][^>]*>|!\[|\]\((?!article:)[^)]*\)", a.body)
+        if re.search(
+            r"<[a-zA-Z/][^>]*>|!\[|\]\((?!article:)[^)]*\)", content.FIGURE.sub("", a.body)
+        )
     ]
     assert not problems, problems
+
+
+def _svg_problems(path: Path) -> list[str]:
+    if not path.is_file():
+        return ["missing"]
+    try:
+        root = ElementTree.parse(path).getroot()
+    except ElementTree.ParseError as error:
+        return [f"not well-formed XML ({error})"]
+    problems = []
+    if root.tag != f"{{{SVG_NAMESPACE}}}svg" or not root.get("viewBox"):
+        problems.append("not an <svg> with a viewBox")
+    for element in root.iter():
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag in {"script", "foreignObject", "image", "style"}:
+            problems.append(f"has <{tag}>: figures are drawn, self-contained and unstyled")
+        for name, value in element.attrib.items():
+            if name.rsplit("}", 1)[-1] == "href" or name.startswith("on"):
+                problems.append(f"{tag} has {name}={value!r}")
+    if not any(element.tag.endswith("title") for element in root):
+        problems.append("has no <title> for screen readers")
+    return problems
+
+
+def test_every_figure_is_a_self_contained_svg_of_our_own() -> None:
+    problems = []
+    for article in _articles():
+        for _alt, src in content.figures(article.body):
+            path = STATIC_ROOT / src.removeprefix("/static/")
+            problems += [f"{_name(article)}: {src}: {p}" for p in _svg_problems(path)]
+    assert not problems, problems
+
+
+def test_every_translation_shows_the_figures_of_its_english_article() -> None:
+    english = {a.slug: a for a in _articles() if a.language == "en"}
+    different = []
+    for article in _articles():
+        original = english.get(article.slug)
+        if article.language == "en" or original is None:
+            continue
+        theirs = [src for _alt, src in content.figures(article.body)]
+        ours = [src for _alt, src in content.figures(original.body)]
+        if theirs != ours:
+            different.append(f"{_name(article)}: {theirs} != {ours}")
+    assert not different, different
 
 
 def test_no_two_articles_of_a_language_are_near_duplicates() -> None:

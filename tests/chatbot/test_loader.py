@@ -128,6 +128,21 @@ def test_a_changed_file_updates_its_version_and_only_that_one_is_indexed_again(
         ("en/sso/Bad_Slug.md", ARTICLE.format(title="Bad slug"), "lower-case words"),
         ("en/sso/same-title.md", ARTICLE.format(title="Connect Okta for single sign-on"), "title"),
         ("en/hub/fixture-sso-okta.md", ARTICLE.format(title="Elsewhere too"), "is in area"),
+        (
+            "en/sso/figure-no-alt.md",
+            ARTICLE.format(title="No alt") + "\n![](/static/img/articles/x.svg)\n",
+            "needs alt text",
+        ),
+        (
+            "en/sso/figure-elsewhere.md",
+            ARTICLE.format(title="Elsewhere") + "\n![A map](https://example.com/map.png)\n",
+            "must be an SVG under /static/img/articles/",
+        ),
+        (
+            "en/sso/figure-inline.md",
+            ARTICLE.format(title="Inline") + "\nSee ![a map](/static/img/articles/map.svg) here.\n",
+            "on a line of its own",
+        ),
     ],
 )
 def test_a_file_that_breaks_the_format_is_named_and_nothing_is_written(
@@ -337,3 +352,16 @@ def test_labels_that_contradict_themselves_are_refused(
     _questions_file(knowledge, f'- question: "a question"\n{entry}')
     with pytest.raises(content.KnowledgeFormatError, match=re.escape(problem)):
         content.labelled_questions(knowledge)
+
+
+def test_a_figure_with_alt_text_from_our_static_files_is_accepted(knowledge: Path) -> None:
+    path = _write(
+        knowledge,
+        "en/sso/with-figure.md",
+        ARTICLE.format(title="With a figure")
+        + "\n![The three stages of a connection](/static/img/articles/with-figure.svg)\n",
+    )
+    article = content.article_file_read(path, root=knowledge)
+    assert content.figures(article.body) == [
+        ("The three stages of a connection", "/static/img/articles/with-figure.svg")
+    ]
