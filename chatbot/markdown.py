@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from chatbot.content import FIGURE_SRC
 from chatbot.tokens import is_unspaced, length_in_words
 
 ARTICLE_SCHEME = "article:"
@@ -35,8 +36,9 @@ ALLOWED_ATTRIBUTES = {
     **{f"h{level}": {"id"} for level in range(2, 7)},
 }
 # The only pictures an article may show: our own SVG figures, served from static/ (the
-# Content Security Policy allows images from the site itself), each with its alt text.
-FIGURE_SOURCE = re.compile(r"\A/static/img/articles/[a-z0-9]+(?:-[a-z0-9]+)*\.svg\Z")
+# Content Security Policy allows images from the site itself), each with its alt text. An
+# admin's article is held to this when it is shown, as the shipped files are when loaded.
+FIGURE_SOURCE = FIGURE_SRC
 # Ids of the page around an article: a heading never takes one of them.
 RESERVED_IDS = frozenset({"main", "assistant", "assistant-panel", "search", "content"})
 WORD = re.compile(r"[\w’'-]+", re.UNICODE)
@@ -152,16 +154,6 @@ def _checked_figures(children: list[Token]) -> list[Token]:
 
 def is_figure(src: str, alt: str) -> bool:
     return bool(FIGURE_SOURCE.match(src)) and bool(alt.strip())
-
-
-def figures(source: str) -> list[tuple[str, str]]:
-    """(src, alt) of every image of the Markdown, allowed or not (to check articles)."""
-    found = []
-    for token in _parser.parse(source):
-        for child in token.children or ():
-            if child.type == "image":
-                found.append((str(child.attrGet("src") or ""), _inline_text(child)))
-    return found
 
 
 def article_slugs_linked(source: str) -> list[str]:
