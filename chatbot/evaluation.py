@@ -217,9 +217,11 @@ WORDS_GRID = [round(0.50 + 0.025 * n, 3) for n in range(57)]  # 0.50 .. 1.90
 # The target: at most this share of the tuning half's unanswerable questions answered with
 # confidence; among the bars that meet it, the one that answers most answerable questions
 # rightly (ties: the stricter).
+# The languages are pooled: each has only a few unanswerable questions in the tuning half, and
+# a bar held to 10 % in each moved with a single question (measured: words 1.9, answering a
+# third of the old sets' questions, against 1.325 pooled, with the same held-out ceilings
+# met in six of the eight languages).
 TARGET_UNANSWERABLE_CONFIDENT = 0.05
-# ... and in each language at most this share (a language has few such questions).
-TARGET_UNANSWERABLE_CONFIDENT_PER_LANGUAGE = 0.10
 
 
 def _tuned(outcomes: Sequence[Outcome], trials: Iterable[Threshold]) -> Threshold:
@@ -227,11 +229,7 @@ def _tuned(outcomes: Sequence[Outcome], trials: Iterable[Threshold]) -> Threshol
     chosen: Threshold | None = None
     for threshold in trials:
         result = decisions(outcomes, threshold)
-        meets = result.unanswerable_confident_rate <= TARGET_UNANSWERABLE_CONFIDENT and all(
-            decisions(grouped, threshold).unanswerable_confident_rate
-            <= TARGET_UNANSWERABLE_CONFIDENT_PER_LANGUAGE
-            for grouped in by_language(outcomes).values()
-        )
+        meets = result.unanswerable_confident_rate <= TARGET_UNANSWERABLE_CONFIDENT
         key = (
             meets,
             result.answerable_answered_rate if meets else -result.unanswerable_confident_rate,

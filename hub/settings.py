@@ -331,7 +331,7 @@ ASSISTANT_SEMANTIC: bool = _read("ASSISTANT_SEMANTIC", bool, True)
 # words its best passage matches, its lead over the other articles, its closeness in
 # meaning): SUPPORT where the model reads the question's language, SUPPORT_WORDS elsewhere.
 ASSISTANT_MIN_SUPPORT: float = _read("ASSISTANT_MIN_SUPPORT", float, 1.95)
-ASSISTANT_MIN_SUPPORT_WORDS: float = _read("ASSISTANT_MIN_SUPPORT_WORDS", float, 1.35)
+ASSISTANT_MIN_SUPPORT_WORDS: float = _read("ASSISTANT_MIN_SUPPORT_WORDS", float, 1.325)
 # Optional: an OpenAI-compatible chat-completions endpoint that phrases answers from the
 # retrieved passages. Without it the assistant quotes the passages.
 ASSISTANT_LLM_URL: str = _read("ASSISTANT_LLM_URL", str, "")
