@@ -20,6 +20,7 @@ import statistics
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from bench import harness
 
@@ -51,8 +52,6 @@ def _prepare() -> None:
 
 
 def _quality() -> None:
-    from django.conf import settings
-
     from chatbot import content, evaluation
 
     questions = content.labelled_questions()
@@ -64,86 +63,98 @@ def _quality() -> None:
         f"{len(held_out)} (content.is_held_out)",
         flush=True,
     )
-    for use_semantic, label in ((False, "lexical only"), (True, "lexical + semantic")):
+    outcomes = {}
+    for use_semantic in (False, True):
         started = time.perf_counter()
-        outcomes = evaluation.evaluate(questions, use_semantic=use_semantic)
+        outcomes[use_semantic] = evaluation.evaluate(questions, use_semantic=use_semantic)
         each = (time.perf_counter() - started) / len(questions) * 1000
-        tune = [o for o in outcomes if not content.is_held_out(o.question)]
-        held = [o for o in outcomes if content.is_held_out(o.question)]
-        threshold = evaluation.tune(tune, use_semantic=use_semantic)
-        result = evaluation.decisions(held, threshold)
-        print(f"  {label} ({each:.0f} ms a question, {len(outcomes)} questions)", flush=True)
-        print(f"    held-out half  {evaluation.quality(held)}", flush=True)
-        print(f"    all questions  {evaluation.quality(outcomes)}", flush=True)
-        tuned = (
-            f"similarity {threshold.similarity:.4f}, supported coverage "
-            f"{threshold.supported_coverage:.3f}"
-            if use_semantic
-            else f"coverage {threshold.coverage:.3f}"
-        )
         print(
-            f"    threshold tuned on the other half: {tuned}; on the held-out half it answers "
-            f"{result.answerable_answered_rate:.1%} of the answerable questions with the "
-            f"right article in its first three ({result.answered_wrongly} confident answers "
-            f"without it), and answers {result.unanswerable_confident_rate:.1%} of the "
-            f"unanswerable ones with confidence "
-            f"({result.confident_on_unanswerable}/{result.unanswerable})",
+            f"  evaluated {'with' if use_semantic else 'without'} meaning: {each:.0f} ms a "
+            "question",
             flush=True,
         )
-    _quality_by_language()
+    quality_report(outcomes)
+
+
+def quality_report(outcomes: dict[bool, list[Any]]) -> None:
+    """The tables: per set and mode, then per language; bars tuned on the tuning half,
+    figures read on the held-out half."""
+    from django.conf import settings
+
+    from chatbot import evaluation
+    from chatbot.answers import Threshold
+
+    in_force = Threshold.from_settings()
+    for use_semantic, label in ((False, "lexical only"), (True, "lexical + semantic")):
+        every = outcomes[use_semantic]
+        tuned = evaluation.tune(evaluation.tuning(every), use_semantic=use_semantic)
+        bars = (
+            f"meaning {tuned.meaning:.3f}, words {tuned.words:.3f}"
+            if use_semantic
+            else f"words {tuned.words:.3f}"
+        )
+        print(f"\n  {label}: bars tuned on the tuning half: {bars}", flush=True)
+        print(
+            "    set    held-out  hit@1  hit@3  MRR    section@1 (n)   answered right  "
+            "confident wrong  don't know  (of which suggestions)  confident on unanswerable  "
+            "off-topic recognised",
+            flush=True,
+        )
+        for name, grouped in evaluation.by_set(every).items():
+            held = evaluation.held_out(grouped)
+            if not held:
+                continue
+            quality = evaluation.quality(held)
+            result = evaluation.decisions(held, tuned)
+            print(
+                f"    {name:6} {len(held):8}  {quality.hit_at_1:.3f}  {quality.hit_at_3:.3f}  "
+                f"{quality.mrr:.3f}  {quality.section_hit_at_1:.3f} ({quality.section_count:3})"
+                f"  {result.answerable_answered_rate:14.1%}  {result.answered_wrongly:15}  "
+                f"{result.dont_know_rate:10.1%}  {result.suggested_on_answerable:22}  "
+                f"{result.unanswerable_confident_rate:10.1%} "
+                f"({result.confident_on_unanswerable}/{result.unanswerable}){'':9}"
+                f"{result.off_topic_recognised}/{result.off_topic}",
+                flush=True,
+            )
+    _quality_by_language(outcomes[True], in_force)
     current = (
-        f"ASSISTANT_MIN_COVERAGE {settings.ASSISTANT_MIN_COVERAGE}, ASSISTANT_MIN_SIMILARITY "
-        f"{settings.ASSISTANT_MIN_SIMILARITY}, ASSISTANT_MIN_SUPPORTED_COVERAGE "
-        f"{settings.ASSISTANT_MIN_SUPPORTED_COVERAGE}, ASSISTANT_SEMANTIC "
-        f"{settings.ASSISTANT_SEMANTIC}"
+        f"ASSISTANT_MIN_SUPPORT {settings.ASSISTANT_MIN_SUPPORT}, ASSISTANT_MIN_SUPPORT_WORDS "
+        f"{settings.ASSISTANT_MIN_SUPPORT_WORDS}, ASSISTANT_SEMANTIC {settings.ASSISTANT_SEMANTIC}"
     )
     print(f"  settings in force: {current}", flush=True)
 
 
-def _quality_by_language() -> None:
-    """Per language, on the held-out half, with the threshold in settings: what a customer
+def _quality_by_language(outcomes: list[Any], threshold: Any) -> None:
+    """Per language, on the held-out half, with the bars in settings: what a customer
     asking in that language gets (the search in their language, English as the fallback)."""
-    from chatbot import content, evaluation
-    from chatbot.answers import Threshold
+    from chatbot import evaluation
 
-    outcomes = evaluation.evaluate(content.labelled_questions(), use_semantic=True)
-    threshold = Threshold.from_settings()
-    tuned = evaluation.tune_coverage_by_language(
-        [o for o in outcomes if not content.is_held_out(o.question)], base=threshold
-    )
     print(
-        "\n  words-only coverage tuned per language on the tuning half: "
-        + ", ".join(f"{language} {value:.3f}" for language, value in tuned.coverage_by_language)
-        + " (in force: chatbot.answers.COVERAGE_BY_LANGUAGE "
-        + (", ".join(f"{k} {v:.3f}" for k, v in threshold.coverage_by_language) or "none")
-        + ")",
+        "\n  per language, held-out half, bars in settings (words and meaning; meaning read "
+        "across languages where the model does not read the question's):",
         flush=True,
     )
     print(
-        "\n  per language, held-out half, threshold in settings (words and meaning where the "
-        "model knows the language):",
+        "    set    lang  answerable  hit@1  hit@3  answered right  confident wrong  "
+        "don't know  unanswerable  confident on them  language read right",
         flush=True,
     )
-    print(
-        "    lang  answerable  hit@1  hit@3  answered right  confident wrong  "
-        "unanswerable  confident on them  language read right",
-        flush=True,
-    )
-    for language, grouped in evaluation.by_language(outcomes).items():
-        held = [o for o in grouped if content.is_held_out(o.question)]
-        if not held:
-            print(f"    {language:4}  no questions", flush=True)
-            continue
-        quality = evaluation.quality(held)
-        result = evaluation.decisions(held, threshold)
-        detected = evaluation.detected_share([o.question for o in grouped])
-        print(
-            f"    {language:4}  {quality.count:10}  {quality.hit_at_1:.3f}  {quality.hit_at_3:.3f}"
-            f"  {result.answerable_answered_rate:14.1%}  {result.answered_wrongly:15}  "
-            f"{result.unanswerable:12}  {result.unanswerable_confident_rate:17.1%}  "
-            f"{detected:19.1%}",
-            flush=True,
-        )
+    for name, grouped_set in evaluation.by_set(outcomes).items():
+        for language, grouped in evaluation.by_language(grouped_set).items():
+            held = evaluation.held_out(grouped)
+            if not held:
+                continue
+            quality = evaluation.quality(held)
+            result = evaluation.decisions(held, threshold)
+            detected = evaluation.detected_share([o.question for o in grouped])
+            print(
+                f"    {name:6} {language:4}  {quality.count:10}  {quality.hit_at_1:.3f}  "
+                f"{quality.hit_at_3:.3f}  {result.answerable_answered_rate:14.1%}  "
+                f"{result.answered_wrongly:15}  {result.dont_know_rate:10.1%}  "
+                f"{result.unanswerable:12}  {result.unanswerable_confident_rate:10.1%} "
+                f"({result.confident_on_unanswerable}/{result.unanswerable})  {detected:14.1%}",
+                flush=True,
+            )
 
 
 def _pad() -> int:

@@ -1,82 +1,205 @@
-"""From retrieved passages to the assistant's answer (R-BOT): the best passage(s) in a short
-readable form, each with its article; or "I don't know" when nothing is relevant enough.
-The question's language is searched first; when nothing there is relevant enough, the
-English articles are, and the answer's sources say that they are in English.
+"""From retrieved passages to the assistant's answer (R-BOT).
 
-With ASSISTANT_LLM_URL set, a language model may phrase the answer from those passages
-(chatbot.llm); on any failure the quoted passages are the answer.
+One rule decides what is relevant enough, for every candidate article alike: its *support*
+(``support``) reaches the bar. The assistant then quotes the section of the first such
+article that answers, whole, and links up to two other articles that pass too. When some
+articles were found but none passes, it says "these articles might help" and lists them as
+links, not as the answer, beside Contact support. When nothing was found, or the question
+is not about the product at all (chatbot.off_topic), it says it does not know.
+
+The question's language is searched first; when nothing there passes, the English articles
+are, and the answer's sources say that they are in English.
+
+With ASSISTANT_LLM_URL set, a language model may phrase the answer from the quoted section
+(chatbot.llm); on any failure the quote is the answer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import enum
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from chatbot import content, llm, markdown, retrieval
+from chatbot import content, embedding, llm, markdown, retrieval
 from chatbot.models import Article, Passage
+from chatbot.off_topic import off_topic_kind
 
-# A second article is quoted too when it is relevant on its own and about as close to the
-# question as the first (reciprocal ranks are too compressed to compare for that).
-SECOND_SOURCE_SIMILARITY_GAP = 0.03
-SECOND_SOURCE_COVERAGE_GAP = 0.05
-FIRST_EXCERPT_WORDS = 90
-SECOND_EXCERPT_WORDS = 60
+# A quote is the whole section up to this many words; a list (the steps of a procedure) is
+# kept whole up to the larger number, since half of the steps is worse than none.
+QUOTE_WORDS = 220
+QUOTE_LIST_WORDS = 400
+RELATED_ARTICLES = 2
+SUGGESTED_ARTICLES = 3
+# Below the bar but at least this share of it: "these articles might help".
+SUGGEST_SHARE = 0.6
+CANDIDATES = 10
+# How much the share of the question's words that no article has counts against an article
+# (chosen on the tuning half: 0, 0.5, 1 and 1.5 were tried).
+UNKNOWN_WORDS_WEIGHT = 0.5
+# The articles search page keeps a hit that shares no word with the query when it is at
+# least this close in meaning (the cosine that sufficed alone for an answer before).
+SEARCH_MIN_SIMILARITY = 0.5625
 
 
-# Words only, each language's share of the question's words the best passage must match,
-# tuned per language on the tuning half of its questions (python -m bench assistant prints
-# the tuned values; English words-only uses settings.ASSISTANT_MIN_COVERAGE). Japanese is
-# matched on pairs of characters, of which a question shares fewer with the answer.
-COVERAGE_BY_LANGUAGE: dict[str, float] = {
-    "de": 0.275,
-    "es": 0.375,
-    "fr": 0.4,
-    "it": 0.425,
-    "ja": 0.325,
-    "nl": 0.45,
-    "pt": 0.325,
-}
+class ReplyKind(enum.StrEnum):
+    ANSWER = "answer"  # a quoted section, with confidence
+    SUGGESTIONS = "suggestions"  # something was found, but not relevant enough to answer
+    UNKNOWN = "unknown"  # nothing relevant
+    OFF_TOPIC = "off_topic"  # not a question about the product
+
+
+class SourceRole(enum.StrEnum):
+    QUOTE = "quote"
+    RELATED = "related"
+    SUGGESTED = "suggested"
 
 
 @dataclass(frozen=True)
 class Threshold:
-    """Relevant enough (tuned by chatbot.evaluation on half of the labelled questions).
+    """Relevant enough: a candidate's support reaches ``meaning`` when the model read the
+    question in the article's own language (English), else ``words`` (the words, and the
+    question's cosine to the article's English version). Both are tuned by
+    chatbot.evaluation on the tuning half of the labelled questions."""
 
-    Words only: the best passage matches at least ``coverage`` of the question's rarity
-    mass (``coverage_by_language`` for a language of its own). With semantic similarity: its
-    cosine reaches ``similarity``, or it reaches half of that and the passage matches at
-    least ``supported_coverage`` of the words."""
-
-    coverage: float
-    similarity: float
-    supported_coverage: float
-    coverage_by_language: tuple[tuple[str, float], ...] = ()
+    meaning: float
+    words: float
 
     @classmethod
     def from_settings(cls) -> Threshold:
         return cls(
-            coverage=float(settings.ASSISTANT_MIN_COVERAGE),
-            similarity=float(settings.ASSISTANT_MIN_SIMILARITY),
-            supported_coverage=float(settings.ASSISTANT_MIN_SUPPORTED_COVERAGE),
-            coverage_by_language=tuple(sorted(COVERAGE_BY_LANGUAGE.items())),
+            meaning=float(settings.ASSISTANT_MIN_SUPPORT),
+            words=float(settings.ASSISTANT_MIN_SUPPORT_WORDS),
         )
 
-    def coverage_for(self, language: str) -> float:
-        return dict(self.coverage_by_language).get(language, self.coverage)
+    def bar(self, hit: retrieval.ArticleHit) -> float:
+        return self.meaning if hit.similarity is not None else self.words
 
-    def passes(self, hit: retrieval.ArticleHit) -> bool:
-        if hit.similarity is not None:
-            return hit.similarity >= self.similarity or (
-                hit.coverage >= self.supported_coverage and hit.similarity >= self.similarity / 2
+
+def best_lexical(hit: retrieval.ArticleHit) -> retrieval.PassageMatch | None:
+    lexical = [match for match in hit.passages if match.coverage > 0]
+    return max(lexical, key=lambda match: match.coverage) if lexical else None
+
+
+def support(
+    hit: retrieval.ArticleHit,
+    candidates: Sequence[retrieval.ArticleHit],
+    cross_meaning: Mapping[int, float],
+) -> float:
+    """How well the article is supported as the answer, the sum of four measures in 0..1:
+    the share of the question's rarity mass its best passage matches; how far that share
+    is ahead of the best other candidate's (a word shared with many articles says little);
+    its cosine to the question (for a language the model does not read, the question's
+    cosine to the article's English version); and the share of the question's words matched.
+    Each alone lets through questions the articles cannot answer; together they rarely do.
+    Words no article has at all (another product's name, a city) count against it: that
+    part of the question is about something the articles do not speak of."""
+    others = max(
+        (other.coverage for other in candidates if other.article_id != hit.article_id),
+        default=0.0,
+    )
+    meaning = hit.similarity if hit.similarity is not None else cross_meaning.get(hit.article_id)
+    best = best_lexical(hit)
+    words_matched = len(best.matched) / len(hit.groups) if best and hit.groups else 0.0
+    mass = sum(group.rarity for group in hit.groups) or 1.0
+    unknown = sum(group.rarity for group in hit.groups if group.unknown) / mass
+    return (
+        hit.coverage
+        + (hit.coverage - others)
+        + max(meaning or 0.0, 0.0)
+        + words_matched
+        - UNKNOWN_WORDS_WEIGHT * unknown
+    )
+
+
+@dataclass(frozen=True)
+class Candidate:
+    hit: retrieval.ArticleHit
+    support: float
+    passes: bool
+
+
+def candidates_rated(
+    hits: Sequence[retrieval.ArticleHit], cross_meaning: Mapping[int, float], threshold: Threshold
+) -> list[Candidate]:
+    rated = []
+    for hit in hits:
+        value = support(hit, hits, cross_meaning)
+        rated.append(Candidate(hit=hit, support=value, passes=value >= threshold.bar(hit)))
+    return rated
+
+
+@dataclass(frozen=True)
+class Decision:
+    kind: ReplyKind
+    chosen: list[Candidate] = field(default_factory=list)  # the answer first, then related
+    language: str = content.SOURCE_LANGUAGE  # of the articles chosen
+    score: float = 0.0  # the best support found
+
+
+def decide(
+    own: Sequence[Candidate],
+    *,
+    language: str,
+    english: Sequence[Candidate] = (),
+    threshold: Threshold,
+) -> Decision:
+    """The rule applied to every candidate: the first that passes is the answer, the others
+    that pass are related; in the question's language first, then in English."""
+    score = max((c.support for c in [*own, *english]), default=0.0)
+    for searched, rated in ((language, own), (content.SOURCE_LANGUAGE, english)):
+        passing = [candidate for candidate in rated if candidate.passes]
+        if passing:
+            return Decision(
+                kind=ReplyKind.ANSWER,
+                chosen=passing[: 1 + RELATED_ARTICLES],
+                language=searched,
+                score=passing[0].support,
             )
-        return hit.coverage >= self.coverage_for(hit.language)
+    for searched, rated in ((language, own), (content.SOURCE_LANGUAGE, english)):
+        near = [
+            candidate
+            for candidate in rated
+            if candidate.support >= SUGGEST_SHARE * threshold.bar(candidate.hit)
+        ]
+        if near:
+            return Decision(
+                kind=ReplyKind.SUGGESTIONS,
+                chosen=near[:SUGGESTED_ARTICLES],
+                language=searched,
+                score=score,
+            )
+    return Decision(kind=ReplyKind.UNKNOWN, language=language, score=score)
 
 
-def confidence(hit: retrieval.ArticleHit) -> float:
-    """The figure the threshold is read against, as stored on the turn."""
-    return hit.similarity if hit.similarity is not None else hit.coverage
+# Choosing the section to quote, measured on the tuning half of the blind questions: an
+# article's intro says what a feature is and its last sections (troubleshooting, tips) name
+# every topic in passing, while the question is usually answered by a step in between.
+INTRO_PENALTY = 1.0
+LATER_PENALTY = 0.5  # times the section's place in the article, 0 (first) .. 1 (last)
+LAST_PENALTY = 0.2
+SECTION_MEANING_WEIGHT = 1.5
+
+
+def section_fit(match: retrieval.PassageMatch) -> float:
+    place = match.position / max(match.sections - 1, 1)
+    return (
+        match.coverage
+        + SECTION_MEANING_WEIGHT * max(match.similarity or 0.0, 0.0)
+        - INTRO_PENALTY * (match.position == 0)
+        - LATER_PENALTY * place
+        - LAST_PENALTY * (match.position == match.sections - 1 and match.sections > 1)
+    )
+
+
+def quoted_passage(hit: retrieval.ArticleHit) -> int | None:
+    """The section to quote: the article's passage that fits the question best (ties: the
+    better fused rank)."""
+    if not hit.passages:
+        return hit.passage_ids[0] if hit.passage_ids else None
+    best = max(enumerate(hit.passages), key=lambda item: (section_fit(item[1]), -item[0]))
+    return best[1].passage_id
 
 
 @dataclass(frozen=True)
@@ -87,7 +210,8 @@ class Source:
     heading: str
     anchor: str
     language: str
-    excerpt: str  # Markdown
+    excerpt: str  # Markdown; empty for a link without a quote
+    role: SourceRole = SourceRole.QUOTE
 
     def as_json(self) -> dict[str, str]:
         return {
@@ -97,6 +221,7 @@ class Source:
             "anchor": self.anchor,
             "language": self.language,
             "excerpt": self.excerpt,
+            "role": str(self.role),
         }
 
 
@@ -110,37 +235,7 @@ class Reply:
     # The language of the articles quoted: the question's, or English when nothing in the
     # question's language was relevant enough and an English article was.
     language: str = content.SOURCE_LANGUAGE
-
-
-def _close_second(
-    first: retrieval.ArticleHit, second: retrieval.ArticleHit, threshold: Threshold
-) -> bool:
-    if not threshold.passes(second):
-        return False
-    if first.similarity is not None and second.similarity is not None:
-        return second.similarity >= first.similarity - SECOND_SOURCE_SIMILARITY_GAP
-    return second.coverage >= first.coverage - SECOND_SOURCE_COVERAGE_GAP
-
-
-INTRO_WORDS = 35
-
-
-def _quoted(
-    hit: retrieval.ArticleHit, passages: dict[int, Passage], budget: int
-) -> tuple[Passage, str] | None:
-    """The passage to cite and the Markdown to quote: the article's best passage; when that
-    is the intro and a section comes next, the start of the intro and then that section
-    (intros say what a feature is, sections say what to do)."""
-    ranked = [passages[pk] for pk in hit.passage_ids[:2] if pk in passages]
-    if not ranked:
-        return None
-    if len(ranked) == 2 and ranked[0].position == 0:
-        intro, _cut = markdown.excerpt(ranked[0].text, max_words=INTRO_WORDS)
-        used = markdown.word_count(intro) if intro else 0
-        section, _cut = markdown.excerpt(ranked[1].text, max_words=max(budget - used, 30))
-        return ranked[1], "\n\n".join(part for part in (intro, section) if part)
-    text, _cut = markdown.excerpt(ranked[0].text, max_words=budget)
-    return ranked[0], text
+    kind: ReplyKind = ReplyKind.UNKNOWN
 
 
 def readable_hits(
@@ -156,6 +251,50 @@ def readable_hits(
     ]
 
 
+def cross_meaning_for(question: str, language: str, use_semantic: bool | None) -> dict[int, float]:
+    """For a language the model does not read: the question's cosine to each article's
+    English version; empty when meaning is off."""
+    enabled = retrieval.semantic_enabled() if use_semantic is None else use_semantic
+    if not enabled or language in embedding.LANGUAGES or not embedding.is_available():
+        return {}
+    return retrieval.meaning_by_article(question, language=content.SOURCE_LANGUAGE)
+
+
+def _sources(decision: Decision) -> list[Source]:
+    first = decision.chosen[0].hit if decision.chosen else None
+    quote_id = quoted_passage(first) if first and decision.kind == ReplyKind.ANSWER else None
+    wanted = [quote_id] if quote_id else []
+    wanted += [c.hit.passage_ids[0] for c in decision.chosen if c.hit.passage_ids]
+    passages = {p.pk: p for p in Passage.objects.select_related("article").filter(pk__in=wanted)}
+    sources = []
+    for number, candidate in enumerate(decision.chosen):
+        if number == 0 and quote_id in passages:
+            passage = passages[quote_id]
+            text, _cut = markdown.quote(
+                passage.text, max_words=QUOTE_WORDS, list_max_words=QUOTE_LIST_WORDS
+            )
+            role = SourceRole.QUOTE
+        else:
+            ids = candidate.hit.passage_ids
+            if not ids or ids[0] not in passages:
+                continue
+            passage, text = passages[ids[0]], ""
+            role = SourceRole.RELATED if decision.kind == ReplyKind.ANSWER else SourceRole.SUGGESTED
+        sources.append(
+            Source(
+                article_id=passage.article_id,
+                slug=passage.article.slug,
+                title=passage.title,
+                heading=passage.heading if role == SourceRole.QUOTE else "",
+                anchor=passage.anchor if role == SourceRole.QUOTE else "",
+                language=passage.language,
+                excerpt=text,
+                role=role,
+            )
+        )
+    return sources
+
+
 def answer_question(
     question: str,
     *,
@@ -166,59 +305,49 @@ def answer_question(
     use_semantic: bool | None = None,
 ) -> Reply:
     threshold = threshold or Threshold.from_settings()
+    if off_topic_kind(question) is not None:
+        return Reply(answered=False, markdown="", sources=[], score=0.0, kind=ReplyKind.OFF_TOPIC)
 
     def found_in(searched: str) -> list[retrieval.ArticleHit]:
         retrieved = retrieval.search(
-            question, language=searched, area_id=area_id, use_semantic=use_semantic, limit=5
+            question,
+            language=searched,
+            area_id=area_id,
+            use_semantic=use_semantic,
+            limit=CANDIDATES,
         )
         return readable_hits(retrieved, may_read)
 
-    hits = found_in(language)
-    answered_in = language
-    if language != content.SOURCE_LANGUAGE and not (hits and threshold.passes(hits[0])):
+    own = candidates_rated(
+        found_in(language), cross_meaning_for(question, language, use_semantic), threshold
+    )
+    english: list[Candidate] = []
+    if language != content.SOURCE_LANGUAGE and not any(c.passes for c in own):
         # Articles are written in English first: one may not be translated yet, or its
         # translation may use other words than the question.
-        english = found_in(content.SOURCE_LANGUAGE)
-        if english and threshold.passes(english[0]):
-            hits, answered_in = english, content.SOURCE_LANGUAGE
-    if not hits or not threshold.passes(hits[0]):
+        english = candidates_rated(found_in(content.SOURCE_LANGUAGE), {}, threshold)
+    decision = decide(own, language=language, english=english, threshold=threshold)
+    sources = _sources(decision) if decision.chosen else []
+    if decision.kind == ReplyKind.ANSWER and (not sources or sources[0].role != SourceRole.QUOTE):
+        decision = Decision(kind=ReplyKind.UNKNOWN, language=language, score=decision.score)
+        sources = []
+    if decision.kind != ReplyKind.ANSWER:
         return Reply(
-            answered=False, markdown="", sources=[], score=confidence(hits[0]) if hits else 0.0
+            answered=False,
+            markdown="",
+            sources=sources,
+            score=decision.score,
+            language=decision.language,
+            kind=decision.kind,
         )
-    chosen = [hits[0]] + [hit for hit in hits[1:2] if _close_second(hits[0], hit, threshold)]
-    candidates = {
-        p.pk: p
-        for p in Passage.objects.select_related("article").filter(
-            pk__in=[pk for hit in chosen for pk in hit.passage_ids[:2]]
-        )
-    }
-    sources = []
-    for number, hit in enumerate(chosen):
-        budget = FIRST_EXCERPT_WORDS if number == 0 else SECOND_EXCERPT_WORDS
-        found = _quoted(hit, candidates, budget)
-        if found is None:
-            continue
-        passage, text = found
-        sources.append(
-            Source(
-                article_id=passage.article_id,
-                slug=passage.article.slug,
-                title=passage.title,
-                heading=passage.heading,
-                anchor=passage.anchor,
-                language=passage.language,
-                excerpt=text,
-            )
-        )
-    if not sources:
-        return Reply(answered=False, markdown="", sources=[], score=confidence(hits[0]))
-    quoted = "\n\n".join(source.excerpt for source in sources)
-    phrased = llm.phrase(question, [source.excerpt for source in sources], language=language)
+    quote = sources[0].excerpt
+    phrased = llm.phrase(question, [quote], language=language)
     return Reply(
         answered=True,
-        markdown=phrased.text if phrased else quoted,
+        markdown=phrased.text if phrased else quote,
         sources=sources,
-        score=confidence(hits[0]),
+        score=decision.score,
         phrased_by=phrased.model if phrased else "",
-        language=answered_in,
+        language=decision.language,
+        kind=ReplyKind.ANSWER,
     )

@@ -29,6 +29,12 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)(.*)\Z", re.S)
 MAX_TITLE = 200
 MAX_SUMMARY = 400
+# A figure is the only image an article may hold: a diagram served from our own static
+# files, with alt text (the assistant shows it with the section it belongs to), on a line
+# of its own.
+FIGURE = re.compile(r"^!\[(?P<alt>[^\]\n]*)\]\((?P<src>[^)\n]*)\)$", re.M)
+FIGURE_SRC = re.compile(r"^/static/img/articles/[a-z0-9]+(?:-[a-z0-9]+)*\.svg$")
+IMAGE = re.compile(r"!\[")
 
 
 class KnowledgeFormatError(ValueError):
@@ -72,10 +78,22 @@ class LabelledQuestion:
     language: str
     articles: tuple[str, ...]  # best first; empty: the knowledge base cannot answer it
     source: str  # file name and position, for messages
+    # The anchor of the first article's section that answers it ("" for the text before the
+    # first heading); None where nobody labelled the section.
+    section: str | None = None
+    # Not about the product at all (weather, jokes, attempts to read the instructions), as
+    # against a product question that no article covers yet.
+    off_topic: bool = False
 
     @property
     def answerable(self) -> bool:
         return bool(self.articles)
+
+    @property
+    def question_set(self) -> str:
+        """The name of the file it comes from: "blind" for the questions written without the
+        articles in view, the writers' and languages' sets otherwise."""
+        return Path(self.source.split(" #")[0]).stem
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -171,6 +189,7 @@ def article_file_read(path: Path, *, root: Path = KNOWLEDGE_ROOT) -> ArticleFile
     body = match.group(2).strip()
     if not body:
         problems.append(f"{name}: the body is empty")
+    problems.extend(f"{name}: {problem}" for problem in _figure_problems(body))
     if problems:
         raise KnowledgeFormatError(problems)
     assert title is not None and summary is not None and isinstance(updated, datetime.date)
@@ -186,6 +205,26 @@ def article_file_read(path: Path, *, root: Path = KNOWLEDGE_ROOT) -> ArticleFile
         body=body,
         source_updated=source_updated,
     )
+
+
+def figures(body: str) -> list[tuple[str, str]]:
+    """The (alt text, address) of every figure of an article body, in order."""
+    return [(m.group("alt").strip(), m.group("src")) for m in FIGURE.finditer(body)]
+
+
+def _figure_problems(body: str) -> list[str]:
+    problems = []
+    if len(IMAGE.findall(body)) != len(FIGURE.findall(body)):
+        problems.append(
+            "an image must be a figure on a line of its own: "
+            "![alt text](/static/img/articles/<name>.svg)"
+        )
+    for alt, src in figures(body):
+        if not alt:
+            problems.append(f"the figure {src} needs alt text that says what it shows")
+        if not FIGURE_SRC.match(src):
+            problems.append(f"the figure {src!r} must be an SVG under /static/img/articles/")
+    return problems
 
 
 def article_files(root: Path = KNOWLEDGE_ROOT) -> list[ArticleFile]:
@@ -272,6 +311,28 @@ def translation_status(files: Iterable[ArticleFile]) -> TranslationStatus:
     return TranslationStatus(missing=missing, stale=stale)
 
 
+QUESTION_KEYS = frozenset({"question", "articles", "language", "section", "covered", "off_topic"})
+
+
+def _label_problems(
+    articles: list[str], section: object, covered: object, off_topic: object
+) -> list[str]:
+    """What contradicts itself in one question's labels: a section needs an article, and
+    "not covered" and "off topic" both mean that no article answers it."""
+    problems = []
+    if section is not None and not isinstance(section, str):
+        problems.append('section must be the anchor of a heading, or "" for the intro')
+    if section is not None and not articles:
+        problems.append("a section needs the article it belongs to")
+    if not isinstance(covered, bool) or not isinstance(off_topic, bool):
+        problems.append("covered and off_topic are true or false")
+    elif (covered is False or off_topic) and articles:
+        problems.append("a question no article covers, or off topic, has articles: []")
+    elif covered is False and off_topic:
+        problems.append("off_topic already says no article covers it; drop covered: false")
+    return problems
+
+
 def labelled_questions(root: Path = KNOWLEDGE_ROOT) -> list[LabelledQuestion]:
     """Every labelled question; KnowledgeFormatError lists every malformed one."""
     problems: list[str] = []
@@ -299,7 +360,10 @@ def labelled_questions(root: Path = KNOWLEDGE_ROOT) -> list[LabelledQuestion]:
             question = _text(entry.get("question"))
             language = entry.get("language", "en")
             articles = entry.get("articles")
-            unknown = sorted(set(entry) - {"question", "articles", "language"})
+            section = entry.get("section")
+            covered = entry.get("covered", True)
+            off_topic = entry.get("off_topic", False)
+            unknown = sorted(set(entry) - QUESTION_KEYS)
             if question is None:
                 problems.append(f"{where}: question is missing")
             if language not in LANGUAGES:
@@ -313,6 +377,10 @@ def labelled_questions(root: Path = KNOWLEDGE_ROOT) -> list[LabelledQuestion]:
                 continue
             if unknown:
                 problems.append(f"{where}: unknown keys: {', '.join(unknown)}")
+            problems.extend(
+                f"{where}: {problem}"
+                for problem in _label_problems(articles, section, covered, off_topic)
+            )
             if question is not None and language in LANGUAGES:
                 questions.append(
                     LabelledQuestion(
@@ -320,6 +388,8 @@ def labelled_questions(root: Path = KNOWLEDGE_ROOT) -> list[LabelledQuestion]:
                         language=str(language),
                         articles=tuple(articles),
                         source=where,
+                        section=section if isinstance(section, str) else None,
+                        off_topic=off_topic is True,
                     )
                 )
     if problems:

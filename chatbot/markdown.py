@@ -18,20 +18,27 @@ from django.utils.text import slugify
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from chatbot.content import FIGURE_SRC
 from chatbot.tokens import is_unspaced, length_in_words
 
 ARTICLE_SCHEME = "article:"
 ALLOWED_TAGS = frozenset(
     {
         "a", "blockquote", "br", "code", "del", "em", "h2", "h3", "h4", "h5", "h6", "hr",
-        "li", "ol", "p", "pre", "strong", "table", "tbody", "td", "th", "thead", "tr", "ul",
+        "img", "li", "ol", "p", "pre", "strong", "table", "tbody", "td", "th", "thead", "tr",
+        "ul",
     }
 )  # fmt: skip
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
+    "img": {"src", "alt"},
     "ol": {"start"},
     **{f"h{level}": {"id"} for level in range(2, 7)},
 }
+# The only pictures an article may show: our own SVG figures, served from static/ (the
+# Content Security Policy allows images from the site itself), each with its alt text. An
+# admin's article is held to this when it is shown, as the shipped files are when loaded.
+FIGURE_SOURCE = FIGURE_SRC
 # Ids of the page around an article: a heading never takes one of them.
 RESERVED_IDS = frozenset({"main", "assistant", "assistant-panel", "search", "content"})
 WORD = re.compile(r"[\w’'-]+", re.UNICODE)
@@ -98,7 +105,7 @@ def render(source: str, *, link_for: ArticleLinker = _no_links) -> SafeString:
         token.attrSet("id", anchor)
     for token in tokens:
         if token.type == "inline" and token.children:
-            token.children = _resolve_links(token.children, link_for)
+            token.children = _checked_figures(_resolve_links(token.children, link_for))
     html = _parser.renderer.render(tokens, _parser.options, {})
     cleaned = nh3.clean(
         html,
@@ -128,6 +135,25 @@ def _resolve_links(children: list[Token], link_for: ArticleLinker) -> list[Token
             continue
         result.append(child)
     return result
+
+
+def _checked_figures(children: list[Token]) -> list[Token]:
+    """Images stay only when they are our figures with alt text; any other is its alt text."""
+    result: list[Token] = []
+    for child in children:
+        if child.type == "image" and not is_figure(
+            str(child.attrGet("src") or ""), _inline_text(child)
+        ):
+            text = Token("text", "", 0)
+            text.content = _inline_text(child)
+            result.append(text)
+            continue
+        result.append(child)
+    return result
+
+
+def is_figure(src: str, alt: str) -> bool:
+    return bool(FIGURE_SOURCE.match(src)) and bool(alt.strip())
 
 
 def article_slugs_linked(source: str) -> list[str]:
@@ -237,6 +263,40 @@ def excerpt(source: str, *, max_words: int) -> tuple[str, bool]:
         elif not kept:
             # A first paragraph longer than the budget: cut it at a sentence, else a word.
             kept.append(_cut_paragraph(block, budget))
+        return "\n\n".join(kept), True
+    return "\n\n".join(kept), False
+
+
+def quote(source: str, *, max_words: int, list_max_words: int) -> tuple[str, bool]:
+    """A section as the assistant quotes it: whole blocks up to ``max_words``; a list (the
+    steps of a procedure) is kept whole while the quote stays within ``list_max_words``,
+    since half of the steps is worse than none. Also whether anything was left out."""
+    lines = source.splitlines()
+    tokens = _parser.parse(source)
+    kept: list[str] = []
+    used = 0
+    for index, token in enumerate(tokens):
+        if token.level != 0 or token.nesting == -1 or not token.map:
+            continue
+        block = "\n".join(lines[token.map[0] : token.map[1]])
+        count = length_in_words(plain_text(block))
+        is_list = token.type in {"bullet_list_open", "ordered_list_open"}
+        if used + count <= (list_max_words if is_list else max_words):
+            kept.append(block)
+            used += count
+            continue
+        if is_list:
+            taken = []
+            for item in _list_items(tokens, index, lines):
+                item_words = length_in_words(plain_text(item))
+                if used + item_words > list_max_words:
+                    break
+                taken.append(item)
+                used += item_words
+            if taken:
+                kept.append("\n".join(taken))
+        elif not kept:
+            kept.append(_cut_paragraph(block, max_words))
         return "\n\n".join(kept), True
     return "\n\n".join(kept), False
 

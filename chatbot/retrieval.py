@@ -79,6 +79,16 @@ def semantic_enabled() -> bool:
 # --- Results ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Group:
+    """One word of the question (or a product word with its synonyms): scored as one."""
+
+    lexemes: tuple[str, ...]
+    position: int
+    rarity: float = 0.0
+    unknown: bool = False  # no passage of the language has it
+
+
 @dataclass
 class PassageScore:
     passage_id: int
@@ -86,6 +96,21 @@ class PassageScore:
     lexical: float = 0.0
     coverage: float = 0.0
     similarity: float | None = None
+    # The question's word groups (indices into the search's groups) this passage matches.
+    matched: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class PassageMatch:
+    """One passage of an article hit, with what each ranking found in it."""
+
+    passage_id: int
+    fused: float  # its reciprocal-rank score
+    coverage: float  # share of the question's rarity mass it matches, 0..1
+    similarity: float | None  # its cosine to the question; None when not ranked by meaning
+    matched: frozenset[int] = frozenset()
+    position: int = 0  # in its article (0: the intro)
+    sections: int = 1  # how many passages its article has
 
 
 @dataclass(frozen=True)
@@ -96,15 +121,8 @@ class ArticleHit:
     coverage: float  # of its best lexical passage, 0..1
     similarity: float | None  # of its best semantic passage, -1..1; None without semantics
     language: str = "en"  # of the passages searched
-
-
-@dataclass(frozen=True)
-class Group:
-    """One word of the question (or a product word with its synonyms): scored as one."""
-
-    lexemes: tuple[str, ...]
-    position: int
-    rarity: float = 0.0
+    passages: tuple[PassageMatch, ...] = ()  # every passage of it either ranking found
+    groups: tuple[Group, ...] = ()  # the question's word groups, as searched
 
 
 # --- What each process keeps in memory -------------------------------------------------------
@@ -135,6 +153,7 @@ class _Snapshot:
     synonyms: dict[str, list[tuple[str, re.Pattern[str], tuple[str, ...]]]] = field(
         default_factory=dict
     )
+    places: dict[str, dict[int, tuple[int, int]]] = field(default_factory=dict)
 
 
 _snapshot: _Snapshot | None = None
@@ -172,6 +191,18 @@ def forget_snapshot() -> None:
 
 def _published_passages(language: str) -> QuerySet[Passage]:
     return Passage.objects.filter(language=language, article__is_published=True)
+
+
+def passage_places(language: str) -> dict[int, tuple[int, int]]:
+    """Each published passage's (position in its article, passages in its article)."""
+    state = snapshot()
+    if language not in state.places:
+        rows = list(_published_passages(language).values_list("id", "version_id", "position"))
+        counts = Counter(version_id for _, version_id, _ in rows)
+        state.places[language] = {
+            passage_id: (position, counts[version_id]) for passage_id, version_id, position in rows
+        }
+    return state.places[language]
 
 
 # --- Synonyms --------------------------------------------------------------------------------
@@ -356,7 +387,9 @@ def _with_rarity(
             if not found and prefix and len(lexeme) >= PREFIX_MIN_LENGTH:
                 found = max((n for word, n in counts.items() if word.startswith(lexeme)), default=0)
             documents = max(documents, found)
-        rated.append(Group(group.lexemes, group.position, _rarity(documents, total)))
+        rated.append(
+            Group(group.lexemes, group.position, _rarity(documents, total), unknown=not documents)
+        )
     # The rarest words say most about a long question.
     rated.sort(key=lambda g: -g.rarity)
     return sorted(rated[:MAX_GROUPS], key=lambda g: g.position)
@@ -443,30 +476,34 @@ def _pg_lexical(question: str, language: str, groups: list[Group]) -> list[Passa
         RANK_NORMALISATION,
     ]
     for group in groups:
-        matched_parts.append("%s * (p.search_vector @@ %s::tsquery)::int")
-        params += [group.rarity, _tsquery_any(group.lexemes)]
+        matched_parts.append("(p.search_vector @@ %s::tsquery)")
+        params.append(_tsquery_any(group.lexemes))
     any_query = _tsquery_any(lexeme for group in groups for lexeme in group.lexemes)
     where = "a.is_published AND p.language = %s AND p.search_vector @@ %s::tsquery"
     params += [language, any_query]
     params.append(LEXICAL_CANDIDATES)
     sql = (
         f"SELECT p.id, p.article_id, {' + '.join(score_parts)} AS score, "
-        f"{' + '.join(matched_parts)} AS matched "
+        f"ARRAY[{', '.join(matched_parts)}] AS matched "
         "FROM chatbot_passage p JOIN chatbot_article a ON a.id = p.article_id "
         f"WHERE {where} ORDER BY score DESC, p.id LIMIT %s"
     )
     total = sum(group.rarity for group in groups) or 1.0
+    found = []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [
-            PassageScore(
-                passage_id=passage_id,
-                article_id=article_id,
-                lexical=float(score),
-                coverage=min(1.0, float(matched) / total),
+        for passage_id, article_id, score, flags in cursor.fetchall():
+            matched = frozenset(n for n, flag in enumerate(flags) if flag)
+            found.append(
+                PassageScore(
+                    passage_id=passage_id,
+                    article_id=article_id,
+                    lexical=float(score),
+                    coverage=min(1.0, sum(groups[n].rarity for n in matched) / total),
+                    matched=matched,
+                )
             )
-            for passage_id, article_id, score, matched in cursor.fetchall()
-        ]
+    return found
 
 
 # --- Lexical: Python BM25 (SQLite) -----------------------------------------------------------
@@ -519,20 +556,23 @@ def _python_lexical(language: str, groups: list[Group]) -> list[PassageScore]:
     total = sum(group.rarity for group in groups) or 1.0
     scores = []
     for n, frequencies in enumerate(index.frequencies):
-        score = matched = 0.0
+        score = mass = 0.0
+        matched: set[int] = set()
         norm = BM25_K1 * (1 - BM25_B + BM25_B * index.lengths[n] / average)
-        for group in groups:
+        for number, group in enumerate(groups):
             frequency = sum(frequencies.get(lexeme, 0) for lexeme in group.lexemes)
             if frequency:
                 score += group.rarity * frequency * (BM25_K1 + 1) / (frequency + norm)
-                matched += group.rarity
+                mass += group.rarity
+                matched.add(number)
         if score > 0:
             scores.append(
                 PassageScore(
                     passage_id=index.ids[n],
                     article_id=index.article_ids[n],
                     lexical=score,
-                    coverage=min(1.0, matched / total),
+                    coverage=min(1.0, mass / total),
+                    matched=frozenset(matched),
                 )
             )
     scores.sort(key=lambda s: (-s.lexical, s.passage_id))
@@ -541,7 +581,10 @@ def _python_lexical(language: str, groups: list[Group]) -> list[PassageScore]:
 
 def lexical(question: str, language: str) -> list[PassageScore]:
     """The language's passages ranked by words, best first."""
-    groups = question_groups(question, language)
+    return _lexical(question, language, question_groups(question, language))
+
+
+def _lexical(question: str, language: str, groups: list[Group]) -> list[PassageScore]:
     if connection.vendor == "postgresql":
         return _pg_lexical(question, language, groups)
     return _python_lexical(language, groups)
@@ -596,6 +639,21 @@ def semantic(question_vector: NDArray[np.float32], language: str) -> list[Passag
     return found
 
 
+def meaning_by_article(question: str, *, language: str = "en") -> dict[int, float]:
+    """The question's best cosine to each article's passages in ``language`` (one the model
+    reads). Articles share their id across languages, so this measures, without any
+    translation, how close in meaning a question asked in another language is to an article."""
+    ids, article_ids, matrix = _vectors(language)
+    if not len(ids):
+        return {}
+    similarities = matrix @ embedding.embed_one(question)
+    best: dict[int, float] = {}
+    for article_id, value in zip(article_ids.tolist(), similarities.tolist(), strict=True):
+        if value > best.get(article_id, -1.0):
+            best[article_id] = float(value)
+    return best
+
+
 # --- Together --------------------------------------------------------------------------------
 
 
@@ -615,10 +673,18 @@ def search(
         language = "en"
     use_semantic = semantic_enabled() if use_semantic is None else use_semantic
     use_semantic = use_semantic and language in embedding.LANGUAGES
-    words = lexical(question, language)
+    groups = question_groups(question, language)
+    words = _lexical(question, language, groups)
     meanings = semantic(embedding.embed_one(question), language) if use_semantic else []
     return fuse(
-        words, meanings, area_id=area_id, areas=snapshot().areas, limit=limit, language=language
+        words,
+        meanings,
+        area_id=area_id,
+        areas=snapshot().areas,
+        limit=limit,
+        language=language,
+        groups=groups,
+        places=passage_places(language),
     )
 
 
@@ -630,10 +696,15 @@ def fuse(
     areas: dict[int, int | None] | None = None,
     limit: int = 5,
     language: str = "en",
+    groups: Sequence[Group] = (),
+    places: dict[int, tuple[int, int]] | None = None,
 ) -> list[ArticleHit]:
     """Reciprocal-rank fusion of the two rankings, rolled up per article (its best passage
     in each ranking counts; an article's passages stay in order of their fused rank)."""
     passage_score: dict[int, float] = defaultdict(float)
+    passage_coverage: dict[int, float] = {}
+    passage_similarity: dict[int, float] = {}
+    passage_matched: dict[int, frozenset[int]] = {}
     article_of: dict[int, int] = {}
     article_rank: dict[int, float] = defaultdict(float)
     coverage: dict[int, float] = {}
@@ -649,8 +720,11 @@ def fuse(
                 article_rank[scored.article_id] += contribution
             if scored.similarity is None:
                 coverage.setdefault(scored.article_id, scored.coverage)
+                passage_coverage[scored.passage_id] = scored.coverage
+                passage_matched[scored.passage_id] = scored.matched
             else:
                 similarity.setdefault(scored.article_id, scored.similarity)
+                passage_similarity[scored.passage_id] = scored.similarity
     if area_id is not None and areas:
         for article_id in article_rank:
             if areas.get(article_id) == area_id:
@@ -667,6 +741,19 @@ def fuse(
             coverage=coverage.get(article_id, 0.0),
             similarity=similarity.get(article_id) if meanings else None,
             language=language,
+            passages=tuple(
+                PassageMatch(
+                    passage_id=passage_id,
+                    fused=passage_score[passage_id],
+                    coverage=passage_coverage.get(passage_id, 0.0),
+                    similarity=passage_similarity.get(passage_id) if meanings else None,
+                    matched=passage_matched.get(passage_id, frozenset()),
+                    position=(places or {}).get(passage_id, (0, 1))[0],
+                    sections=(places or {}).get(passage_id, (0, 1))[1],
+                )
+                for passage_id in passages[article_id]
+            ),
+            groups=tuple(groups),
         )
         for article_id in ordered
     ]

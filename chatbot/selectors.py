@@ -21,7 +21,14 @@ from django.utils.translation import gettext as _
 from numpy.typing import NDArray
 
 from chatbot import embedding, gaps, markdown, retrieval
-from chatbot.answers import Threshold
+from chatbot.answers import (
+    SEARCH_MIN_SIMILARITY,
+    ReplyKind,
+    SourceRole,
+    Threshold,
+    candidates_rated,
+    cross_meaning_for,
+)
 from chatbot.content import LANGUAGES, SOURCE_LANGUAGE
 from chatbot.languages import question_language
 from chatbot.models import (
@@ -36,6 +43,7 @@ from chatbot.models import (
     Surface,
     Turn,
 )
+from chatbot.off_topic import off_topic_kind
 from hub.accounts.models import Organisation, User
 from routing.languages import language_name
 from routing.models import ProductArea
@@ -293,14 +301,13 @@ def articles_search(query: str, language: str, *, limit: int = 20) -> list[Searc
     query = " ".join(query.split())[:SEARCH_QUERY_MAX]
     if not query:
         return []
-    threshold = Threshold.from_settings()
 
     def matching(searched: str) -> list[retrieval.ArticleHit]:
         return [
             hit
             for hit in retrieval.search(query, language=searched, limit=limit)
             if hit.coverage > 0
-            or (hit.similarity is not None and hit.similarity >= threshold.similarity)
+            or (hit.similarity is not None and hit.similarity >= SEARCH_MIN_SIMILARITY)
         ]
 
     hits = matching(language)
@@ -376,6 +383,7 @@ class SourceLink:
     url: str  # "" when the article can no longer be read
     in_english: bool
     excerpt: SafeString
+    role: str = SourceRole.QUOTE
 
 
 @dataclass(frozen=True)
@@ -383,6 +391,23 @@ class TurnView:
     turn: Turn
     sources: list[SourceLink]
     answer: SafeString  # the phrased answer; empty for quoted passages
+    kind: str = ReplyKind.ANSWER
+
+    @property
+    def quotes(self) -> list[SourceLink]:
+        return [source for source in self.sources if source.role == SourceRole.QUOTE]
+
+    @property
+    def related(self) -> list[SourceLink]:
+        return [source for source in self.sources if source.role == SourceRole.RELATED]
+
+    @property
+    def suggestions(self) -> list[SourceLink]:
+        return [source for source in self.sources if source.role == SourceRole.SUGGESTED]
+
+    @property
+    def off_topic(self) -> bool:
+        return self.kind == ReplyKind.OFF_TOPIC
 
     @property
     def needs_feedback(self) -> bool:
@@ -424,13 +449,32 @@ def turns_of(conversation: Conversation | None, *, reader_language: str) -> list
                     url=url,
                     in_english=language == "en" and "en" not in {reader_language, asked_in},
                     excerpt=markdown.render(str(source.get("excerpt", "")), link_for=link_for),
+                    role=_role(source, answered=turn.answered),
                 )
             )
         answer = (
             markdown.render(turn.answer, link_for=link_for) if turn.phrased_by else SafeString("")
         )
-        views.append(TurnView(turn=turn, sources=sources, answer=answer))
+        views.append(TurnView(turn=turn, sources=sources, answer=answer, kind=_kind(turn)))
     return views
+
+
+def _role(source: dict[str, object], *, answered: bool) -> str:
+    # Turns kept before sources had roles quoted every source they list.
+    role = str(source.get("role", ""))
+    if role in SourceRole.__members__.values():
+        return role
+    return SourceRole.QUOTE if answered else SourceRole.SUGGESTED
+
+
+def _kind(turn: Turn) -> str:
+    if turn.answered:
+        return ReplyKind.ANSWER
+    if off_topic_kind(turn.question) is not None:
+        return ReplyKind.OFF_TOPIC
+    if turn.sections:
+        return ReplyKind.SUGGESTIONS
+    return ReplyKind.UNKNOWN
 
 
 def latest_question(conversation: Conversation | None) -> str:
@@ -758,12 +802,11 @@ def _closest_article(
     else in English, and whether it is only a weak match (below the assistant's threshold)."""
     threshold = Threshold.from_settings()
     for searched in dict.fromkeys([language, SOURCE_LANGUAGE]):
-        for hit in retrieval.search(text, language=searched, limit=3):
-            if hit.article_id in cards:
-                relevant = hit.coverage >= threshold.coverage or (
-                    hit.similarity is not None and hit.similarity >= threshold.similarity
-                )
-                return cards[hit.article_id], not relevant
+        hits = retrieval.search(text, language=searched, limit=3)
+        rated = candidates_rated(hits, cross_meaning_for(text, searched, None), threshold)
+        for candidate in rated:
+            if candidate.hit.article_id in cards:
+                return cards[candidate.hit.article_id], not candidate.passes
     return None, False
 
 

@@ -326,13 +326,12 @@ CELERY_BEAT_SCHEDULE = {
 # Semantic similarity (all-MiniLM-L6-v2 on numpy) beside full-text ranking; off: words only.
 ASSISTANT_SEMANTIC: bool = _read("ASSISTANT_SEMANTIC", bool, True)
 # "Relevant enough" (chatbot.answers.Threshold), tuned on half of the labelled questions by
-# `python -m bench assistant`; below it the assistant says it does not know. COVERAGE is
-# the share of the question's rare words the best passage matches (words only); with
-# semantic similarity on, SIMILARITY is the cosine that suffices alone, SUPPORTED_COVERAGE
-# the words needed beside half that cosine.
-ASSISTANT_MIN_COVERAGE: float = _read("ASSISTANT_MIN_COVERAGE", float, 0.425)
-ASSISTANT_MIN_SIMILARITY: float = _read("ASSISTANT_MIN_SIMILARITY", float, 0.5625)
-ASSISTANT_MIN_SUPPORTED_COVERAGE: float = _read("ASSISTANT_MIN_SUPPORTED_COVERAGE", float, 0.35)
+# `python -m bench assistant`; below it the assistant does not answer (it lists what it
+# found as "might help", or says it does not know). Both bound an article's support (the
+# words its best passage matches, its lead over the other articles, its closeness in
+# meaning): SUPPORT where the model reads the question's language, SUPPORT_WORDS elsewhere.
+ASSISTANT_MIN_SUPPORT: float = _read("ASSISTANT_MIN_SUPPORT", float, 1.95)
+ASSISTANT_MIN_SUPPORT_WORDS: float = _read("ASSISTANT_MIN_SUPPORT_WORDS", float, 1.325)
 # Optional: an OpenAI-compatible chat-completions endpoint that phrases answers from the
 # retrieved passages. Without it the assistant quotes the passages.
 ASSISTANT_LLM_URL: str = _read("ASSISTANT_LLM_URL", str, "")

@@ -3,6 +3,7 @@ broken file by name and writes nothing, and indexes what it saved on commit."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 from io import StringIO
@@ -127,6 +128,21 @@ def test_a_changed_file_updates_its_version_and_only_that_one_is_indexed_again(
         ("en/sso/Bad_Slug.md", ARTICLE.format(title="Bad slug"), "lower-case words"),
         ("en/sso/same-title.md", ARTICLE.format(title="Connect Okta for single sign-on"), "title"),
         ("en/hub/fixture-sso-okta.md", ARTICLE.format(title="Elsewhere too"), "is in area"),
+        (
+            "en/sso/figure-no-alt.md",
+            ARTICLE.format(title="No alt") + "\n![](/static/img/articles/x.svg)\n",
+            "needs alt text",
+        ),
+        (
+            "en/sso/figure-elsewhere.md",
+            ARTICLE.format(title="Elsewhere") + "\n![A map](https://example.com/map.png)\n",
+            "must be an SVG under /static/img/articles/",
+        ),
+        (
+            "en/sso/figure-inline.md",
+            ARTICLE.format(title="Inline") + "\nSee ![a map](/static/img/articles/map.svg) here.\n",
+            "on a line of its own",
+        ),
     ],
 )
 def test_a_file_that_breaks_the_format_is_named_and_nothing_is_written(
@@ -292,3 +308,60 @@ def test_bootstrap_loads_and_indexes_the_real_knowledge_base_once() -> None:
     call_command("bootstrap", stdout=again)
     assert "0 created, 0 updated" in again.getvalue()
     assert set(Passage.objects.values_list("pk", flat=True)) == passages
+
+
+def _questions_file(root: Path, text: str) -> None:
+    (root / "questions" / "extra.yaml").write_text(text, encoding="utf-8")
+
+
+def test_a_question_can_name_its_section_or_say_it_is_off_topic_or_not_covered(
+    knowledge: Path,
+) -> None:
+    _questions_file(
+        knowledge,
+        '- question: "where is the metadata URL"\n'
+        "  articles: [fixture-sso-okta]\n"
+        '  section: "a-heading"\n'
+        '- question: "tell me a joke"\n'
+        "  articles: []\n"
+        "  off_topic: true\n"
+        '- question: "can I survey by carrier pigeon"\n'
+        "  articles: []\n"
+        "  covered: false\n",
+    )
+    questions = {q.question: q for q in content.labelled_questions(knowledge)}
+    assert questions["where is the metadata URL"].section == "a-heading"
+    assert questions["tell me a joke"].off_topic and not questions["tell me a joke"].answerable
+    assert not questions["can I survey by carrier pigeon"].off_topic
+    assert questions["can I survey by carrier pigeon"].section is None
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        ('  articles: []\n  section: "a-heading"\n', "a section needs the article"),
+        ("  articles: [fixture-sso-okta]\n  covered: false\n", "has articles: []"),
+        ("  articles: [fixture-sso-okta]\n  off_topic: true\n", "has articles: []"),
+        ("  articles: []\n  off_topic: yes please\n", "true or false"),
+        ("  articles: [fixture-sso-okta]\n  section: [a-heading]\n", "anchor of a heading"),
+    ],
+)
+def test_labels_that_contradict_themselves_are_refused(
+    knowledge: Path, entry: str, problem: str
+) -> None:
+    _questions_file(knowledge, f'- question: "a question"\n{entry}')
+    with pytest.raises(content.KnowledgeFormatError, match=re.escape(problem)):
+        content.labelled_questions(knowledge)
+
+
+def test_a_figure_with_alt_text_from_our_static_files_is_accepted(knowledge: Path) -> None:
+    path = _write(
+        knowledge,
+        "en/sso/with-figure.md",
+        ARTICLE.format(title="With a figure")
+        + "\n![The three stages of a connection](/static/img/articles/with-figure.svg)\n",
+    )
+    article = content.article_file_read(path, root=knowledge)
+    assert content.figures(article.body) == [
+        ("The three stages of a connection", "/static/img/articles/with-figure.svg")
+    ]

@@ -76,3 +76,47 @@ def test_any_text_renders_without_error_and_without_markup_of_its_own(text: str)
     assert not re.search(r"<[^>]+\son\w+=", html)
     markdown.sections(text)
     markdown.excerpt(text, max_words=20)
+
+
+STEPS = "\n".join(f"{n}. Step {n} has a few words of its own to read." for n in range(1, 13))
+
+
+def test_a_quote_keeps_a_long_list_of_steps_whole() -> None:
+    source = f"Follow these steps.\n\n{STEPS}\n\nThat is all."
+    text, cut = markdown.quote(source, max_words=40, list_max_words=400)
+    assert "12. Step 12" in text and text.startswith("Follow these steps.")
+    # The list is whole; the paragraph after it did not fit any more.
+    assert cut and "That is all." not in text
+    whole, more = markdown.quote(source, max_words=400, list_max_words=400)
+    assert whole.endswith("That is all.") and not more
+
+
+def test_a_list_longer_than_any_quote_is_cut_between_its_steps() -> None:
+    text, cut = markdown.quote(STEPS, max_words=20, list_max_words=50)
+    assert cut and text.endswith("to read.") and "5. Step 5" not in text
+
+
+@pytest.mark.parametrize(
+    ("source", "shown"),
+    [
+        ("![The builder screen](/static/img/articles/survey-builder.svg)", True),
+        ("![](/static/img/articles/survey-builder.svg)", False),  # no alt text
+        ("![A chart](/static/img/articles/chart.png)", False),  # only our SVG figures
+        ("![A chart](https://example.com/static/img/articles/chart.svg)", False),
+        ("![A chart](/static/img/articles/../../secret.svg)", False),
+        ("![A chart](/media/uploads/chart.svg)", False),
+    ],
+)
+def test_only_our_own_figures_with_alt_text_are_shown(source: str, shown: bool) -> None:
+    html = markdown.render(source)
+    assert ("<img" in html) is shown
+    if shown:
+        assert 'alt="The builder screen"' in html
+        assert 'src="/static/img/articles/survey-builder.svg"' in html
+
+
+@given(st.text(max_size=200))
+def test_any_image_that_renders_is_one_of_our_figures(text: str) -> None:
+    html = markdown.render(f"![{text}](/static/img/articles/a.svg) ![x]({text})")
+    for src in re.findall(r'<img src="([^"]*)"', html):
+        assert markdown.FIGURE_SOURCE.match(src)
