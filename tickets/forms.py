@@ -2,20 +2,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
+from html import escape
 from typing import Any
 
 from django import forms
 from django.forms.utils import flatatt
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from hub.accounts.models import User
-from routing.models import ProductArea
 from tickets.idempotency import is_idempotency_key, new_idempotency_key
 from tickets.models import Channel, Status
-from tickets.selectors import HistoryFilters, HistorySort
+from tickets.selectors import HistoryArea, HistoryFilters, HistorySort
 
 
 class VerifyForm(forms.Form):
@@ -41,7 +40,9 @@ MINE = "me"
 
 class PlainSelect(forms.Select):
     """A select drawn in Python, not one template per option: the history's requester filter
-    lists every member of the organisation, and the stock widget cost ~0.1 ms an option."""
+    lists every member of the organisation, and the stock widget cost ~0.1 ms an option.
+    Each option is escaped once with ``html.escape`` (what ``format_html`` does, without its
+    per-call overhead)."""
 
     def render(
         self,
@@ -51,19 +52,14 @@ class PlainSelect(forms.Select):
         renderer: Any = None,
     ) -> SafeString:
         chosen = "" if value is None else str(value)
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (option, mark_safe(" selected") if str(option) == chosen else "", label)
-                for option, label in self.choices
-            ),
+        options = "".join(
+            f'<option value="{escape(str(option))}"'
+            f'{" selected" if str(option) == chosen else ""}>{escape(str(label))}</option>'
+            for option, label in self.choices
         )
-        return format_html(
-            '<select name="{}"{}>{}</select>',
-            name,
-            flatatt(self.build_attrs(self.attrs, attrs)),
-            options,
+        return mark_safe(
+            f'<select name="{escape(name)}"{flatatt(self.build_attrs(self.attrs, attrs))}>'
+            f"{options}</select>"
         )
 
 
@@ -104,15 +100,15 @@ class HistoryFilterForm(forms.Form):
         self,
         data: Mapping[str, Any] | None,
         *,
-        areas: Sequence[ProductArea],
+        areas: Sequence[HistoryArea],
         requesters: Sequence[tuple[int, str]] | None,
         own_user: User,
     ) -> None:
         super().__init__(data)
         self._areas = {area.slug: area for area in areas}
         self._own_user = own_user
-        # Each area's name in the current language, worked out once for the page.
-        self.area_names = {area.pk: area.localized_name for area in areas}
+        # Each area's name in the current language, as the selector read it.
+        self.area_names = {area.pk: area.name for area in areas}
         self._set_choices("status", _("Any status"), [("open", _("Open")), *Status.choices])
         self._set_choices(
             "area", _("Any product area"), [(area.slug, self.area_names[area.pk]) for area in areas]

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection, models
-from django.db.models import Avg, Count, F, Min, Q, QuerySet, Subquery
+from django.db.models import Avg, Count, F, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.db.models.functions import TruncDate, TruncWeek
 from django.http import Http404
@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hub.accounts.models import EnterpriseSeat, Membership, Organisation, User
 from routing.languages import language_label, language_name
+from routing.models import ProductArea, ProductAreaTranslation
 from routing.selectors import callback_wait_estimate, service_hours
 from routing.waits import Wait, wait_change_reasons, wait_changed
 from tickets.models import (
@@ -420,6 +421,29 @@ def ticket_history_page(
         next_cursor=cursor_at(found[-1], before=False) if has_next else None,
         previous_cursor=cursor_at(found[0], before=True) if has_previous else None,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryArea:
+    """A product area as the history's filter and rows name it, in the reader's language."""
+
+    pk: int
+    slug: str
+    name: str
+
+
+def history_areas(language: str) -> list[HistoryArea]:
+    """Every product area, named in ``language`` where a translation says so (as
+    ``ProductArea.localized_name`` does), read as plain values in one query."""
+    translated = ProductAreaTranslation.objects.filter(
+        area_id=OuterRef("pk"), language=language.split("-")[0]
+    ).values("name")[:1]
+    rows = (
+        ProductArea.objects.order_by("order", "name")
+        .annotate(translated_name=Subquery(translated))
+        .values_list("pk", "slug", "name", "translated_name")
+    )
+    return [HistoryArea(pk, slug, translated or name) for pk, slug, name, translated in rows]
 
 
 def history_requesters(user: User) -> list[tuple[int, str]]:
