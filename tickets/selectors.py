@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection, models
 from django.db.models import Avg, Count, F, Min, OuterRef, Q, QuerySet, Subquery
@@ -16,6 +17,7 @@ from django.db.models.functions import TruncDate, TruncWeek
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from hub.accounts.models import EnterpriseSeat, Membership, Organisation, User
@@ -437,7 +439,7 @@ def history_areas(language: str) -> list[HistoryArea]:
     ``ProductArea.localized_name`` does), read as plain values in one query."""
     translated = ProductAreaTranslation.objects.filter(
         area_id=OuterRef("pk"), language=language.split("-")[0]
-    ).values("name")[:1]
+    ).values("name")[:1]  # as ProductArea.localized_name reads the language
     rows = (
         ProductArea.objects.order_by("order", "name")
         .annotate(translated_name=Subquery(translated))
@@ -487,11 +489,32 @@ def history_export_rows(
 
 
 def ticket_for_viewer(user: User, number: str) -> Ticket:
-    """The ticket, if this person may see it (tickets_visible_to); 404 for anyone else."""
+    """The ticket, if this person may see it (tickets_visible_to); 404 for anyone else. Its
+    product area's name in the reader's language comes with it (``ticket_area_name``)."""
+    translated = ProductAreaTranslation.objects.filter(
+        area_id=OuterRef("product_area_id"), language=_reading_language()
+    ).values("name")[:1]
     return get_object_or_404(
-        tickets_visible_to(user).select_related("requester", "product_area", "conference"),
+        tickets_visible_to(user)
+        .select_related("requester", "product_area", "conference")
+        .annotate(area_translated_name=Subquery(translated)),
         number=number,
     )
+
+
+def ticket_area_name(ticket: Ticket) -> str:
+    """The ticket's product area in the reader's language ("" without one), as
+    ``ProductArea.localized_name`` names it; no query when ``ticket_for_viewer`` read it."""
+    if ticket.product_area is None:
+        return ""
+    if hasattr(ticket, "area_translated_name"):
+        return ticket.area_translated_name or ticket.product_area.name
+    return ticket.product_area.localized_name
+
+
+def _reading_language() -> str:
+    """The interface language as ``ProductArea.localized_name`` reads it."""
+    return (get_language() or settings.LANGUAGE_CODE).split("-")[0]
 
 
 def attachment_for_viewer(user: User | AnonymousUser, pk: int) -> Attachment:

@@ -51,12 +51,14 @@ from tickets.selectors import (
     history_requesters,
     queue_status,
     sees_organisation_tickets,
+    ticket_area_name,
     ticket_for_viewer,
     ticket_history_page,
     ticket_timeline,
     wait_accuracy,
 )
 from tickets.services import ticket_account_access_set, ticket_comment, ticket_transition
+from tickets.labels import choice_label
 from tickets.timeline import timeline_entries
 from tickets.verification import LinkRefused, link_check, ticket_verify
 
@@ -359,6 +361,10 @@ def _ticket_context(
     events = ticket_timeline(ticket)
     context: dict[str, Any] = {
         "ticket": ticket,
+        "labels": {
+            name: choice_label(ticket, name) for name in ("status", "channel", "team", "language")
+        },
+        "area_name": ticket_area_name(ticket),
         "queue": queue_status(ticket),
         "queue_poll_seconds": settings.TICKETS_QUEUE_POLL_SECONDS,
         "timeline": timeline_entries(ticket, events, viewer=request.user),
