@@ -63,6 +63,43 @@ class PlainSelect(forms.Select):
         )
 
 
+def _attributes(attrs: Mapping[str, Any]) -> str:
+    """Attributes as django/forms/widgets/attrs.html writes them, in their order."""
+    return "".join(
+        f" {escape(str(name))}" if value is True else f' {escape(str(name))}="{escape(str(value))}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+class PlainInputMixin:
+    """An <input> drawn in Python as django/forms/widgets/input.html draws it (the same
+    HTML): the history's filters are drawn on every page of the list."""
+
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: Any = None,
+    ) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]  # type: ignore[attr-defined]
+        shown = widget["value"]
+        value_attribute = "" if shown is None else f' value="{escape(str(shown))}"'
+        return mark_safe(
+            f'<input type="{escape(str(widget["type"]))}" name="{escape(name)}"'
+            f"{value_attribute}{_attributes(widget['attrs'])}>"
+        )
+
+
+class PlainTextInput(PlainInputMixin, forms.TextInput):
+    pass
+
+
+class PlainDateInput(PlainInputMixin, forms.DateInput):
+    pass
+
+
 class HistoryFilterForm(forms.Form):
     """The history list's filters. They live in the URL, so a view can be bookmarked."""
 
@@ -71,7 +108,7 @@ class HistoryFilterForm(forms.Form):
         help_text=_("A request number, or words from its subject or messages."),
         required=False,
         max_length=HISTORY_SEARCH_MAX,
-        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+        widget=PlainTextInput(attrs={"type": "search", "autocomplete": "off"}),
         error_messages={
             "max_length": _("Search for %(limit_value)d characters or fewer"),
         },
@@ -83,13 +120,13 @@ class HistoryFilterForm(forms.Form):
     created_from = forms.DateField(
         label=_("Made on or after"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=PlainDateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": _("Enter the first date as a real date, like 2026-11-30")},
     )
     created_to = forms.DateField(
         label=_("Made on or before"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=PlainDateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": _("Enter the last date as a real date, like 2026-11-30")},
     )
     sort = forms.ChoiceField(
