@@ -35,6 +35,7 @@ from tickets import (
     services,
     states,
 )
+from tickets.forms import TemplateFreeSelect
 from tickets.labels import choice_label
 from tickets.models import (
     CallbackRequest,
@@ -161,7 +162,9 @@ class ServiceLevelFilter(admin.SimpleListFilter):
 
 
 class TicketAdminForm(forms.ModelForm[Ticket]):
-    move_to = forms.ChoiceField(label=gettext_lazy("Change status to"), required=False)
+    move_to = forms.ChoiceField(
+        label=gettext_lazy("Change status to"), required=False, widget=TemplateFreeSelect
+    )
     reply = forms.CharField(
         label=gettext_lazy("Reply to the customer"),
         required=False,
@@ -172,6 +175,7 @@ class TicketAdminForm(forms.ModelForm[Ticket]):
     class Meta:
         model = Ticket
         fields = ["assigned_to"]
+        widgets = {"assigned_to": TemplateFreeSelect}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

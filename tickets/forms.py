@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -89,6 +90,34 @@ class PlainInputMixin:
         return mark_safe(
             f'<input type="{escape(str(widget["type"]))}" name="{escape(name)}"'
             f"{value_attribute}{_attributes(widget['attrs'])}>"
+        )
+
+
+class TemplateFreeSelect(forms.Select):
+    """A select that writes exactly what django/forms/widgets/select.html and
+    select_option.html write, in Python: the admin's "assigned to" lists every agent, and
+    the stock widget renders two templates per option. Choices in groups are left to the
+    templates."""
+
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: Any = None,
+    ) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        groups = widget["optgroups"]
+        if any(group_name for group_name, _options, _index in groups):
+            return super().render(name, value, attrs, renderer)
+        options = "".join(
+            f'\n  <option value="{escape(str(option["value"]))}"'
+            f'{_attributes(option["attrs"])}>{conditional_escape(option["label"])}</option>\n'
+            for _group_name, group_options, _index in groups
+            for option in group_options
+        )
+        return mark_safe(
+            f'<select name="{escape(name)}"{_attributes(widget["attrs"])}>{options}\n</select>'
         )
 
 
