@@ -55,7 +55,7 @@ class PlainSelect(forms.Select):
         chosen = "" if value is None else str(value)
         options = "".join(
             f'<option value="{escape(str(option))}"'
-            f'{" selected" if str(option) == chosen else ""}>{escape(str(label))}</option>'
+            f"{' selected' if str(option) == chosen else ''}>{escape(str(label))}</option>"
             for option, label in self.choices
         )
         return mark_safe(
@@ -112,7 +112,7 @@ class TemplateFreeSelect(forms.Select):
             return super().render(name, value, attrs, renderer)
         options = "".join(
             f'\n  <option value="{escape(str(option["value"]))}"'
-            f'{_attributes(option["attrs"])}>{conditional_escape(option["label"])}</option>\n'
+            f"{_attributes(option['attrs'])}>{conditional_escape(option['label'])}</option>\n"
             for _group_name, group_options, _index in groups
             for option in group_options
         )

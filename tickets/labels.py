@@ -21,7 +21,7 @@ def _labels(model: type[models.Model], field_name: str) -> dict[Any, Any]:
     return dict(model._meta.get_field(field_name).flatchoices)  # type: ignore[union-attr]
 
 
-def choice_label(row: models.Model, field_name: str) -> Any:
-    """What ``row.get_<field_name>_display()`` returns."""
+def choice_label(row: models.Model, field_name: str) -> str:
+    """What ``row.get_<field_name>_display()`` returns, for a field that is never null."""
     value = getattr(row, field_name)
-    return force_str(_labels(type(row), field_name).get(value, value), strings_only=True)
+    return force_str(_labels(type(row), field_name).get(value, value))

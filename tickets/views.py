@@ -7,9 +7,9 @@ ticket they may not see: they get 404, never 403.
 from __future__ import annotations
 
 import csv
-from html import escape
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from html import escape
 from typing import Any
 
 from django.conf import settings
@@ -39,6 +39,7 @@ from hub.accounts.models import User
 from hub.accounts.moments import moment_words
 from routing.languages import language_label
 from tickets.forms import AccountAccessForm, CommentForm, HistoryFilterForm, VerifyForm
+from tickets.labels import choice_label
 from tickets.models import Channel, Status, Team, Ticket
 from tickets.selectors import (
     Cursor,
@@ -58,7 +59,6 @@ from tickets.selectors import (
     wait_accuracy,
 )
 from tickets.services import ticket_account_access_set, ticket_comment, ticket_transition
-from tickets.labels import choice_label
 from tickets.timeline import timeline_entries
 from tickets.verification import LinkRefused, link_check, ticket_verify
 
