@@ -129,6 +129,27 @@ class PlainDateInput(PlainInputMixin, forms.DateInput):
     pass
 
 
+class PlainHiddenInput(PlainInputMixin, forms.HiddenInput):
+    pass
+
+
+class PlainTextarea(forms.Textarea):
+    """A <textarea> drawn in Python as django/forms/widgets/textarea.html draws it."""
+
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: Any = None,
+    ) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        text = escape(str(widget["value"])) if widget["value"] else ""
+        return mark_safe(
+            f'<textarea name="{escape(name)}"{_attributes(widget["attrs"])}>\n{text}</textarea>'
+        )
+
+
 class HistoryFilterForm(forms.Form):
     """The history list's filters. They live in the URL, so a view can be bookmarked."""
 
@@ -249,14 +270,14 @@ class CommentForm(forms.Form):
         label=_("Add a comment"),
         help_text=_("Support sees it on your request, as if you had replied to our email."),
         max_length=COMMENT_MAX,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=PlainTextarea(attrs={"rows": 4}),
         error_messages={
             "required": _("Write your comment"),
             "max_length": _("Write your comment in %(limit_value)d characters or fewer"),
         },
     )
     # One key per drawing of the form: a double click or a retried POST adds one comment.
-    idempotency_key = forms.CharField(required=False, widget=forms.HiddenInput)
+    idempotency_key = forms.CharField(required=False, widget=PlainHiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

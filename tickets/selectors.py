@@ -262,9 +262,16 @@ def sees_organisation_tickets(user: User) -> bool:
 
 
 def history_membership(user: User) -> Membership | None:
-    """The user's membership, read once per request (Django caches the accessor)."""
+    """The user's membership with its organisation, read once per request (kept where
+    Django keeps ``user.membership``)."""
     if not user.is_authenticated or not user.is_active:
         return None
+    accessor = User.membership.related
+    if not accessor.is_cached(user):
+        accessor.set_cached_value(
+            user,
+            Membership.objects.select_related("organisation").filter(user_id=user.pk).first(),
+        )
     try:
         return user.membership
     except Membership.DoesNotExist:
