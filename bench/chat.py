@@ -75,6 +75,7 @@ def chat_seed() -> None:
 
     from hub.accounts.models import Membership, Organisation, StaffRole, User
     from hub.accounts.services import staff_groups_ensure
+    from routing.configuration import configuration_changed
     from routing.models import Agent, AgentShift, ProductArea
     from tickets.chat.services import chat_accept, chat_presence_set, chat_start
 
@@ -98,6 +99,7 @@ def chat_seed() -> None:
             AgentShift(agent=agent, weekday=day, opens=clock_time(0), closes=clock_time(0))
             for day in range(7)
         )
+        configuration_changed()  # bulk_create sends no signal
         chat_presence_set(agent=user, available=True)
         agents.append(user)
         COOKIES[user.email] = _signed_in(user)

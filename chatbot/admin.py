@@ -1,27 +1,84 @@
 """The knowledge base and the assistant's conversations in the admin.
 
 Articles are edited here (a version per language, with a rendered preview); saving queues
-the passages and embeddings through chatbot.services. Conversations are for reading: agents
-see each question, the answer, the sources and the Yes/No, and change nothing.
+the passages and embeddings through chatbot.services. The list shows each article's
+"Was this helpful?" answers, and its page what readers said was missing. Conversations are
+for reading: agents see each question, the answer, the sources and the Yes/No, and change
+nothing. The content-gap report (a page of the articles' admin) clusters what the assistant
+could not answer and what readers missed, for the people who write the articles.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from babel.numbers import format_percent
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.db.models import Count, ExpressionWrapper, F, FloatField, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce, NullIf
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language, gettext_lazy, to_locale
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from chatbot import markdown, services
-from chatbot.content import SOURCE_LANGUAGE
-from chatbot.models import Article, ArticleVersion, Conversation, Synonym, Turn
+from chatbot import markdown, selectors, services
+from chatbot.content import LANGUAGES, SOURCE_LANGUAGE
+from chatbot.forms import GapAnsweredForm
+from chatbot.models import (
+    Article,
+    ArticleVersion,
+    ArticleVote,
+    ContentGapAnswer,
+    Conversation,
+    Feedback,
+    Synonym,
+    Turn,
+)
 from chatbot.selectors import article_linker, readable_slugs
+from hub.accounts.http import signed_in_user
+
+
+def _vote_count(answer: Feedback) -> Coalesce:
+    """The article's votes with this answer, as a subquery: a join beside the versions'
+    would multiply both counts."""
+    votes = (
+        ArticleVote.objects.filter(article=OuterRef("pk"), answer=answer)
+        .order_by()
+        .values("article")
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    return Coalesce(models.Subquery(votes), 0)
+
+
+class HelpfulFilter(admin.SimpleListFilter):
+    title = gettext_lazy("readers' answers")
+    parameter_name = "helpful"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [
+            ("unhelpful", _("More No than Yes")),
+            ("missing", _("With what was missing")),
+            ("none", _("No answers yet")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Article]) -> QuerySet[Article]:
+        if self.value() == "unhelpful":
+            # Q: the counts are the list's annotations, which the model's fields do not name.
+            return queryset.filter(Q(no_votes__gt=F("yes_votes")))
+        if self.value() == "missing":
+            return queryset.filter(votes__answer=Feedback.NO).exclude(votes__missing="").distinct()
+        if self.value() == "none":
+            return queryset.filter(Q(yes_votes=0) & Q(no_votes=0))
+        return queryset
 
 
 class KeywordsWidget(forms.TextInput):
@@ -92,11 +149,20 @@ class ArticleVersionInline(admin.StackedInline[ArticleVersion, Article]):
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin[Article]):
-    list_display = ["slug", "title", "product_area", "is_published", "languages"]
-    list_filter = ["is_published", "product_area", "versions__language"]
+    list_display = [
+        "slug",
+        "title",
+        "product_area",
+        "is_published",
+        "languages",
+        "helpful_yes",
+        "helpful_no",
+        "helpful_share",
+    ]
+    list_filter = ["is_published", "product_area", "versions__language", HelpfulFilter]
     search_fields = ["slug", "versions__title"]
-    fields = ["slug", "product_area", "is_published", "from_files"]
-    readonly_fields = ["from_files"]
+    fields = ["slug", "product_area", "is_published", "from_files", "readers_missing"]
+    readonly_fields = ["from_files", "readers_missing"]
     inlines = [ArticleVersionInline]
     actions = ["publish", "unpublish", "index_again"]
 
@@ -106,9 +172,141 @@ class ArticleAdmin(admin.ModelAdmin[Article]):
             .get_queryset(request)
             .select_related("product_area")
             .prefetch_related("versions")
-            .annotate(version_count=Count("versions"))
+            .annotate(
+                yes_votes=_vote_count(Feedback.YES),
+                no_votes=_vote_count(Feedback.NO),
+                helpful_ratio=ExpressionWrapper(
+                    F("yes_votes") * 1.0 / NullIf(F("yes_votes") + F("no_votes"), 0),
+                    output_field=FloatField(),
+                ),
+            )
         )
         return queryset
+
+    @admin.display(description=gettext_lazy("helpful: yes"), ordering="yes_votes")
+    def helpful_yes(self, article: Article) -> int:
+        return int(getattr(article, "yes_votes", 0))
+
+    @admin.display(description=gettext_lazy("helpful: no"), ordering="no_votes")
+    def helpful_no(self, article: Article) -> int:
+        return int(getattr(article, "no_votes", 0))
+
+    @admin.display(description=gettext_lazy("share helpful"), ordering="helpful_ratio")
+    def helpful_share(self, article: Article) -> str:
+        ratio = getattr(article, "helpful_ratio", None)
+        if ratio is None:
+            return "—"
+        # CLDR writes a share in the agent's language: "75%" in English, "75 %" in German.
+        language = to_locale(get_language() or "en")
+        return str(format_percent(ratio, locale=language if language in LANGUAGES else "en"))
+
+    @admin.display(description=gettext_lazy("what readers said was missing"))
+    def readers_missing(self, article: Article) -> SafeString:
+        if not article.pk:
+            return format_html("<p>{}</p>", "—")
+        comments = list(selectors.article_missing_comments(article))
+        if not comments:
+            return format_html("<p>{}</p>", _("No reader has said what was missing yet."))
+        return format_html(
+            '<ol class="readers-missing">{}</ol>',
+            format_html_join(
+                "",
+                "<li><q>{}</q> <small>({}, {})</small></li>",
+                (
+                    (vote.missing, vote.language, vote.updated_at.strftime("%Y-%m-%d"))
+                    for vote in comments
+                ),
+            ),
+        )
+
+    def get_urls(self) -> list[URLPattern]:
+        custom = [
+            path(
+                "content-gaps/",
+                self.admin_site.admin_view(self.content_gaps),
+                name="chatbot_article_content_gaps",
+            ),
+            path(
+                "content-gaps/answered/",
+                self.admin_site.admin_view(self.content_gap_answered),
+                name="chatbot_article_content_gap_answered",
+            ),
+            path(
+                "content-gaps/answered/<int:mark_id>/undo/",
+                self.admin_site.admin_view(self.content_gap_undo),
+                name="chatbot_article_content_gap_undo",
+            ),
+        ]
+        return custom + super().get_urls()
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        extra_context = {**(extra_context or {}), "can_see_gaps": self.has_view_permission(request)}
+        return super().changelist_view(request, extra_context)
+
+    def content_gaps(
+        self, request: HttpRequest, form: GapAnsweredForm | None = None, cluster: str = ""
+    ) -> HttpResponse:
+        """What the assistant could not answer and what readers missed, by similar meaning."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        now = timezone.now()
+        context = {
+            **self.admin_site.each_context(request),
+            "report": selectors.content_gap_report(now=now),
+            "answered": selectors.gaps_answered(),
+            "articles": selectors.articles_for_marking(),
+            "can_mark": self.has_change_permission(request),
+            "form": form,
+            "form_cluster": cluster,
+            "opts": self.model._meta,
+            "title": _("Content gaps"),
+        }
+        status = 400 if form is not None and form.errors else 200
+        return TemplateResponse(
+            request, "admin/chatbot/article/content_gaps.html", context, status=status
+        )
+
+    def content_gap_answered(self, request: HttpRequest) -> HttpResponse:
+        """Mark a cluster's questions answered by an article (people who edit articles)."""
+        if request.method != "POST":
+            return redirect("admin:chatbot_article_content_gaps")
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        form = GapAnsweredForm(request.POST)
+        cluster = str(request.POST.get("cluster", ""))[:40]
+        if form.is_valid():
+            article = selectors.article_with_slug(form.cleaned_data["article"])
+            if article is None:
+                form.add_error("article", _("There is no article with this slug"))
+            else:
+                try:
+                    services.content_gap_answer_mark(
+                        article=article,
+                        turn_ids=form.cleaned_data["turn"],
+                        vote_ids=form.cleaned_data["vote"],
+                        marked_by=signed_in_user(request),
+                    )
+                except ValidationError as error:
+                    form.add_error(None, error)
+        if form.errors:
+            return self.content_gaps(request, form=form, cluster=cluster)
+        messages.success(
+            request,
+            _("Marked as answered by “%(slug)s”.") % {"slug": form.cleaned_data["article"]},
+        )
+        return redirect(f"{reverse('admin:chatbot_article_content_gaps')}#answered")
+
+    def content_gap_undo(self, request: HttpRequest, mark_id: int) -> HttpResponse:
+        if request.method != "POST":
+            return redirect("admin:chatbot_article_content_gaps")
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        mark = get_object_or_404(ContentGapAnswer, pk=mark_id)
+        services.content_gap_answer_undo(mark=mark)
+        messages.success(request, _("The questions are open content gaps again."))
+        return redirect("admin:chatbot_article_content_gaps")
 
     @admin.display(description=gettext_lazy("title"))
     def title(self, article: Article) -> str:

@@ -298,3 +298,99 @@ class Turn(models.Model):
 
     def __str__(self) -> str:
         return self.question[:80]
+
+
+class ArticleVoteQuerySet(models.QuerySet["ArticleVote"]):
+    def unhelpful(self) -> ArticleVoteQuerySet:
+        return self.filter(answer=Feedback.NO)
+
+
+class ArticleVote(models.Model):
+    """A reader's "Was this helpful?" on an article: one per reader and article, changeable.
+
+    A signed-in reader is known by their account; an anonymous one by the SHA-256 of the
+    random key in their signed cookie (the key itself is never stored)."""
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="votes", verbose_name=_("article")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="article_votes",
+        verbose_name=_("user"),
+    )
+    visitor_hash = models.CharField(max_length=64, blank=True, editable=False)
+    answer = models.CharField(_("helpful?"), max_length=3, choices=Feedback.choices)
+    missing = models.CharField(_("what was missing"), max_length=300, blank=True)
+    # The language of the version read: a No may be about a translation.
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    created_at = models.DateTimeField(_("first answered"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True, db_index=True)
+
+    objects = ArticleVoteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("article vote")
+        verbose_name_plural = _("article votes")
+        ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "user"],
+                condition=Q(user__isnull=False),
+                name="one_vote_per_user_and_article",
+            ),
+            models.UniqueConstraint(
+                fields=["article", "visitor_hash"],
+                condition=Q(user__isnull=True),
+                name="one_vote_per_visitor_and_article",
+            ),
+            models.CheckConstraint(
+                condition=(Q(user__isnull=False) & Q(visitor_hash=""))
+                | (Q(user__isnull=True) & ~Q(visitor_hash="")),
+                name="vote_by_a_user_or_a_visitor",
+            ),
+            models.CheckConstraint(
+                condition=Q(answer=Feedback.NO) | Q(missing=""),
+                name="only_a_no_says_what_was_missing",
+            ),
+        ]
+        indexes = [models.Index(fields=["article", "answer"])]
+
+    def __str__(self) -> str:
+        return f"{self.article_id}: {self.answer}"
+
+
+class ContentGapAnswer(models.Model):
+    """Content gaps (questions the assistant could not answer, No votes) an article now answers.
+
+    Kept by the items themselves, not by a cluster: clusters are computed afresh from the
+    latest items, and the items marked here stay out of the open gaps whatever they join."""
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="gap_answers", verbose_name=_("article")
+    )
+    turns = models.ManyToManyField(Turn, blank=True, related_name="+", verbose_name=_("questions"))
+    votes = models.ManyToManyField(
+        ArticleVote, blank=True, related_name="+", verbose_name=_("No votes")
+    )
+    example = models.CharField(_("example"), max_length=500)
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("marked by"),
+    )
+    marked_at = models.DateTimeField(_("marked"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("answered content gap")
+        verbose_name_plural = _("answered content gaps")
+        ordering = ["-marked_at"]
+
+    def __str__(self) -> str:
+        return f"{self.example[:60]} → {self.article_id}"

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+import hashlib
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+import numpy as np
+from django.core.cache import cache
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.http import Http404
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from numpy.typing import NDArray
 
-from chatbot import markdown, retrieval
+from chatbot import embedding, gaps, markdown, retrieval
 from chatbot.answers import Threshold
 from chatbot.content import LANGUAGES, SOURCE_LANGUAGE
 from chatbot.languages import question_language
@@ -22,6 +28,8 @@ from chatbot.models import (
     SEARCH_CONFIGS,
     Article,
     ArticleVersion,
+    ArticleVote,
+    ContentGapAnswer,
     Conversation,
     Feedback,
     Passage,
@@ -29,8 +37,9 @@ from chatbot.models import (
     Turn,
 )
 from hub.accounts.models import Organisation, User
+from routing.languages import language_name
 from routing.models import ProductArea
-from routing.selectors import product_areas_active
+from routing.selectors import product_area_active, product_areas_active
 
 HUB_SECTION = "hub"
 
@@ -64,6 +73,13 @@ def article_linker(slugs: Iterable[str]) -> markdown.ArticleLinker:
 # --- Listings --------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
+def _support_url(name: str, slug: str, script_prefix: str) -> str:
+    # A listing links every article and area: reversing each on every page cost more than
+    # the rest of the page's work. The address depends only on these three.
+    return reverse(name, kwargs={"slug": slug})
+
+
 @dataclass(frozen=True)
 class ArticleCard:
     """An article in a list: in the reader's language, else in English (said so)."""
@@ -76,7 +92,7 @@ class ArticleCard:
 
     @property
     def url(self) -> str:
-        return reverse("support:article", kwargs={"slug": self.slug})
+        return _support_url("support:article", self.slug, get_script_prefix())
 
 
 @dataclass
@@ -89,7 +105,7 @@ class AreaSection:
 
     @property
     def url(self) -> str:
-        return reverse("support:area", kwargs={"slug": self.slug})
+        return _support_url("support:area", self.slug, get_script_prefix())
 
 
 def _card(article: Article, language: str) -> ArticleCard | None:
@@ -138,15 +154,44 @@ def _area_section(area: ProductArea) -> AreaSection:
     )
 
 
+def _listed_cards(
+    articles: QuerySet[Article], language: str
+) -> list[tuple[int | None, ArticleCard]]:
+    """Each article's card with its product area, in the reader's language else in English
+    (one query of plain rows: a listing needs neither the articles nor their versions as
+    objects, and there are eight versions of every article)."""
+    rows = (
+        ArticleVersion.objects.filter(
+            article__in=articles, language__in={language, SOURCE_LANGUAGE}
+        )
+        .order_by("article__slug")
+        .values_list("article__slug", "article__product_area_id", "language", "title", "summary")
+    )
+    chosen: dict[str, tuple[int | None, str, str, str]] = {}
+    for slug, area_id, version_language, title, summary in rows:
+        if slug not in chosen or version_language == language:
+            chosen[slug] = (area_id, version_language, title, summary)
+    return [
+        (
+            area_id,
+            ArticleCard(
+                slug=slug,
+                title=title,
+                summary=summary,
+                language=version_language,
+                in_reader_language=version_language == language,
+            ),
+        )
+        for slug, (area_id, version_language, title, summary) in chosen.items()
+    ]
+
+
 def support_sections(language: str) -> list[AreaSection]:
-    """Every active product area with its articles, then the hub's own (four queries)."""
+    """Every active product area with its articles, then the hub's own (one query)."""
     sections = {area.pk: _area_section(area) for area in product_areas_active()}
     hub = _hub_section(language)
-    for article in _articles_with_versions().order_by("slug"):
-        card = _card(article, language)
-        if card is None:
-            continue
-        target = hub if article.product_area_id is None else sections.get(article.product_area_id)
+    for area_id, card in _listed_cards(Article.objects.readable(), language):
+        target = hub if area_id is None else sections.get(area_id)
         if target is not None:
             target.articles.append(card)
     ordered = [*sections.values(), hub]
@@ -159,15 +204,15 @@ def support_section(slug: str, language: str) -> AreaSection:
     """One area (or the hub) with its articles; 404 for an unknown or inactive area."""
     if slug == HUB_SECTION:
         section = _hub_section(language)
-        articles = _articles_with_versions().filter(product_area__isnull=True)
+        articles = Article.objects.readable().filter(product_area__isnull=True)
     else:
-        area = product_areas_active().filter(slug=slug).first()
+        area = product_area_active(slug)
         if area is None:
             raise Http404
         section = _area_section(area)
-        articles = _articles_with_versions().filter(product_area=area)
+        articles = Article.objects.readable().filter(product_area=area)
     section.articles = sorted(
-        (card for card in (_card(a, language) for a in articles) if card is not None),
+        (card for _area_id, card in _listed_cards(articles, language)),
         key=lambda card: card.title.casefold(),
     )
     return section
@@ -460,3 +505,336 @@ def assistant_figures(
         without_ticket=figures["no_ticket"],
         tickets=figures["led_to_ticket"],
     )
+
+
+# --- "Was this helpful?" -----------------------------------------------------------------------
+
+
+def visitor_hash(visitor_key: str) -> str:
+    """What an anonymous reader's vote is kept by: the digest of their cookie's key."""
+    return hashlib.sha256(f"article-vote\x1f{visitor_key}".encode()).hexdigest()
+
+
+def article_vote_of(
+    article: Article, *, user: User | None, visitor_hash: str = ""
+) -> ArticleVote | None:
+    """The reader's own answer on the article (one query; none for a reader without any)."""
+    if user is not None and user.is_authenticated:
+        return ArticleVote.objects.filter(article=article, user_id=user.pk).first()
+    if visitor_hash:
+        return ArticleVote.objects.filter(
+            article=article, user__isnull=True, visitor_hash=visitor_hash
+        ).first()
+    return None
+
+
+def article_readable(slug: str) -> Article:
+    """The article, if anyone may read it; 404 otherwise."""
+    article = Article.objects.readable().filter(slug=slug).first()
+    if article is None:
+        raise Http404
+    return article
+
+
+def article_with_slug(slug: str) -> Article | None:
+    """Any article, published or not, by its slug (an editor may mark a gap answered by an
+    article before publishing it)."""
+    return Article.objects.filter(slug=slug).first()
+
+
+def article_missing_comments(article: Article, *, limit: int = 20) -> QuerySet[ArticleVote]:
+    """What readers said was missing from the article, latest first."""
+    return (
+        ArticleVote.objects.unhelpful()
+        .filter(article=article)
+        .exclude(missing="")
+        .only("missing", "language", "updated_at")
+        .order_by("-updated_at", "-pk")[:limit]
+    )
+
+
+# --- Content gaps ------------------------------------------------------------------------------
+
+GAP_DAYS = 90
+GAP_ITEMS_MAX = 400  # the latest of each kind: a first computation embeds at most 800 texts
+
+
+@dataclass(frozen=True)
+class GapItem:
+    """One sign of a content gap: a question the assistant could not answer, or a No vote
+    saying what was missing."""
+
+    kind: str  # "turn" or "vote"
+    pk: int
+    text: str
+    language: str  # of the page it came from (the text's own is worked out by chatbot.gaps)
+    area: str  # the product area's name, "" when none was chosen
+    at: datetime
+    voted_article: str = ""  # a No vote's article slug
+
+
+def gap_items(*, now: datetime, days: int = GAP_DAYS, limit: int = GAP_ITEMS_MAX) -> list[GapItem]:
+    """The open gaps of the last ``days``: nothing marked answered (two queries)."""
+    since = now - timedelta(days=days)
+    turns = (
+        Turn.objects.filter(answered=False, created_at__gte=since)
+        .exclude(pk__in=ContentGapAnswer.turns.through.objects.values("turn_id"))
+        .select_related("conversation__product_area")
+        .only(
+            "question",
+            "created_at",
+            "conversation__language",
+            "conversation__product_area__name",
+        )
+        .order_by("-created_at", "-pk")[:limit]
+    )
+    votes = (
+        ArticleVote.objects.unhelpful()
+        .filter(updated_at__gte=since)
+        .exclude(missing="")
+        .exclude(pk__in=ContentGapAnswer.votes.through.objects.values("articlevote_id"))
+        .select_related("article__product_area")
+        .only("missing", "language", "updated_at", "article__slug", "article__product_area__name")
+        .order_by("-updated_at", "-pk")[:limit]
+    )
+    items = [
+        GapItem(
+            kind="turn",
+            pk=turn.pk,
+            text=turn.question,
+            language=turn.conversation.language,
+            area=turn.conversation.product_area.name if turn.conversation.product_area else "",
+            at=turn.created_at,
+        )
+        for turn in turns
+    ]
+    items += [
+        GapItem(
+            kind="vote",
+            pk=vote.pk,
+            text=vote.missing,
+            language=vote.language,
+            area=vote.article.product_area.name if vote.article.product_area else "",
+            at=vote.updated_at,
+            voted_article=vote.article.slug,
+        )
+        for vote in votes
+    ]
+    return items
+
+
+def gap_fingerprint(*, now: datetime, days: int = GAP_DAYS) -> tuple[object, ...]:
+    """What the open gaps were computed from: changes whenever one is added, changed or
+    marked (two queries), so a cached report is never older than its data."""
+    since = now - timedelta(days=days)
+    turns = Turn.objects.filter(answered=False, created_at__gte=since).aggregate(
+        count=Count("pk"), last=Max("pk")
+    )
+    votes = ArticleVote.objects.unhelpful().aggregate(count=Count("pk"), last=Max("updated_at"))
+    marks = ContentGapAnswer.objects.aggregate(count=Count("pk"), last=Max("marked_at"))
+    return (
+        since.date().isoformat(),
+        turns["count"],
+        turns["last"],
+        votes["count"],
+        str(votes["last"]),
+        marks["count"],
+        str(marks["last"]),
+    )
+
+
+@dataclass(frozen=True)
+class AnsweredGap:
+    mark: ContentGapAnswer
+    questions: int
+    votes: int
+    title: str
+
+
+def gaps_answered(*, limit: int = 50) -> list[AnsweredGap]:
+    """The latest gaps marked answered, with their article's title (two queries)."""
+    marks = (
+        ContentGapAnswer.objects.select_related("article", "marked_by")
+        .prefetch_related(
+            Prefetch(
+                "article__versions",
+                queryset=ArticleVersion.objects.only("article_id", "language", "title"),
+            )
+        )
+        .annotate(
+            question_count=Count("turns", distinct=True),
+            vote_count=Count("votes", distinct=True),
+        )
+        .order_by("-marked_at", "-pk")[:limit]
+    )
+    answered = []
+    for mark in marks:
+        titles = {v.language: v.title for v in mark.article.versions.all()}
+        answered.append(
+            AnsweredGap(
+                mark=mark,
+                questions=int(getattr(mark, "question_count", 0)),
+                votes=int(getattr(mark, "vote_count", 0)),
+                title=titles.get(SOURCE_LANGUAGE) or next(iter(titles.values()), mark.article.slug),
+            )
+        )
+    return answered
+
+
+def articles_for_marking() -> list[ArticleCard]:
+    """Every readable article, in English where it has it, for the "answered by" choice."""
+    cards = [_card(article, SOURCE_LANGUAGE) for article in _articles_with_versions()]
+    return sorted((c for c in cards if c is not None), key=lambda c: c.title.casefold())
+
+
+GAP_CLUSTERS_SHOWN = 40
+GAP_WEEKS = 13  # about GAP_DAYS
+GAP_EXAMPLES = 4
+GAP_REPORT_SECONDS = 60 * 60  # the fingerprint changes with the data; this only bounds memory
+GAP_VECTOR_SECONDS = 60 * 60 * 24 * 30
+# Part of the cache key: a report kept by an older shape of these classes is not read back.
+GAP_REPORT_SHAPE = 1
+
+
+@dataclass(frozen=True)
+class GapCluster:
+    key: str  # a digest of its items: an anchor that stays while the items do
+    items: list[GapItem]  # newest first
+    language: str
+    representative: str
+    examples: list[str]
+    weeks: list[int]  # counts per week, oldest first (ContentGapReport.weeks)
+    areas: list[tuple[str, int]]  # the product areas named, most often first
+    voted_articles: list[str]  # slugs of the articles voted No on
+    closest: ArticleCard | None
+    # The closest article is not relevant enough for the assistant to quote it.
+    closest_is_weak: bool = False
+
+    @property
+    def language_name(self) -> str:
+        """In the reader's language (the report itself is kept for every reader)."""
+        return language_name(self.language)
+
+    @property
+    def count(self) -> int:
+        return len(self.items)
+
+    @property
+    def turn_ids(self) -> list[int]:
+        return [item.pk for item in self.items if item.kind == "turn"]
+
+    @property
+    def vote_ids(self) -> list[int]:
+        return [item.pk for item in self.items if item.kind == "vote"]
+
+
+@dataclass(frozen=True)
+class ContentGapReport:
+    clusters: list[GapCluster]  # the largest GAP_CLUSTERS_SHOWN
+    cluster_count: int
+    item_count: int
+    weeks: list[date]  # the Monday of each week counted
+    since: datetime
+    capped: bool  # more items than GAP_ITEMS_MAX of a kind: the oldest were left out
+
+
+def _gap_vectors(texts: Sequence[str]) -> NDArray[np.float32]:
+    """Embeddings of the texts, each computed once and then kept in the cache."""
+    keys = [f"chatbot:gap-vector:{embedding.text_key(text)}" for text in texts]
+    known = cache.get_many(keys)
+    missing = [n for n, key in enumerate(keys) if key not in known]
+    if missing:
+        computed = embedding.embed([texts[n] for n in missing])
+        fresh = {keys[n]: embedding.to_bytes(v) for n, v in zip(missing, computed, strict=True)}
+        cache.set_many(fresh, timeout=GAP_VECTOR_SECONDS)
+        known.update(fresh)
+    return np.vstack([embedding.from_bytes(known[key]) for key in keys]).astype(np.float32)
+
+
+def _closest_article(
+    text: str, language: str, cards: dict[int, ArticleCard]
+) -> tuple[ArticleCard | None, bool]:
+    """The article the assistant's own search ranks first for the text, in its language or
+    else in English, and whether it is only a weak match (below the assistant's threshold)."""
+    threshold = Threshold.from_settings()
+    for searched in dict.fromkeys([language, SOURCE_LANGUAGE]):
+        for hit in retrieval.search(text, language=searched, limit=3):
+            if hit.article_id in cards:
+                relevant = hit.coverage >= threshold.coverage or (
+                    hit.similarity is not None and hit.similarity >= threshold.similarity
+                )
+                return cards[hit.article_id], not relevant
+    return None, False
+
+
+def _content_gap_report(*, now: datetime, days: int) -> ContentGapReport:
+    items = gap_items(now=now, days=days)
+    by_key = {(item.kind, item.pk): item for item in items}
+    texts = [
+        gaps.GapText(
+            key=(item.kind, item.pk),
+            text=item.text,
+            language=gaps.text_language(item.text, page_language=item.language),
+        )
+        for item in sorted(items, key=lambda i: (i.at, i.kind, i.pk))
+    ]
+    embed = _gap_vectors if retrieval.semantic_enabled() else None
+    found = gaps.cluster_texts(texts, embed=embed)
+    cards = {}
+    if found:
+        for article in _articles_with_versions():
+            card = _card(article, SOURCE_LANGUAGE)
+            if card is not None:
+                cards[article.pk] = card
+    today = now.date()
+    clusters = []
+    for text_cluster in found[:GAP_CLUSTERS_SHOWN]:
+        members = sorted(
+            (by_key[key] for key in text_cluster.keys), key=lambda i: (i.at, i.pk), reverse=True
+        )
+        examples = list(dict.fromkeys([text_cluster.representative, *(m.text for m in members)]))[
+            :GAP_EXAMPLES
+        ]
+        areas = Counter(m.area for m in members if m.area).most_common()
+        digest = hashlib.sha256(repr(sorted(text_cluster.keys)).encode()).hexdigest()[:12]
+        closest, weak = _closest_article(text_cluster.representative, text_cluster.language, cards)
+        clusters.append(
+            GapCluster(
+                key=digest,
+                items=members,
+                language=text_cluster.language,
+                representative=text_cluster.representative,
+                examples=examples,
+                weeks=gaps.weekly_counts([m.at for m in members], today=today, weeks=GAP_WEEKS),
+                areas=areas,
+                voted_articles=sorted({m.voted_article for m in members if m.voted_article}),
+                closest=closest,
+                closest_is_weak=weak,
+            )
+        )
+    current = gaps.week_start(today)
+    return ContentGapReport(
+        clusters=clusters,
+        cluster_count=len(found),
+        item_count=len(items),
+        weeks=[current - timedelta(weeks=back) for back in range(GAP_WEEKS - 1, -1, -1)],
+        since=now - timedelta(days=days),
+        capped=sum(1 for i in items if i.kind == "turn") >= GAP_ITEMS_MAX
+        or sum(1 for i in items if i.kind == "vote") >= GAP_ITEMS_MAX,
+    )
+
+
+def content_gap_report(*, now: datetime, days: int = GAP_DAYS) -> ContentGapReport:
+    """The open content gaps in clusters, computed once for each state of the data (the
+    fingerprint's three small queries on every view; the clustering only when it changed)."""
+    key = (
+        "chatbot:content-gaps:"
+        + hashlib.sha256(
+            repr((GAP_REPORT_SHAPE, gap_fingerprint(now=now, days=days), now.date())).encode()
+        ).hexdigest()
+    )
+    report: ContentGapReport | None = cache.get(key)
+    if report is None:
+        report = _content_gap_report(now=now, days=days)
+        cache.set(key, report, timeout=GAP_REPORT_SECONDS)
+    return report

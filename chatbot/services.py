@@ -1,5 +1,6 @@
 """Writes of the knowledge base and the assistant: the loader, article saving and indexing,
-conversations, their turns and feedback, and the link to the ticket they led to."""
+conversations, their turns and feedback, the link to the ticket they led to, the readers'
+"Was this helpful?" on articles, and content gaps marked answered."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 from django.contrib.postgres.search import SearchVector
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +24,8 @@ from chatbot.languages import question_language
 from chatbot.models import (
     Article,
     ArticleVersion,
+    ArticleVote,
+    ContentGapAnswer,
     Conversation,
     Feedback,
     Passage,
@@ -536,3 +539,114 @@ def conversation_ticket_link(*, conversation: Conversation, ticket: Ticket) -> N
     """The conversation led to this ticket (its first ticket stays the one recorded)."""
     Conversation.objects.filter(pk=conversation.pk, ticket__isnull=True).update(ticket=ticket)
     conversation.refresh_from_db(fields=["ticket"])
+
+
+# --- "Was this helpful?" on an article ---------------------------------------------------------
+
+MISSING_MAX_LENGTH = 300
+
+
+def article_vote_missing_checked(missing: str) -> str:
+    """What was missing, as it will be kept (spaces folded), or a ValidationError naming it."""
+    missing = " ".join(missing.split())
+    if len(missing) > MISSING_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "missing": _("Keep what was missing under %(limit)d characters")
+                % {"limit": MISSING_MAX_LENGTH}
+            },
+            code="max_length",
+        )
+    if any(ord(character) < 32 for character in missing):
+        raise ValidationError(
+            {"missing": _("Write what was missing as plain text")}, code="invalid"
+        )
+    return missing
+
+
+def article_vote_set(
+    *,
+    article: Article,
+    answer: Feedback | str,
+    language: str,
+    user: User | None = None,
+    visitor_hash: str = "",
+    missing: str | None = None,
+) -> ArticleVote:
+    """The reader's answer to "Was this helpful?": the first one makes their vote, a later
+    one changes it (never a second row). A Yes keeps no "what was missing"; a No keeps the
+    line given before unless ``missing`` is given (then it replaces it, "" clears it)."""
+    if answer not in Feedback.values:
+        raise ValidationError({"answer": _("Choose Yes or No")}, code="invalid")
+    if (user is None) == (not visitor_hash):
+        raise ValueError("a vote is by exactly one of a signed-in user and an anonymous visitor")
+    checked = (
+        article_vote_missing_checked(missing)
+        if answer == Feedback.NO and missing is not None
+        else None
+    )
+    if language not in content.LANGUAGES:
+        language = content.SOURCE_LANGUAGE
+    who = {"user": user} if user is not None else {"user": None, "visitor_hash": visitor_hash}
+    with transaction.atomic():
+        # The row lock (or, for the first vote, the unique constraint) makes two answers
+        # sent at once end as one row holding the later answer.
+        vote = ArticleVote.objects.select_for_update().filter(article=article, **who).first()
+        if vote is None:
+            try:
+                with transaction.atomic():
+                    return ArticleVote.objects.create(
+                        article=article,
+                        answer=answer,
+                        missing=checked or "",
+                        language=language,
+                        **who,
+                    )
+            except IntegrityError:
+                vote = ArticleVote.objects.select_for_update().get(article=article, **who)
+        vote.answer = answer
+        vote.language = language
+        if answer == Feedback.YES:
+            vote.missing = ""
+        elif checked is not None:
+            vote.missing = checked
+        vote.save(update_fields=["answer", "missing", "language", "updated_at"])
+    return vote
+
+
+# --- Content gaps ------------------------------------------------------------------------------
+
+
+def content_gap_answer_mark(
+    *,
+    article: Article,
+    turn_ids: list[int],
+    vote_ids: list[int],
+    marked_by: User,
+) -> ContentGapAnswer:
+    """These gaps are answered by the article now. Only questions the assistant could not
+    answer and No votes count; an item marked before moves to this mark."""
+    with transaction.atomic():
+        turns = list(Turn.objects.filter(pk__in=turn_ids, answered=False).order_by("pk"))
+        votes = list(ArticleVote.objects.unhelpful().filter(pk__in=vote_ids).order_by("pk"))
+        if not turns and not votes:
+            raise ValidationError(
+                _("These questions are no longer in the report. Reload it and try again."),
+                code="gone",
+            )
+        example = turns[0].question if turns else votes[0].missing or str(votes[0].article)
+        ContentGapAnswer.turns.through.objects.filter(turn__in=turns).delete()
+        ContentGapAnswer.votes.through.objects.filter(articlevote__in=votes).delete()
+        ContentGapAnswer.objects.filter(turns__isnull=True, votes__isnull=True).delete()
+        mark = ContentGapAnswer.objects.create(
+            article=article, example=example[:500], marked_by=marked_by
+        )
+        mark.turns.set(turns)
+        mark.votes.set(votes)
+    return mark
+
+
+def content_gap_answer_undo(*, mark: ContentGapAnswer) -> None:
+    """The article did not answer them after all: the items are open gaps again."""
+    with transaction.atomic():
+        mark.delete()

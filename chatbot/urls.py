@@ -15,6 +15,7 @@ urlpatterns = [
     path("assistant/restart/", views.assistant_restart, name="assistant_restart"),
     path("assistant/figures/", views.assistant_figures, name="assistant_figures"),
     path("articles/<slug:slug>/", views.article, name="article"),
+    path("articles/<slug:slug>/helpful/", views.article_vote, name="article_vote"),
     # Last: an area's slug, or "hub" for the articles about the hub itself.
     path("<slug:slug>/", views.area, name="area"),
 ]

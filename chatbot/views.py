@@ -6,15 +6,21 @@ them (R-BOT-OFF). The same conversation block serves the hub flow (hub.flow.step
 ``assistant_ask`` and ``assistant_feedback_set`` below are what both surfaces call.
 
 Every form works with JavaScript off (POST, then a redirect to the conversation); htmx
-appends a new turn, or redraws one turn's Yes/No, in place.
+appends a new turn, or redraws one turn's Yes/No, in place. Every article page asks "Was
+this helpful?" of every reader, signed in or not, the same way.
 """
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from allauth.core import ratelimit
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
@@ -23,19 +29,29 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chatbot import selectors, services
 from chatbot.content import LANGUAGES
-from chatbot.forms import FeedbackForm, QuestionForm
-from chatbot.models import Conversation, Feedback, Surface
+from chatbot.forms import ArticleVoteForm, FeedbackForm, QuestionForm
+from chatbot.models import Article, ArticleVote, Conversation, Feedback, Surface
 from hub.accounts.http import AuthenticatedHttpRequest, HtmxHttpRequest, is_signed_in
+from hub.accounts.models import User
 from hub.accounts.selectors import administered_membership
 from routing.models import ProductArea
 from routing.selectors import knowledge_base_assistant_for
 
 SESSION_CONVERSATION = "chatbot.knowledge_base_conversation"
+# An anonymous reader's vote on articles is theirs by a random key in a signed cookie: no
+# session is made for them, and the key outlives one.
+VISITOR_COOKIE = "hub_reader"
+VISITOR_COOKIE_SALT = "chatbot.article-vote"
+VISITOR_COOKIE_AGE = 60 * 60 * 24 * 365
+VISITOR_KEY_BYTES = 24
+VISITOR_KEY = re.compile(r"[A-Za-z0-9_-]{32}")
+VOTE_MESSAGE_TAG = "article-vote"
 
 
 # --- What both surfaces share ----------------------------------------------------------------
@@ -210,18 +226,175 @@ def area(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _article_language(request: HtmxHttpRequest) -> tuple[str, str]:
+    """The language asked for in the address ("" for none) and the one to read in: the
+    assistant links a quote in another language than the pages' to that version."""
+    asked = request.GET.get("language", "")
+    asked = asked if asked in LANGUAGES else ""
+    return asked, asked or selectors.reader_language()
+
+
+def _article_url(article: Article, asked: str) -> str:
+    url = article.get_absolute_url()
+    return f"{url}?{urlencode({'language': asked})}" if asked else url
+
+
+def _visitor_key(request: HtmxHttpRequest) -> str:
+    """The anonymous reader's key from their signed cookie ("" for none or a forged one)."""
+    key = request.get_signed_cookie(
+        VISITOR_COOKIE, default="", salt=VISITOR_COOKIE_SALT, max_age=VISITOR_COOKIE_AGE
+    )
+    return key if key and VISITOR_KEY.fullmatch(key) else ""
+
+
+def _reader(request: HtmxHttpRequest) -> tuple[User | None, str]:
+    """Who votes: the signed-in user, or the anonymous visitor's key digest ("" if none)."""
+    if is_signed_in(request):
+        return request.user, ""
+    key = _visitor_key(request)
+    return None, selectors.visitor_hash(key) if key else ""
+
+
+def _vote_context(
+    article: Article,
+    vote: ArticleVote | None,
+    *,
+    asked: str,
+    language: str,
+    form: ArticleVoteForm | None = None,
+    confirmation: str = "",
+    errors_in_place: bool = False,
+) -> dict[str, Any]:
+    vote_url = reverse("support:article_vote", kwargs={"slug": article.slug})
+    missing = vote.missing if vote is not None else ""
+    return {
+        "article_vote": vote,
+        "vote_url": f"{vote_url}?{urlencode({'language': asked})}" if asked else vote_url,
+        "vote_language": language,
+        "vote_form": form or ArticleVoteForm(initial={"missing": missing}),
+        "vote_confirmation": confirmation,
+        "vote_missing_shown": (vote is not None and vote.answer == Feedback.NO)
+        or bool(form is not None and form.errors.get("missing")),
+        # An htmx answer carries its own error summary; the whole page has one at its top.
+        "vote_errors_in_place": errors_in_place,
+    }
+
+
+def _vote_confirmation(vote: ArticleVote) -> str:
+    if vote.answer == Feedback.YES:
+        return _("Thank you for your feedback. We are glad this article helped.")
+    if vote.missing:
+        return _("Thank you. What you told us helps us improve our help articles.")
+    return _("Thank you for telling us. If you can, say what was missing.")
+
+
+def _article_page(
+    request: HtmxHttpRequest,
+    slug: str,
+    *,
+    form: ArticleVoteForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    asked, language = _article_language(request)
+    page = selectors.article_for_reader(slug, language)
+    user, visitor = _reader(request)
+    vote = selectors.article_vote_of(page.article, user=user, visitor_hash=visitor)
+    # The confirmation of a vote is shown at the question the reader answered, not at the top.
+    shown = list(messages.get_messages(request))
+    confirmation = " ".join(str(m) for m in shown if VOTE_MESSAGE_TAG in m.tags.split())
+    context = {
+        "page": page,
+        "messages": [m for m in shown if VOTE_MESSAGE_TAG not in m.tags.split()],
+        "form": form,
+        **_vote_context(
+            page.article,
+            vote,
+            asked=asked,
+            language=page.version.language,
+            form=form,
+            confirmation=confirmation,
+        ),
+        **_support_context(request, area=page.section.slug),
+    }
+    return render(request, "chatbot/article.html", context, status=status)
+
+
 @never_cache
 @require_GET
 def article(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    # The assistant links a quote in another language than the pages' to that version.
-    asked = request.GET.get("language", "")
-    language = asked if asked in LANGUAGES else selectors.reader_language()
-    page = selectors.article_for_reader(slug, language)
-    return render(
-        request,
-        "chatbot/article.html",
-        {"page": page, **_support_context(request, area=page.section.slug)},
-    )
+    return _article_page(request, slug)
+
+
+@never_cache
+@require_POST
+def article_vote(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Was this article helpful? Yes or No, and what was missing: the reader's one vote on
+    the article, made or changed. htmx redraws the question in place; without it, the page
+    comes back at the question with the confirmation."""
+    article = selectors.article_readable(slug)
+    asked, _reading = _article_language(request)
+    form = ArticleVoteForm(request.POST)
+    user, visitor = _reader(request)
+    new_key = ""
+    if user is None and not visitor:
+        new_key = secrets.token_urlsafe(VISITOR_KEY_BYTES)
+        visitor = selectors.visitor_hash(new_key)
+    vote = None
+    status = 200
+    if form.is_valid():
+        # Anonymous answers are bounded per address: a script cannot fill the figures.
+        if user is None and not ratelimit.consume(request, action="article_vote"):
+            form.add_error(
+                None,
+                _("You have sent many answers in a short time. Wait a minute, then try again."),
+            )
+            status = 429
+        else:
+            try:
+                vote = services.article_vote_set(
+                    article=article,
+                    answer=form.cleaned_data["answer"],
+                    language=form.cleaned_data["language"] or selectors.reader_language(),
+                    user=user,
+                    visitor_hash=visitor,
+                    missing=form.cleaned_data["missing"] if "missing" in request.POST else None,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+    if vote is None:
+        if request.htmx:
+            current = selectors.article_vote_of(article, user=user, visitor_hash=visitor)
+            context = _vote_context(
+                article,
+                current,
+                asked=asked,
+                language=form.cleaned_data.get("language", ""),
+                form=form,
+                errors_in_place=True,
+            )
+            # htmx swaps only a successful answer: the error is drawn in place.
+            return render(request, "chatbot/article.html#article-vote", context)
+        return _article_page(request, slug, form=form, status=status if status != 200 else 400)
+    confirmation = _vote_confirmation(vote)
+    if request.htmx:
+        context = _vote_context(
+            article, vote, asked=asked, language=vote.language, confirmation=confirmation
+        )
+        response = render(request, "chatbot/article.html#article-vote", context)
+    else:
+        messages.success(request, confirmation, extra_tags=VOTE_MESSAGE_TAG)
+        response = redirect(f"{_article_url(article, asked)}#helpful")
+    if new_key:
+        response.set_signed_cookie(
+            VISITOR_COOKIE,
+            new_key,
+            salt=VISITOR_COOKIE_SALT,
+            max_age=VISITOR_COOKIE_AGE,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
 
 
 @never_cache

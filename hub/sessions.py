@@ -73,11 +73,32 @@ def _epoch_from_database() -> int:
     return value or 0
 
 
-def _move_epoch_on() -> None:
+def move_epoch_on() -> None:
+    """A copy on Redis may now be older than its row: believe no copy made before."""
     if not SessionCacheEpoch.objects.filter(pk=1).update(value=F("value") + 1):
         SessionCacheEpoch.objects.bulk_create(
             [SessionCacheEpoch(pk=1, value=1)], ignore_conflicts=True
         )
+
+
+def epoch_key(cache: DegradingRedisCache) -> str:
+    """The Redis key of the current generation, which copies of other rows may share."""
+    return cache.make_and_validate_key(SessionStore.cache_key_prefix + "epoch")
+
+
+def current_epoch(cache: DegradingRedisCache, raw_epoch: bytes | None) -> int:
+    """The generation to believe, given what Redis held at ``epoch_key`` (None: nothing).
+
+    Raises ``RedisAway`` when Redis cannot be told the generation read from the database."""
+    global _synced_after_outages
+    outages = hub_cache.outages_seen()
+    if raw_epoch is not None and outages == _synced_after_outages:
+        return int(raw_epoch)
+    epoch = _epoch_from_database()
+    key, seconds = epoch_key(cache), _epoch_seconds()
+    cache.on_redis(lambda redis: redis.set(key, epoch, ex=seconds))
+    _synced_after_outages = outages
+    return epoch
 
 
 class SessionStore(DatabaseSessionStore):
@@ -108,7 +129,7 @@ class SessionStore(DatabaseSessionStore):
 
     def _epoch_key(self) -> str:
         assert self._redis_cache is not None
-        return self._redis_cache.make_and_validate_key(self.cache_key_prefix + "epoch")
+        return epoch_key(self._redis_cache)
 
     # --- Reading ---------------------------------------------------------------------------
 
@@ -131,16 +152,8 @@ class SessionStore(DatabaseSessionStore):
         return self._load_from_database(epoch=epoch)
 
     def _current_epoch(self, raw_epoch: bytes | None) -> int:
-        global _synced_after_outages
-        outages = hub_cache.outages_seen()
-        if raw_epoch is not None and outages == _synced_after_outages:
-            return int(raw_epoch)
-        epoch = _epoch_from_database()
         assert self._redis_cache is not None
-        epoch_key, seconds = self._epoch_key(), _epoch_seconds()
-        self._redis_cache.on_redis(lambda redis: redis.set(epoch_key, epoch, ex=seconds))
-        _synced_after_outages = outages
-        return epoch
+        return current_epoch(self._redis_cache, raw_epoch)
 
     def _believed(self, copy: str, epoch: int) -> dict[str, Any] | None:
         if copy == ENDED:
@@ -190,7 +203,7 @@ class SessionStore(DatabaseSessionStore):
                 raw_epoch = self._redis_cache.on_redis(lambda redis: redis.get(epoch_key))
                 epoch = self._current_epoch(cast(bytes | None, raw_epoch))
         except RedisAway:
-            _move_epoch_on()
+            move_epoch_on()
             return
         self._copy_to_redis(self.session_key, self.encode(data), expiry, epoch, fill=False)
 
@@ -219,7 +232,7 @@ class SessionStore(DatabaseSessionStore):
         except RedisAway:
             if not fill:
                 # The copy there, if any, is now older than the database's.
-                _move_epoch_on()
+                move_epoch_on()
 
     def delete(self, session_key: str | None = None) -> None:
         if session_key is None:
@@ -233,7 +246,7 @@ class SessionStore(DatabaseSessionStore):
         try:
             self._redis_cache.on_redis(lambda redis: redis.set(key, ENDED, ex=_ENDED_SECONDS))
         except RedisAway:
-            _move_epoch_on()
+            move_epoch_on()
 
     # --- Keeping the idle timeout ---------------------------------------------------------
 

@@ -387,6 +387,9 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "login": "30/m/ip",
     "reset_password": "20/m/ip,5/m/key",
+    # "Was this helpful?" from anonymous readers (chatbot.views.article_vote): a reader
+    # answers a few articles a minute; a script filling the figures is stopped.
+    "article_vote": "20/m/ip,200/h/ip",
 }
 # Behind a load balancer, the client's address is the n-th from the right in
 # X-Forwarded-For; without this every visitor would share the balancer's rate limits.

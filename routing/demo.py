@@ -26,6 +26,7 @@ from django.db import transaction
 
 from hub.accounts.models import StaffRole, User
 from hub.accounts.services import staff_groups_ensure
+from routing.configuration import configuration_changed
 from routing.hours import FRIDAY, MONDAY, SUNDAY
 from routing.models import Agent, AgentShift, SupportTeam
 from routing.services import service_hours_ensure_defaults
@@ -149,4 +150,6 @@ def routing_demo_seed(*, password: str | None = None) -> list[Agent]:
             for day in demo.days
         )
         agents.append(agent)
+    # bulk_create sends no signal.
+    configuration_changed()
     return agents

@@ -29,20 +29,18 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef
 
 from hub.accounts.models import EnterpriseSeat, Membership, User
 from routing import hours as hours_maths
 from routing import policy
+from routing.configuration import QUEUE_TEAMS, RosterAgent, current_configuration
 from routing.erlang import WaitEstimate, estimate_wait
 from routing.hours import Schedule
 from routing.languages import support_language_codes
 from routing.models import (
     Agent,
-    LanguageWindow,
     ProductArea,
-    ServiceChannel,
-    ServiceWindow,
     SupportTeam,
 )
 from routing.policy import (
@@ -69,7 +67,6 @@ HANDLE_TIME_CAP = timedelta(hours=2)
 HANDLE_TIME_MIN_SAMPLES = 20
 HANDLE_TIME_HISTORY = timedelta(days=30)
 HANDLE_TIME_MAX_ROWS = 1000
-QUEUE_TEAMS = (Team.GENERAL, Team.ENTERPRISE)
 
 
 # --- The queue measurements the caller passes in ---------------------------------------------
@@ -221,9 +218,15 @@ def member_facts(user: User) -> MemberFacts:
     )
 
 
-def product_areas_active() -> QuerySet[ProductArea]:
-    """The areas customers choose from, in order, with their translations."""
-    return ProductArea.objects.filter(is_active=True).prefetch_related("translations")
+def product_areas_active() -> tuple[ProductArea, ...]:
+    """The areas customers choose from, in order, with their translations (read-only
+    objects shared by the process's requests: ``routing.configuration``)."""
+    return current_configuration().areas
+
+
+def product_area_active(slug: str) -> ProductArea | None:
+    """The active area of this address name, with its translations; None if there is none."""
+    return current_configuration().area(slug)
 
 
 def area_facts(area: ProductArea) -> AreaFacts:
@@ -270,29 +273,13 @@ def knowledge_base_assistant_for(user: User | AnonymousUser) -> bool:
 
 
 def service_hours() -> ServiceHours:
-    """Every channel's and language's hours, as plain policy data (two queries)."""
-    channels: dict[tuple[Method, Team], list[hours_maths.WeeklyWindow]] = defaultdict(list)
-    for row in ServiceWindow.objects.all():
-        channels[(Method(row.channel), Team(row.team))].append(row.as_window())
-    languages: dict[str, list[hours_maths.WeeklyWindow]] = defaultdict(list)
-    for language_row in LanguageWindow.objects.all():
-        languages[language_row.language].append(language_row.as_window())
-    return ServiceHours(
-        channels={key: Schedule(windows) for key, windows in channels.items()},
-        languages={key: Schedule(windows) for key, windows in languages.items()},
-    )
+    """Every channel's and language's hours, as plain policy data (``routing.configuration``)."""
+    return current_configuration().hours
 
 
-def _agents_covering(area_id: int | None) -> list[Agent]:
+def _agents_covering(area_id: int | None) -> list[RosterAgent]:
     """Active agents of the queue teams who cover the area (no areas listed: every area)."""
-    through = Agent.product_areas.through
-    agents = Agent.objects.filter(is_active=True, team__in=[team.value for team in QUEUE_TEAMS])
-    if area_id is not None:
-        agents = agents.filter(
-            Exists(through.objects.filter(agent_id=OuterRef("pk"), productarea_id=area_id))
-            | ~Exists(through.objects.filter(agent_id=OuterRef("pk")))
-        )
-    return list(agents.prefetch_related("shifts"))
+    return [agent for agent in current_configuration().agents if agent.covers(area_id)]
 
 
 def chat_presence_timeout() -> timedelta:
@@ -313,7 +300,7 @@ class ChatCapacity:
 
 
 def _chat_capacity(
-    agents: Iterable[Agent], chat_console: Mapping[int, int], *, language: str, team: Team
+    agents: Iterable[RosterAgent], chat_console: Mapping[int, int], *, language: str, team: Team
 ) -> ChatCapacity:
     limit = chat_max_chats_per_agent()
     slots = free = 0
@@ -330,8 +317,10 @@ def _chat_capacity(
     return ChatCapacity(slots=slots, free_slots=free)
 
 
-def agent_schedule(agent: Agent) -> Schedule:
-    """The agent's shifts as windows in their time zone (uses prefetched shifts)."""
+def agent_schedule(agent: Agent | RosterAgent) -> Schedule:
+    """The agent's shifts as windows in their time zone (a model's from prefetched shifts)."""
+    if isinstance(agent, RosterAgent):
+        return agent.schedule
     return Schedule(shift.window_in(agent.time_zone) for shift in agent.shifts.all())
 
 
@@ -351,7 +340,7 @@ def staffing_for(
     area: ProductArea,
     languages: Collection[str],
     queues: QueueFacts,
-    roster: Sequence[Agent] | None = None,
+    roster: Sequence[RosterAgent] | None = None,
 ) -> Staffing:
     """The phone and chat queues of the area in these languages, as plain numbers.
 
@@ -361,8 +350,8 @@ def staffing_for(
     if roster is None:
         covering = _agents_covering(area.pk)
     else:
-        covering = [agent for agent in roster if _covers(agent, area.pk)]
-    agents = [(agent, agent_schedule(agent)) for agent in covering]
+        covering = [agent for agent in roster if agent.covers(area.pk)]
+    agents = [(agent, agent.schedule) for agent in covering]
     hours_per_hour = 3600.0 / arrival_window().total_seconds()
     states: dict[Method, dict[QueueKey, QueueState]] = {Method.PHONE: {}, Method.CHAT: {}}
     for method, method_queues in states.items():
@@ -415,14 +404,20 @@ def contact_offers_for(
     Raises ValueError for an unknown language.
     """
     _check_language(language)
+    configuration = current_configuration()
     return policy.contact_offers(
         member.organisation,
         member.user,
         area_facts(area),
         language,
         now=now,
-        hours=service_hours(),
-        staffing=staffing_for(area=area, languages=offer_languages(language), queues=queues),
+        hours=configuration.hours,
+        staffing=staffing_for(
+            area=area,
+            languages=offer_languages(language),
+            queues=queues,
+            roster=configuration.agents,
+        ),
         thresholds=routing_thresholds(),
     )
 
@@ -537,16 +532,10 @@ def conference_slots_for(
     A slot is free while fewer calls are booked at it than Enterprise specialists are on
     shift for all of it; ``booked`` are the starts of calls already booked.
     """
-    windows = tuple(
-        row.as_window()
-        for row in ServiceWindow.objects.filter(
-            channel=ServiceChannel.CONFERENCE, team=SupportTeam.ENTERPRISE
-        )
-    )
+    configuration = current_configuration()
+    windows = configuration.hours.channel(Method.CONFERENCE, Team.ENTERPRISE)
     specialists = [
-        agent_schedule(agent)
-        for agent in _agents_covering(None)
-        if agent.team == SupportTeam.ENTERPRISE
+        agent.schedule for agent in configuration.agents if agent.team == SupportTeam.ENTERPRISE
     ]
     return hours_maths.free_slot_starts(
         windows, start=start, end=end, booked=booked, hosts=specialists
@@ -556,19 +545,9 @@ def conference_slots_for(
 # --- The agents' queue board ---------------------------------------------------------------
 
 
-def queue_roster() -> list[Agent]:
-    """The queue teams' active agents with their shifts and areas (three queries)."""
-    return list(
-        Agent.objects.filter(is_active=True, team__in=[team.value for team in QUEUE_TEAMS])
-        .prefetch_related("shifts", "product_areas")
-        .order_by("pk")
-    )
-
-
-def _covers(agent: Agent, area_id: int | None) -> bool:
-    """Whether the agent covers the area (no areas listed: every area); prefetched areas."""
-    area_ids = {area.pk for area in agent.product_areas.all()}
-    return not area_ids or area_id is None or area_id in area_ids
+def queue_roster() -> list[RosterAgent]:
+    """The queue teams' active agents with their shifts and areas (``routing.configuration``)."""
+    return list(current_configuration().agents)
 
 
 @dataclass(frozen=True, slots=True)
@@ -599,7 +578,6 @@ def board_queues(
     """
     roster = queue_roster()
     hours = service_hours()
-    schedules = {agent.pk: agent_schedule(agent) for agent in roster}
     languages = support_language_codes()
     rows: list[BoardQueue] = []
     for area in product_areas_active():
@@ -612,7 +590,7 @@ def board_queues(
             queues=facts_by_area[area.pk],
             roster=roster,
         )
-        covering = [agent for agent in roster if _covers(agent, area.pk)]
+        covering = [agent for agent in roster if agent.covers(area.pk)]
         for method in (Method.PHONE, Method.CHAT):
             for language in languages:
                 for team in QUEUE_TEAMS:
@@ -636,7 +614,7 @@ def board_queues(
                             on_shift=frozenset(
                                 agent.user_id
                                 for agent in skilled
-                                if hours_maths.is_open(schedules[agent.pk], now)
+                                if hours_maths.is_open(agent.schedule, now)
                             ),
                             wait=policy.queue_wait_now(
                                 method, key, facts, now=now, hours=hours, staffing=staffing

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from routing.area_catalogue import PRODUCT_AREAS
+from routing.configuration import configuration_changed
 from routing.hours import DEFAULT_CHANNEL_HOURS, DEFAULT_LANGUAGE_HOURS
 from routing.models import LanguageWindow, ProductArea, ProductAreaTranslation, ServiceWindow
 
@@ -68,3 +69,5 @@ def service_hours_ensure_defaults() -> None:
                 )
                 for window in windows
             )
+    # bulk_create sends no signal.
+    configuration_changed()

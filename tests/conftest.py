@@ -20,6 +20,7 @@ from hub.accounts.models import (
 )
 from hub.accounts.services import staff_groups_ensure
 from hub.cache import DegradingRedisCache
+from routing import configuration
 from routing.models import ProductArea
 from routing.services import product_areas_ensure_defaults
 
@@ -60,6 +61,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if "tests/e2e/" in item.nodeid:
             item.add_marker(pytest.mark.e2e)
     items.sort(key=lambda item: "tests/e2e/" in item.nodeid)
+
+
+@pytest.fixture(autouse=True)
+def _configuration_read_afresh() -> None:
+    # A test's rows vanish with its transaction, which sends no signal: each test starts
+    # from the database, not from the configuration an earlier test's rows built.
+    configuration.forget()
 
 
 @pytest.fixture(autouse=True)

@@ -21,10 +21,11 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from hub.accounts.http import AuthenticatedHttpRequest
 from hub.accounts.models import User
+from routing.configuration import QUEUE_TEAMS
 from routing.languages import support_language_codes
 from routing.models import ProductArea
 from routing.policy import Method, Team
-from routing.selectors import QUEUE_TEAMS, agent_skills
+from routing.selectors import agent_skills
 from tickets import services
 from tickets.board import BoardShows, queue_board, takes_from
 from tickets.chat.selectors import is_chat_staff

@@ -17,6 +17,7 @@ from hub.accounts.models import Environment, User
 from hub.accounts.outbox import outbound_email_queue
 from hub.accounts.selectors import SESSION_ENVIRONMENT_KEY, identity_provider_of_user
 from hub.accounts.services import sessions_end_others
+from hub.accounts.user_copies import user_read
 
 # The session key that records which environment the user signed in to (R-ENV).
 
@@ -47,6 +48,11 @@ class EmailOrUsernameBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def get_user(self, user_id: Any) -> User | None:
+        # Every signed-in request asks: a copy on Redis spares the database (user_copies).
+        user = user_read(user_id, super().get_user)
+        return user if user is not None and self.user_can_authenticate(user) else None
 
     @staticmethod
     def _find(login: str) -> User | None:

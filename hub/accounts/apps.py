@@ -16,5 +16,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Organisations and accounts")
 
     def ready(self) -> None:
-        # Connects the sign-in receivers.
-        from hub.accounts import signals  # noqa: F401, PLC0415
+        # Connects the sign-in receivers, and those that keep user copies honest.
+        from hub.accounts import signals, user_copies  # noqa: F401, PLC0415
+
+        user_copies.connect_signals()

@@ -13,7 +13,6 @@ from datetime import datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from chatbot.models import Conversation
@@ -30,7 +29,7 @@ from routing.selectors import (
     hub_access_for,
     member_facts,
     offer_languages,
-    product_areas_active,
+    product_area_active,
 )
 from tickets.queues import queue_facts
 
@@ -59,7 +58,10 @@ def flow_member(request: AuthenticatedHttpRequest) -> FlowMember:
 
 def flow_area(slug: str) -> ProductArea:
     """An active product area, with its translations for the current language."""
-    return get_object_or_404(product_areas_active(), slug=slug)
+    area = product_area_active(slug)
+    if area is None:
+        raise Http404
+    return area
 
 
 def flow_offers(

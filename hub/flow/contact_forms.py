@@ -32,6 +32,7 @@ from phonenumbers.geodata.locale import LOCALE_DATA
 from hub.accounts.models import User
 from routing.languages import support_language_choices
 from routing.models import ProductArea
+from routing.selectors import product_areas_active
 from tickets.idempotency import is_idempotency_key, new_idempotency_key
 from tickets.models import ATTACHMENT_MAX_FILES, CHAT_MESSAGE_MAX_CHARS
 from tickets.phones import phone_number_display
@@ -596,11 +597,7 @@ class ConferenceRequestForm(ContactForm):
 def contact_areas() -> list[ProductArea]:
     """Areas a callback can be about: active, and not handled by the Discover team, in order,
     with their translations (read once for the page: the form's choices and its own area)."""
-    return list(
-        ProductArea.objects.filter(is_active=True, redirects_to_discover=False).prefetch_related(
-            "translations"
-        )
-    )
+    return [area for area in product_areas_active() if not area.redirects_to_discover]
 
 
 def contact_area(areas: Sequence[ProductArea], slug: str) -> ProductArea:

@@ -18,6 +18,7 @@ from chatbot import retrieval
 from chatbot.answers import Threshold, answer_question
 from chatbot.languages import question_language
 from chatbot.models import Article, Synonym
+from routing.configuration import configuration_changed
 from routing.models import ProductArea
 
 
@@ -141,6 +142,7 @@ def test_answers_never_cite_an_unpublished_article_or_one_of_an_inactive_area(
     okta.is_published = True
     okta.save()
     ProductArea.objects.filter(slug="sso").update(is_active=False)
+    configuration_changed()
     retrieval.forget_snapshot()
     assert all(
         s.slug != "fixture-sso-okta" for s in answer_question(question, language="en").sources

@@ -14,9 +14,19 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from chatbot.models import Article, ArticleVersion, Conversation, Feedback, Surface, Turn
+from chatbot.models import (
+    Article,
+    ArticleVersion,
+    ArticleVote,
+    ContentGapAnswer,
+    Conversation,
+    Feedback,
+    Surface,
+    Turn,
+)
 from chatbot.services import conversation_ask, conversation_start
 from hub.accounts.models import User
+from routing.configuration import configuration_changed, current_configuration
 from routing.models import ProductArea
 
 ROLES = [
@@ -148,6 +158,7 @@ def test_unpublished_articles_and_inactive_areas_cannot_be_read(
     assert client.get("/support/articles/fixture-sso-okta/").status_code == 404
     assert "fixture-sso-okta" not in client.get("/support/").content.decode()
     ProductArea.objects.filter(slug="surveys-xm-directory").update(is_active=False)
+    configuration_changed()
     assert client.get("/support/articles/fixture-reminders/").status_code == 404
     assert client.get("/support/surveys-xm-directory/").status_code == 404
 
@@ -194,8 +205,10 @@ def _more_articles(count: int) -> None:
 @pytest.mark.parametrize(
     ("url", "queries"),
     [
-        ("/support/", 4),  # areas, their names, articles, versions
-        ("/support/surveys-xm-directory/", 4),  # area, names, articles, versions
+        # The cards: versions in the reader's language and English (areas and their names
+        # are read once per change, not per request).
+        ("/support/", 1),
+        ("/support/surveys-xm-directory/", 1),
         ("/support/articles/fixture-reminders/", 4),  # article, versions, names, linkable
     ],
 )
@@ -206,6 +219,7 @@ def test_the_support_pages_make_a_fixed_number_of_queries(
     url: str,
     queries: int,
 ) -> None:
+    current_configuration()
     with django_assert_num_queries(queries):
         assert client.get(url).status_code == 200
     _more_articles(12)
@@ -476,3 +490,56 @@ def test_a_question_in_italian_on_english_pages_is_answered_and_linked_in_italia
     article = _main(client.get(link.group(1).replace("&amp;", "&")))
     assert '<article class="kb-article" lang="it">' in article
     assert "not available in your language" not in article
+
+
+# --- "Was this helpful?" and the content-gap report, for every role ---------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_answers_was_this_helpful_and_sees_only_their_own_answer(
+    client: Client, request: pytest.FixtureRequest, fixture_knowledge: dict[str, Article], role: str
+) -> None:
+    client, user = _client(client, request, role)
+    url = "/support/articles/fixture-reminders/"
+    response = client.post(f"{url}helpful/", {"answer": "no", "language": "en"})
+    assert response.status_code == 302
+    assert response["Location"] == f"{url}#helpful"
+    vote = ArticleVote.objects.get()
+    assert vote.user == user
+    assert 'aria-pressed="true"' in client.get(url).content.decode()
+    # Nobody else sees it as theirs.
+    assert 'aria-pressed="true"' not in Client().get(url).content.decode()
+
+
+GAP_URLS = [
+    ("get", "/admin/chatbot/article/content-gaps/", 200),
+    ("post", "/admin/chatbot/article/content-gaps/answered/", 403),
+    ("post", "/admin/chatbot/article/content-gaps/answered/1/undo/", 403),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("method", "url", "staff_status"), GAP_URLS)
+def test_only_staff_reach_the_content_gap_report_and_only_editors_mark(
+    client: Client,
+    request: pytest.FixtureRequest,
+    fixture_knowledge: dict[str, Article],
+    role: str,
+    method: str,
+    url: str,
+    staff_status: int,
+) -> None:
+    client, _user = _client(client, request, role)
+    if method == "post":
+        response = client.post(url, {"article": "fixture-reminders", "turn": ["1"]})
+    else:
+        response = client.get(url)
+    if role == "agent":
+        # Agents read the report; marking is for those who may change articles.
+        assert response.status_code == staff_status
+    else:
+        assert response.status_code == 302
+        assert response["Location"].startswith("/admin/login/?next=")
+    assert not ContentGapAnswer.objects.exists()

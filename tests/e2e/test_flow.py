@@ -17,6 +17,7 @@ from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 
 from hub.accounts.models import User
+from routing.configuration import configuration_changed
 from routing.models import Agent, AgentShift, LanguageWindow, ProductArea, ServiceWindow
 from tests.conftest import PASSWORD
 from tickets.models import CallbackRequest, Channel, Team, Ticket
@@ -45,6 +46,7 @@ def _agent(email: str, *, team: str, languages: list[str], chat: bool = False) -
     AgentShift.objects.bulk_create(
         AgentShift(agent=agent, weekday=day, opens=MIDNIGHT, closes=MIDNIGHT) for day in range(7)
     )
+    configuration_changed()  # bulk_create sends no signal
     return agent
 
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from hub.accounts.models import User
+from routing.configuration import configuration_changed
 from routing.models import Agent, AgentShift, LanguageWindow, ProductArea, ServiceWindow
 from routing.services import service_hours_ensure_defaults
 from tickets.models import CallbackRequest, Channel, Team, Ticket
@@ -36,6 +37,7 @@ def agent_add(email: str, *, team: str, languages: list[str]) -> Agent:
     AgentShift.objects.bulk_create(
         AgentShift(agent=agent, weekday=day, opens=MIDNIGHT, closes=MIDNIGHT) for day in range(7)
     )
+    configuration_changed()  # bulk_create sends no signal
     return agent
 
 

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.test.utils import CaptureQueriesContext
 
 from hub.accounts.models import User
+from routing.configuration import configuration_changed, current_configuration
 from routing.demo import routing_demo_seed
 from routing.hours import (
     DEFAULT_CHANNEL_HOURS,
@@ -188,6 +189,7 @@ def test_the_default_hours_are_the_spec_hours(db: None) -> None:
 def test_hours_that_operations_changed_are_left_alone(db: None) -> None:
     service_hours_ensure_defaults()
     ServiceWindow.objects.filter(channel="chat").update(time_zone="Europe/London")
+    configuration_changed()
     LanguageWindow.objects.filter(language="ja").delete()
     service_hours_ensure_defaults()
     assert set(
@@ -211,9 +213,10 @@ def test_a_standard_user_is_offered_chat_email_and_phone_on_a_tuesday_morning(
         agent=User.objects.get(email="agent@hub.example"), available=True, now=TUESDAY_MORNING
     )
     queue_statistics_refresh(now=TUESDAY_MORNING)
-    # The member; the queues (tickets': waiting counts, statistics, the chat console); hours,
-    # languages, roster and shifts.
-    with django_assert_num_queries(8):
+    # Hours, roster and areas are read once per change, not per request.
+    current_configuration()
+    # The member; the queues (tickets': waiting counts, statistics, the chat console: one).
+    with django_assert_num_queries(2):
         offers = offers_for(
             standard_user, area=surveys_area, language="en", now=TUESDAY_MORNING, refresh=False
         )

@@ -8,6 +8,7 @@ from datetime import datetime, time
 
 from hub.accounts.models import StaffRole, User
 from hub.accounts.services import staff_groups_ensure
+from routing.configuration import configuration_changed
 from routing.models import Agent, AgentShift, LanguageWindow, ProductArea, ServiceWindow
 from routing.services import service_hours_ensure_defaults
 from tests.conftest import PASSWORD
@@ -61,6 +62,7 @@ def chat_agent(
     AgentShift.objects.bulk_create(
         AgentShift(agent=agent, weekday=day, opens=MIDNIGHT, closes=MIDNIGHT) for day in range(7)
     )
+    configuration_changed()  # bulk_create sends no signal
     return user
 
 

@@ -1,0 +1,220 @@
+"""Routing's configuration, read once per change rather than on every request: the product
+areas with their translations, the queue teams' agents with their shifts, and every channel's
+and language's hours.
+
+Every step of the flow needs some of these: a few hundred rows that people edit a few times
+a day, but that took most of the method picker's time to read and turn into schedules on
+each request. Each process keeps them built (``Configuration``) under a version token held
+in the shared cache:
+
+- saving or deleting an area or its translation, an agent, a shift, an agent's areas or any
+  hours replaces the token
+  (at once, and again when the transaction commits, so that a process which read the rows
+  before the commit reads them again);
+- writes that send no signals (``bulk_create``, ``QuerySet.update``) call ``configuration_changed``;
+- a process rereads the rows when the token it built them under is no longer the current one,
+  when the cache has lost the token, and in any case after ``CONFIGURATION_MAX_AGE_SECONDS``, which
+  bounds how long a change made some other way (a database console) goes unseen.
+
+A cache that is away degrades to each process's own memory (``hub.cache``): the token then
+only moves for that process's own writes, and the age bound covers the rest.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from routing import hours as hours_maths
+from routing.hours import Schedule
+from routing.models import (
+    Agent,
+    AgentShift,
+    LanguageWindow,
+    ProductArea,
+    ProductAreaTranslation,
+    ServiceWindow,
+)
+from routing.policy import Method, ServiceHours, Team
+
+VERSION_KEY = "routing:configuration-version"
+QUEUE_TEAMS = (Team.GENERAL, Team.ENTERPRISE)
+
+
+@dataclass(frozen=True, slots=True)
+class RosterAgent:
+    """A queue team's active agent as routing reads one: skills, areas and weekly shifts."""
+
+    pk: int
+    user_id: int
+    team: str
+    languages: frozenset[str]
+    time_zone: str
+    available_for_chat: bool
+    # Empty: the agent covers every area.
+    area_ids: frozenset[int]
+    schedule: Schedule
+
+    def speaks(self, language: str) -> bool:
+        return language in self.languages
+
+    def covers(self, area_id: int | None) -> bool:
+        return not self.area_ids or area_id is None or area_id in self.area_ids
+
+
+@dataclass(frozen=True, slots=True)
+class Configuration:
+    """Read-only: the same objects serve every request of the process until a change."""
+
+    agents: tuple[RosterAgent, ...]
+    hours: ServiceHours
+    # Active areas in their order, translations prefetched.
+    areas: tuple[ProductArea, ...]
+
+    def area(self, slug: str) -> ProductArea | None:
+        return next((area for area in self.areas if area.slug == slug), None)
+
+
+def _max_age_seconds() -> float:
+    return float(getattr(settings, "CONFIGURATION_MAX_AGE_SECONDS", 60))
+
+
+def _read_configuration() -> Configuration:
+    """Seven queries: agents, their shifts, their areas, channel hours, language hours, the
+    active product areas and their translations."""
+    agents = list(
+        Agent.objects.filter(is_active=True, team__in=[team.value for team in QUEUE_TEAMS])
+        .order_by("pk")
+        .values_list("pk", "user_id", "team", "languages", "time_zone", "available_for_chat")
+    )
+    agent_ids = [row[0] for row in agents]
+    shifts: dict[int, list[hours_maths.WeeklyWindow]] = defaultdict(list)
+    zones = {row[0]: row[4] for row in agents}
+    for shift in AgentShift.objects.filter(agent_id__in=agent_ids).order_by(
+        "agent_id", "weekday", "opens"
+    ):
+        shifts[shift.agent_id].append(shift.window_in(zones[shift.agent_id]))
+    areas: dict[int, set[int]] = defaultdict(set)
+    through = Agent.product_areas.through
+    for agent_id, area_id in through.objects.filter(agent_id__in=agent_ids).values_list(
+        "agent_id", "productarea_id"
+    ):
+        areas[agent_id].add(area_id)
+    channels: dict[tuple[Method, Team], list[hours_maths.WeeklyWindow]] = defaultdict(list)
+    for row in ServiceWindow.objects.all():
+        channels[(Method(row.channel), Team(row.team))].append(row.as_window())
+    languages: dict[str, list[hours_maths.WeeklyWindow]] = defaultdict(list)
+    for language_row in LanguageWindow.objects.all():
+        languages[language_row.language].append(language_row.as_window())
+    return Configuration(
+        agents=tuple(
+            RosterAgent(
+                pk=pk,
+                user_id=user_id,
+                team=team,
+                languages=frozenset(spoken or ()),
+                time_zone=zone,
+                available_for_chat=chats,
+                area_ids=frozenset(areas.get(pk, ())),
+                schedule=Schedule(shifts.get(pk, ())),
+            )
+            for pk, user_id, team, spoken, zone, chats in agents
+        ),
+        hours=ServiceHours(
+            channels={key: Schedule(windows) for key, windows in channels.items()},
+            languages={key: Schedule(windows) for key, windows in languages.items()},
+        ),
+        areas=tuple(ProductArea.objects.filter(is_active=True).prefetch_related("translations")),
+    )
+
+
+class _Built:
+    """This process's configuration, the token it was built under and when."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.token: str | None = None
+        self.built_at = 0.0
+        self.configuration: Configuration | None = None
+
+
+_built = _Built()
+
+
+def _current_token() -> str:
+    token = cache.get(VERSION_KEY)
+    if token is None:
+        # Lost (a restarted or emptied cache): a new token makes every process read again.
+        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
+        token = cache.get(VERSION_KEY) or ""
+    return str(token)
+
+
+def current_configuration() -> Configuration:
+    """The configuration as the database holds it (one cache read when unchanged)."""
+    token = _current_token()
+    built = _built
+    configuration = built.configuration
+    if (
+        configuration is not None
+        and token
+        and built.token == token
+        and time.monotonic() - built.built_at < _max_age_seconds()
+    ):
+        return configuration
+    # Two threads may both read it after a change; either result is current.
+    configuration = _read_configuration()
+    with built.lock:
+        built.token, built.built_at = token, time.monotonic()
+        built.configuration = configuration
+    return configuration
+
+
+def forget() -> None:
+    """Drop this process's configuration, so that the next read goes to the database."""
+    with _built.lock:
+        _built.token, _built.built_at, _built.configuration = None, 0.0, None
+
+
+def _new_token() -> None:
+    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+
+
+def configuration_changed() -> None:
+    """The configuration changed: every process reads it again (now and at commit)."""
+    forget()
+    _new_token()
+    transaction.on_commit(_new_token)
+
+
+def _on_change(sender: Any, **kwargs: Any) -> None:
+    configuration_changed()
+
+
+def connect_signals() -> None:
+    for model in (
+        Agent,
+        AgentShift,
+        ServiceWindow,
+        LanguageWindow,
+        ProductArea,
+        ProductAreaTranslation,
+    ):
+        post_save.connect(
+            _on_change, sender=model, dispatch_uid=f"configuration-save-{model.__name__}"
+        )
+        post_delete.connect(
+            _on_change, sender=model, dispatch_uid=f"configuration-delete-{model.__name__}"
+        )
+    m2m_changed.connect(
+        _on_change, sender=Agent.product_areas.through, dispatch_uid="configuration-agent-areas"
+    )

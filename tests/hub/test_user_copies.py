@@ -1,0 +1,111 @@
+"""A signed-in page reads its user from a copy on Redis; a changed user is never read from an
+older copy, whatever the order of the reads and the change."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.core.cache import cache, caches
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+import hub.cache
+import hub.sessions
+from hub.accounts import user_copies
+from hub.accounts.models import User
+from hub.sessions import move_epoch_on
+
+
+@pytest.fixture(autouse=True)
+def _redis_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    if not isinstance(caches["default"], hub.cache.DegradingRedisCache):
+        pytest.skip("the user copies live on Redis")
+    monkeypatch.setattr(hub.cache, "_away_until", 0.0)
+    monkeypatch.setattr(hub.cache, "_outages", 0)
+    monkeypatch.setattr(hub.sessions, "_synced_after_outages", 0)
+    yield
+
+
+def _marker_lapsed(user: User) -> None:
+    # Signing in saves the user (last_login), which marks it changed for a minute.
+    cache.delete(f"hub.users.{user.pk}")
+
+
+def _user_queries(client: Client, path: str = "/hub/") -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    return sum(1 for query in queries.captured_queries if 'FROM "hub_user"' in query["sql"])
+
+
+def _from_database(user_id: object) -> User | None:
+    return User.objects.filter(pk=user_id).first()
+
+
+@pytest.mark.django_db
+def test_after_a_first_read_the_user_comes_from_its_copy(
+    client: Client, standard_user: User
+) -> None:
+    client.force_login(standard_user)
+    _marker_lapsed(standard_user)
+    assert _user_queries(client) == 1
+    assert _user_queries(client) == 0
+
+
+@pytest.mark.django_db
+def test_a_deactivated_user_is_signed_out_at_the_next_request(
+    client: Client, standard_user: User
+) -> None:
+    client.force_login(standard_user)
+    _marker_lapsed(standard_user)
+    client.get("/hub/")
+    assert _user_queries(client) == 0
+    standard_user.is_active = False
+    standard_user.save()
+    response = client.get("/hub/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_a_read_from_before_a_change_does_not_put_the_old_row_back(standard_user: User) -> None:
+    def read_then_changed_meanwhile(user_id: object) -> User | None:
+        row = _from_database(user_id)
+        # Another request renames the user after this one read the row.
+        User.objects.filter(pk=user_id).update(first_name="Renamed")
+        user_copies.user_changed(user_id)
+        return row
+
+    _marker_lapsed(standard_user)
+    old = user_copies.user_read(standard_user.pk, read_then_changed_meanwhile)
+    assert old is not None and old.first_name != "Renamed"
+    again = user_copies.user_read(standard_user.pk, _from_database)
+    assert again is not None and again.first_name == "Renamed"
+
+
+@pytest.mark.django_db
+def test_a_copy_from_an_older_generation_is_not_believed(standard_user: User) -> None:
+    _marker_lapsed(standard_user)
+    user_copies.user_read(standard_user.pk, _from_database)
+    # Rows changed while Redis could not be told: the generation moves on.
+    User.objects.filter(pk=standard_user.pk).update(last_name="Changed while away")
+    move_epoch_on()
+    cache.delete("hub.sessions.epoch")
+    found = user_copies.user_read(standard_user.pk, _from_database)
+    assert found is not None and found.last_name == "Changed while away"
+
+
+@pytest.mark.django_db
+def test_with_redis_away_the_user_is_read_from_the_database(
+    standard_user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(hub.cache, "_away_until", float("inf"))
+    calls: list[object] = []
+
+    def counted(user_id: object) -> User | None:
+        calls.append(user_id)
+        return _from_database(user_id)
+
+    assert user_copies.user_read(standard_user.pk, counted) == standard_user
+    assert user_copies.user_read(standard_user.pk, counted) == standard_user
+    assert len(calls) == 2
