@@ -35,6 +35,8 @@ from tickets import (
     services,
     states,
 )
+from tickets.forms import TemplateFreeSelect
+from tickets.labels import choice_label
 from tickets.models import (
     CallbackRequest,
     ConferenceBooking,
@@ -160,7 +162,9 @@ class ServiceLevelFilter(admin.SimpleListFilter):
 
 
 class TicketAdminForm(forms.ModelForm[Ticket]):
-    move_to = forms.ChoiceField(label=gettext_lazy("Change status to"), required=False)
+    move_to = forms.ChoiceField(
+        label=gettext_lazy("Change status to"), required=False, widget=TemplateFreeSelect
+    )
     reply = forms.CharField(
         label=gettext_lazy("Reply to the customer"),
         required=False,
@@ -171,6 +175,7 @@ class TicketAdminForm(forms.ModelForm[Ticket]):
     class Meta:
         model = Ticket
         fields = ["assigned_to"]
+        widgets = {"assigned_to": TemplateFreeSelect}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -359,11 +364,10 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
     @admin.display(description=gettext_lazy("status"), ordering="status")
     def status_and_work(self, ticket: Ticket) -> str:
         trouble = self.sweep_state(ticket)
+        status = choice_label(ticket, "status")
         if not trouble:
-            return ticket.get_status_display()
-        return format_html(
-            '{}<br><span class="ticket-trouble">{}</span>', ticket.get_status_display(), trouble
-        )
+            return status
+        return format_html('{}<br><span class="ticket-trouble">{}</span>', status, trouble)
 
     @admin.display(description=gettext_lazy("due"), ordering="resolution_due_at")
     def service_level(self, ticket: Ticket) -> str:
@@ -412,7 +416,7 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
 
     @admin.display(description=gettext_lazy("channel, language and area"), ordering="channel")
     def request_route(self, ticket: Ticket) -> str:
-        route = f"{ticket.get_channel_display()} · {ticket.get_language_display()}"
+        route = f"{choice_label(ticket, 'channel')} · {choice_label(ticket, 'language')}"
         if ticket.product_area is None:
             return route
         return format_html("{}<br>{}", route, ticket.product_area.name)

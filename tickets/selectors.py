@@ -8,18 +8,21 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection, models
-from django.db.models import Avg, Count, F, Min, Q, QuerySet, Subquery
+from django.db.models import Avg, Count, F, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.db.models.functions import TruncDate, TruncWeek
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from hub.accounts.models import EnterpriseSeat, Membership, Organisation, User
 from routing.languages import language_label, language_name
+from routing.models import ProductArea, ProductAreaTranslation
 from routing.selectors import callback_wait_estimate, service_hours
 from routing.waits import Wait, wait_change_reasons, wait_changed
 from tickets.models import (
@@ -259,9 +262,16 @@ def sees_organisation_tickets(user: User) -> bool:
 
 
 def history_membership(user: User) -> Membership | None:
-    """The user's membership, read once per request (Django caches the accessor)."""
+    """The user's membership with its organisation, read once per request (kept where
+    Django keeps ``user.membership``)."""
     if not user.is_authenticated or not user.is_active:
         return None
+    accessor = User.membership.related
+    if not accessor.is_cached(user):
+        accessor.set_cached_value(
+            user,
+            Membership.objects.select_related("organisation").filter(user_id=user.pk).first(),
+        )
     try:
         return user.membership
     except Membership.DoesNotExist:
@@ -422,6 +432,29 @@ def ticket_history_page(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class HistoryArea:
+    """A product area as the history's filter and rows name it, in the reader's language."""
+
+    pk: int
+    slug: str
+    name: str
+
+
+def history_areas(language: str) -> list[HistoryArea]:
+    """Every product area, named in ``language`` where a translation says so (as
+    ``ProductArea.localized_name`` does), read as plain values in one query."""
+    translated = ProductAreaTranslation.objects.filter(
+        area_id=OuterRef("pk"), language=language.split("-")[0]
+    ).values("name")[:1]  # as ProductArea.localized_name reads the language
+    rows = (
+        ProductArea.objects.order_by("order", "name")
+        .annotate(translated_name=Subquery(translated))
+        .values_list("pk", "slug", "name", "translated_name")
+    )
+    return [HistoryArea(pk, slug, translated or name) for pk, slug, name, translated in rows]
+
+
 def history_requesters(user: User) -> list[tuple[int, str]]:
     """The people a brand administrator may narrow the list to: their organisation's members,
     as (id, name or email), read as plain values (a page lists hundreds)."""
@@ -463,11 +496,32 @@ def history_export_rows(
 
 
 def ticket_for_viewer(user: User, number: str) -> Ticket:
-    """The ticket, if this person may see it (tickets_visible_to); 404 for anyone else."""
+    """The ticket, if this person may see it (tickets_visible_to); 404 for anyone else. Its
+    product area's name in the reader's language comes with it (``ticket_area_name``)."""
+    translated = ProductAreaTranslation.objects.filter(
+        area_id=OuterRef("product_area_id"), language=_reading_language()
+    ).values("name")[:1]
     return get_object_or_404(
-        tickets_visible_to(user).select_related("requester", "product_area", "conference"),
+        tickets_visible_to(user)
+        .select_related("requester", "product_area", "conference")
+        .annotate(area_translated_name=Subquery(translated)),
         number=number,
     )
+
+
+def ticket_area_name(ticket: Ticket) -> str:
+    """The ticket's product area in the reader's language ("" without one), as
+    ``ProductArea.localized_name`` names it; no query when ``ticket_for_viewer`` read it."""
+    if ticket.product_area is None:
+        return ""
+    if hasattr(ticket, "area_translated_name"):
+        return ticket.area_translated_name or ticket.product_area.name
+    return ticket.product_area.localized_name
+
+
+def _reading_language() -> str:
+    """The interface language as ``ProductArea.localized_name`` reads it."""
+    return (get_language() or settings.LANGUAGE_CODE).split("-")[0]
 
 
 def attachment_for_viewer(user: User | AnonymousUser, pk: int) -> Attachment:

@@ -4,9 +4,10 @@ the whole tickets table to draw its page links and its product-area filter."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django import forms
 from django.db import connection
 from django.template import Context, Template
 from django.test import Client
@@ -18,6 +19,14 @@ from hub.accounts.models import Organisation, User
 from routing.models import Agent, ProductArea
 from tests.tickets.history_world import tickets_bulk
 from tickets import admin as ticket_admin
+from tickets.forms import (
+    PlainDateInput,
+    PlainHiddenInput,
+    PlainTextarea,
+    PlainTextInput,
+    TemplateFreeSelect,
+)
+from tickets.labels import choice_label
 from tickets.models import EventKind, Status, Ticket, TicketEvent
 
 pytestmark = pytest.mark.django_db
@@ -137,3 +146,76 @@ def test_the_admin_ticket_page_reads_the_same_queries_however_long_the_timeline(
             message=f"Note {number}",
         )
     assert queries() == few
+
+
+# --- Widgets and labels drawn in Python write what Django's templates write -------------------
+
+
+def _django_select(choices: list[tuple[str, str]], value: str, attrs: dict[str, object]) -> str:
+    return str(forms.Select(attrs=attrs, choices=choices).render("pick", value, {"id": "id_pick"}))
+
+
+@pytest.mark.parametrize("value", ["", "b", "<&>"])
+def test_the_template_free_select_writes_what_the_select_template_writes(value: str) -> None:
+    choices = [("", "— none —"), ("b", "Béatrice <b>"), ("<&>", 'Quote " and & amp')]
+    attrs: dict[str, object] = {"data-context": "available-source", "disabled": True}
+    drawn = TemplateFreeSelect(attrs=attrs, choices=choices).render(
+        "pick", value, {"id": "id_pick"}
+    )
+    assert str(drawn) == _django_select(choices, value, attrs)
+
+
+def test_the_template_free_select_leaves_grouped_choices_to_the_templates() -> None:
+    choices = [("Group", [("a", "A"), ("b", "B")]), ("c", "C")]
+    drawn = TemplateFreeSelect(choices=choices).render("pick", "b", {"id": "id_pick"})
+    assert str(drawn) == str(forms.Select(choices=choices).render("pick", "b", {"id": "id_pick"}))
+    assert "<optgroup" in str(drawn)
+
+
+@pytest.mark.parametrize("value", [None, "", "plain", '<b>"quoted"</b> & more'])
+def test_the_history_inputs_write_what_the_input_template_writes(value: str | None) -> None:
+    attrs: dict[str, object] = {"type": "search", "autocomplete": "off", "maxlength": "200"}
+    extra = {"id": "id_q", "aria-describedby": "id_q_helptext", "aria-invalid": "true"}
+    assert str(PlainTextInput(attrs=attrs).render("q", value, extra)) == str(
+        forms.TextInput(attrs=attrs).render("q", value, extra)
+    )
+    dates: dict[str, object] = {"type": "date"}
+    day = None if value is None else date(2026, 11, 30)
+    assert str(
+        PlainDateInput(attrs=dates, format="%Y-%m-%d").render("from", day, {"id": "id_from"})
+    ) == str(forms.DateInput(attrs=dates, format="%Y-%m-%d").render("from", day, {"id": "id_from"}))
+
+
+@pytest.mark.parametrize("value", [None, "", "one line", "two\nlines <b>&</b>"])
+def test_the_comment_widgets_write_what_their_templates_write(value: str | None) -> None:
+    extra = {"id": "id_body", "required": True, "maxlength": "5000"}
+    assert str(PlainTextarea(attrs={"rows": 4}).render("body", value, extra)) == str(
+        forms.Textarea(attrs={"rows": 4}).render("body", value, extra)
+    )
+    assert str(PlainHiddenInput().render("key", value, {"id": "id_key"})) == str(
+        forms.HiddenInput().render("key", value, {"id": "id_key"})
+    )
+
+
+@pytest.mark.parametrize("language", ["en", "de", "ja"])
+def test_choice_labels_are_what_get_display_returns(standard_user: User, language: str) -> None:
+    ticket = tickets_bulk([standard_user], 1, start=timezone.now() - timedelta(days=1))[0]
+    with translation.override(language):
+        for field in ("status", "channel", "team", "language"):
+            for value, _label in Ticket._meta.get_field(field).flatchoices:  # type: ignore[union-attr]
+                setattr(ticket, field, value)
+                assert choice_label(ticket, field) == getattr(ticket, f"get_{field}_display")()
+
+
+def test_the_lists_rows_escape_what_people_wrote(
+    client: Client, brand_admin: User, standard_user: User
+) -> None:
+    ticket = tickets_bulk([standard_user], 1, start=timezone.now() - timedelta(days=1))[0]
+    Ticket.objects.filter(pk=ticket.pk).update(subject='<script>alert("x")</script> & more')
+    standard_user.first_name, standard_user.last_name = "<i>Sam</i>", "O'Hara"
+    standard_user.save(update_fields=["first_name", "last_name"])
+    client.force_login(brand_admin)
+    html = client.get("/hub/tickets/").content.decode()
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; more" in html
+    assert "<script>alert" not in html
+    assert "&lt;i&gt;Sam&lt;/i&gt; O&#x27;Hara" in html
