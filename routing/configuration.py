@@ -8,13 +8,14 @@ each request. Each process keeps them built (``Configuration``) under a version 
 in the shared cache:
 
 - saving or deleting an area or its translation, an agent, a shift, an agent's areas or any
-  hours replaces the token
-  (at once, and again when the transaction commits, so that a process which read the rows
-  before the commit reads them again);
-- writes that send no signals (``bulk_create``, ``QuerySet.update``) call ``configuration_changed``;
-- a process rereads the rows when the token it built them under is no longer the current one,
-  when the cache has lost the token, and in any case after ``CONFIGURATION_MAX_AGE_SECONDS``, which
-  bounds how long a change made some other way (a database console) goes unseen.
+  hours replaces the token, at once and again when the transaction commits (so that a
+  process which read the rows before the commit reads them again);
+- writes that send no signals (``bulk_create``, ``QuerySet.update``) call
+  ``configuration_changed``;
+- a process reads the rows again when the token it built them under is no longer the current
+  one, when the cache has lost the token, and in any case after
+  ``CONFIGURATION_MAX_AGE_SECONDS``, which bounds how long a change made some other way (a
+  database console) goes unseen.
 
 A cache that is away degrades to each process's own memory (``hub.cache``): the token then
 only moves for that process's own writes, and the age bound covers the rest.
