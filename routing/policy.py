@@ -39,6 +39,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -256,6 +257,16 @@ class QueueKey:
         return f"{self.language}:{self.area}:{self.team}"
 
 
+@lru_cache(maxsize=1024)
+def any_shift_of(agent_shifts: tuple[Schedule, ...]) -> Schedule:
+    """When someone of these agents is on shift, as one schedule.
+
+    Every request builds its queues anew from the same few rosters' schedules; joining their
+    windows (and hashing them) was most of the cost of a method offer, so each distinct
+    tuple of schedules is joined once per process."""
+    return Schedule(window for schedule in agent_shifts for window in schedule)
+
+
 @dataclass(frozen=True, slots=True)
 class QueueState:
     """One queue as numbers: who could work it, and how busy it is."""
@@ -272,9 +283,7 @@ class QueueState:
     any_shift: Schedule = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # When someone with the skill is on shift: built once, looked up for every offer.
-        shifts = Schedule(window for schedule in self.agent_shifts for window in schedule)
-        object.__setattr__(self, "any_shift", shifts)
+        object.__setattr__(self, "any_shift", any_shift_of(self.agent_shifts))
 
     def agents_on_shift(self, now: datetime) -> int:
         return sum(1 for shifts in self.agent_shifts if is_open(shifts, now))

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -30,6 +31,8 @@ def email_language(ticket: Ticket) -> str:
 
 def _message(ticket: Ticket, template: str, purpose: str, **extra: Any) -> EmailMultiAlternatives:
     requester = ticket.requester
+    # The area's name is written in the subject and in both bodies: one query, not one each.
+    prefetch_related_objects([ticket], "product_area__translations")
     with translation.override(email_language(ticket)):
         context = {
             "ticket": ticket,

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from hub.accounts.models import User
 from hub.accounts.outbox import outbound_email_queue
+from hub.follow_ups import follow_up_here
 from routing.erlang import WaitEstimate
 from routing.hours import CONFERENCE_SLOT, open_intervals
 from routing.models import Agent, ProductArea, SupportTeam
@@ -66,8 +67,9 @@ _broker_paused_until = 0.0
 
 
 def enqueue_on_commit(task: Task[Any, Any], *args: Any) -> None:
-    """Queue a task once the transaction commits. A broker that is down must not fail the
-    request: the row is committed, and the outbox sweeper sends what never reached the broker.
+    """Queue a task once the transaction commits (inside a worker's task, run it there at
+    once: ``hub.follow_ups``). A broker that is down must not fail the request: the row is
+    committed, and the outbox sweeper sends what never reached the broker.
 
     After a failed publish the process skips the broker for TICKETS_PUBLISH_PAUSE_SECONDS, so
     a hung Redis (every publish waiting out its timeout) delays one request, not all of them.
@@ -75,6 +77,8 @@ def enqueue_on_commit(task: Task[Any, Any], *args: Any) -> None:
 
     def send() -> None:
         global _broker_paused_until
+        if follow_up_here(task, *args):
+            return
         if time.monotonic() < _broker_paused_until:
             logger.info("broker paused, %s(%s) left to the sweeper", task.name, args)
             return

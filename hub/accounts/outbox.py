@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 
 from hub.accounts.models import OutboundEmail
+from hub.follow_ups import follow_up_here
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +89,8 @@ def outbound_email_queue(message: EmailMessage, *, purpose: str) -> OutboundEmai
 def _publish(email_id: int) -> None:
     from hub.accounts import tasks  # noqa: PLC0415 - the tasks call these services
 
+    if follow_up_here(tasks.outbound_email_send, email_id):
+        return
     try:
         tasks.outbound_email_send.delay(email_id)
     except Exception:  # noqa: BLE001 - any broker failure; the sweeper sends the row

@@ -6,12 +6,13 @@ page, as much as the rest of a small page's work. The copy follows the sessions'
 (never to the per-process fallback), and a copy is believed only under the current
 generation.
 
-A user saved or deleted has its copy replaced by a ``changed`` marker, at once and again
-when the transaction commits; a copy is only written where there is neither a copy nor a
-marker, so a request that read the row just before the change cannot put the old row back.
-The marker lapses after ``_CHANGED_SECONDS``, and the next read writes a fresh copy. When
-Redis cannot be told of a change, the generation moves on and no older copy is believed.
-Writes that send no signals (``QuerySet.update``) call ``user_changed``.
+A user saved (other than signing in, which saves only ``last_login``) or deleted has its
+copy replaced by a ``changed`` marker, at once and again when the transaction commits; a
+copy is only written where there is neither a copy nor a marker, so a request that read the
+row just before the change cannot put the old row back. The marker lapses after
+``_CHANGED_SECONDS``, and the next read writes a fresh copy. When Redis cannot be told of a
+change, the generation moves on and no older copy is believed. Writes that send no signals
+(``QuerySet.update``) call ``user_changed``.
 """
 
 from __future__ import annotations
@@ -108,10 +109,23 @@ def user_changed(user_id: object) -> None:
     transaction.on_commit(lambda: _mark_changed(user_id))
 
 
-def _on_user_change(sender: Any, instance: User, **kwargs: Any) -> None:
+# Signing in saves only ``last_login``. A copy whose ``last_login`` is older than the row
+# is still right on everything a request reads from it (nothing reads ``last_login`` from
+# ``request.user``, and no code saves the whole user it was given); marking every sign-in
+# as a change would send each new session's first minute of requests to the database.
+_NOT_A_CHANGE = frozenset({"last_login"})
+
+
+def _on_user_save(sender: Any, instance: User, update_fields: Any = None, **kwargs: Any) -> None:
+    if update_fields is not None and frozenset(update_fields) <= _NOT_A_CHANGE:
+        return
+    user_changed(instance.pk)
+
+
+def _on_user_delete(sender: Any, instance: User, **kwargs: Any) -> None:
     user_changed(instance.pk)
 
 
 def connect_signals() -> None:
-    post_save.connect(_on_user_change, sender=User, dispatch_uid="user-copy-save")
-    post_delete.connect(_on_user_change, sender=User, dispatch_uid="user-copy-delete")
+    post_save.connect(_on_user_save, sender=User, dispatch_uid="user-copy-save")
+    post_delete.connect(_on_user_delete, sender=User, dispatch_uid="user-copy-delete")

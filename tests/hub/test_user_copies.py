@@ -29,7 +29,7 @@ def _redis_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def _marker_lapsed(user: User) -> None:
-    # Signing in saves the user (last_login), which marks it changed for a minute.
+    # Creating the user marked it changed for a minute.
     cache.delete(f"hub.users.{user.pk}")
 
 
@@ -50,6 +50,18 @@ def test_after_a_first_read_the_user_comes_from_its_copy(
     client.force_login(standard_user)
     _marker_lapsed(standard_user)
     assert _user_queries(client) == 1
+    assert _user_queries(client) == 0
+
+
+@pytest.mark.django_db
+def test_signing_in_again_keeps_the_copy(client: Client, standard_user: User) -> None:
+    # Signing in saves only last_login: the next session's pages read no user row either.
+    _marker_lapsed(standard_user)
+    client.force_login(standard_user)
+    assert _user_queries(client) == 1
+    other = Client()
+    other.force_login(standard_user)
+    assert _user_queries(other) == 0
     assert _user_queries(client) == 0
 
 

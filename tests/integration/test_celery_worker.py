@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import override_settings
 
-from hub.accounts.models import User
+from hub.accounts.models import OutboundEmail, User
 from hub.celery import app as celery_app
 from tickets.models import Channel, EventKind, Team, Ticket
 from tickets.services import ticket_create
 
-from .conftest import wait_for
+from .conftest import wait_for, worker_log
 
 pytestmark = pytest.mark.integration
 
@@ -37,3 +39,37 @@ def test_a_worker_sends_the_confirmation_of_a_ticket_created_through_the_service
     wait_for(confirmed, timeout=60, what="the worker to send the confirmation")
     assert worker.poll() is None, "the worker died"
     assert ticket.events.filter(kind=EventKind.EMAIL_SENT).count() == 1
+
+
+def test_a_phone_ticket_is_queued_confirmed_and_mailed_from_one_message(
+    start_worker: object, standard_user: User, request: pytest.FixtureRequest
+) -> None:
+    # Queueing the callback calls for the confirmation, which calls for the email: the
+    # worker does all three from the one message the submission published.
+    worker = start_worker()  # type: ignore[operator]
+    with override_settings(CELERY_TASK_ALWAYS_EAGER=False):
+        celery_app.conf.task_always_eager = False
+        try:
+            ticket = ticket_create(
+                requester=standard_user,
+                channel=Channel.PHONE,
+                team=Team.TECHNICAL,
+                subject="Call me back",
+                phone_number="+442079460018",
+            )
+        finally:
+            celery_app.conf.task_always_eager = True
+
+    def mailed() -> bool:
+        return OutboundEmail.objects.filter(
+            purpose="confirmation", to=[standard_user.email], sent_at__isnull=False
+        ).exists()
+
+    wait_for(mailed, timeout=60, what="the worker to queue, confirm and mail the ticket")
+    assert worker.poll() is None, "the worker died"
+    ticket.refresh_from_db()
+    assert ticket.queued_at is not None and ticket.confirmation_sent_at is not None
+    assert ticket.events.filter(kind=EventKind.QUEUED).count() == 1
+    assert ticket.events.filter(kind=EventKind.EMAIL_SENT).count() == 1
+    received = re.findall(r"Task ([\w.]+)\[[^\]]+\] received", worker_log(request, 0).read_text())
+    assert received == ["tickets.tasks.enqueue_callback"]
