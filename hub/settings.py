@@ -209,6 +209,15 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Parts of the layout that depend only on the code, the language and the role (links, the
+# language list), drawn once per process: they change only with a deployment, which starts
+# new processes.
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "hub-fragments",
+    "TIMEOUT": None,
+    "OPTIONS": {"MAX_ENTRIES": 500},
+}
 # Sessions live in the database; a copy on Redis is read instead while Redis answers and the
 # copy is of the current generation (hub/sessions.py). A Redis that is down or hangs sends
 # reads to the database, never to a per-process copy, and a session ended meanwhile cannot

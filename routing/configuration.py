@@ -32,6 +32,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
@@ -151,7 +152,30 @@ class _Built:
 _built = _Built()
 
 
+# The token as this request first read it: every step after the first of a request (the
+# offers, the forms, the area) then reads the configuration without a cache round trip.
+# Set up and dropped by the request signals; outside a request every read asks the cache.
+_this_request = threading.local()
+
+
+def _on_request_started(**kwargs: Any) -> None:
+    _this_request.in_request, _this_request.token = True, None
+
+
+def _on_request_finished(**kwargs: Any) -> None:
+    _this_request.in_request, _this_request.token = False, None
+
+
 def _current_token() -> str:
+    if not getattr(_this_request, "in_request", False):
+        return _token_from_cache()
+    token: str | None = _this_request.token
+    if token is None:
+        token = _this_request.token = _token_from_cache()
+    return token
+
+
+def _token_from_cache() -> str:
     token = cache.get(VERSION_KEY)
     if token is None:
         # Lost (a restarted or emptied cache): a new token makes every process read again.
@@ -184,6 +208,7 @@ def forget() -> None:
     """Drop this process's configuration, so that the next read goes to the database."""
     with _built.lock:
         _built.token, _built.built_at, _built.configuration = None, 0.0, None
+    _this_request.token = None
 
 
 def _new_token() -> None:
@@ -202,6 +227,8 @@ def _on_change(sender: Any, **kwargs: Any) -> None:
 
 
 def connect_signals() -> None:
+    request_started.connect(_on_request_started, dispatch_uid="configuration-request-started")
+    request_finished.connect(_on_request_finished, dispatch_uid="configuration-request-finished")
     for model in (
         Agent,
         AgentShift,

@@ -89,3 +89,25 @@ def test_switching_to_an_unknown_language_changes_nothing(
     client.post("/i18n/setlang/", {"language": "xx", "next": "/hub/"})
     standard_user.refresh_from_db()
     assert standard_user.preferred_language == "en"
+
+
+@pytest.mark.django_db
+def test_the_frame_drawn_once_per_language_and_role_gives_each_reader_their_own(
+    client: Client, standard_user: User, agent: User
+) -> None:
+    # The links and the language list are drawn once per process; an agent's page drawn
+    # first must not lend its admin links to a member, nor one language its words to another.
+    client.force_login(agent)
+    staff_page = client.get("/accounts/profile/").content.decode()
+    assert "Agents’ admin" in staff_page and "Queue board" in staff_page
+    client.force_login(standard_user)
+    member_page = client.get("/accounts/profile/").content.decode()
+    assert "Agents’ admin" not in member_page and "Queue board" not in member_page
+    assert "Your account" in member_page and "Change password" in member_page
+    assert '<option value="en" lang="en" selected>' in member_page
+    standard_user.preferred_language = "de"
+    standard_user.save(update_fields=["preferred_language"])
+    german_page = client.get("/accounts/profile/").content.decode()
+    assert 'lang="de"' in german_page
+    assert '<option value="de" lang="de" selected>' in german_page
+    assert '<option value="en" lang="en" selected>' not in german_page

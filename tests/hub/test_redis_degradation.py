@@ -33,7 +33,9 @@ DEAD_REDIS = {
         "LOCATION": "redis://127.0.0.1:1/0",
         "KEY_PREFIX": "hub",
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-    }
+    },
+    # The layout's fragments live in each process's memory, Redis or not.
+    "fragments": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
 }
 
 

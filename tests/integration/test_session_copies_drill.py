@@ -42,7 +42,8 @@ def sessions_on(spare_redis: SpareRedis, monkeypatch: pytest.MonkeyPatch) -> Ite
             "KEY_PREFIX": "hub",
             "AWAY_SECONDS": AWAY_SECONDS,
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-        }
+        },
+        "fragments": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     }
     monkeypatch.setattr(hub.cache, "_away_until", 0.0)
     monkeypatch.setattr(hub.cache, "_outages", 0)

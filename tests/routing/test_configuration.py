@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.test.utils import CaptureQueriesContext
 
 from hub.accounts.models import User
+from routing import configuration
 from routing.configuration import VERSION_KEY, configuration_changed, current_configuration
 from routing.models import (
     Agent,
@@ -50,6 +51,40 @@ def test_a_second_read_costs_one_cache_read_and_no_query(
     assert [agent.pk for agent in again.agents] == [agent_row.pk]
     assert again.agents[0].schedule.windows[0].opens == time(9)
     assert product_area_active("surveys-xm-directory") is not None
+
+
+@pytest.mark.django_db
+def test_a_request_asks_the_cache_for_the_token_once_and_the_next_request_asks_again(
+    agent_row: Agent, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[str] = []
+    real_get = cache.get
+
+    def counted_get(key: str, *args: Any, **kwargs: Any) -> Any:
+        if key == VERSION_KEY:
+            asked.append(key)
+        return real_get(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "get", counted_get)
+    # What Django's request_started and request_finished signals call (sending them here
+    # would also close the test's database connection).
+    try:
+        configuration._on_request_started()
+        first = current_configuration()
+        assert current_configuration() is first and current_configuration() is first
+        assert len(asked) == 1
+        configuration._on_request_finished()
+        configuration._on_request_started()
+        # Another process changed the configuration between the two requests.
+        cache.set(VERSION_KEY, "moved on elsewhere", None)
+        assert current_configuration() is not first
+        assert len(asked) == 2
+    finally:
+        configuration._on_request_finished()
+    # Outside a request (a task, a command) every read asks.
+    current_configuration()
+    current_configuration()
+    assert len(asked) == 4
 
 
 @pytest.mark.django_db
