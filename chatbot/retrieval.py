@@ -11,14 +11,21 @@ Lexical ranking
   adjacent words matched as a phrase and for passages that match websearch_to_tsquery
   (every word).
   SQLite, the embedded default: the same groups scored with BM25 over the passages in
-  Python (Snowball stemmers), since SQLite has no text search of its own to rely on.
+  Python (Snowball stemmers), since SQLite has no text search of its own to rely on; a word
+  of four letters or more matches the longer words it begins, as PostgreSQL's prefix query
+  does, so that both find the same passages.
+  The product's own name is taken out of the question first: it is in every question about
+  the hub and in many of its articles, and tells none of them apart.
 
 Semantic ranking (settings.ASSISTANT_SEMANTIC; English only, the model's one language)
   The cosine between the question's all-MiniLM-L6-v2 vector and each passage's (computed
   when the article was saved). The passage vectors are held in memory per process, reloaded
   when the knowledge base changes.
 
-The two rankings are fused by reciprocal rank (``search``) and rolled up per article. Two
+The two rankings are fused by reciprocal rank (``search``) and rolled up per article; each
+passage found also says which of the question's words its own heading and text have (the
+title and keywords, which all of an article's sections repeat, apart), for choosing the
+section to quote. Two
 measures of relevance come with each article: ``coverage``, the share of the question's
 rarity mass its best passage matches, and ``similarity``, that passage's cosine; the
 assistant's "relevant enough" threshold is set on them (chatbot.evaluation tunes it).
@@ -27,6 +34,8 @@ Which language to search, and when to fall back to English, is chatbot.answers' 
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
 import math
 import re
 import threading
@@ -72,6 +81,16 @@ FIELD_WEIGHTS = {"title": 3, "heading": 2, "keywords": 2, "text": 1}
 WORD = re.compile(r"\w+", re.UNICODE)
 
 
+# The product's own name, the same in every language: a question may name it, and so do the
+# hub's articles, but it says nothing about which article answers ("delete my account in the
+# Customer Success Hub" is not a question about signing in to it). It is searched as if absent.
+PRODUCT_NAME = re.compile(r"(?<!\w)(?:the\s+)?customer\s+success\s+hub(?!\w)", re.IGNORECASE)
+
+
+def without_product_name(question: str) -> str:
+    return PRODUCT_NAME.sub(" ", question)
+
+
 def semantic_enabled() -> bool:
     return bool(getattr(settings, "ASSISTANT_SEMANTIC", True)) and embedding.is_available()
 
@@ -111,6 +130,10 @@ class PassageMatch:
     matched: frozenset[int] = frozenset()
     position: int = 0  # in its article (0: the intro)
     sections: int = 1  # how many passages its article has
+    # The groups the section's own words match, its heading and its text: the title and
+    # keywords, which every section of an article repeats, left out.
+    own_matched: frozenset[int] = frozenset()
+    heading_matched: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -135,10 +158,43 @@ class _Bm25Index:
     frequencies: list[Counter[str]]
     lengths: list[float]
     document_frequency: Counter[str]
+    vocabulary: tuple[str, ...] = ()  # every lexeme, sorted, for prefix look-ups
+
+    def matching(self, lexeme: str) -> list[str]:
+        """The lexemes a question's lexeme matches, as PostgreSQL's tsquery does: itself,
+        and for four letters or more every lexeme it begins."""
+        if len(lexeme) < PREFIX_MIN_LENGTH:
+            return [lexeme] if lexeme in self.document_frequency else []
+        found = []
+        at = bisect.bisect_left(self.vocabulary, lexeme)
+        while at < len(self.vocabulary) and self.vocabulary[at].startswith(lexeme):
+            found.append(self.vocabulary[at])
+            at += 1
+        return found
 
     @property
     def average_length(self) -> float:
         return sum(self.lengths) / len(self.lengths) if self.lengths else 1.0
+
+
+@dataclass(frozen=True)
+class _Vocabulary:
+    """A text's lexemes, sorted, so that a prefix is found by bisection."""
+
+    words: tuple[str, ...]
+
+    @classmethod
+    def of(cls, lexemes: Iterable[str]) -> _Vocabulary:
+        return cls(tuple(sorted(set(lexemes))))
+
+    def has(self, lexeme: str) -> bool:
+        """Whether the text has the lexeme, or one it begins (four letters or more), as
+        PostgreSQL's prefix query would match it."""
+        at = bisect.bisect_left(self.words, lexeme)
+        if at == len(self.words):
+            return False
+        found = self.words[at]
+        return found == lexeme or (len(lexeme) >= PREFIX_MIN_LENGTH and found.startswith(lexeme))
 
 
 @dataclass
@@ -154,6 +210,9 @@ class _Snapshot:
         default_factory=dict
     )
     places: dict[str, dict[int, tuple[int, int]]] = field(default_factory=dict)
+    section_words: dict[str, dict[int, tuple[_Vocabulary, _Vocabulary]]] = field(
+        default_factory=dict
+    )
 
 
 _snapshot: _Snapshot | None = None
@@ -441,7 +500,7 @@ def question_groups(question: str, language: str) -> list[Group]:
     groups = _groups(own_words, pairs)
     if language in COMPOUNDING_LANGUAGES:
         groups = _split_compounds(groups, counts, lambda words: _stem(words, language))
-    return _with_rarity(groups, len(index.ids), counts, prefix=False)
+    return _with_rarity(groups, len(index.ids), counts, prefix=True)
 
 
 def _pg_lexical(question: str, language: str, groups: list[Group]) -> list[PassageScore]:
@@ -544,6 +603,7 @@ def _bm25_index(language: str) -> _Bm25Index:
             index.frequencies.append(frequencies)
             index.lengths.append(float(sum(frequencies.values())))
             index.document_frequency.update(frequencies.keys())
+        index.vocabulary = tuple(sorted(index.document_frequency))
         state.bm25[language] = index
     return state.bm25[language]
 
@@ -554,13 +614,18 @@ def _python_lexical(language: str, groups: list[Group]) -> list[PassageScore]:
         return []
     average = index.average_length
     total = sum(group.rarity for group in groups) or 1.0
+    # Each group's lexemes with the longer ones they begin (PostgreSQL's prefix matching).
+    matched_by = [
+        list(dict.fromkeys(word for lexeme in group.lexemes for word in index.matching(lexeme)))
+        for group in groups
+    ]
     scores = []
     for n, frequencies in enumerate(index.frequencies):
         score = mass = 0.0
         matched: set[int] = set()
         norm = BM25_K1 * (1 - BM25_B + BM25_B * index.lengths[n] / average)
         for number, group in enumerate(groups):
-            frequency = sum(frequencies.get(lexeme, 0) for lexeme in group.lexemes)
+            frequency = sum(frequencies.get(word, 0) for word in matched_by[number])
             if frequency:
                 score += group.rarity * frequency * (BM25_K1 + 1) / (frequency + norm)
                 mass += group.rarity
@@ -646,12 +711,72 @@ def meaning_by_article(question: str, *, language: str = "en") -> dict[int, floa
     ids, article_ids, matrix = _vectors(language)
     if not len(ids):
         return {}
-    similarities = matrix @ embedding.embed_one(question)
+    similarities = matrix @ embedding.embed_one(without_product_name(question))
     best: dict[int, float] = {}
     for article_id, value in zip(article_ids.tolist(), similarities.tolist(), strict=True):
         if value > best.get(article_id, -1.0):
             best[article_id] = float(value)
     return best
+
+
+# --- The sections' own words ----------------------------------------------------------------
+
+
+def _section_words(language: str) -> dict[int, tuple[_Vocabulary, _Vocabulary]]:
+    """Each published passage's (heading lexemes, heading and text lexemes), as the
+    language's analyser reads them."""
+    state = snapshot()
+    if language not in state.section_words:
+        rows = list(_published_passages(language).values_list("id", "heading", "plain_text"))
+        if connection.vendor == "postgresql":
+            analysed = _pg_lexemes(
+                [text for _, heading, body in rows for text in (heading, body)], language
+            )
+            pairs = [
+                (
+                    [lexeme for lexeme, _ in analysed[2 * n]],
+                    [lexeme for lexeme, _ in analysed[2 * n + 1]],
+                )
+                for n in range(len(rows))
+            ]
+        else:
+            pairs = [
+                (
+                    [lexeme for lexeme, _ in _python_lexemes(heading, language)],
+                    [lexeme for lexeme, _ in _python_lexemes(body, language)],
+                )
+                for _, heading, body in rows
+            ]
+        state.section_words[language] = {
+            passage_id: (_Vocabulary.of(heading), _Vocabulary.of([*heading, *body]))
+            for (passage_id, _, _), (heading, body) in zip(rows, pairs, strict=True)
+        }
+    return state.section_words[language]
+
+
+def section_matches(
+    passage_ids: Iterable[int], groups: Sequence[Group], language: str
+) -> dict[int, tuple[frozenset[int], frozenset[int]]]:
+    """The groups each passage's heading matches, and those its heading or text match."""
+    words = _section_words(language)
+    found = {}
+    for passage_id in passage_ids:
+        if passage_id not in words:
+            continue
+        heading, whole = words[passage_id]
+        found[passage_id] = (
+            frozenset(
+                number
+                for number, group in enumerate(groups)
+                if any(heading.has(lexeme) for lexeme in group.lexemes)
+            ),
+            frozenset(
+                number
+                for number, group in enumerate(groups)
+                if any(whole.has(lexeme) for lexeme in group.lexemes)
+            ),
+        )
+    return found
 
 
 # --- Together --------------------------------------------------------------------------------
@@ -673,10 +798,11 @@ def search(
         language = "en"
     use_semantic = semantic_enabled() if use_semantic is None else use_semantic
     use_semantic = use_semantic and language in embedding.LANGUAGES
-    groups = question_groups(question, language)
-    words = _lexical(question, language, groups)
-    meanings = semantic(embedding.embed_one(question), language) if use_semantic else []
-    return fuse(
+    searched = without_product_name(question)
+    groups = question_groups(searched, language)
+    words = _lexical(searched, language, groups)
+    meanings = semantic(embedding.embed_one(searched), language) if use_semantic else []
+    hits = fuse(
         words,
         meanings,
         area_id=area_id,
@@ -686,6 +812,23 @@ def search(
         groups=groups,
         places=passage_places(language),
     )
+    own = section_matches(
+        (match.passage_id for hit in hits for match in hit.passages), groups, language
+    )
+    return [
+        dataclasses.replace(
+            hit,
+            passages=tuple(
+                dataclasses.replace(
+                    match,
+                    heading_matched=own.get(match.passage_id, (frozenset(), frozenset()))[0],
+                    own_matched=own.get(match.passage_id, (frozenset(), frozenset()))[1],
+                )
+                for match in hit.passages
+            ),
+        )
+        for hit in hits
+    ]
 
 
 def fuse(

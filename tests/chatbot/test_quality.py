@@ -134,12 +134,13 @@ def test_tuning_on_one_half_picks_bars_that_hold_on_the_other(
 # The blind set: questions written from the product areas' descriptions, without the
 # articles in view, then labelled with the article and section that answer them. On its
 # held-out half, with the bars in settings, measured with the content of 2026-12-03: hit@3
-# 0.989, section hit@1 0.600 (90 labelled), 74.4 % answered from the right article, 4 of
-# the 20 unanswerable answered with confidence (20 %: two product questions no article
-# covers and two about other vendors' products). The targets are section hit@1 0.75 and at
-# most 5 % confident on unanswerable; the floors hold what is reached until then.
+# 0.989, section hit@1 0.656 (90 labelled; 0.600 before the section's own heading and text
+# chose it), 74.4 % answered from the right article, 4 of the 20 unanswerable answered with
+# confidence (20 %: two product questions no article covers and two about other vendors'
+# products). The targets are section hit@1 0.75 and at most 5 % confident on unanswerable;
+# the floors hold what is reached until then.
 BLIND_MIN_HIT_AT_3 = 0.92  # on the questions an article covers
-BLIND_MIN_SECTION_HIT_AT_1 = 0.55
+BLIND_MIN_SECTION_HIT_AT_1 = 0.62
 BLIND_MAX_UNANSWERABLE_CONFIDENT = 0.22
 BLIND_MIN_ANSWERED = 0.70
 BLIND_MAX_OFF_TOPIC_CONFIDENT = 2  # of 35; measured: 2 (another vendor's SSO and forms)
@@ -186,8 +187,9 @@ def test_every_off_topic_question_of_the_blind_set_is_recognised_or_declined(
 #   en 1/7 -> 0/7, es 0/6 -> 0/6, pt 1/3 -> 0/3, de 2/6 -> 1/6, fr 1/7 -> 0/7, it 2/9 -> 0/9,
 #   nl 1/6 -> 1/6, ja 0/4 -> 0/4
 # German and Dutch keep one: "delete my account in the Customer Success Hub for good", which
-# matches the hub's sign-in article on the product's own name. The target is 10 % in every
-# language; the two are held where they are.
+# matched the hub's sign-in article on the product's own name and is still answered with
+# confidence now that the name is searched as absent. The target is 10 % in every language;
+# the two are held where they are.
 PER_LANGUAGE_MIN_HIT_AT_3 = 0.90
 # English counts the blind set too: 0 of the old sets' 7, 4 of the blind set's 20 (above).
 PER_LANGUAGE_MAX_UNANSWERABLE_CONFIDENT = {"en": 0.17, "de": 0.17, "nl": 0.17}  # else 0.10
