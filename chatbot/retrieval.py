@@ -36,12 +36,14 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import functools
 import math
 import re
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -569,6 +571,16 @@ def _pg_lexical(question: str, language: str, groups: list[Group]) -> list[Passa
 
 
 _stemmers: dict[str, object] = {}
+STOP_WORDS_ROOT = Path(__file__).resolve().parent / "stopwords"
+
+
+@functools.cache
+def stop_words(config: str) -> frozenset[str]:
+    """The words PostgreSQL's configuration leaves out (chatbot/stopwords); none for simple."""
+    path = STOP_WORDS_ROOT / f"{config}.stop"
+    if not path.is_file():
+        return frozenset()
+    return frozenset(line.strip() for line in path.read_text(encoding="utf-8").splitlines())
 
 
 def _stem(words: list[str], language: str) -> list[str]:
@@ -582,8 +594,18 @@ def _stem(words: list[str], language: str) -> list[str]:
 
 
 def _python_lexemes(text: str, language: str) -> list[tuple[str, int]]:
-    words = [word.casefold() for word in WORD.findall(searchable_text(text, language))]
-    return [(lexeme, position) for position, lexeme in enumerate(_stem(words, language), start=1)]
+    """The text's stems with their positions, stop words left out as PostgreSQL leaves them
+    (they keep their places, so that the positions are PostgreSQL's too)."""
+    ignored = stop_words(SEARCH_CONFIGS.get(language, "english"))
+    kept = [
+        (word, position)
+        for position, word in enumerate(
+            (word.casefold() for word in WORD.findall(searchable_text(text, language))), start=1
+        )
+        if word not in ignored
+    ]
+    stems = _stem([word for word, _ in kept], language)
+    return [(stem, position) for stem, (_, position) in zip(stems, kept, strict=True)]
 
 
 def _bm25_index(language: str) -> _Bm25Index:
