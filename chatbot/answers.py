@@ -17,7 +17,6 @@ With ASSISTANT_LLM_URL set, a language model may phrase the answer from the quot
 from __future__ import annotations
 
 import enum
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -174,60 +173,13 @@ def decide(
     return Decision(kind=ReplyKind.UNKNOWN, language=language, score=score)
 
 
-# Choosing the section to quote, measured on the tuning half of the blind questions: an
-# article's intro says what a feature is and its last sections (troubleshooting, tips) name
-# every topic in passing, while the question is usually answered by a step in between.
-INTRO_PENALTY = 1.0
-LATER_PENALTY = 0.5  # times the section's place in the article, 0 (first) .. 1 (last)
-LAST_PENALTY = 0.2
-SECTION_MEANING_WEIGHT = 1.5
-# Every section repeats its article's title and keywords, so what the whole passage matches
-# barely tells sections apart; what the section's own heading and text match does, weighed
-# by how few of the article's sections have the word (a word in all of them tells none
-# apart). Chosen on the tuning half: section hit@1 0.593 before, 0.725 with these.
-SECTION_COVERAGE_WEIGHT = 0.5
-SECTION_OWN_WEIGHT = 0.5
-SECTION_HEADING_WEIGHT = 2.0
-
-
-def _section_weights(hit: retrieval.ArticleHit) -> list[float]:
-    """Each word group's rarity times its rarity among the article's sections found."""
-    sections = len(hit.passages)
-    weights = []
-    for number, group in enumerate(hit.groups):
-        having = sum(1 for match in hit.passages if number in match.own_matched)
-        weights.append(group.rarity * math.log(1 + (sections - having + 0.5) / (having + 0.5)))
-    return weights
-
-
-def section_fit(
-    match: retrieval.PassageMatch, weights: Sequence[float] = (), mass: float = 1.0
-) -> float:
-    place = match.position / max(match.sections - 1, 1)
-    own = sum(weights[n] for n in match.own_matched if n < len(weights)) / mass
-    heading = sum(weights[n] for n in match.heading_matched if n < len(weights)) / mass
-    return (
-        SECTION_COVERAGE_WEIGHT * match.coverage
-        + SECTION_OWN_WEIGHT * own
-        + SECTION_HEADING_WEIGHT * heading
-        + SECTION_MEANING_WEIGHT * max(match.similarity or 0.0, 0.0)
-        - INTRO_PENALTY * (match.position == 0)
-        - LATER_PENALTY * place
-        - LAST_PENALTY * (match.position == match.sections - 1 and match.sections > 1)
-    )
-
-
 def quoted_passage(hit: retrieval.ArticleHit) -> int | None:
     """The section to quote: the article's passage that fits the question best (ties: the
     better fused rank)."""
     if not hit.passages:
         return hit.passage_ids[0] if hit.passage_ids else None
-    weights = _section_weights(hit)
-    mass = sum(weights) or 1.0
-    best = max(
-        enumerate(hit.passages),
-        key=lambda item: (section_fit(item[1], weights, mass), -item[0]),
-    )
+    fits = retrieval.section_fits(hit)
+    best = max(enumerate(hit.passages), key=lambda item: (fits[item[0]], -item[0]))
     return best[1].passage_id
 
 
