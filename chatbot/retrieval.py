@@ -22,13 +22,14 @@ Semantic ranking (settings.ASSISTANT_SEMANTIC; English only, the model's one lan
   when the article was saved). The passage vectors are held in memory per process, reloaded
   when the knowledge base changes.
 
-The two rankings are fused by reciprocal rank (``search``) and rolled up per article; each
-passage found also says which of the question's words its own heading and text have (the
-title and keywords, which all of an article's sections repeat, apart), for choosing the
-section to quote. Two
+The two rankings are fused by reciprocal rank (``search``) and rolled up per article. Two
 measures of relevance come with each article: ``coverage``, the share of the question's
 rarity mass its best passage matches, and ``similarity``, that passage's cosine; the
-assistant's "relevant enough" threshold is set on them (chatbot.evaluation tunes it).
+assistant's "relevant enough" threshold is set on them (chatbot.evaluation tunes it). Each
+passage found also says which of the question's words its own heading and text have (the
+title and keywords, which all of an article's sections repeat, left out): the section to
+quote is chosen on them (``section_fits``), and where the meaning is read, the first two
+articles are ordered by their best section.
 Which language to search, and when to fall back to English, is chatbot.answers' decision.
 """
 
