@@ -173,32 +173,13 @@ def decide(
     return Decision(kind=ReplyKind.UNKNOWN, language=language, score=score)
 
 
-# Choosing the section to quote, measured on the tuning half of the blind questions: an
-# article's intro says what a feature is and its last sections (troubleshooting, tips) name
-# every topic in passing, while the question is usually answered by a step in between.
-INTRO_PENALTY = 1.0
-LATER_PENALTY = 0.5  # times the section's place in the article, 0 (first) .. 1 (last)
-LAST_PENALTY = 0.2
-SECTION_MEANING_WEIGHT = 1.5
-
-
-def section_fit(match: retrieval.PassageMatch) -> float:
-    place = match.position / max(match.sections - 1, 1)
-    return (
-        match.coverage
-        + SECTION_MEANING_WEIGHT * max(match.similarity or 0.0, 0.0)
-        - INTRO_PENALTY * (match.position == 0)
-        - LATER_PENALTY * place
-        - LAST_PENALTY * (match.position == match.sections - 1 and match.sections > 1)
-    )
-
-
 def quoted_passage(hit: retrieval.ArticleHit) -> int | None:
     """The section to quote: the article's passage that fits the question best (ties: the
     better fused rank)."""
     if not hit.passages:
         return hit.passage_ids[0] if hit.passage_ids else None
-    best = max(enumerate(hit.passages), key=lambda item: (section_fit(item[1]), -item[0]))
+    fits = retrieval.section_fits(hit)
+    best = max(enumerate(hit.passages), key=lambda item: (fits[item[0]], -item[0]))
     return best[1].passage_id
 
 

@@ -20,13 +20,15 @@ from routing.services import product_areas_ensure_defaults
 
 # Measured on the old sets' English held-out half with the content of 2026-12-03, which has
 # the blind set's gap articles beside the old ones (python -m bench assistant):
-#   PostgreSQL, words only      hit@1 0.835  hit@3 0.978  MRR 0.900
-#   PostgreSQL, words + meaning hit@1 0.846  hit@3 0.967  MRR 0.908
+#   PostgreSQL, words only      hit@1 0.835  hit@3 0.978  MRR 0.897
+#   PostgreSQL, words + meaning hit@1 0.868  hit@3 0.967  MRR 0.919
+#   SQLite, words only          hit@1 0.846  hit@3 0.956  MRR 0.904
+#   SQLite, words + meaning     hit@1 0.868  hit@3 0.967  MRR 0.921
 FLOORS = {
     ("postgresql", False): {"hit_at_1": 0.80, "hit_at_3": 0.95, "mrr": 0.87},
-    ("postgresql", True): {"hit_at_1": 0.83, "hit_at_3": 0.95, "mrr": 0.89},
-    ("sqlite", False): {"hit_at_1": 0.80, "hit_at_3": 0.94, "mrr": 0.87},
-    ("sqlite", True): {"hit_at_1": 0.80, "hit_at_3": 0.94, "mrr": 0.87},
+    ("postgresql", True): {"hit_at_1": 0.84, "hit_at_3": 0.95, "mrr": 0.89},
+    ("sqlite", False): {"hit_at_1": 0.81, "hit_at_3": 0.94, "mrr": 0.88},
+    ("sqlite", True): {"hit_at_1": 0.84, "hit_at_3": 0.94, "mrr": 0.89},
 }
 # With the bars in settings, in English: none of the 7 held-out unanswerable questions is
 # answered with confidence (the rule of before answered 1), and 62.6 % of the answerable
@@ -104,7 +106,7 @@ def test_semantic_similarity_earns_its_place(
     both = evaluation.quality(_held_out_english(outcomes[True]))
     assert both.hit_at_1 >= words.hit_at_1, (both, words)
     # Questions written without the articles in view share fewer of their words: there
-    # meaning adds most (measured: MRR 0.916 words only, 0.944 with meaning).
+    # meaning adds most (measured: MRR 0.919 words only, 0.951 with meaning).
     blind_words = evaluation.quality(_held_out(_blind(outcomes[False])))
     blind_both = evaluation.quality(_held_out(_blind(outcomes[True])))
     if connection.vendor == "postgresql":
@@ -133,13 +135,15 @@ def test_tuning_on_one_half_picks_bars_that_hold_on_the_other(
 
 # The blind set: questions written from the product areas' descriptions, without the
 # articles in view, then labelled with the article and section that answer them. On its
-# held-out half, with the bars in settings, measured with the content of 2026-12-03: hit@3
-# 0.989, section hit@1 0.600 (90 labelled), 74.4 % answered from the right article, 4 of
-# the 20 unanswerable answered with confidence (20 %: two product questions no article
-# covers and two about other vendors' products). The targets are section hit@1 0.75 and at
-# most 5 % confident on unanswerable; the floors hold what is reached until then.
+# held-out half, with the bars in settings, measured with the content of 2026-12-03
+# (PostgreSQL; SQLite: hit@3 0.956, section hit@1 0.644): hit@3 0.989, section hit@1 0.656
+# (90 labelled; 0.600 before the sections' own headings and text chose the one to quote),
+# 75.6 % answered from the right article, 4 of the 20 unanswerable answered with confidence
+# (20 %: two product questions no article covers and two about other vendors' products).
+# The targets are section hit@1 0.75 and at most 5 % confident on unanswerable; the floors
+# hold what is reached until then.
 BLIND_MIN_HIT_AT_3 = 0.92  # on the questions an article covers
-BLIND_MIN_SECTION_HIT_AT_1 = 0.55
+BLIND_MIN_SECTION_HIT_AT_1 = 0.62
 BLIND_MAX_UNANSWERABLE_CONFIDENT = 0.22
 BLIND_MIN_ANSWERED = 0.70
 BLIND_MAX_OFF_TOPIC_CONFIDENT = 2  # of 35; measured: 2 (another vendor's SSO and forms)
@@ -186,8 +190,9 @@ def test_every_off_topic_question_of_the_blind_set_is_recognised_or_declined(
 #   en 1/7 -> 0/7, es 0/6 -> 0/6, pt 1/3 -> 0/3, de 2/6 -> 1/6, fr 1/7 -> 0/7, it 2/9 -> 0/9,
 #   nl 1/6 -> 1/6, ja 0/4 -> 0/4
 # German and Dutch keep one: "delete my account in the Customer Success Hub for good", which
-# matches the hub's sign-in article on the product's own name. The target is 10 % in every
-# language; the two are held where they are.
+# matched the hub's sign-in article on the product's own name and is still answered with
+# confidence now that the name is searched as absent. The target is 10 % in every language;
+# the two are held where they are.
 PER_LANGUAGE_MIN_HIT_AT_3 = 0.90
 # English counts the blind set too: 0 of the old sets' 7, 4 of the blind set's 20 (above).
 PER_LANGUAGE_MAX_UNANSWERABLE_CONFIDENT = {"en": 0.17, "de": 0.17, "nl": 0.17}  # else 0.10
