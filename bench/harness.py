@@ -35,6 +35,8 @@ from urllib.parse import quote_plus, urlencode, urlsplit, urlunsplit
 BASE_DIR = Path(__file__).resolve().parent.parent
 LOOPBACK = "127.0.0.1"
 BARE_PATH = "/bench/bare"
+# The Celery worker's pool, as docker-compose.yml sizes it.
+WORKER_PROCESSES = 4
 DEMO_PASSWORD = "hub-demo-2026"
 # wrk's Lua `done` hook prints one line starting with this, holding the figures as JSON.
 _RESULT_MARK = "BENCH-RESULT "
@@ -458,14 +460,16 @@ def process_tree_cpu_seconds(pid: int | None) -> float:
 
 @contextlib.contextmanager
 def celery_serving(config: BenchConfig) -> Iterator[subprocess.Popen[bytes]]:
-    """A Celery worker with its beat, on the default queue, as production runs them (the
-    knowledge-base indexing seed_demo queued has its own queue and is left alone)."""
+    """A Celery worker with its beat, on the default queue, as production runs them: four
+    pool processes, as docker-compose.yml's worker has (the knowledge-base indexing
+    seed_demo queued has its own queue and is left alone). With two, under the form POSTs'
+    full load the worker had two processes against gunicorn's four and fell behind."""
     config.log_dir.mkdir(parents=True, exist_ok=True)
     log_path = config.log_dir / "celery.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "hub", "worker", "--beat",
-             "--concurrency=2", "-Q", "celery", "--loglevel=WARNING",
+             f"--concurrency={WORKER_PROCESSES}", "-Q", "celery", "--loglevel=WARNING",
              "--without-mingle", "--without-gossip"],
             cwd=BASE_DIR, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
