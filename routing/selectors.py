@@ -29,9 +29,9 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
 
-from hub.accounts.models import EnterpriseSeat, Membership, User
+from hub.accounts.models import Membership, User
+from hub.accounts.selectors import member_row
 from routing import hours as hours_maths
 from routing import policy
 from routing.configuration import QUEUE_TEAMS, RosterAgent, current_configuration
@@ -189,14 +189,10 @@ def member_facts(user: User) -> MemberFacts:
     """
     if not user.is_authenticated:
         raise PermissionDenied
-    membership = (
-        Membership.objects.select_related("organisation")
-        .annotate(has_seat=Exists(EnterpriseSeat.objects.filter(user_id=OuterRef("user_id"))))
-        .filter(user_id=user.pk)
-        .first()
-    )
-    if membership is None:
+    row = member_row(user.pk)
+    if row is None:
         raise PermissionDenied
+    membership = row.membership
     organisation = membership.organisation
     roles = {
         role
@@ -214,7 +210,7 @@ def member_facts(user: User) -> MemberFacts:
             environment=Environment(organisation.environment),
             success_packages=organisation.success_packages,
         ),
-        user=UserFacts(roles=frozenset(roles), has_seat=bool(membership.has_seat)),
+        user=UserFacts(roles=frozenset(roles), has_seat=row.seat_anywhere),
     )
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core import signing
+from django.db import connection
 from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 
 from hub.accounts.http import HtmxHttpRequest
@@ -37,24 +40,105 @@ def membership_of(user: User | AnonymousUser) -> Membership | None:
     return Membership.objects.select_related("organisation").filter(user=user).first()
 
 
+@dataclass(frozen=True, slots=True)
+class MemberRow:
+    """A member as every step of the flow first reads them."""
+
+    membership: Membership  # with its organisation
+    seat_in_organisation: bool  # an Enterprise Support seat in the membership's organisation
+    seat_anywhere: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Statement:
+    sql: str
+    # Per selected column, the converters Django's compiler would apply (SQLite's dates and
+    # booleans come back as text and integers).
+    converters: tuple[tuple[tuple[Any, ...], Any], ...]
+    membership_fields: tuple[str, ...]
+    organisation_fields: tuple[str, ...]
+
+
+@functools.cache
+def _member_statement(vendor: str) -> _Statement:
+    quote = connection.ops.quote_name
+    membership_fields = Membership._meta.concrete_fields
+    organisation_fields = Organisation._meta.concrete_fields
+    seats = quote(EnterpriseSeat._meta.db_table)
+    # Concrete fields always have a column; the stubs type it for every field.
+    columns = [f"m.{quote(str(field.column))}" for field in membership_fields] + [
+        f"o.{quote(str(field.column))}" for field in organisation_fields
+    ]
+    sql = (
+        f"SELECT {', '.join(columns)}, "
+        f"EXISTS (SELECT 1 FROM {seats} s WHERE s.user_id = m.user_id "
+        "AND s.organisation_id = m.organisation_id), "
+        f"EXISTS (SELECT 1 FROM {seats} s WHERE s.user_id = m.user_id) "
+        f"FROM {quote(Membership._meta.db_table)} m "
+        f"INNER JOIN {quote(Organisation._meta.db_table)} o ON o.id = m.organisation_id "
+        "WHERE m.user_id = %s"
+    )
+    expressions = [field.get_col("m") for field in membership_fields] + [
+        field.get_col("o") for field in organisation_fields
+    ]
+    converters = tuple(
+        (
+            tuple(
+                connection.ops.get_db_converters(expression)
+                + expression.get_db_converters(connection)
+            ),
+            expression,
+        )
+        for expression in expressions
+    )
+    return _Statement(
+        sql=sql,
+        converters=converters,
+        membership_fields=tuple(field.attname for field in membership_fields),
+        organisation_fields=tuple(field.attname for field in organisation_fields),
+    )
+
+
+def member_row(user_id: int) -> MemberRow | None:
+    """The user's membership with its organisation, and whether they hold an Enterprise
+    Support seat, in one statement (None: not a member of an organisation).
+
+    Written out, and built once per process: every step of the flow reads it first, and the
+    ORM spent about 1.3 ms building and reading it where the database spends 0.07."""
+    statement = _member_statement(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, [user_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    for index, (converters, expression) in enumerate(statement.converters):
+        for converter in converters:
+            values[index] = converter(values[index], expression, connection)
+    split = len(statement.membership_fields)
+    end = split + len(statement.organisation_fields)
+    membership = Membership.from_db(connection.alias, statement.membership_fields, values[:split])
+    organisation = Organisation.from_db(
+        connection.alias, statement.organisation_fields, values[split:end]
+    )
+    Membership.organisation.field.set_cached_value(membership, organisation)
+    return MemberRow(
+        membership=membership,
+        seat_in_organisation=bool(values[end]),
+        seat_anywhere=bool(values[end + 1]),
+    )
+
+
 def membership_and_services_of(user: User | AnonymousUser) -> tuple[Membership | None, bool]:
     """The hub home's reading of the user (one query): their membership with its organisation,
     and whether they have a "Your services" page (``success_membership_of`` finds one)."""
     if not user.is_authenticated:
         return None, False
-    seat = EnterpriseSeat.objects.filter(
-        user_id=OuterRef("user_id"), organisation_id=OuterRef("organisation_id")
-    )
-    membership = (
-        Membership.objects.select_related("organisation")
-        .filter(user=user)
-        .annotate(holds_seat=Exists(seat))
-        .first()
-    )
-    if membership is None:
+    row = member_row(user.pk)
+    if row is None:
         return None, False
-    holds_seat: bool = getattr(membership, "holds_seat", False)
-    return membership, holds_seat and membership.organisation.success_packages > 0
+    membership = row.membership
+    return membership, row.seat_in_organisation and membership.organisation.success_packages > 0
 
 
 def success_membership_of(user: User | AnonymousUser) -> Membership | None:
