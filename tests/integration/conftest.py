@@ -29,6 +29,7 @@ from urllib.parse import urlencode
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test import override_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -100,6 +101,20 @@ def start_worker(
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@contextlib.contextmanager
+def tasks_to_the_broker() -> Iterator[None]:
+    """Within it, the tasks queued on commit go to the real broker, for a real worker to
+    take (the tests' settings run them eagerly)."""
+    from hub.celery import app
+
+    with override_settings(CELERY_TASK_ALWAYS_EAGER=False):
+        app.conf.task_always_eager = False
+        try:
+            yield
+        finally:
+            app.conf.task_always_eager = True
 
 
 def wait_for(condition: Callable[[], bool], *, timeout: float, what: str) -> None:

@@ -5,14 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import override_settings
 
 from hub.accounts.models import OutboundEmail, User
-from hub.celery import app as celery_app
 from tickets.models import Channel, EventKind, Team, Ticket
 from tickets.services import ticket_create
 
-from .conftest import wait_for, worker_log
+from .conftest import tasks_to_the_broker, wait_for, worker_log
 
 pytestmark = pytest.mark.integration
 
@@ -21,17 +19,13 @@ def test_a_worker_sends_the_confirmation_of_a_ticket_created_through_the_service
     start_worker: object, standard_user: User
 ) -> None:
     worker = start_worker()  # type: ignore[operator]
-    with override_settings(CELERY_TASK_ALWAYS_EAGER=False):
-        celery_app.conf.task_always_eager = False
-        try:
-            ticket = ticket_create(
-                requester=standard_user,
-                channel=Channel.EMAIL,
-                team=Team.TECHNICAL,
-                subject="Queued by a real worker",
-            )
-        finally:
-            celery_app.conf.task_always_eager = True
+    with tasks_to_the_broker():
+        ticket = ticket_create(
+            requester=standard_user,
+            channel=Channel.EMAIL,
+            team=Team.TECHNICAL,
+            subject="Queued by a real worker",
+        )
 
     def confirmed() -> bool:
         return Ticket.objects.filter(pk=ticket.pk, confirmation_sent_at__isnull=False).exists()
@@ -47,18 +41,14 @@ def test_a_phone_ticket_is_queued_confirmed_and_mailed_from_one_message(
     # Queueing the callback calls for the confirmation, which calls for the email: the
     # worker does all three from the one message the submission published.
     worker = start_worker()  # type: ignore[operator]
-    with override_settings(CELERY_TASK_ALWAYS_EAGER=False):
-        celery_app.conf.task_always_eager = False
-        try:
-            ticket = ticket_create(
-                requester=standard_user,
-                channel=Channel.PHONE,
-                team=Team.TECHNICAL,
-                subject="Call me back",
-                phone_number="+442079460018",
-            )
-        finally:
-            celery_app.conf.task_always_eager = True
+    with tasks_to_the_broker():
+        ticket = ticket_create(
+            requester=standard_user,
+            channel=Channel.PHONE,
+            team=Team.TECHNICAL,
+            subject="Call me back",
+            phone_number="+442079460018",
+        )
 
     def mailed() -> bool:
         return OutboundEmail.objects.filter(

@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.test import override_settings
 
 from hub.accounts.models import User
-from hub.celery import app as celery_app
 from hub.log import request_id_clear, request_id_set
 from tickets.models import Channel, Team, Ticket
 from tickets.services import ticket_create
 
-from .conftest import wait_for, worker_log
+from .conftest import tasks_to_the_broker, wait_for, worker_log
 
 pytestmark = pytest.mark.integration
 
@@ -25,18 +23,16 @@ def test_the_workers_lines_for_a_task_carry_the_id_of_the_request_that_queued_it
     request_id = "5e1f0c9a-3b7d-4f2e-8a61-0d9c2b4e7f13"
     # As RequestIdMiddleware does for the request that submits the form.
     request_id_set(request_id)
-    with override_settings(CELERY_TASK_ALWAYS_EAGER=False):
-        celery_app.conf.task_always_eager = False
-        try:
+    try:
+        with tasks_to_the_broker():
             ticket = ticket_create(
                 requester=standard_user,
                 channel=Channel.EMAIL,
                 team=Team.TECHNICAL,
                 subject="Traced through the worker",
             )
-        finally:
-            celery_app.conf.task_always_eager = True
-            request_id_clear()
+    finally:
+        request_id_clear()
 
     wait_for(
         lambda: Ticket.objects.filter(pk=ticket.pk, confirmation_sent_at__isnull=False).exists(),
