@@ -85,8 +85,8 @@ WORD = re.compile(r"\w+", re.UNICODE)
 
 
 # The product's own name, the same in every language: a question may name it, and so do the
-# hub's articles, but it says nothing about which article answers ("delete my account in the
-# Customer Success Hub" is not a question about signing in to it). It is searched as if absent.
+# hub's articles, but it says nothing about which article answers (a question that names the
+# hub is no more about the article that names it most). It is searched as if absent.
 PRODUCT_NAME = re.compile(r"(?<!\w)(?:the\s+)?customer\s+success\s+hub(?!\w)", re.IGNORECASE)
 
 
