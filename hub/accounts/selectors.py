@@ -69,14 +69,21 @@ def _member_statement(vendor: str) -> _Statement:
     columns = [f"m.{quote(str(field.column))}" for field in membership_fields] + [
         f"o.{quote(str(field.column))}" for field in organisation_fields
     ]
+
+    def column(model: Any, name: str) -> str:
+        return quote(str(model._meta.get_field(name).column))
+
+    m_user, m_organisation = column(Membership, "user"), column(Membership, "organisation")
+    s_user, s_organisation = column(EnterpriseSeat, "user"), column(EnterpriseSeat, "organisation")
     sql = (
         f"SELECT {', '.join(columns)}, "
-        f"EXISTS (SELECT 1 FROM {seats} s WHERE s.user_id = m.user_id "
-        "AND s.organisation_id = m.organisation_id), "
-        f"EXISTS (SELECT 1 FROM {seats} s WHERE s.user_id = m.user_id) "
+        f"EXISTS (SELECT 1 FROM {seats} s WHERE s.{s_user} = m.{m_user} "
+        f"AND s.{s_organisation} = m.{m_organisation}), "
+        f"EXISTS (SELECT 1 FROM {seats} s WHERE s.{s_user} = m.{m_user}) "
         f"FROM {quote(Membership._meta.db_table)} m "
-        f"INNER JOIN {quote(Organisation._meta.db_table)} o ON o.id = m.organisation_id "
-        "WHERE m.user_id = %s"
+        f"INNER JOIN {quote(Organisation._meta.db_table)} o "
+        f"ON o.{quote(str(Organisation._meta.pk.column))} = m.{m_organisation} "
+        f"WHERE m.{m_user} = %s"
     )
     expressions = [field.get_col("m") for field in membership_fields] + [
         field.get_col("o") for field in organisation_fields
