@@ -7,3 +7,9 @@ from django.utils.translation import gettext_lazy as _
 class ChatbotConfig(AppConfig):
     name = "chatbot"
     verbose_name = _("Assistant and knowledge base")
+
+    def ready(self) -> None:
+        # The listings import the models, which may only be imported once apps are ready.
+        from chatbot import listings  # noqa: PLC0415
+
+        listings.connect_signals()

@@ -209,21 +209,26 @@ def support_sections(language: str) -> list[AreaSection]:
 
 
 def support_section(slug: str, language: str) -> AreaSection:
-    """One area (or the hub) with its articles; 404 for an unknown or inactive area."""
+    """One area (or the hub), without its articles; 404 for an unknown or inactive area."""
     if slug == HUB_SECTION:
-        section = _hub_section(language)
-        articles = Article.objects.readable().filter(product_area__isnull=True)
+        return _hub_section(language)
+    area = product_area_active(slug)
+    if area is None:
+        raise Http404
+    return _area_section(area)
+
+
+def support_section_cards(slug: str, language: str) -> list[ArticleCard]:
+    """The articles of one area (or of the hub), by title (one query)."""
+    articles = Article.objects.readable()
+    if slug == HUB_SECTION:
+        articles = articles.filter(product_area__isnull=True)
     else:
-        area = product_area_active(slug)
-        if area is None:
-            raise Http404
-        section = _area_section(area)
-        articles = Article.objects.readable().filter(product_area=area)
-    section.articles = sorted(
+        articles = articles.filter(product_area__slug=slug)
+    return sorted(
         (card for _area_id, card in _listed_cards(articles, language)),
         key=lambda card: card.title.casefold(),
     )
-    return section
 
 
 # --- One article -----------------------------------------------------------------------------

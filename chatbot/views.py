@@ -12,6 +12,7 @@ this helpful?" of every reader, signed in or not, the same way.
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from collections.abc import Callable
@@ -33,7 +34,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from chatbot import selectors, services
+from chatbot import listings, selectors, services
 from chatbot.content import LANGUAGES
 from chatbot.forms import ArticleVoteForm, FeedbackForm, QuestionForm
 from chatbot.models import Article, ArticleVote, Conversation, Feedback, Surface
@@ -208,22 +209,28 @@ def _support_context(request: HtmxHttpRequest, *, area: str = "") -> dict[str, A
 @require_GET
 def home(request: HtmxHttpRequest) -> HttpResponse:
     language = selectors.reader_language()
-    return render(
-        request,
-        "chatbot/support_home.html",
-        {"sections": selectors.support_sections(language), **_support_context(request)},
-    )
+    context = {
+        # Read only when the listing is not drawn already (the template's fragment cache).
+        "sections": functools.partial(selectors.support_sections, language),
+        "listing_key": listings.listing_key(language),
+        "listing_seconds": listings.LISTING_SECONDS,
+        **_support_context(request),
+    }
+    return render(request, "chatbot/support_home.html", context)
 
 
 @never_cache
 @require_GET
 def area(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    section = selectors.support_section(slug, selectors.reader_language())
-    return render(
-        request,
-        "chatbot/support_area.html",
-        {"section": section, **_support_context(request, area=slug)},
-    )
+    language = selectors.reader_language()
+    context = {
+        "section": selectors.support_section(slug, language),
+        "cards": functools.partial(selectors.support_section_cards, slug, language),
+        "listing_key": listings.listing_key(language),
+        "listing_seconds": listings.LISTING_SECONDS,
+        **_support_context(request, area=slug),
+    }
+    return render(request, "chatbot/support_area.html", context)
 
 
 def _article_language(request: HtmxHttpRequest) -> tuple[str, str]:

@@ -25,17 +25,14 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
-from django.core.signals import request_finished, request_started
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from hub.versions import SharedVersion
 from routing import hours as hours_maths
 from routing.hours import Schedule
 from routing.models import (
@@ -152,41 +149,14 @@ class _Built:
 _built = _Built()
 
 
-# The token as this request first read it: every step after the first of a request (the
-# offers, the forms, the area) then reads the configuration without a cache round trip.
-# Set up and dropped by the request signals; outside a request every read asks the cache.
-_this_request = threading.local()
-
-
-def _on_request_started(**kwargs: Any) -> None:
-    _this_request.in_request, _this_request.token = True, None
-
-
-def _on_request_finished(**kwargs: Any) -> None:
-    _this_request.in_request, _this_request.token = False, None
-
-
-def _current_token() -> str:
-    if not getattr(_this_request, "in_request", False):
-        return _token_from_cache()
-    token: str | None = _this_request.token
-    if token is None:
-        token = _this_request.token = _token_from_cache()
-    return token
-
-
-def _token_from_cache() -> str:
-    token = cache.get(VERSION_KEY)
-    if token is None:
-        # Lost (a restarted or emptied cache): a new token makes every process read again.
-        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
-        token = cache.get(VERSION_KEY) or ""
-    return str(token)
+# Every step after the first of a request (the offers, the forms, the area) reads the
+# configuration without a cache round trip.
+VERSION = SharedVersion(VERSION_KEY)
 
 
 def current_configuration() -> Configuration:
     """The configuration as the database holds it (one cache read when unchanged)."""
-    token = _current_token()
+    token = VERSION.current()
     built = _built
     configuration = built.configuration
     if (
@@ -208,18 +178,13 @@ def forget() -> None:
     """Drop this process's configuration, so that the next read goes to the database."""
     with _built.lock:
         _built.token, _built.built_at, _built.configuration = None, 0.0, None
-    _this_request.token = None
-
-
-def _new_token() -> None:
-    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+    VERSION.forget_request()
 
 
 def configuration_changed() -> None:
     """The configuration changed: every process reads it again (now and at commit)."""
     forget()
-    _new_token()
-    transaction.on_commit(_new_token)
+    VERSION.changed()
 
 
 def _on_change(sender: Any, **kwargs: Any) -> None:
@@ -227,8 +192,7 @@ def _on_change(sender: Any, **kwargs: Any) -> None:
 
 
 def connect_signals() -> None:
-    request_started.connect(_on_request_started, dispatch_uid="configuration-request-started")
-    request_finished.connect(_on_request_finished, dispatch_uid="configuration-request-finished")
+    VERSION.connect_request_signals()
     for model in (
         Agent,
         AgentShift,

@@ -260,9 +260,8 @@ def knowledge_base_assistant_for(user: User | AnonymousUser) -> bool:
     """Whether the assistant shows on knowledge-base pages: never for FedRAMP users."""
     if not user.is_authenticated:
         return True
-    return not Membership.objects.filter(
-        user_id=user.pk, organisation__environment=Environment.FEDRAMP.value
-    ).exists()
+    member = member_row(user.pk)
+    return member is None or member.membership.organisation.environment != Environment.FEDRAMP
 
 
 # --- Hours and staffing --------------------------------------------------------------------

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 from django.utils.module_loading import import_string
 
 from hub.accounts.models import (
@@ -66,8 +67,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(autouse=True)
 def _configuration_read_afresh() -> None:
     # A test's rows vanish with its transaction, which sends no signal: each test starts
-    # from the database, not from the configuration an earlier test's rows built.
+    # from the database, not from the configuration an earlier test's rows built, nor from
+    # help-article listings drawn from them.
     configuration.forget()
+    caches["fragments"].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -14,6 +14,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from chatbot import listings
 from chatbot.models import (
     Article,
     ArticleVersion,
@@ -233,12 +234,42 @@ def test_a_signed_in_reader_adds_only_the_session_and_the_fedramp_check(
 ) -> None:
     client.force_login(standard_user)
     client.get("/support/")
+    # Both reads draw the listing anew (a drawn one costs no query at all).
+    listings.ARTICLES_VERSION.changed()
     with CaptureQueriesContext(connection) as few:
         client.get("/support/")
     _more_articles(12)
     with CaptureQueriesContext(connection) as more:
         client.get("/support/")
     assert len(more) == len(few) <= 4 + 6
+
+
+@pytest.mark.django_db
+def test_a_listing_is_drawn_once_and_again_as_soon_as_an_article_or_an_area_changes(
+    client: Client,
+    fixture_knowledge: dict[str, Article],
+    django_assert_num_queries: Callable[..., Any],
+) -> None:
+    current_configuration()
+    home, area = "/support/", "/support/surveys-xm-directory/"
+    client.get(home), client.get(area)
+    with django_assert_num_queries(0):
+        assert client.get(home).status_code == client.get(area).status_code == 200
+    version = ArticleVersion.objects.get(article__slug="fixture-reminders", language="en")
+    version.title = "Remind the contacts who are still silent"
+    version.save()
+    assert "Remind the contacts who are still silent" in _main(client.get(home))
+    assert "Remind the contacts who are still silent" in _main(client.get(area))
+    # Each language has its own listing: the Italian one still shows its own title.
+    client.cookies["django_language"] = "it"
+    italian = _main(client.get(home))
+    assert "Remind the contacts who are still silent" not in italian
+    assert 'href="/support/articles/fixture-reminders/"' in italian
+    del client.cookies["django_language"]
+    ProductArea.objects.filter(slug="surveys-xm-directory").update(is_active=False)
+    configuration_changed()
+    assert "fixture-reminders" not in _main(client.get(home))
+    assert client.get(area).status_code == 404
 
 
 # --- The assistant on the support site ------------------------------------------------------------

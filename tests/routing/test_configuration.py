@@ -69,18 +69,18 @@ def test_a_request_asks_the_cache_for_the_token_once_and_the_next_request_asks_a
     # What Django's request_started and request_finished signals call (sending them here
     # would also close the test's database connection).
     try:
-        configuration._on_request_started()
+        configuration.VERSION.request_started()
         first = current_configuration()
         assert current_configuration() is first and current_configuration() is first
         assert len(asked) == 1
-        configuration._on_request_finished()
-        configuration._on_request_started()
+        configuration.VERSION.request_finished()
+        configuration.VERSION.request_started()
         # Another process changed the configuration between the two requests.
         cache.set(VERSION_KEY, "moved on elsewhere", None)
         assert current_configuration() is not first
         assert len(asked) == 2
     finally:
-        configuration._on_request_finished()
+        configuration.VERSION.request_finished()
     # Outside a request (a task, a command) every read asks.
     current_configuration()
     current_configuration()
