@@ -219,6 +219,23 @@ def test_no_team_chosen_shows_an_error_summary_linked_to_the_first_radio(
     assert '<fieldset class="fieldset" aria-describedby="id_team_error">' in html
 
 
+@pytest.mark.django_db
+def test_the_team_question_drawn_for_one_reader_is_not_shown_to_another(
+    client: Client, standard_user: User, seat_holder: User
+) -> None:
+    """The unanswered question is drawn once per language and organisation name."""
+    assert "Acme Research" in _main(_as(client, standard_user).get("/hub/"))
+    globex = _main(_as(Client(), seat_holder).get("/hub/"))
+    assert "Globex" in globex and "Acme Research" not in globex
+    german = _as(Client(), standard_user)
+    german.cookies["django_language"] = "de"
+    assert "Wie können wir helfen?" in _main(german.get("/hub/"))
+    assert "How can we help?" in _main(client.get("/hub/"))
+    answered_wrongly = _main(client.post("/hub/", {}))
+    assert 'aria-describedby="id_team_error"' in answered_wrongly
+    assert 'aria-describedby="id_team_error"' not in _main(client.get("/hub/"))
+
+
 # --- R-REDIRECT ----------------------------------------------------------------------------
 
 
