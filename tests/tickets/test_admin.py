@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
+from django.template.loader import get_template
 from django.test import Client
 from django.urls import reverse
 
@@ -19,6 +21,7 @@ from tickets.services import (
     ticket_create,
     ticket_reply,
 )
+from tickets.templatetags.admin_fieldsets import readonly_fieldset
 
 
 @pytest.fixture
@@ -263,3 +266,36 @@ def test_the_changelist_query_count_does_not_grow_with_the_tickets(
     with CaptureQueriesContext(connection) as many:
         agent_client.get(url)
     assert len(many) == len(few)
+
+
+def _tags_only(html: str) -> str:
+    """The markup with the whitespace between and around elements dropped."""
+    return re.sub(r"\s+", " ", re.sub(r">\s+", ">", re.sub(r"\s+<", "<", html))).strip()
+
+
+@pytest.mark.django_db
+def test_the_read_only_fieldsets_are_drawn_as_the_admin_template_draws_them(
+    agent_client: Client, standard_user: User
+) -> None:
+    ticket = callback_for(standard_user)
+    response = agent_client.get(reverse("admin:tickets_ticket_change", args=[ticket.pk]))
+    page = _tags_only(response.content.decode())
+    stock = get_template("admin/includes/fieldset.html")
+    drawn_by_python = 0
+    for number, fieldset in enumerate(response.context["adminform"]):
+        expected = _tags_only(
+            stock.render(
+                {
+                    "fieldset": fieldset,
+                    "heading_level": 2,
+                    "prefix": "fieldset",
+                    "id_prefix": 0,
+                    "id_suffix": number,
+                }
+            )
+        )
+        assert expected in page
+        drawn_by_python += readonly_fieldset(fieldset, "fieldset", 0, number) != ""
+    # Every fieldset but "Work on it" (the agent's own fields) is wholly read-only.
+    assert drawn_by_python == len(response.context["adminform"].fieldsets) - 1
+    assert "+44 20 7946 0018" in page and 'class="readonly">Heatmap is empty<' in page
