@@ -21,6 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from hub.accounts.models import EnterpriseSeat, Membership, Organisation, User
+from hub.accounts.selectors import member_row
 from routing.languages import language_label, language_name
 from routing.models import ProductArea, ProductAreaTranslation
 from routing.selectors import callback_wait_estimate, service_hours
@@ -268,10 +269,8 @@ def history_membership(user: User) -> Membership | None:
         return None
     accessor = User.membership.related
     if not accessor.is_cached(user):
-        accessor.set_cached_value(
-            user,
-            Membership.objects.select_related("organisation").filter(user_id=user.pk).first(),
-        )
+        member = member_row(user.pk)
+        accessor.set_cached_value(user, member.membership if member else None)
     try:
         return user.membership
     except Membership.DoesNotExist:
