@@ -19,6 +19,8 @@ from django.db import transaction
 
 
 class SharedVersion:
+    """One kind of data's version token (``key`` in the shared cache)."""
+
     def __init__(self, key: str) -> None:
         self.key = key
         self._this_request = threading.local()
@@ -46,6 +48,9 @@ class SharedVersion:
         in_request = getattr(self._this_request, "in_request", False)
         return in_request and self._this_request.token is None
 
+    def _remember(self, token: str) -> None:
+        self._this_request.token = token
+
     def forget_request(self) -> None:
         self._this_request.token = None
 
@@ -53,9 +58,12 @@ class SharedVersion:
         """What the token stands for changed: now, and again when the transaction commits."""
         self.forget_request()
         self._replace()
+        connection = transaction.get_connection()
+        if not connection.in_atomic_block:
+            return  # the write is committed already
         # Once per transaction, however many rows it writes (a rolled-back savepoint drops
         # its callbacks, so a later change registers again).
-        pending = transaction.get_connection().run_on_commit
+        pending = connection.run_on_commit
         if not any(callback == self._replace for _ids, callback, _robust in pending):
             transaction.on_commit(self._replace)
 
@@ -79,5 +87,5 @@ def current_tokens(*versions: SharedVersion) -> tuple[str, ...]:
         for version in unread:
             token = found.get(version.key)
             if token is not None:
-                version._this_request.token = str(token)
+                version._remember(str(token))
     return tuple(version.current() for version in versions)
