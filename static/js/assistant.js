@@ -42,8 +42,10 @@
     }
   });
 
-  document.addEventListener("htmx:afterSwap", function (event) {
-    var target = event.detail.target;
+  // After settling, not after swapping: htmx wires the panel's form up only when it settles,
+  // and focus tells a keyboard user the panel is ready to take a question.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.target || event.target;
     if (target && target.id === "assistant-panel") {
       var title = target.querySelector("#assistant-panel-title");
       target.classList.add("assistant-panel--open");
