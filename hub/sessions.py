@@ -25,15 +25,18 @@ So:
 from __future__ import annotations
 
 import datetime
+from contextvars import ContextVar
 from typing import Any, cast
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.core.cache import caches
 from django.db.models import F
 from django.utils import timezone
 from redis import Redis
+from redis.commands.core import Script
 
 from hub import cache as hub_cache
 from hub.accounts.models import SessionCacheEpoch
@@ -51,6 +54,24 @@ end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 return 1
 """
+# The generation, the session's copy and the copy of its user (``hub.accounts.user_copies``),
+# in one round trip: every signed-in request reads all three. A copy names its user between
+# its end and its data; older copies, which do not, are read alone.
+# Given as bytes, a script needs no client to work out its digest.
+_LOAD = Script(
+    None,  # type: ignore[arg-type]
+    b"""
+local found = redis.call('MGET', KEYS[1], KEYS[2])
+local user = false
+if found[2] and ARGV[1] ~= '' then
+  local user_id = string.match(found[2], '^[^|]*|[^|]*|(%d+)|')
+  if user_id then user = redis.call('GET', ARGV[1] .. user_id) end
+end
+return {found[1], found[2], user}
+""",
+)
+# Where user_copies keeps a user's copy (its key is this and the user's id).
+USER_COPY_PREFIX = "hub.users."
 # How long an ended session's marker outlives it: far longer than any request that read the
 # session just before it ended.
 _ENDED_SECONDS = 60 * 60
@@ -58,6 +79,30 @@ _ENDED_SECONDS = 60 * 60
 # The outage count (hub.cache.outages_seen) when this process last read the generation from
 # the database. A process that has seen no outage believes the generation Redis holds.
 _synced_after_outages = 0
+
+
+# The copy of the user whose session this request read, with the generation read alongside
+# it (user id, generation, copy or None), until ``user_copies`` takes it. Each load sets it
+# afresh, so a thread never hands one request's read to the next.
+_read_with_session: ContextVar[tuple[str, int, bytes | None] | None] = ContextVar(
+    "hub_user_copy_read_with_session", default=None
+)
+
+
+def user_copy_read_with_session(user_id: object) -> tuple[int, bytes | None] | None:
+    """The generation and the user's copy (None: no copy) as this request's session read
+    them, once; None when the session was not read with this user's copy."""
+    found = _read_with_session.get()
+    if found is None or found[0] != str(user_id):
+        return None
+    _read_with_session.set(None)
+    return found[1], found[2]
+
+
+def _user_copy_prefix(cache: DegradingRedisCache) -> str:
+    """The Redis key of user 0's copy without the 0; empty when keys are not built that way."""
+    probe = cache.make_and_validate_key(f"{USER_COPY_PREFIX}0")
+    return probe[:-1] if probe.endswith(f"{USER_COPY_PREFIX}0") else ""
 
 
 def _epoch_seconds() -> int:
@@ -134,12 +179,17 @@ class SessionStore(DatabaseSessionStore):
     # --- Reading ---------------------------------------------------------------------------
 
     def load(self) -> dict[str, Any]:
+        _read_with_session.set(None)
         if self._redis_cache is None or not self.session_key:
             return self._load_from_database(epoch=None)
+        cache = self._redis_cache
         key, epoch_key = self._redis_key(self.session_key), self._epoch_key()
+        prefix = _user_copy_prefix(cache)
         try:
-            raw_epoch, raw_copy = self._redis_cache.on_redis(
-                lambda redis: cast(list[bytes | None], redis.mget([epoch_key, key]))
+            raw_epoch, raw_copy, raw_user = cache.on_redis(
+                lambda redis: cast(
+                    list[bytes | None], _LOAD(keys=[epoch_key, key], args=[prefix], client=redis)
+                )
             )
             epoch = self._current_epoch(raw_epoch)
         except RedisAway:
@@ -148,6 +198,11 @@ class SessionStore(DatabaseSessionStore):
         if raw_copy is not None:
             found = self._believed(raw_copy.decode(), epoch)
             if found is not None:
+                named = raw_copy.split(b"|", 3)
+                user_id = str(found.get(SESSION_KEY, ""))
+                # Only a copy that names its user brought the user's copy along.
+                if prefix and user_id and len(named) == 4 and named[2].decode() == user_id:
+                    _read_with_session.set((user_id, epoch, raw_user))
                 return found
         return self._load_from_database(epoch=epoch)
 
@@ -159,7 +214,9 @@ class SessionStore(DatabaseSessionStore):
         if copy == ENDED:
             self._session_key = None
             return {}
-        copy_epoch, expires_at, data = copy.split("|", 2)
+        parts = copy.split("|", 3)
+        # epoch|end|user id|data, or epoch|end|data as copies were written before.
+        copy_epoch, expires_at, data = parts[0], parts[1], parts[-1]
         if int(copy_epoch) != epoch:
             return None
         expiry = datetime.datetime.fromtimestamp(int(expires_at), tz=datetime.UTC)
@@ -174,11 +231,12 @@ class SessionStore(DatabaseSessionStore):
         if row is None:
             return {}
         self._stored_expiry = row.expire_date
+        data = self.decode(row.session_data)
         if epoch is not None:
             self._copy_to_redis(
-                row.session_key, row.session_data, row.expire_date, epoch, fill=True
+                row.session_key, data, row.session_data, row.expire_date, epoch, fill=True
             )
-        return self.decode(row.session_data)
+        return data
 
     def exists(self, session_key: str | None) -> bool:
         return session_key is not None and super().exists(session_key)
@@ -205,11 +263,12 @@ class SessionStore(DatabaseSessionStore):
         except RedisAway:
             move_epoch_on()
             return
-        self._copy_to_redis(self.session_key, self.encode(data), expiry, epoch, fill=False)
+        self._copy_to_redis(self.session_key, data, self.encode(data), expiry, epoch, fill=False)
 
     def _copy_to_redis(
         self,
         session_key: str,
+        data: dict[str, Any],
         encoded: str,
         expiry: datetime.datetime,
         epoch: int,
@@ -219,7 +278,9 @@ class SessionStore(DatabaseSessionStore):
         seconds = int((expiry - timezone.now()).total_seconds())
         if seconds <= 0:
             return
-        copy = f"{epoch}|{int(expiry.timestamp())}|{encoded}"
+        user_id = str(data.get(SESSION_KEY, ""))
+        named = user_id if user_id.isdigit() else ""
+        copy = f"{epoch}|{int(expiry.timestamp())}|{named}|{encoded}"
         keys = [self._redis_key(session_key)]
         guard = f"{epoch}|" if fill else ""
 

@@ -29,10 +29,16 @@ from redis import Redis
 
 from hub.accounts.models import User
 from hub.cache import DegradingRedisCache, RedisAway
-from hub.sessions import current_epoch, epoch_key, move_epoch_on
+from hub.sessions import (
+    USER_COPY_PREFIX,
+    current_epoch,
+    epoch_key,
+    move_epoch_on,
+    user_copy_read_with_session,
+)
 
 CHANGED = b"changed"
-_PREFIX = "hub.users."
+_PREFIX = USER_COPY_PREFIX
 # Longer than any request that read the row before the change.
 _CHANGED_SECONDS = 60
 # Written unless the user changed lately or a copy of this generation is there already.
@@ -67,13 +73,18 @@ def user_read(user_id: object, from_database: Any) -> User | None:
     if cache is None:
         return cast(User | None, from_database(user_id))
     key, generation_key = _key(cache, user_id), epoch_key(cache)
-    try:
-        raw_epoch, raw_copy = cache.on_redis(
-            lambda redis: cast(list[bytes | None], redis.mget([generation_key, key]))
-        )
-        epoch = current_epoch(cache, raw_epoch)
-    except RedisAway:
-        return cast(User | None, from_database(user_id))
+    # The session's read usually brought the copy along (hub.sessions).
+    read_with_session = user_copy_read_with_session(user_id)
+    if read_with_session is not None:
+        epoch, raw_copy = read_with_session
+    else:
+        try:
+            raw_epoch, raw_copy = cache.on_redis(
+                lambda redis: cast(list[bytes | None], redis.mget([generation_key, key]))
+            )
+            epoch = current_epoch(cache, raw_epoch)
+        except RedisAway:
+            return cast(User | None, from_database(user_id))
     if raw_copy is not None and raw_copy != CHANGED:
         copy_epoch, _, pickled = raw_copy.partition(b"|")
         if int(copy_epoch) == epoch:

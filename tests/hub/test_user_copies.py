@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache, caches
 from django.db import connection
 from django.test import Client
@@ -121,3 +122,77 @@ def test_with_redis_away_the_user_is_read_from_the_database(
     assert user_copies.user_read(standard_user.pk, counted) == standard_user
     assert user_copies.user_read(standard_user.pk, counted) == standard_user
     assert len(calls) == 2
+
+
+def _round_trips(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the commands this process sends to Redis itself (one per ``on_redis``)."""
+    sent: list[int] = []
+    on_redis = hub.cache.DegradingRedisCache.on_redis
+
+    def counted(self: hub.cache.DegradingRedisCache, command: object) -> object:
+        sent.append(1)
+        return on_redis(self, command)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(hub.cache.DegradingRedisCache, "on_redis", counted)
+    return sent
+
+
+@pytest.mark.django_db
+def test_the_session_and_its_user_are_read_in_one_round_trip(
+    client: Client, standard_user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client.force_login(standard_user)
+    _marker_lapsed(standard_user)
+    client.get("/hub/")  # the copy is written
+    sent = _round_trips(monkeypatch)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/accounts/profile/").status_code == 200
+    user_reads = [q for q in queries.captured_queries if 'FROM "hub_user"' in q["sql"]]
+    assert user_reads == []
+    # The page's own cache reads go through the cache API; the session and the user, through
+    # on_redis, and together.
+    assert len(sent) == 1
+
+
+@pytest.mark.django_db
+def test_a_user_changed_after_the_copy_was_read_with_the_session_is_read_again_next_time(
+    client: Client, standard_user: User
+) -> None:
+    client.force_login(standard_user)
+    _marker_lapsed(standard_user)
+    client.get("/hub/")
+    assert _user_queries(client) == 0
+    standard_user.first_name = "Renamed"
+    standard_user.save()
+    response = client.get("/accounts/profile/")
+    assert response.status_code == 200
+    assert "Renamed" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_session_copy_written_before_it_named_its_user_is_still_read(
+    client: Client, standard_user: User
+) -> None:
+    client.force_login(standard_user)
+    _marker_lapsed(standard_user)
+    client.get("/hub/")
+    store = hub.sessions.SessionStore(client.cookies[settings.SESSION_COOKIE_NAME].value)
+    redis_cache = caches["default"]
+    assert isinstance(redis_cache, hub.cache.DegradingRedisCache)
+    key = redis_cache.make_and_validate_key(store.cache_key)
+    copy = redis_cache.on_redis(lambda redis: redis.get(key))
+    epoch, end, user_id, data = copy.decode().split("|", 3)
+    assert user_id == str(standard_user.pk)
+    # As copies were written before they named their user: epoch|end|data.
+    redis_cache.on_redis(lambda redis: redis.set(key, f"{epoch}|{end}|{data}", keepttl=True))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/hub/").status_code == 200
+    assert not [q for q in queries.captured_queries if "django_session" in q["sql"]]
+    assert _user_queries(client) == 0
+
+
+def test_a_user_copy_read_with_one_session_is_handed_over_once_and_only_for_its_user() -> None:
+    hub.sessions._read_with_session.set(("7", 3, b"copy"))
+    assert hub.sessions.user_copy_read_with_session(8) is None
+    assert hub.sessions.user_copy_read_with_session(7) == (3, b"copy")
+    assert hub.sessions.user_copy_read_with_session(7) is None
