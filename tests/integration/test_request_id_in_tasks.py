@@ -34,19 +34,22 @@ def test_the_workers_lines_for_a_task_carry_the_id_of_the_request_that_queued_it
     finally:
         request_id_clear()
 
+    def log_lines() -> list[dict[str, object]]:
+        text = worker_log(request, 0).read_text(errors="replace")
+        return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+    def succeeded() -> list[dict[str, object]]:
+        return [line for line in log_lines() if "succeeded" in str(line.get("message"))]
+
+    # The worker logs "succeeded" after the task has written the ticket, so wait for the line.
     wait_for(
-        lambda: Ticket.objects.filter(pk=ticket.pk, confirmation_sent_at__isnull=False).exists(),
+        lambda: any("send_ticket_confirmation" in str(line.get("message")) for line in succeeded()),
         timeout=60,
-        what="the worker to send the confirmation",
+        what="the worker to log the confirmation task's success",
     )
     assert worker.poll() is None, "the worker died"
-    lines = [
-        json.loads(line)
-        for line in worker_log(request, 0).read_text(errors="replace").splitlines()
-        if line.startswith("{")
-    ]
-    succeeded = [line for line in lines if "succeeded" in str(line.get("message"))]
-    assert succeeded, lines[-10:]
-    assert {line["request_id"] for line in succeeded} == {request_id}
+    assert Ticket.objects.filter(pk=ticket.pk, confirmation_sent_at__isnull=False).exists()
+    lines = log_lines()
+    assert {line["request_id"] for line in succeeded()} == {request_id}
     # The worker's own lines, outside any task, belong to no request.
     assert any(line["request_id"] == "-" for line in lines)
