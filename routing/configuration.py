@@ -78,6 +78,8 @@ class Configuration:
     hours: ServiceHours
     # Active areas in their order, translations prefetched.
     areas: tuple[ProductArea, ...]
+    # Every area, retired ones too (old tickets still name them), in the same order.
+    every_area: tuple[ProductArea, ...]
 
     def area(self, slug: str) -> ProductArea | None:
         return next((area for area in self.areas if area.slug == slug), None)
@@ -89,7 +91,7 @@ def _max_age_seconds() -> float:
 
 def _read_configuration() -> Configuration:
     """Seven queries: agents, their shifts, their areas, channel hours, language hours, the
-    active product areas and their translations."""
+    product areas and their translations."""
     agents = list(
         Agent.objects.filter(is_active=True, team__in=[team.value for team in QUEUE_TEAMS])
         .order_by("pk")
@@ -114,6 +116,7 @@ def _read_configuration() -> Configuration:
     languages: dict[str, list[hours_maths.WeeklyWindow]] = defaultdict(list)
     for language_row in LanguageWindow.objects.all():
         languages[language_row.language].append(language_row.as_window())
+    every_area = tuple(ProductArea.objects.prefetch_related("translations"))
     return Configuration(
         agents=tuple(
             RosterAgent(
@@ -132,7 +135,8 @@ def _read_configuration() -> Configuration:
             channels={key: Schedule(windows) for key, windows in channels.items()},
             languages={key: Schedule(windows) for key, windows in languages.items()},
         ),
-        areas=tuple(ProductArea.objects.filter(is_active=True).prefetch_related("translations")),
+        areas=tuple(area for area in every_area if area.is_active),
+        every_area=every_area,
     )
 
 

@@ -220,6 +220,12 @@ def product_areas_active() -> tuple[ProductArea, ...]:
     return current_configuration().areas
 
 
+def product_areas_every() -> tuple[ProductArea, ...]:
+    """Every area, retired ones too, in order, with their translations (shared read-only
+    objects, as ``product_areas_active``)."""
+    return current_configuration().every_area
+
+
 def product_area_active(slug: str) -> ProductArea | None:
     """The active area of this address name, with its translations; None if there is none."""
     return current_configuration().area(slug)

@@ -23,8 +23,8 @@ from django.utils.translation import gettext_lazy as _
 from hub.accounts.models import EnterpriseSeat, Membership, Organisation, User
 from hub.accounts.selectors import member_row
 from routing.languages import language_label, language_name
-from routing.models import ProductArea, ProductAreaTranslation
-from routing.selectors import callback_wait_estimate, service_hours
+from routing.models import ProductAreaTranslation
+from routing.selectors import callback_wait_estimate, product_areas_every, service_hours
 from routing.waits import Wait, wait_change_reasons, wait_changed
 from tickets.models import (
     OPEN_STATUSES,
@@ -442,16 +442,13 @@ class HistoryArea:
 
 def history_areas(language: str) -> list[HistoryArea]:
     """Every product area, named in ``language`` where a translation says so (as
-    ``ProductArea.localized_name`` does), read as plain values in one query."""
-    translated = ProductAreaTranslation.objects.filter(
-        area_id=OuterRef("pk"), language=language.split("-")[0]
-    ).values("name")[:1]  # as ProductArea.localized_name reads the language
-    rows = (
-        ProductArea.objects.order_by("order", "name")
-        .annotate(translated_name=Subquery(translated))
-        .values_list("pk", "slug", "name", "translated_name")
-    )
-    return [HistoryArea(pk, slug, translated or name) for pk, slug, name, translated in rows]
+    ``ProductArea.localized_name`` does), from routing's configuration (no query)."""
+    code = language.split("-")[0]
+    named = []
+    for area in product_areas_every():
+        translated = next((t.name for t in area.translations.all() if t.language == code), None)
+        named.append(HistoryArea(area.pk, area.slug, translated or area.name))
+    return named
 
 
 def history_requesters(user: User) -> list[tuple[int, str]]:

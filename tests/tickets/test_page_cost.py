@@ -14,9 +14,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 
 from hub.accounts.models import Organisation, User
-from routing.models import Agent, ProductArea
+from routing.models import Agent, ProductArea, ProductAreaTranslation
 from tests.tickets.history_world import tickets_bulk
 from tickets import admin as ticket_admin
 from tickets.forms import (
@@ -70,6 +71,34 @@ def test_the_requester_filter_lists_every_member_by_name_or_address(
     assert ">nameless@acme.example</option>" in html
     only_ada = client.get("/hub/tickets/", {"requester": str(named.pk)})
     assert only_ada.status_code == 200 and "There is a problem" not in only_ada.content.decode()
+
+
+def test_the_list_names_areas_from_routings_configuration_retired_and_renamed_ones_too(
+    client: Client, brand_admin: User, product_areas: list[ProductArea]
+) -> None:
+    retired, renamed = product_areas[0], product_areas[1]
+    tickets_bulk([brand_admin], 2, start=timezone.now() - timedelta(days=1))
+    Ticket.objects.filter(organisation=brand_admin.membership.organisation).update(
+        product_area=retired
+    )
+    Ticket.objects.filter(pk=Ticket.objects.order_by("pk").values("pk")[:1]).update(
+        product_area=renamed
+    )
+    retired.is_active = False
+    retired.save(update_fields=["is_active"])
+    client.force_login(brand_admin)
+    client.get("/hub/tickets/")
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get("/hub/tickets/").content.decode()
+    assert not [q for q in queries.captured_queries if "routing_productarea" in q["sql"]]
+    # A retired area still names its old tickets, in the filter and in the rows.
+    assert f">{escape(retired.name)}</td>" in html
+    ProductAreaTranslation.objects.update_or_create(
+        area=renamed, language="it", defaults={"name": "Area rinominata", "description": "-"}
+    )
+    brand_admin.preferred_language = "it"
+    brand_admin.save(update_fields=["preferred_language"])
+    assert ">Area rinominata</td>" in client.get("/hub/tickets/").content.decode()
 
 
 @pytest.fixture
