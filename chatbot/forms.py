@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from chatbot.content import LANGUAGES
 from chatbot.models import Feedback
 from chatbot.services import MISSING_MAX_LENGTH, QUESTION_MAX_LENGTH
+from tickets.forms import PlainTextInput
 
 
 class QuestionForm(forms.Form):
@@ -19,7 +20,8 @@ class QuestionForm(forms.Form):
         label=_("Your question"),
         max_length=QUESTION_MAX_LENGTH,
         help_text=_("For example: “How do I send a reminder to people who have not answered?”"),
-        widget=forms.TextInput(
+        # Drawn on every assistant page: written in Python, as the input template writes it.
+        widget=PlainTextInput(
             attrs={"autocomplete": "off", "enterkeyhint": "send", "spellcheck": "true"}
         ),
         error_messages={

@@ -10,11 +10,13 @@ from datetime import date
 from typing import Any
 
 import pytest
+from django import forms as django_forms
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from chatbot import listings
+from chatbot.forms import QuestionForm
 from chatbot.models import (
     Article,
     ArticleVersion,
@@ -574,3 +576,15 @@ def test_only_staff_reach_the_content_gap_report_and_only_editors_mark(
         assert response.status_code == 302
         assert response["Location"].startswith("/admin/login/?next=")
     assert not ContentGapAnswer.objects.exists()
+
+
+@pytest.mark.parametrize("data", [None, {"question": ""}, {"question": 'a "quoted" <question>'}])
+def test_the_question_box_is_written_as_djangos_own_text_input_writes_it(
+    data: dict[str, str] | None,
+) -> None:
+    drawn = QuestionForm(data)
+    stock = QuestionForm(data)
+    stock.fields["question"].widget = django_forms.TextInput(
+        attrs=drawn.fields["question"].widget.attrs
+    )
+    assert str(drawn["question"]) == str(stock["question"])
