@@ -38,6 +38,15 @@ CANDIDATES = 10
 # How much the share of the question's words that no article has counts against an article
 # (chosen on the tuning half: 0, 0.5, 1 and 1.5 were tried).
 UNKNOWN_WORDS_WEIGHT = 0.5
+# A question the articles answer is much closer in meaning to its article than to the next
+# few; one they do not answer is about as close to many (a product question the articles do
+# not cover is near every article of its area, a question about something else near none).
+# So an article's lead in meaning over the mean of the RIVALS best others counts too, at this
+# weight. Chosen on the tuning half (0, 0.5, 1, 1.5, 2 and 3 tried, the bars tuned again for
+# each): at the same 5 % of unanswerable questions answered, 2 answers the most answerable
+# ones rightly (56.1 % -> 63.8 %).
+MEANING_LEAD_WEIGHT = 2.0
+MEANING_RIVALS = 4
 # The articles search page keeps a hit that shares no word with the query when it is at
 # least this close in meaning (the cosine that sufficed alone for an answer before).
 SEARCH_MIN_SIMILARITY = 0.5625
@@ -82,6 +91,35 @@ def best_lexical(hit: retrieval.ArticleHit) -> retrieval.PassageMatch | None:
     return max(lexical, key=lambda match: match.coverage) if lexical else None
 
 
+def _meaning(hit: retrieval.ArticleHit, cross_meaning: Mapping[int, float]) -> float:
+    """The article's cosine to the question; for a language the model does not read, the
+    question's cosine to the article's English version (0 when neither is known)."""
+    value = hit.similarity if hit.similarity is not None else cross_meaning.get(hit.article_id)
+    return value or 0.0
+
+
+def meaning_lead(
+    hit: retrieval.ArticleHit,
+    candidates: Sequence[retrieval.ArticleHit],
+    cross_meaning: Mapping[int, float],
+) -> float:
+    """How much closer in meaning the question is to this article than, on average, to the
+    MEANING_RIVALS closest other articles: the baseline is the question's own, so a question
+    that is near everything (or nothing) gains no lead."""
+    if hit.similarity is None and cross_meaning:
+        # Read across languages: every article's English version was compared.
+        rivals = [value for article, value in cross_meaning.items() if article != hit.article_id]
+    else:
+        rivals = [
+            _meaning(other, cross_meaning)
+            for other in candidates
+            if other.article_id != hit.article_id
+        ]
+    closest = sorted(rivals, reverse=True)[:MEANING_RIVALS]
+    baseline = sum(closest) / len(closest) if closest else 0.0
+    return _meaning(hit, cross_meaning) - baseline
+
+
 def support(
     hit: retrieval.ArticleHit,
     candidates: Sequence[retrieval.ArticleHit],
@@ -93,13 +131,13 @@ def support(
     its cosine to the question (for a language the model does not read, the question's
     cosine to the article's English version); and the share of the question's words matched.
     Each alone lets through questions the articles cannot answer; together they rarely do.
-    Words no article has at all (another product's name, a city) count against it: that
-    part of the question is about something the articles do not speak of."""
+    Its lead in meaning over the other articles (meaning_lead) counts as well, and words no
+    article has at all (another product's name, a city) count against it: that part of the
+    question is about something the articles do not speak of."""
     others = max(
         (other.coverage for other in candidates if other.article_id != hit.article_id),
         default=0.0,
     )
-    meaning = hit.similarity if hit.similarity is not None else cross_meaning.get(hit.article_id)
     best = best_lexical(hit)
     words_matched = len(best.matched) / len(hit.groups) if best and hit.groups else 0.0
     mass = sum(group.rarity for group in hit.groups) or 1.0
@@ -107,8 +145,9 @@ def support(
     return (
         hit.coverage
         + (hit.coverage - others)
-        + max(meaning or 0.0, 0.0)
+        + max(_meaning(hit, cross_meaning), 0.0)
         + words_matched
+        + MEANING_LEAD_WEIGHT * meaning_lead(hit, candidates, cross_meaning)
         - UNKNOWN_WORDS_WEIGHT * unknown
     )
 

@@ -47,99 +47,178 @@ JAPANESE_GREETINGS = frozenset(
 )  # fmt: skip
 
 # Each kind's phrases, in the eight languages, matched anywhere in the casefolded question.
+# They name kinds of request, not sentences: what a general assistant or a search engine is
+# asked (the weather, sports results, sums, shopping, travel, recipes, other companies'
+# consumer products), what a visitor says to a chat window (small talk, compliments and
+# insults, "who made you"), and attempts to change or read the instructions. A word the
+# product's articles also use ("formula", "score", "regenerate", "translate a survey") is
+# only taken together with what makes it off-topic.
 PATTERNS: dict[OffTopic, tuple[str, ...]] = {
     OffTopic.INSTRUCTIONS: (
-        r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|prompts?|rules)\b",
-        r"\bsystem[- ]?prompt",
-        r"\b(print|show|reveal|repeat|output|display|tell me)\b.{0,30}\b(your|the)\b.{0,15}"
-        r"\b(instructions|prompt|rules|guidelines)\b",
+        r"\b(ignore|disregard|forget|override|bypass)\b.{0,40}\b(instructions?|prompts?|rules"
+        r"|guidelines|restrictions|filters?)\b",
+        r"\bsystem[- ]?(prompt|message|instructions)",
+        # "Show the rules of my survey" is a product question: rules are read as the
+        # assistant's only when they are "yours"; a prompt is never the product's.
+        r"\b(print|show|reveal|repeat|output|display|tell me|give me|leak|dump|what are)\b.{0,30}"
+        r"\byour\b.{0,15}\b(instructions|prompt|rules|guidelines|configuration)\b",
+        r"\b(print|show|reveal|repeat|output|display|leak|dump)\b.{0,30}\bthe\b.{0,15}\bprompt\b",
+        r"\byour (initial|original|hidden|secret|internal) (prompt|instructions|rules)",
         r"\bjailbreak",
-        r"\bdeveloper mode\b",
-        r"\bpretend (you are|to be)\b",
+        r"\b(developer|god|dan) mode\b",
+        r"\bdo anything now\b",
+        r"\bpretend (you are|you're|to be)\b",
+        r"\b(act|behave|respond) as (if you were |a |an |my )",
+        r"\b(from now on|you are now|you're now) (you|act|an?|my|in)\b",
+        r"\broleplay\b|\brole[- ]play\b",
+        r"\bwithout (any )?(restrictions|filters|limitations|rules)\b",
         r"\bignor\w*\b.{0,40}\b(instruc\w*|instru[cç]\w*|anweisung\w*|istruzion\w*|instructie\w*|"
-        r"regeln|règles|regole|reglas|regels)",
-        r"\b(prompt (du|de|do|del|di) (sistema|système|systeme)|systeemprompt|prompt système)",
+        r"regeln|règles|regole|reglas|regras|regels)",
+        r"\b(prompt (du|de|do|del|di) (sistema|système|systeme)|systeemprompt|prompt système"
+        r"|systemprompt|systemanweisung)",
         r"\b(vergiss|oublie|olvida|esquece|dimentica|vergeet)\b.{0,40}\b(anweisung\w*|instruc\w*|"
-        r"instru[cç]\w*|istruzion\w*|instructie\w*)",
-        r"システムプロンプト|指示を無視|命令を無視",
+        r"instru[cç]\w*|istruzion\w*|instructie\w*|regeln|règles|regole|reglas|regras|regels)",
+        r"\b(finge|finja|fingi|tu so|doe alsof|fais semblant)\b.{0,20}\b(que eres|ser|que [eé]s|"
+        r"di essere|als w[äa]rst|als (je|jij)|d'[eê]tre)",
+        r"\b(act[uú]a como|aja como|agisci come|comportati come|agis comme|verhalte dich wie|"
+        r"gedraag je als)\b",
+        r"\b(mu[eé]strame|mostre|mostra(mi)?|montre[- ]moi|zeig mir|laat (me )?zien)\b.{0,20}"
+        r"\b(tus|suas|tue|tes|deine|je|jouw) (instrucciones|instru[cç][oõ]es|istruzioni|"
+        r"instructions|anweisungen|instructies)",
+        r"システムプロンプト|指示を無視|命令を無視|プロンプトを(表示|教え|見せ)|あなたの(指示|設定)を",
+        r"ふりをして|として振る舞",
     ),
     OffTopic.SMALL_TALK: (
         r"\bhow are you( doing)?\b(?!.{0,20}\b(handl|manag|setting|using))",
+        r"\bhow('s| is) (it going|your day)\b",
         r"\bwho are you\b",
-        r"\bare you (a |an )?(human|robot|bot|real person|real|ai|chatgpt|person)\b",
-        r"\bwhat(?:'s| is) your name\b",
+        r"\bare you (a |an )?(human|robot|bot|real person|real|ai|chatgpt|person|alive|"
+        r"sentient|conscious|happy|sad|bored|single|married|smart|stupid)\b",
+        r"\bwhat(?:'s| is) your (name|favou?rite)\b",
+        r"\bwho (made|created|built|programmed|trained|designed) you\b",
+        r"\bdo you (love|like|hate|have feelings|dream|sleep|eat|think|believe|feel)\b"
+        r"(?!.{0,25}\b(survey|dashboard|respon|export|integrat|report))",
         r"\bhow old are you\b",
         r"\btell me about yourself\b",
+        r"\btell me something (interesting|fun|funny|random)\b",
         r"\bmeaning of life\b",
+        r"\bi love you\b|\bmarry me\b|\bcan we be friends\b|\bi('m| am) (so )?bored\b",
+        r"\byou('re| are) (so |very |really )?(stupid|dumb|useless|awesome|cute|funny|smart|"
+        r"the best|an idiot)\b",
+        r"\blet'?s (chat|talk)\b\W*$",
         r"\bwhat time is it\b",
+        r"\bwhat('s| is) (the )?(date|day) today\b|\bwhat day is (it|today)\b",
         r"\bwie sp[äa]t ist es\b",
         r"\bquelle heure est[- ]il\b",
         r"\bqu[eé] hora es\b",
         r"\bque horas s[aã]o\b",
         r"\bche ore sono\b",
         r"\bhoe laat is het\b",
-        r"何時ですか",
-        r"\bdo you (love|like) me\b",
+        r"何時ですか|今何時",
         r"\bc[oó]mo est[aá]s\b",
         r"\bqu[eé] tal (est[aá]s|est[aá]is|te va|le va)\b",
-        r"\bqui[eé]n eres\b",
+        r"\bqui[eé]n eres\b|\bqui[eé]n te (cre[oó]|hizo|program[oó])\b",
         r"\beres (un |una )?(humano|robot|bot|persona)\b",
-        r"\bc[oó]mo te llamas\b",
+        r"\bc[oó]mo te llamas\b|\bcu[aá]l es tu \w+ favorit[oa]\b|\bte quiero\b",
         # "today" may close the question in any language ("how are you today?").
         r"\bcomo (voc[eê] )?est[aá]s?( hoje)?\b\W*$",
-        r"\bquem [eé] voc[eê]\b",
+        r"\bquem [eé] voc[eê]\b|\bquem (te|o) criou\b",
         r"\bvoc[eê] [eé] (um |uma )?(humano|rob[oô]|bot|pessoa)\b",
+        r"\bqual [eé] (a |o )?(sua|seu) \w+ favorit[oa]\b|\beu te amo\b",
         r"\bwie geht(?:'s| es)( dir| ihnen)?\b",
-        r"\bwer bist du\b",
+        r"\bwer bist du\b|\bwer hat dich (gemacht|erschaffen|programmiert|gebaut)\b",
         r"\bbist du (ein |eine )?(mensch|roboter|bot)\b",
-        r"\bwie hei(ß|ss)t du\b",
+        r"\bwie hei(ß|ss)t du\b|\bwas ist dein lieblings\w*\b|\bich liebe dich\b",
         r"\bcomment (ça|ca) va\b",
         r"\bcomment allez[- ]vous\b",
-        r"\bqui es[- ]tu\b",
+        r"\bqui es[- ]tu\b|\bqui t'a (cr[ée]{2}|fait|programm[ée])\b",
         r"\bes[- ]tu (un |une )?(humain|robot|bot)\b",
-        r"\bcomment t'appelles[- ]tu\b",
+        r"\bcomment t'appelles[- ]tu\b|\bquelle est ta \w+ pr[ée]f[ée]r[ée]e\b|\bje t'aime\b",
         r"\bcome stai\b",
-        r"\bchi sei\b",
+        r"\bchi sei\b|\bchi ti ha (creato|fatto|programmato)\b",
         r"\bsei (un |una )?(umano|robot|bot|persona)\b",
-        r"\bcome ti chiami\b",
+        r"\bcome ti chiami\b|\bqual [eè] il tuo \w+ preferit[oa]\b|\bti amo\b",
         r"\bhoe gaat het( vandaag)?( met (je|jou|u))?( vandaag)?\b\W*$",
-        r"\bwie ben (je|jij)\b",
+        r"\bwie ben (je|jij)\b|\bwie heeft (je|jou) gemaakt\b",
         r"\bben (je|jij) (een )?(mens|robot|bot)\b",
-        r"\bhoe heet (je|jij)\b",
-        r"お元気ですか|元気ですか|あなたは誰|あなたはだれ|あなたはロボット",
+        r"\bhoe heet (je|jij)\b|\bwat is (je|jouw) lievelings\w*\b|\bik hou van (je|jou)\b",
+        r"お元気ですか|元気ですか|あなたは誰|あなたはだれ|あなたはロボット|誰が(あなたを)?作った"
+        r"|好きな(色|食べ物|映画)",
     ),
     OffTopic.WEATHER: (
-        r"\bweather\b",
-        r"\b(will|is) it (rain|snow)",
-        r"\bwetter\b",
-        r"\bquel temps (fait|fera)",
+        r"\bweather\b|\bforecast\b",
+        r"\b(rain|raining|rainy|snow|snowing|sunny|thunderstorm|umbrella)\b",
+        r"\b(how (hot|cold|warm)|temperature) (is it )?(outside|today|tomorrow|in)\b",
+        r"\bwetter\b|\bregnet\b|\bregnen\b|\bschneit\b|\bschneien\b|\bregenschirm\b",
+        r"\bquel temps (fait|fera)|\bpleu(t|vra|voir)\b|\bneiger?a?\b",
         r"\bm[ée]t[ée]o\b",
-        r"\bprevis[aã]o do tempo\b",
-        r"\b(qu[eé]|que) tiempo (hace|har[aá])\b",
-        r"\bche tempo (fa|far[aà])\b",
-        r"\b(het weer|weerbericht|weersverwachting)\b",
-        r"天気|天候",
+        r"\bprevis[aã]o do tempo\b|\bvai (chover|nevar)\b|\bchove\b",
+        r"\b(qu[eé]|que) tiempo (hace|har[aá])\b|\bllov(er|er[aá]|iendo)\b|\bllueve\b|"
+        r"\bpron[oó]stico del tiempo\b",
+        r"\bche tempo (fa|far[aà])\b|\bpiove(r[aà])?\b|\bnevica\b|\bprevisioni del tempo\b",
+        r"\b(het weer|weerbericht|weersverwachting)\b|\bregent\b|\bgaat het regenen\b",
+        r"天気|天候|雨が降|雪が降|気温",
     ),
     OffTopic.JOKE: (
-        r"\bjokes?\b",
-        r"\b(write|tell|sing|compose) (me )?(a |an )?(poem|song|haiku|limerick|story)\b",
-        r"\bwitze?\b",
-        r"\bblagues?\b",
-        r"\bbarzellett[ae]\b",
-        r"\bchistes?\b",
-        r"\bpiadas?\b",
-        r"\b(grap|grapje|mop|moppen|mopje)\b",
-        r"冗談|ジョーク|笑い話",
+        r"\bjokes?\b|\briddle\b|\bmake me laugh\b|\bsomething funny\b",
+        r"\b(write|tell|sing|compose|give) (me )?(a |an )?(short |funny )?(poem|song|haiku|"
+        r"limerick|story|rap|riddle)\b",
+        r"\bwitze?\b|\bgedicht\b|\br[äa]tsel\b",
+        r"\bblagues?\b|\bpo[èe]me\b|\bdevinette\b|\bfais[- ]moi rire\b",
+        r"\bbarzellett[ae]\b|\bpoesia\b|\bindovinello\b|\bfammi ridere\b",
+        r"\bchistes?\b|\bpoema\b|\badivinanza\b|\bhazme re[ií]r\b",
+        r"\bpiadas?\b|\bcharada\b|\bme fa[çc]a rir\b",
+        r"\b(grap|grapje|grappen|mop|moppen|mopje)\b|\braadsel\b",
+        r"冗談|ジョーク|笑い話|なぞなぞ|詩を(書|作)",
     ),
     OffTopic.ERRAND: (
-        r"^\W*(what is|what's|how much is|calculate|compute)\s+[\d\s.,+\-*/x×÷^()]+"
-        r"(\s*(times|plus|minus|divided by|multiplied by)\s*[\d\s.,+\-*/x×÷^()]+)*\W*$",
-        r"\bnear me\b",
-        r"\bbook (me )?(a |an )?(flight|table|hotel|taxi|cab|room|ticket)",
-        r"\b(write|draft) (me )?(a |an )?(cover letter|essay|poem|love letter|speech|novel)",
-        r"\b(stock|share) price\b",
+        r"^\W*(what is|what's|how much is|calculate|compute|solve)\s+[\d\s.,+\-*/x×÷^()=]+"
+        r"(\s*(times|plus|minus|divided by|multiplied by|squared)\s*[\d\s.,+\-*/x×÷^()]+)*\W*$",
+        r"\bsquare root of\b",
+        r"\bnear me\b|\bnearby (restaurant|cafe|shop|store|pharmacy)",
+        r"\bbook (me )?(a |an )?(flight|table|hotel|taxi|cab|uber|room|ticket|train)",
+        r"\b(cheap )?flights? (to|from)\b",
+        r"\b(write|draft) (me )?(a |an |my )?(cover letter|essay|poem|love letter|speech|novel|"
+        r"resume|cv|homework)",
+        r"\bhomework\b",
+        r"\b(stock|share) price\b|\bbitcoin\b|\bcrypto(currency)?\b|\bexchange rate\b|"
+        r"\blottery\b|\bhoroscope\b",
         r"\brecipe\b|\breceta\b|\brezept\b|\brecette\b|\bricetta\b|\breceita\b"
         r"|\brecept\b|レシピ",
+        r"\bhow (do|can|should) i (cook|bake|boil|grill)\b",
+        r"\b(who won|who will win)\b|\b(football|soccer|basketball|baseball|cricket|nba|nfl|"
+        r"world cup|super bowl|premier league|champions league|olympics|formula 1|f1 race)\b",
+        r"\bcapital (city )?of\b|\bpopulation of\b|\bwho (is|was) the (president|king|queen|"
+        r"prime minister|ceo of)\b|\bwho (invented|discovered|painted)\b",
+        r"\b(recommend|suggest) (me )?(a |an |some )?(good )?(movie|film|book|series|tv show|"
+        r"song|restaurant|game|podcast)s?\b|\bwhat (should|can) i (watch|eat|cook|read)\b",
+        r"\b(best|cheapest|good) (laptop|smartphone|phone|computer|tv|car|headphones|restaurant|"
+        r"pizza|movie|book|hotel|vacation|holiday|game)s?\b",
+        r"\btranslate\s+[\"'“‘«]",
+        # Help with another company's consumer products and devices.
+        r"\b(factory (settings|reset)|activation keys?|product keys?|windows (key|activation))\b",
+        r"\b(my|our) (iphone|ipad|android phone|macbook|laptop|printer|router|wi-?fi|"
+        r"playstation|xbox|tv|car)\b.{0,40}\b(reset|fix|repair|broken|slow|charge|battery|"
+        r"connect|unlock|update)",
+        r"\b(reset|fix|repair|unlock|speed up|update) (my|our) (iphone|ipad|android phone|macbook|"
+        r"laptop|printer|router|wi-?fi|playstation|xbox|tv|car)\b",
+        r"\b(excel|spreadsheet|google sheets?)\b.{0,30}\b(formula|pivot table|vlookup|macro)|"
+        r"\bvlookup\b|\bxlookup\b",
+        r"\b(surveymonkey|survey monkey|typeform|google forms?|microsoft forms?|ms forms|jotform|"
+        r"alchemer|surveygizmo|gmail|hotmail|yahoo mail|icloud|apple id|netflix|spotify|"
+        r"instagram|tiktok|facebook|whatsapp|paypal|amazon|ebay)\b.{0,30}\b(password|account|"
+        r"login|log in|sign in|subscription|order|refund|billing|cancel|delete)",
+        r"\b(password|account|login|subscription|order|refund|billing)\b.{0,30}"
+        r"\b(surveymonkey|survey monkey|typeform|google forms?|microsoft forms?|jotform|gmail|"
+        r"hotmail|icloud|apple id|netflix|spotify|instagram|tiktok|facebook|whatsapp|paypal|"
+        r"amazon|ebay)\b",
+        r"\b(wetterbericht|fu(ß|ss)ball|bundesliga|wer hat gewonnen|hauptstadt von)\b",
+        r"\b(f[uú]tbol|qui[eé]n gan[oó]|capital de|futebol|quem ganhou|calcio|chi ha vinto|"
+        r"capitale d[ei]|voetbal|wie heeft gewonnen|hoofdstad van|qui a gagn[ée])\b",
+        r"\b(r[ée]serve[- ]moi|reserva(me)?|reserve|prenota|boek) (un |una |um |uma |een )?"
+        r"(vol|vuelo|voo|volo|vlucht|h[oô]tel|taxi)\b",
+        r"\b(flug|hotel|tisch) (buchen|reservieren)\b",
+        r"サッカー|野球|首都|株価|レシピ|天気予報|映画をおすすめ",
     ),
 }
 _COMPILED = {

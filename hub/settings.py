@@ -338,9 +338,10 @@ ASSISTANT_SEMANTIC: bool = _read("ASSISTANT_SEMANTIC", bool, True)
 # `python -m bench assistant`; below it the assistant does not answer (it lists what it
 # found as "might help", or says it does not know). Both bound an article's support (the
 # words its best passage matches, its lead over the other articles, its closeness in
-# meaning): SUPPORT where the model reads the question's language, SUPPORT_WORDS elsewhere.
-ASSISTANT_MIN_SUPPORT: float = _read("ASSISTANT_MIN_SUPPORT", float, 1.95)
-ASSISTANT_MIN_SUPPORT_WORDS: float = _read("ASSISTANT_MIN_SUPPORT_WORDS", float, 1.325)
+# meaning, and its lead in meaning over the closest others): SUPPORT where the model reads
+# the question's language, SUPPORT_WORDS elsewhere.
+ASSISTANT_MIN_SUPPORT: float = _read("ASSISTANT_MIN_SUPPORT", float, 2.0)
+ASSISTANT_MIN_SUPPORT_WORDS: float = _read("ASSISTANT_MIN_SUPPORT_WORDS", float, 1.05)
 # Optional: an OpenAI-compatible chat-completions endpoint that phrases answers from the
 # retrieved passages. Without it the assistant quotes the passages.
 ASSISTANT_LLM_URL: str = _read("ASSISTANT_LLM_URL", str, "")

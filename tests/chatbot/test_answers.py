@@ -23,6 +23,7 @@ from chatbot.answers import (
     answer_question,
     candidates_rated,
     decide,
+    meaning_lead,
     support,
 )
 from chatbot.languages import question_language
@@ -252,9 +253,18 @@ def test_support_rewards_a_lead_over_the_other_articles_and_closeness_in_meaning
     shared = [_hit(1, 0.6, 0.5), _hit(2, 0.6, 0.5)]
     assert support(alone, [alone], {}) > support(shared[0], shared, {})
     words_only = _hit(1, 0.6, None)
-    assert support(words_only, [words_only], {1: 0.4}) == pytest.approx(
-        support(words_only, [words_only], {}) + 0.4
-    )
+    assert support(words_only, [words_only], {1: 0.4}) > support(words_only, [words_only], {})
+
+
+def test_support_rewards_a_lead_in_meaning_over_the_closest_other_articles() -> None:
+    # The same closeness in meaning counts for more when the other articles are far.
+    ahead = [_hit(1, 0.6, 0.6), _hit(2, 0.0, 0.2), _hit(3, 0.0, 0.2)]
+    crowded = [_hit(1, 0.6, 0.6), _hit(2, 0.0, 0.55), _hit(3, 0.0, 0.55)]
+    assert support(ahead[0], ahead, {}) > support(crowded[0], crowded, {})
+    assert meaning_lead(ahead[0], ahead, {}) == pytest.approx(0.4)
+    # Read across languages, every article's English version is a rival.
+    words_only = _hit(1, 0.6, None)
+    assert meaning_lead(words_only, [words_only], {1: 0.5, 2: 0.3, 3: 0.1}) == pytest.approx(0.3)
 
 
 @pytest.mark.django_db

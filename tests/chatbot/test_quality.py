@@ -31,11 +31,12 @@ FLOORS = {
     ("sqlite", True): {"hit_at_1": 0.84, "hit_at_3": 0.94, "mrr": 0.89},
 }
 # With the bars in settings, in English: none of the 7 held-out unanswerable questions is
-# answered with confidence (the rule of before answered 1), and 62.6 % of the answerable
-# ones are answered from the right article (before: 92 %); most of the others are given as
-# "these articles might help" with Contact support.
+# answered with confidence (the rule of before answered 1), and 67.0 % of the answerable
+# ones are answered from the right article (62.6 % before an article's lead in meaning over
+# the closest others counted); most of the others are given as "these articles might help"
+# with Contact support.
 MAX_UNANSWERABLE_CONFIDENT = 0.10
-MIN_ANSWERABLE_ANSWERED = 0.60
+MIN_ANSWERABLE_ANSWERED = 0.64
 
 
 @pytest.fixture(scope="module")
@@ -138,14 +139,16 @@ def test_tuning_on_one_half_picks_bars_that_hold_on_the_other(
 # held-out half, with the bars in settings, measured with the content of 2026-12-03
 # (PostgreSQL; SQLite: hit@3 0.956, section hit@1 0.644): hit@3 0.989, section hit@1 0.656
 # (90 labelled; 0.600 before the sections' own headings and text chose the one to quote),
-# 75.6 % answered from the right article, 4 of the 20 unanswerable answered with confidence
-# (20 %: two product questions no article covers and two about other vendors' products).
-# The targets are section hit@1 0.75 and at most 5 % confident on unanswerable; the floors
-# hold what is reached until then.
+# 82.2 % answered from the right article (75.6 % before the lead in meaning counted; 3
+# answered from a wrong one, 6 before), 4 of the 20 unanswerable answered with confidence
+# (20 %: two product questions no article covers and two about other vendors' products;
+# the wider off-topic rule now recognises 12 of the 17 off-topic ones, 5 before, but those
+# four were already declined). The targets are section hit@1 0.75 and at most 5 % confident
+# on unanswerable; the floors hold what is reached until then.
 BLIND_MIN_HIT_AT_3 = 0.92  # on the questions an article covers
 BLIND_MIN_SECTION_HIT_AT_1 = 0.62
 BLIND_MAX_UNANSWERABLE_CONFIDENT = 0.22
-BLIND_MIN_ANSWERED = 0.70
+BLIND_MIN_ANSWERED = 0.78
 BLIND_MAX_OFF_TOPIC_CONFIDENT = 2  # of 35; measured: 2 (another vendor's SSO and forms)
 
 
@@ -196,10 +199,12 @@ def test_every_off_topic_question_of_the_blind_set_is_recognised_or_declined(
 PER_LANGUAGE_MIN_HIT_AT_3 = 0.90
 # English counts the blind set too: 0 of the old sets' 7, 4 of the blind set's 20 (above).
 PER_LANGUAGE_MAX_UNANSWERABLE_CONFIDENT = {"en": 0.17, "de": 0.17, "nl": 0.17}  # else 0.10
-# The share of held-out answerable questions answered with confidence (measured: en 0.75,
-# es 0.56, pt 0.60, de 0.58, fr 0.63, it 0.73, nl 0.43, ja 0.70); the others get "these
-# articles might help" or "I don't know", with Contact support.
-PER_LANGUAGE_MIN_ANSWERED = {"nl": 0.40}
+# The share of held-out answerable questions answered with confidence (measured before the
+# lead in meaning counted: en 0.75, es 0.56, pt 0.60, de 0.58, fr 0.63, it 0.73, nl 0.43,
+# ja 0.70; answered from the right article now: en 0.75, es 0.60, pt 0.50, de 0.74,
+# fr 0.73, it 0.73, nl 0.62, ja 0.57); the others get "these articles might help" or
+# "I don't know", with Contact support.
+PER_LANGUAGE_MIN_ANSWERED = {"nl": 0.55}
 PER_LANGUAGE_MIN_ANSWERED_DEFAULT = 0.50
 
 
