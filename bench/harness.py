@@ -37,10 +37,6 @@ LOOPBACK = "127.0.0.1"
 BARE_PATH = "/bench/bare"
 # The Celery worker's pool, as docker-compose.yml sizes it.
 WORKER_PROCESSES = 4
-# The web's share of a busy CPU against the worker's, as docker-compose.yml gives it (web
-# cpu_shares 256 against the worker's 1024; nice 6 weighs 272 against 1024): work already
-# accepted (a callback to queue, a confirmation to write) goes before taking more.
-WEB_NICENESS = 6
 DEMO_PASSWORD = "hub-demo-2026"
 # wrk's Lua `done` hook prints one line starting with this, holding the figures as JSON.
 _RESULT_MARK = "BENCH-RESULT "
@@ -404,16 +400,12 @@ def _tail(path: Path, lines: int = 20) -> str:
 
 @contextlib.contextmanager
 def gunicorn_serving(config: BenchConfig) -> Iterator[LiveHub]:
-    """Serve the hub as production does (gthread workers, a smaller share of a busy CPU than
-    the worker's), on loopback only."""
+    """Serve the hub as production does (gthread workers), on loopback only."""
     config.log_dir.mkdir(parents=True, exist_ok=True)
     log_path = config.log_dir / "gunicorn.log"
     port = _free_port()
     base_url = f"http://{LOOPBACK}:{port}"
     command = [
-        "nice",
-        "-n",
-        str(WEB_NICENESS),
         sys.executable,
         "-m",
         "gunicorn",

@@ -186,9 +186,7 @@ def _serving(python: Path, config: harness.BenchConfig) -> Iterator[tuple[str, i
     log_path = config.log_dir / "peer-gunicorn.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            # At the hub's own niceness, so that both servers meet wrk and PostgreSQL alike.
-            ["nice", "-n", str(harness.WEB_NICENESS),
-             str(python), "-m", "gunicorn", "peer_wsgi:application",
+            [str(python), "-m", "gunicorn", "peer_wsgi:application",
              f"--bind={harness.LOOPBACK}:{port}",
              "--worker-class=gthread", f"--workers={config.workers}",
              f"--threads={config.threads}", "--no-control-socket", "--log-level=warning"],
