@@ -711,7 +711,8 @@ def measure_page(hub: LiveHub, page: Page) -> Measurement:
     url, config = hub.url(page.path), hub.config
     # A form's tasks run after its requests, and under a saturating load long after: the
     # worker's CPU is counted from before the warm-up until it has done them all, per
-    # submission made (warm-up included).
+    # submission made (warm-up included). Other pages count the measured seconds only.
+    is_form = page.method == "POST"
     worker_before = process_tree_cpu_seconds(hub.worker_pid)
     warmup_requests = 0
     if config.warmup_seconds:
@@ -725,18 +726,17 @@ def measure_page(hub: LiveHub, page: Page) -> Measurement:
         )
         warmup_requests = int(warmup["requests"])
     cpu_before = hub.server_cpu_seconds()
-    if page.method != "POST":
+    if not is_form:
         worker_before = process_tree_cpu_seconds(hub.worker_pid)
     figures = wrk_run(
         url, lines=lines, expect_status=page.expect_status, seconds=config.seconds, config=config
     )
     cpu = hub.server_cpu_seconds() - cpu_before
-    submissions = int(figures["requests"])
-    if page.method == "POST":
-        _wait_worker_idle(hub.worker_pid)
-        submissions += warmup_requests
-    worker_cpu = process_tree_cpu_seconds(hub.worker_pid) - worker_before
     requests = int(figures["requests"])
+    if is_form:
+        _wait_worker_idle(hub.worker_pid)
+    submissions = requests + warmup_requests if is_form else requests
+    worker_cpu = process_tree_cpu_seconds(hub.worker_pid) - worker_before
     return Measurement(
         page=page,
         requests=requests,

@@ -56,18 +56,19 @@ return 1
 """
 # The generation, the session's copy and the copy of its user (``hub.accounts.user_copies``),
 # in one round trip: every signed-in request reads all three. A copy names its user between
-# its end and its data; older copies, which do not, are read alone.
+# its end and its data; older copies, which do not, are read alone. Returns the user id it
+# looked up (or nil) with that user's copy.
 # Given as bytes, a script needs no client to work out its digest.
 _LOAD = Script(
     None,  # type: ignore[arg-type]
     b"""
 local found = redis.call('MGET', KEYS[1], KEYS[2])
-local user = false
+local user_id, user = false, false
 if found[2] and ARGV[1] ~= '' then
-  local user_id = string.match(found[2], '^[^|]*|[^|]*|(%d+)|')
+  user_id = string.match(found[2], '^[^|]*|[^|]*|(%d+)|') or false
   if user_id then user = redis.call('GET', ARGV[1] .. user_id) end
 end
-return {found[1], found[2], user}
+return {found[1], found[2], user_id, user}
 """,
 )
 # Where user_copies keeps a user's copy (its key is this and the user's id).
@@ -97,6 +98,12 @@ def user_copy_read_with_session(user_id: object) -> tuple[int, bytes | None] | N
         return None
     _read_with_session.set(None)
     return found[1], found[2]
+
+
+def _user_named(data: dict[str, Any]) -> str:
+    """The signed-in user's id as a session's copy names it ("" for none)."""
+    user_id = str(data.get(SESSION_KEY, ""))
+    return user_id if user_id.isdigit() else ""
 
 
 def _user_copy_prefix(cache: DegradingRedisCache) -> str:
@@ -186,7 +193,7 @@ class SessionStore(DatabaseSessionStore):
         key, epoch_key = self._redis_key(self.session_key), self._epoch_key()
         prefix = _user_copy_prefix(cache)
         try:
-            raw_epoch, raw_copy, raw_user = cache.on_redis(
+            raw_epoch, raw_copy, looked_up, raw_user = cache.on_redis(
                 lambda redis: cast(
                     list[bytes | None], _LOAD(keys=[epoch_key, key], args=[prefix], client=redis)
                 )
@@ -198,11 +205,8 @@ class SessionStore(DatabaseSessionStore):
         if raw_copy is not None:
             found = self._believed(raw_copy.decode(), epoch)
             if found is not None:
-                named = raw_copy.split(b"|", 3)
-                user_id = str(found.get(SESSION_KEY, ""))
-                # Only a copy that names its user brought the user's copy along.
-                if prefix and user_id and len(named) == 4 and named[2].decode() == user_id:
-                    _read_with_session.set((user_id, epoch, raw_user))
+                if found and looked_up is not None:
+                    _read_with_session.set((looked_up.decode(), epoch, raw_user))
                 return found
         return self._load_from_database(epoch=epoch)
 
@@ -234,7 +238,12 @@ class SessionStore(DatabaseSessionStore):
         data = self.decode(row.session_data)
         if epoch is not None:
             self._copy_to_redis(
-                row.session_key, data, row.session_data, row.expire_date, epoch, fill=True
+                row.session_key,
+                _user_named(data),
+                row.session_data,
+                row.expire_date,
+                epoch,
+                fill=True,
             )
         return data
 
@@ -263,12 +272,14 @@ class SessionStore(DatabaseSessionStore):
         except RedisAway:
             move_epoch_on()
             return
-        self._copy_to_redis(self.session_key, data, self.encode(data), expiry, epoch, fill=False)
+        self._copy_to_redis(
+            self.session_key, _user_named(data), self.encode(data), expiry, epoch, fill=False
+        )
 
     def _copy_to_redis(
         self,
         session_key: str,
-        data: dict[str, Any],
+        user_id: str,
         encoded: str,
         expiry: datetime.datetime,
         epoch: int,
@@ -278,9 +289,7 @@ class SessionStore(DatabaseSessionStore):
         seconds = int((expiry - timezone.now()).total_seconds())
         if seconds <= 0:
             return
-        user_id = str(data.get(SESSION_KEY, ""))
-        named = user_id if user_id.isdigit() else ""
-        copy = f"{epoch}|{int(expiry.timestamp())}|{named}|{encoded}"
+        copy = f"{epoch}|{int(expiry.timestamp())}|{user_id}|{encoded}"
         keys = [self._redis_key(session_key)]
         guard = f"{epoch}|" if fill else ""
 

@@ -16,7 +16,7 @@ from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, Tuple
 from django.db.models.functions import TruncDate, TruncWeek
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -441,14 +441,12 @@ class HistoryArea:
 
 
 def history_areas(language: str) -> list[HistoryArea]:
-    """Every product area, named in ``language`` where a translation says so (as
-    ``ProductArea.localized_name`` does), from routing's configuration (no query)."""
-    code = language.split("-")[0]
-    named = []
-    for area in product_areas_every():
-        translated = next((t.name for t in area.translations.all() if t.language == code), None)
-        named.append(HistoryArea(area.pk, area.slug, translated or area.name))
-    return named
+    """Every product area, named in ``language`` as ``ProductArea.localized_name`` names it,
+    from routing's configuration (no query)."""
+    with translation.override(language):
+        return [
+            HistoryArea(area.pk, area.slug, area.localized_name) for area in product_areas_every()
+        ]
 
 
 def history_requesters(user: User) -> list[tuple[int, str]]:

@@ -38,7 +38,6 @@ from hub.sessions import (
 )
 
 CHANGED = b"changed"
-_PREFIX = USER_COPY_PREFIX
 # Longer than any request that read the row before the change.
 _CHANGED_SECONDS = 60
 # Written unless the user changed lately or a copy of this generation is there already.
@@ -63,7 +62,7 @@ def _redis_cache() -> DegradingRedisCache | None:
 
 
 def _key(cache: DegradingRedisCache, user_id: object) -> str:
-    return cache.make_and_validate_key(f"{_PREFIX}{user_id}")
+    return cache.make_and_validate_key(f"{USER_COPY_PREFIX}{user_id}")
 
 
 def user_read(user_id: object, from_database: Any) -> User | None:
@@ -72,12 +71,13 @@ def user_read(user_id: object, from_database: Any) -> User | None:
     cache = _redis_cache()
     if cache is None:
         return cast(User | None, from_database(user_id))
-    key, generation_key = _key(cache, user_id), epoch_key(cache)
+    key = _key(cache, user_id)
     # The session's read usually brought the copy along (hub.sessions).
     read_with_session = user_copy_read_with_session(user_id)
     if read_with_session is not None:
         epoch, raw_copy = read_with_session
     else:
+        generation_key = epoch_key(cache)
         try:
             raw_epoch, raw_copy = cache.on_redis(
                 lambda redis: cast(list[bytes | None], redis.mget([generation_key, key]))

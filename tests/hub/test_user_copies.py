@@ -34,6 +34,13 @@ def _marker_lapsed(user: User) -> None:
     cache.delete(f"hub.users.{user.pk}")
 
 
+def _signed_in_with_a_copy(client: Client, user: User) -> None:
+    """Signed in, with the user's copy written by a first page."""
+    client.force_login(user)
+    _marker_lapsed(user)
+    client.get("/hub/")
+
+
 def _user_queries(client: Client, path: str = "/hub/") -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(path).status_code == 200
@@ -70,9 +77,7 @@ def test_signing_in_again_keeps_the_copy(client: Client, standard_user: User) ->
 def test_a_deactivated_user_is_signed_out_at_the_next_request(
     client: Client, standard_user: User
 ) -> None:
-    client.force_login(standard_user)
-    _marker_lapsed(standard_user)
-    client.get("/hub/")
+    _signed_in_with_a_copy(client, standard_user)
     assert _user_queries(client) == 0
     standard_user.is_active = False
     standard_user.save()
@@ -141,9 +146,7 @@ def _round_trips(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 def test_the_session_and_its_user_are_read_in_one_round_trip(
     client: Client, standard_user: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    client.force_login(standard_user)
-    _marker_lapsed(standard_user)
-    client.get("/hub/")  # the copy is written
+    _signed_in_with_a_copy(client, standard_user)
     sent = _round_trips(monkeypatch)
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/accounts/profile/").status_code == 200
@@ -158,9 +161,7 @@ def test_the_session_and_its_user_are_read_in_one_round_trip(
 def test_a_user_changed_after_the_copy_was_read_with_the_session_is_read_again_next_time(
     client: Client, standard_user: User
 ) -> None:
-    client.force_login(standard_user)
-    _marker_lapsed(standard_user)
-    client.get("/hub/")
+    _signed_in_with_a_copy(client, standard_user)
     assert _user_queries(client) == 0
     standard_user.first_name = "Renamed"
     standard_user.save()
@@ -173,9 +174,7 @@ def test_a_user_changed_after_the_copy_was_read_with_the_session_is_read_again_n
 def test_a_session_copy_written_before_it_named_its_user_is_still_read(
     client: Client, standard_user: User
 ) -> None:
-    client.force_login(standard_user)
-    _marker_lapsed(standard_user)
-    client.get("/hub/")
+    _signed_in_with_a_copy(client, standard_user)
     store = hub.sessions.SessionStore(client.cookies[settings.SESSION_COOKIE_NAME].value)
     redis_cache = caches["default"]
     assert isinstance(redis_cache, hub.cache.DegradingRedisCache)
