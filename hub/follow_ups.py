@@ -6,7 +6,9 @@ process and acknowledged. Each round trip cost the worker about 4.6 ms of CPU un
 prefork pool (measured with a near-empty task). So a follow-up called for inside a task
 the worker is running is run at once in the same process, after the transaction that called
 for it has committed; outside a worker (a request, a command, eager tasks) it is published
-as before.
+as before. Under a backlog a caller may instead send a follow-up to wait its turn on the
+broker, behind the work customers are waiting on (``later`` in
+``tickets.services.enqueue_on_commit``).
 
 Nothing is lost when a follow-up run here fails or the process dies first: the row it was to
 act on is committed, and the sweepers (``tickets.services.outbox_sweep``,

@@ -269,6 +269,10 @@ CELERY_TASK_PUBLISH_RETRY = False
 # After a failed publish, a web process leaves the broker alone for this long (the sweeper
 # queues what it skipped), so that a hung Redis costs one timeout, not one per request.
 TICKETS_PUBLISH_PAUSE_SECONDS: int = _read("TICKETS_PUBLISH_PAUSE_SECONDS", int, 5)
+# A phone ticket that reached the worker this long after it was submitted shows the worker is
+# behind: its confirmation is then put back on the broker behind the callbacks still waiting
+# to be queued (tickets.services.callback_enqueue), instead of being written at once.
+TICKETS_WORKER_BEHIND_SECONDS: float = _read("TICKETS_WORKER_BEHIND_SECONDS", float, 0.5)
 # Indexing articles (embeddings: about a second each) has its own queue, so that a bulk load
 # never holds up callbacks and emails. A worker started without -Q takes both queues, in
 # turn; the production stack gives each its own worker (docker-compose.yml).

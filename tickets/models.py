@@ -223,6 +223,13 @@ class Ticket(SweptRow):
                 condition=models.Q(sweep_parked_at__isnull=False),
                 name="ticket_parked",
             ),
+            # A worker that is behind queues the phone tickets still waiting for their place
+            # (tickets.services.callback_enqueue): a handful of rows, whatever the table's size.
+            models.Index(
+                fields=["created_at", "id"],
+                condition=models.Q(channel="phone", status="new", queued_at__isnull=True),
+                name="ticket_phone_not_queued",
+            ),
             # The queue statistics read the latest solved callbacks and chats.
             models.Index(
                 fields=["channel", "-solved_at"],

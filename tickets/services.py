@@ -20,7 +20,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -66,10 +66,16 @@ class TicketLocked(ValidationError):
 _broker_paused_until = 0.0
 
 
-def enqueue_on_commit(task: Task[Any, Any], *args: Any) -> None:
+# On Redis, kombu keeps each priority step (0, 3, 6, 9) in a list of its own and a worker
+# takes from the lowest number first; a message published without one waits at 0.
+LATER_PRIORITY = 6
+
+
+def enqueue_on_commit(task: Task[Any, Any], *args: Any, later: bool = False) -> None:
     """Queue a task once the transaction commits (inside a worker's task, run it there at
-    once: ``hub.follow_ups``). A broker that is down must not fail the request: the row is
-    committed, and the outbox sweeper sends what never reached the broker.
+    once: ``hub.follow_ups``). ``later`` always publishes it, behind every message without a
+    priority. A broker that is down must not fail the request: the row is committed, and the
+    outbox sweeper sends what never reached the broker.
 
     After a failed publish the process skips the broker for TICKETS_PUBLISH_PAUSE_SECONDS, so
     a hung Redis (every publish waiting out its timeout) delays one request, not all of them.
@@ -77,13 +83,16 @@ def enqueue_on_commit(task: Task[Any, Any], *args: Any) -> None:
 
     def send() -> None:
         global _broker_paused_until
-        if follow_up_here(task, *args):
+        if not later and follow_up_here(task, *args):
             return
         if time.monotonic() < _broker_paused_until:
             logger.info("broker paused, %s(%s) left to the sweeper", task.name, args)
             return
         try:
-            task.delay(*args)
+            if later:
+                task.apply_async(args, priority=LATER_PRIORITY)
+            else:
+                task.delay(*args)
         except Exception as error:  # noqa: BLE001 - any broker failure; the sweeper recovers it
             if not task.app.conf.task_always_eager:  # eager: the task failed, not a broker
                 _broker_paused_until = time.monotonic() + settings.TICKETS_PUBLISH_PAUSE_SECONDS
@@ -472,34 +481,96 @@ def ticket_status_email_send(*, ticket_id: int, status: str) -> bool:
 # --- The callback queue (R-QUEUE) ----------------------------------------------------------
 
 
+_QUEUEING_FIELDS = (
+    "channel", "status", "team", "language", "product_area_id", "created_at", "callback_due_at",
+    "queued_at", "updated_at",
+)  # fmt: skip
+# How many waiting phone tickets a worker that is behind queues in one go.
+QUEUE_CATCH_UP_LIMIT = 200
+
+
 def callback_enqueue(*, ticket_id: int, now: datetime | None = None) -> CallbackRequest | None:
-    """Put a phone ticket in its queue once, however often this runs."""
+    """Put a phone ticket in its queue once, however often this runs.
+
+    The confirmation is written at once by this worker, unless the ticket waited to reach it:
+    then the broker likely holds other submissions' tasks too, so every phone ticket still
+    waiting for its place is queued now, oldest first (their own tasks then find them
+    queued), and their confirmations wait behind the queueing of those still to come: a
+    place in the queue decides when the customer is called, an email only tells them."""
     now = now or timezone.now()
     with transaction.atomic():
-        ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
+        # The fields read and written here only: a ticket's text and search document are
+        # the bulk of its row.
+        ticket = (
+            Ticket.objects.select_for_update().only(*_QUEUEING_FIELDS).filter(pk=ticket_id).first()
+        )
         if ticket is None or ticket.channel != Channel.PHONE or not ticket.is_open:
             return None
         existing = CallbackRequest.objects.filter(ticket=ticket).first()
         if existing is not None:
             return existing
-        callback = CallbackRequest.objects.create(
+        due_since = max(ticket.created_at, ticket.callback_due_at or ticket.created_at)
+        if now - due_since <= timedelta(seconds=settings.TICKETS_WORKER_BEHIND_SECONDS):
+            return _callbacks_queue([ticket], now=now, confirm_later=False)[ticket.pk]
+        # This ticket is locked by this transaction, so it is among those found.
+        waiting = (
+            Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+            .only(*_QUEUEING_FIELDS)
+            .filter(
+                channel=Channel.PHONE,
+                queued_at__isnull=True,
+                status=Status.NEW,
+                verification_required=False,
+                callback__isnull=True,
+                created_at__lte=now,
+            )
+            .filter(Q(callback_due_at__isnull=True) | Q(callback_due_at__lte=now))
+            .exclude(pk=ticket.pk)
+            .order_by("created_at", "pk")[: QUEUE_CATCH_UP_LIMIT - 1]
+        )
+        catching_up = sorted([ticket, *waiting], key=lambda t: (t.created_at, t.pk))
+        return _callbacks_queue(catching_up, now=now, confirm_later=True)[ticket.pk]
+
+
+def _callbacks_queue(
+    tickets: list[Ticket], *, now: datetime, confirm_later: bool
+) -> dict[int, CallbackRequest]:
+    """Queue these locked, open phone tickets in this order, each with its QUEUED event and
+    its place; their confirmations follow once this commits."""
+    callbacks = CallbackRequest.objects.bulk_create(
+        CallbackRequest(
             ticket=ticket,
             language=ticket.language,
-            product_area=ticket.product_area,
+            product_area_id=ticket.product_area_id,
             team=ticket.queue_team.value,
             enqueued_at=now,
         )
-        ticket.queued_at = now
-        update = ["queued_at", "updated_at"]
-        if ticket.status == Status.NEW:
-            ticket.status = Status.QUEUED
-            update.append("status")
-        ticket.save(update_fields=update)
-        _record(ticket, EventKind.QUEUED, position=callback_position(callback), team=callback.team)
-        from tickets import tasks  # noqa: PLC0415 - the tasks call these services
+        for ticket in tickets
+    )
+    Ticket.objects.filter(pk__in=[ticket.pk for ticket in tickets]).update(
+        queued_at=now,
+        updated_at=now,
+        status=Case(When(status=Status.NEW, then=Value(Status.QUEUED)), default=F("status")),
+    )
+    # Queued together, they are next to one another in each of their queues.
+    places: dict[tuple[str, int | None, str], int] = {}
+    events = []
+    for callback in callbacks:
+        queue = (callback.language, callback.product_area_id, callback.team)
+        places[queue] = places[queue] + 1 if queue in places else callback_position(callback)
+        events.append(
+            TicketEvent(
+                ticket_id=callback.ticket_id,
+                kind=EventKind.QUEUED,
+                data={"position": places[queue], "team": callback.team},
+            )
+        )
+    TicketEvent.objects.bulk_create(events)
+    from tickets import tasks  # noqa: PLC0415 - the tasks call these services
 
-        enqueue_on_commit(tasks.send_ticket_confirmation, ticket.pk)
-    return callback
+    for ticket in tickets:
+        enqueue_on_commit(tasks.send_ticket_confirmation, ticket.pk, later=confirm_later)
+    return {callback.ticket_id: callback for callback in callbacks}
 
 
 def wait_quote_record(*, ticket: Ticket, estimate: WaitEstimate | None, now: datetime) -> None:

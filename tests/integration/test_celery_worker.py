@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.conf import settings
+from django.utils import timezone
 
 from hub.accounts.models import OutboundEmail, User
 from tickets.models import Channel, EventKind, Team, Ticket
-from tickets.services import ticket_create
+from tickets.services import callback_enqueue, ticket_create
 
 from .conftest import tasks_to_the_broker, wait_for, worker_log
 
 pytestmark = pytest.mark.integration
+
+
+def _wait_ready(request: pytest.FixtureRequest, n: int) -> None:
+    def ready() -> bool:
+        log = worker_log(request, n)
+        return log.exists() and " ready." in log.read_text()
+
+    wait_for(ready, timeout=60, what="the worker to start")
 
 
 def test_a_worker_sends_the_confirmation_of_a_ticket_created_through_the_service(
@@ -41,6 +52,7 @@ def test_a_phone_ticket_is_queued_confirmed_and_mailed_from_one_message(
     # Queueing the callback calls for the confirmation, which calls for the email: the
     # worker does all three from the one message the submission published.
     worker = start_worker()  # type: ignore[operator]
+    _wait_ready(request, 0)  # a ticket that waits for the worker finds it behind (below)
     with tasks_to_the_broker():
         ticket = ticket_create(
             requester=standard_user,
@@ -63,3 +75,53 @@ def test_a_phone_ticket_is_queued_confirmed_and_mailed_from_one_message(
     assert ticket.events.filter(kind=EventKind.EMAIL_SENT).count() == 1
     received = re.findall(r"Task ([\w.]+)\[[^\]]+\] received", worker_log(request, 0).read_text())
     assert received == ["tickets.tasks.enqueue_callback"]
+
+
+def test_a_worker_that_is_behind_queues_every_waiting_callback_before_it_writes_their_emails(
+    start_worker: object, standard_user: User, request: pytest.FixtureRequest
+) -> None:
+    def phone_ticket(n: int) -> Ticket:
+        return ticket_create(
+            requester=standard_user,
+            channel=Channel.PHONE,
+            team=Team.TECHNICAL,
+            subject=f"Call me back {n}",
+            phone_number="+442079460018",
+        )
+
+    def submitted_long_ago(*tickets: Ticket) -> None:
+        waited = timedelta(seconds=settings.TICKETS_WORKER_BEHIND_SECONDS + 5)
+        Ticket.objects.filter(pk__in=[t.pk for t in tickets]).update(
+            created_at=timezone.now() - waited
+        )
+
+    # Submitted while no worker runs: each waits in the broker, as under a load the worker
+    # cannot keep up with. The first is queued late (as the sweeper does) before the others
+    # are submitted: its confirmation reaches the broker before their queueing does.
+    with tasks_to_the_broker():
+        first = phone_ticket(0)
+        submitted_long_ago(first)
+        callback_enqueue(ticket_id=first.pk)
+        others = [phone_ticket(n) for n in (1, 2)]
+    submitted_long_ago(*others)
+    worker = start_worker(concurrency=1)  # type: ignore[operator]
+
+    def mailed() -> bool:
+        sent = OutboundEmail.objects.filter(purpose="confirmation", sent_at__isnull=False)
+        return sent.count() == 3
+
+    wait_for(mailed, timeout=60, what="the worker to queue, confirm and mail every ticket")
+    assert worker.poll() is None, "the worker died"
+    rows = Ticket.objects.filter(pk__in=[first.pk, *(t.pk for t in others)])
+    last_queued = max(rows.values_list("queued_at", flat=True))
+    first_confirmed = min(rows.values_list("confirmation_sent_at", flat=True))
+    assert last_queued < first_confirmed, "a confirmation went before a callback's queueing"
+    for ticket in rows:
+        assert ticket.events.filter(kind=EventKind.QUEUED).count() == 1
+        assert ticket.events.filter(kind=EventKind.EMAIL_SENT).count() == 1
+    # The queueing of those that waited did not write their confirmations: it sent them on.
+    received = re.findall(r"Task ([\w.]+)\[[^\]]+\] received", worker_log(request, 0).read_text())
+    assert (
+        received
+        == ["tickets.tasks.enqueue_callback"] * 3 + ["tickets.tasks.send_ticket_confirmation"] * 3
+    )

@@ -5,9 +5,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
+from django.utils import timezone
 
 from hub.accounts.models import User
 from routing.models import ProductArea
@@ -244,3 +246,58 @@ def test_when_an_agent_takes_a_call_everyone_behind_moves_up_on_their_timeline(
         for ticket in callers
     }
     assert moves == {callers[0].pk: [], callers[1].pk: [1], callers[2].pk: [2]}
+
+
+def _submitted(user: User, area: ProductArea, **extra: object) -> Ticket:
+    """A phone ticket just submitted, its task still in the broker (nothing runs it here)."""
+    return ticket_create(
+        requester=user,
+        channel=Channel.PHONE,
+        team=Team.TECHNICAL,
+        subject="Call me",
+        product_area=area,
+        phone_number="+442079460018",
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+@pytest.mark.django_db
+def test_a_worker_that_is_behind_queues_every_waiting_phone_ticket_oldest_first(
+    standard_user: User, brand_admin: User, surveys_area: ProductArea
+) -> None:
+    oldest = _submitted(standard_user, surveys_area)
+    middle, newest = _submitted(brand_admin, surveys_area), _submitted(brand_admin, surveys_area)
+    italian = _submitted(standard_user, surveys_area, language="it")
+    later = timezone.now() + timedelta(hours=3)
+    scheduled = _submitted(standard_user, surveys_area, callback_due_at=later)
+    unverified = _submitted(standard_user, surveys_area, verification_required=True)
+    waited = timezone.now() - timedelta(seconds=settings.TICKETS_WORKER_BEHIND_SECONDS + 1)
+    Ticket.objects.update(created_at=waited)
+
+    # The newest one's task runs first, late: every waiting one is queued with it, in the
+    # order they were submitted.
+    callback = callback_enqueue(ticket_id=newest.pk)
+    assert callback is not None and callback.ticket_id == newest.pk
+    queued = {ticket.pk: ticket for ticket in Ticket.objects.filter(queued_at__isnull=False)}
+    assert set(queued) == {oldest.pk, middle.pk, newest.pk, italian.pk}
+    assert all(ticket.status == Status.QUEUED for ticket in queued.values())
+    assert [
+        callback_position(CallbackRequest.objects.get(ticket=t)) for t in (oldest, middle, newest)
+    ] == [1, 2, 3]
+    assert callback_position(CallbackRequest.objects.get(ticket=italian)) == 1
+    for ticket, place in ((oldest, 1), (middle, 2), (newest, 3), (italian, 1)):
+        events = list(ticket.events.filter(kind=EventKind.QUEUED).values_list("data", flat=True))
+        assert events == [{"position": place, "team": "general"}]
+    # Their own tasks, when they come, find them queued.
+    assert callback_enqueue(ticket_id=oldest.pk) == CallbackRequest.objects.get(ticket=oldest)
+    assert CallbackRequest.objects.count() == 4
+    assert not CallbackRequest.objects.filter(ticket__in=[scheduled, unverified]).exists()
+
+
+@pytest.mark.django_db
+def test_a_ticket_that_reaches_the_worker_in_time_is_queued_alone(
+    standard_user: User, surveys_area: ProductArea
+) -> None:
+    tickets = [_submitted(standard_user, surveys_area) for _ in range(2)]
+    callback_enqueue(ticket_id=tickets[1].pk)
+    assert list(CallbackRequest.objects.values_list("ticket_id", flat=True)) == [tickets[1].pk]
