@@ -180,6 +180,7 @@ def main() -> int:
     harness.redis_empty(config)
     harness.database_recreate(config)
     harness.database_prepare([history.history_seed, chat.chat_seed])
+    config.log_dir.mkdir(parents=True, exist_ok=True)  # a fresh checkout has no var/ yet
     work = Path(tempfile.mkdtemp(prefix="soak-", dir=config.log_dir))
     problems: list[str] = []
     with harness.gunicorn_serving(config) as hub, harness.celery_serving(config):
