@@ -18,13 +18,21 @@ message the broker never took.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any
 
 from celery import Task
 from celery._state import get_current_worker_task
 
 logger = logging.getLogger(__name__)
+
+# The follow-ups held back by ``follow_ups_after``, in the order they were called for.
+_held: ContextVar[list[tuple[Task[Any, Any], tuple[Any, ...]]] | None] = ContextVar(
+    "follow_ups_held", default=None
+)
 
 
 def in_worker_task() -> bool:
@@ -46,8 +54,34 @@ def follow_up_here(task: Task[Any, Any], *args: Any) -> bool:
     its own runs so that it never holds up a callback) are always published."""
     if not in_worker_task() or not _routed_to_default_queue(task):
         return False
+    held = _held.get()
+    if held is not None:
+        held.append((task, args))
+        return True
+    _run(task, args)
+    return True
+
+
+def _run(task: Task[Any, Any], args: tuple[Any, ...]) -> None:
     try:
         task(*args)
     except Exception:
         logger.exception("follow-up %s%r failed: left to the sweeper", task.name, args)
-    return True
+
+
+@contextlib.contextmanager
+def follow_ups_after() -> Iterator[None]:
+    """The follow-ups called for inside run when it ends, in order, not as each transaction
+    commits: a task that commits many small transactions (confirmations written in batches)
+    finishes writing before it starts sending. Outside a worker's task it changes nothing."""
+    if _held.get() is not None:
+        yield
+        return
+    held: list[tuple[Task[Any, Any], tuple[Any, ...]]] = []
+    token = _held.set(held)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+        for task, args in held:
+            _run(task, args)

@@ -270,9 +270,14 @@ CELERY_TASK_PUBLISH_RETRY = False
 # queues what it skipped), so that a hung Redis costs one timeout, not one per request.
 TICKETS_PUBLISH_PAUSE_SECONDS: int = _read("TICKETS_PUBLISH_PAUSE_SECONDS", int, 5)
 # A phone ticket that reached the worker this long after it was submitted shows the worker is
-# behind: its confirmation is then put back on the broker behind the callbacks still waiting
-# to be queued (tickets.services.callback_enqueue), instead of being written at once.
+# behind: every phone ticket still waiting is then queued at once, and their confirmations
+# put back on the broker behind the queueing still to come (tickets.services.callback_enqueue).
 TICKETS_WORKER_BEHIND_SECONDS: float = _read("TICKETS_WORKER_BEHIND_SECONDS", float, 0.5)
+# Confirmations of emailed requests are written by one task for as many as are waiting
+# (tickets.services.confirmations_wake_on_commit); while one is on its way no other is sent,
+# for at most this long, after which the next submission sends another: one the broker lost
+# costs a few seconds, never a confirmation.
+TICKETS_CONFIRMATIONS_WAKE_SECONDS: int = _read("TICKETS_CONFIRMATIONS_WAKE_SECONDS", int, 2)
 # Indexing articles (embeddings: about a second each) has its own queue, so that a bulk load
 # never holds up callbacks and emails. A worker started without -Q takes both queues, in
 # turn; the production stack gives each its own worker (docker-compose.yml).

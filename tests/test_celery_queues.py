@@ -12,7 +12,11 @@ def _queue_of(task: str) -> str:
 def test_article_indexing_goes_to_its_own_queue_and_ticket_work_to_the_default_one() -> None:
     assert _queue_of("chatbot.tasks.article_version_index") == "knowledge"
     assert _queue_of("chatbot.tasks.knowledge_index_sweep") == "knowledge"
-    for task in ("tickets.tasks.enqueue_callback", "tickets.tasks.send_ticket_confirmation"):
+    for task in (
+        "tickets.tasks.enqueue_callback",
+        "tickets.tasks.send_ticket_confirmation",
+        "tickets.tasks.send_waiting_confirmations",
+    ):
         assert _queue_of(task) == "celery"
 
 

@@ -230,6 +230,15 @@ class Ticket(SweptRow):
                 condition=models.Q(channel="phone", status="new", queued_at__isnull=True),
                 name="ticket_phone_not_queued",
             ),
+            # Emailed requests whose confirmation is still to write
+            # (tickets.services.waiting_confirmations_send): chats are never confirmed by
+            # email, so they stay out of it.
+            models.Index(
+                fields=["created_at", "id"],
+                condition=models.Q(confirmation_sent_at__isnull=True, verification_required=False)
+                & ~models.Q(channel__in=["phone", "chat"]),
+                name="ticket_unconfirmed",
+            ),
             # The queue statistics read the latest solved callbacks and chats.
             models.Index(
                 fields=["channel", "-solved_at"],

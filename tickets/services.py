@@ -15,12 +15,14 @@ from typing import Any
 
 from celery import Task
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, F, Q, Value, When, prefetch_related_objects
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -28,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from hub.accounts.models import User
 from hub.accounts.outbox import outbound_email_queue
-from hub.follow_ups import follow_up_here
+from hub.follow_ups import follow_up_here, follow_ups_after
 from routing.erlang import WaitEstimate
 from routing.hours import CONFERENCE_SLOT, open_intervals
 from routing.models import Agent, ProductArea, SupportTeam
@@ -76,31 +78,60 @@ def enqueue_on_commit(task: Task[Any, Any], *args: Any, later: bool = False) -> 
     once: ``hub.follow_ups``). ``later`` always publishes it, behind every message without a
     priority. A broker that is down must not fail the request: the row is committed, and the
     outbox sweeper sends what never reached the broker.
-
-    After a failed publish the process skips the broker for TICKETS_PUBLISH_PAUSE_SECONDS, so
-    a hung Redis (every publish waiting out its timeout) delays one request, not all of them.
     """
+    transaction.on_commit(lambda: _publish(task, args, later=later))
 
-    def send() -> None:
-        global _broker_paused_until
-        if not later and follow_up_here(task, *args):
-            return
-        if time.monotonic() < _broker_paused_until:
-            logger.info("broker paused, %s(%s) left to the sweeper", task.name, args)
-            return
-        try:
-            if later:
-                task.apply_async(args, priority=LATER_PRIORITY)
-            else:
-                task.delay(*args)
-        except Exception as error:  # noqa: BLE001 - any broker failure; the sweeper recovers it
-            if not task.app.conf.task_always_eager:  # eager: the task failed, not a broker
-                _broker_paused_until = time.monotonic() + settings.TICKETS_PUBLISH_PAUSE_SECONDS
-            logger.warning(
-                "could not queue %s(%s) (%s): left to the sweeper", task.name, args, error
-            )
 
-    transaction.on_commit(send)
+def _publish(task: Task[Any, Any], args: tuple[Any, ...], *, later: bool = False) -> bool:
+    """Whether the task was published (or run here); False leaves it to the sweeper.
+
+    After a failed publish the process skips the broker for TICKETS_PUBLISH_PAUSE_SECONDS,
+    so a hung Redis (every publish waiting out its timeout) delays one request, not all."""
+    global _broker_paused_until
+    if not later and follow_up_here(task, *args):
+        return True
+    if time.monotonic() < _broker_paused_until:
+        logger.info("broker paused, %s(%s) left to the sweeper", task.name, args)
+        return False
+    try:
+        if later:
+            task.apply_async(args, priority=LATER_PRIORITY)
+        else:
+            task.delay(*args)
+    except Exception as error:  # noqa: BLE001 - any broker failure; the sweeper recovers it
+        if not task.app.conf.task_always_eager:  # eager: the task failed, not a broker
+            _broker_paused_until = time.monotonic() + settings.TICKETS_PUBLISH_PAUSE_SECONDS
+        logger.warning("could not queue %s(%s) (%s): left to the sweeper", task.name, args, error)
+        return False
+    return True
+
+
+# Set while a run of waiting_confirmations_send is on its way to a worker.
+CONFIRMATIONS_WAKE_KEY = "tickets:confirmations-wake"
+
+
+def confirmations_wake_on_commit() -> None:
+    """Once the transaction commits, make sure a run of ``waiting_confirmations_send`` is on
+    its way: publish one unless one is already waiting for a worker (which will find this
+    ticket too, since it looks only after it has set off).
+
+    Under a burst of submissions this publishes one task for many confirmations instead of
+    one each: a task's round trip through the broker costs the worker more than the
+    confirmation itself. A wake that never arrives (the broker lost it) is followed by
+    another after TICKETS_CONFIRMATIONS_WAKE_SECONDS, and by the outbox sweeper.
+    """
+    from tickets import tasks  # noqa: PLC0415 - the tasks call these services
+
+    def wake() -> None:
+        # The cache falls back to this process's memory while Redis is away: the broker is
+        # then away too, and the sweeper confirms what was submitted meanwhile.
+        if cache.add(
+            CONFIRMATIONS_WAKE_KEY, True, timeout=settings.TICKETS_CONFIRMATIONS_WAKE_SECONDS
+        ) and not _publish(tasks.send_waiting_confirmations, ()):
+            # None is on its way after all: the next submission tries the broker again.
+            cache.delete(CONFIRMATIONS_WAKE_KEY)
+
+    transaction.on_commit(wake)
 
 
 def ticket_create(
@@ -207,7 +238,7 @@ def ticket_create(
                 enqueue_on_commit(tasks.enqueue_callback, ticket.pk)
             elif not verification_required and ticket.channel != Channel.CHAT:
                 # A live chat sends none: the customer is on its page.
-                enqueue_on_commit(tasks.send_ticket_confirmation, ticket.pk)
+                confirmations_wake_on_commit()
             if verification_required or ticket.channel == Channel.CHAT:
                 ticket_search_refresh([ticket.pk])
             # Otherwise the confirmation's task writes the search document: the customer does
@@ -432,15 +463,99 @@ def ticket_confirmation_send(*, ticket_id: int) -> bool:
         )
         if ticket is None:
             return False
-        if ticket.search_document is None:
-            ticket_search_refresh([ticket.pk])
-        outbound_email_queue(emails.confirmation_message(ticket), purpose="confirmation")
-        ticket.confirmation_sent_at = timezone.now()
-        ticket.save(update_fields=["confirmation_sent_at"])
-        TicketEvent.objects.create(
-            ticket=ticket, kind=EventKind.EMAIL_SENT, data={"email": "confirmation"}
-        )
+        _confirmations_write([ticket])
     return True
+
+
+# How many confirmations one transaction of waiting_confirmations_send writes (few enough that
+# the first of them is not long kept waiting for the last), and how many it writes before it
+# sends them.
+CONFIRMATIONS_BATCH = 25
+CONFIRMATIONS_BEFORE_SENDING = 100
+
+
+def waiting_confirmations_send() -> int:
+    """Confirm every request whose confirmation waits for this (see
+    ``confirmations_wake_on_commit``), oldest first; how many were sent.
+
+    Rows another worker is confirming are skipped, not waited for, and each is written once
+    however many runs overlap: the row is locked and still unconfirmed when written."""
+    # Before looking: a request committed from now on wakes another run.
+    cache.delete(CONFIRMATIONS_WAKE_KEY)
+    sent = 0
+    failed: set[int] = set()
+    while True:
+        # A hundred or so are written before their emails go: written, a confirmation is
+        # safe (the outbox sends it whatever happens), so the last is not kept waiting
+        # behind the sending of the first.
+        with follow_ups_after():
+            written, more = _waiting_confirmations_write(failed)
+        sent += written
+        if not more:
+            return sent
+
+
+def _waiting_confirmations_write(failed: set[int]) -> tuple[int, bool]:
+    """Up to CONFIRMATIONS_BEFORE_SENDING confirmations written; whether more may wait.
+    Adds to ``failed`` those that could not be written, which are not tried again."""
+    written = 0
+    while written < CONFIRMATIONS_BEFORE_SENDING:
+        with transaction.atomic():
+            tickets = list(
+                Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("requester", "product_area")
+                .filter(confirmation_sent_at__isnull=True, verification_required=False)
+                .exclude(channel__in=[Channel.PHONE, Channel.CHAT])
+                # One the sweeper gave up on waits for an operator, not for every run.
+                .filter(sweep_parked_at__isnull=True)
+                .exclude(pk__in=failed)
+                .order_by("created_at", "pk")[:CONFIRMATIONS_BATCH]
+            )
+            failed_now = _confirmations_write(tickets, skip_failures=True)
+        failed |= failed_now
+        written += len(tickets) - len(failed_now)
+        if len(tickets) < CONFIRMATIONS_BATCH:
+            return written, False
+    return written, True
+
+
+def _confirmations_write(tickets: list[Ticket], *, skip_failures: bool = False) -> set[int]:
+    """Write the confirmations of these locked, unconfirmed tickets to the outbox and mark
+    them sent, inside the caller's transaction. Their search documents are written here
+    too when missing: the customer did not wait for them at submission.
+
+    ``skip_failures``: a confirmation that cannot be written is logged and left unsent (the
+    sweeper tries it again, counts it and parks it), so that it never holds up the others;
+    the ids of those are returned.
+    """
+    # What the emails show of each ticket's area and booking, in two queries for them all.
+    prefetch_related_objects(tickets, "product_area__translations", "conference")
+    written: list[tuple[Ticket, EmailMultiAlternatives]] = []
+    failed: set[int] = set()
+    for ticket in tickets:
+        try:
+            written.append((ticket, emails.confirmation_message(ticket)))
+        except Exception:  # noqa: BLE001 - whatever it is, the sweeper counts and parks it
+            if not skip_failures:
+                raise
+            logger.exception("confirmation of %s not written: left to the sweeper", ticket.pk)
+            failed.add(ticket.pk)
+    if not written:
+        return failed
+    confirmed = [ticket for ticket, message in written]
+    ids = [ticket.pk for ticket in confirmed]
+    ticket_search_refresh([ticket.pk for ticket in confirmed if ticket.search_document is None])
+    for _ticket, message in written:
+        outbound_email_queue(message, purpose="confirmation")
+    now = timezone.now()
+    Ticket.objects.filter(pk__in=ids).update(confirmation_sent_at=now)
+    for ticket in confirmed:
+        ticket.confirmation_sent_at = now
+    TicketEvent.objects.bulk_create(
+        TicketEvent(ticket_id=pk, kind=EventKind.EMAIL_SENT, data={"email": "confirmation"})
+        for pk in ids
+    )
+    return failed
 
 
 def ticket_reply_email_send(*, event_id: int) -> bool:

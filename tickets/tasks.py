@@ -18,6 +18,11 @@ def send_ticket_confirmation(ticket_id: int) -> bool:
 
 
 @shared_task
+def send_waiting_confirmations() -> int:
+    return services.waiting_confirmations_send()
+
+
+@shared_task
 def enqueue_callback(ticket_id: int) -> bool:
     return services.callback_enqueue(ticket_id=ticket_id) is not None
 

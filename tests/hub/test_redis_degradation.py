@@ -126,7 +126,7 @@ def test_a_publish_that_fails_leaves_the_ticket_to_the_sweeper_and_pauses_the_br
         attempts.append(args)
         raise OperationalError("Error 111 connecting to redis. Connection refused.")
 
-    monkeypatch.setattr(tasks.send_ticket_confirmation, "delay", unreachable)
+    monkeypatch.setattr(tasks.send_waiting_confirmations, "delay", unreachable)
 
     def submit(subject: str) -> Ticket:
         with django_capture_on_commit_callbacks(execute=True):

@@ -125,3 +125,40 @@ def test_a_worker_that_is_behind_queues_every_waiting_callback_before_it_writes_
         received
         == ["tickets.tasks.enqueue_callback"] * 3 + ["tickets.tasks.send_ticket_confirmation"] * 3
     )
+
+
+def test_requests_emailed_while_the_worker_is_busy_are_confirmed_by_one_task(
+    start_worker: object, standard_user: User, request: pytest.FixtureRequest
+) -> None:
+    # Submitted while no worker takes tasks, as in a burst the worker cannot keep up with:
+    # the first submission publishes the run that will confirm them all, the others none.
+    with tasks_to_the_broker():
+        tickets = [
+            ticket_create(
+                requester=standard_user,
+                channel=Channel.EMAIL,
+                team=Team.TECHNICAL,
+                subject=f"Question {n}",
+            )
+            for n in range(5)
+        ]
+    worker = start_worker(concurrency=1)  # type: ignore[operator]
+
+    def mailed() -> bool:
+        sent = OutboundEmail.objects.filter(purpose="confirmation", sent_at__isnull=False)
+        return sent.count() == 5
+
+    wait_for(mailed, timeout=60, what="the worker to confirm and mail every request")
+    assert worker.poll() is None, "the worker died"
+    received = re.findall(r"Task ([\w.]+)\[[^\]]+\] received", worker_log(request, 0).read_text())
+    assert received == ["tickets.tasks.send_waiting_confirmations"]
+    outbox = OutboundEmail.objects.filter(purpose="confirmation").order_by("pk")
+    assert [email.subject.split("] ")[1] for email in outbox] == [
+        f"We have your request: Question {n}" for n in range(5)
+    ]
+    for ticket in tickets:
+        assert ticket.events.filter(kind=EventKind.EMAIL_SENT).count() == 1
+    # All were confirmed before the first email went: a written confirmation is safe.
+    rows = Ticket.objects.filter(pk__in=[ticket.pk for ticket in tickets])
+    last_confirmed = max(rows.values_list("confirmation_sent_at", flat=True))
+    assert all(email.sent_at is not None and email.sent_at >= last_confirmed for email in outbox)

@@ -43,7 +43,9 @@ def test_the_workers_lines_for_a_task_carry_the_id_of_the_request_that_queued_it
 
     # The worker logs "succeeded" after the task has written the ticket, so wait for the line.
     wait_for(
-        lambda: any("send_ticket_confirmation" in str(line.get("message")) for line in succeeded()),
+        lambda: any(
+            "send_waiting_confirmations" in str(line.get("message")) for line in succeeded()
+        ),
         timeout=60,
         what="the worker to log the confirmation task's success",
     )

@@ -11,8 +11,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.utils import timezone
 
-from hub.accounts.models import User
+from hub.accounts.models import OutboundEmail, User
 from routing.models import ProductArea
+from tickets import emails
 from tickets.models import CallbackRequest, Channel, EventKind, Status, Team, Ticket
 from tickets.services import (
     callback_enqueue,
@@ -20,8 +21,10 @@ from tickets.services import (
     callback_take_next,
     outbox_sweep,
     ticket_comment,
+    ticket_confirmation_send,
     ticket_create,
     ticket_reply,
+    waiting_confirmations_send,
 )
 
 
@@ -301,3 +304,76 @@ def test_a_ticket_that_reaches_the_worker_in_time_is_queued_alone(
     tickets = [_submitted(standard_user, surveys_area) for _ in range(2)]
     callback_enqueue(ticket_id=tickets[1].pk)
     assert list(CallbackRequest.objects.values_list("ticket_id", flat=True)) == [tickets[1].pk]
+
+
+@pytest.mark.django_db
+def test_one_run_confirms_every_emailed_request_waiting_oldest_first_each_once(
+    standard_user: User, brand_admin: User, surveys_area: ProductArea
+) -> None:
+    def emailed(user: User, subject: str, **extra: object) -> Ticket:
+        return ticket_create(
+            requester=user,
+            channel=Channel.EMAIL,
+            team=Team.TECHNICAL,
+            subject=subject,
+            product_area=surveys_area,
+            **extra,  # type: ignore[arg-type]
+        )
+
+    first = emailed(standard_user, "First")
+    second = emailed(brand_admin, "Second")
+    third = emailed(standard_user, "Third", language="it")
+    unverified = emailed(standard_user, "Not yet", verification_required=True)
+    waiting_phone = _submitted(standard_user, surveys_area)
+    # Nothing ran on commit here (a test's transaction never commits): all five wait.
+
+    assert waiting_confirmations_send() == 3
+    confirmed = Ticket.objects.filter(confirmation_sent_at__isnull=False)
+    assert set(confirmed.values_list("pk", flat=True)) == {first.pk, second.pk, third.pk}
+    # The outbox holds them in the order they were submitted, each in its ticket's language.
+    outbox = list(OutboundEmail.objects.filter(purpose="confirmation").order_by("pk"))
+    assert [email.to for email in outbox] == [
+        [standard_user.email],
+        [brand_admin.email],
+        [standard_user.email],
+    ]
+    assert outbox[0].subject == f"[{first.number}] We have your request: First"
+    assert outbox[2].subject == f"[{third.number}] Abbiamo ricevuto la tua richiesta: Third"
+    for ticket in (first, second, third):
+        assert ticket.events.filter(kind=EventKind.EMAIL_SENT).count() == 1
+    # The phone ticket's confirmation follows its queueing; the unverified one waits for
+    # its Verify & Confirm.
+    assert not Ticket.objects.filter(
+        pk__in=[unverified.pk, waiting_phone.pk], confirmation_sent_at__isnull=False
+    ).exists()
+    # Run again (a second wake-up, a task delivered twice): nothing is sent twice.
+    assert waiting_confirmations_send() == 0
+    assert ticket_confirmation_send(ticket_id=first.pk) is False
+    assert OutboundEmail.objects.filter(purpose="confirmation").count() == 3
+
+
+@pytest.mark.django_db
+def test_a_confirmation_that_cannot_be_written_holds_up_no_other(
+    standard_user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def emailed(subject: str) -> Ticket:
+        return ticket_create(
+            requester=standard_user, channel=Channel.EMAIL, team=Team.TECHNICAL, subject=subject
+        )
+
+    broken, fine = emailed("Broken"), emailed("Fine")
+    real_message = emails.confirmation_message
+
+    def message_or_failure(ticket: Ticket) -> Any:
+        if ticket.pk == broken.pk:
+            raise ValueError("a template that cannot be drawn for this ticket")
+        return real_message(ticket)
+
+    monkeypatch.setattr(emails, "confirmation_message", message_or_failure)
+    assert waiting_confirmations_send() == 1
+    assert Ticket.objects.get(pk=fine.pk).confirmation_sent_at is not None
+    # Left for the sweeper, which counts the failure (and parks the ticket after a few).
+    assert Ticket.objects.get(pk=broken.pk).confirmation_sent_at is None
+    later = timezone.now() + timedelta(minutes=5)
+    assert outbox_sweep(now=later)["failed"] == 1
+    assert OutboundEmail.objects.filter(purpose="confirmation").count() == 1
