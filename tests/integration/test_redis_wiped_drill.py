@@ -107,7 +107,9 @@ def test_a_redis_restarted_without_its_data_loses_no_ticket_and_no_email(
         ["reply", "status", "password_reset_key"]
     ), list(written.values_list("purpose", flat=True))
     waiting = int(redis_call(spare_redis, "LLEN", "celery"))
-    assert waiting >= len(subjects) + written.count(), "the tasks sit in Redis"
+    # At least one task for the phone requests, one for the email requests (one run
+    # confirms every request that waits) and one for each email row.
+    assert waiting >= 2 + written.count(), "the tasks sit in Redis"
 
     spare_redis.wipe()
     assert redis_call(spare_redis, "DBSIZE") == "0"
