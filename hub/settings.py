@@ -273,11 +273,11 @@ TICKETS_PUBLISH_PAUSE_SECONDS: int = _read("TICKETS_PUBLISH_PAUSE_SECONDS", int,
 # behind: every phone ticket still waiting is then queued at once, and their confirmations
 # put back on the broker behind the queueing still to come (tickets.services.callback_enqueue).
 TICKETS_WORKER_BEHIND_SECONDS: float = _read("TICKETS_WORKER_BEHIND_SECONDS", float, 0.5)
-# Confirmations of emailed requests are written by one task for as many as are waiting
-# (tickets.services.confirmations_wake_on_commit); while one is on its way no other is sent,
-# for at most this long, after which the next submission sends another: one the broker lost
-# costs a few seconds, never a confirmation.
-TICKETS_CONFIRMATIONS_WAKE_SECONDS: int = _read("TICKETS_CONFIRMATIONS_WAKE_SECONDS", int, 2)
+# Submissions are queued (phone) and confirmed (the others) by one task for as many as are
+# waiting (tickets.services._wake_on_commit); while one is on its way no other is sent, for
+# at most this long, after which the next submission sends another: one the broker lost
+# costs a few seconds, never a callback or a confirmation.
+TICKETS_WAKE_SECONDS: int = _read("TICKETS_WAKE_SECONDS", int, 2)
 # Indexing articles (embeddings: about a second each) has its own queue, so that a bulk load
 # never holds up callbacks and emails. A worker started without -Q takes both queues, in
 # turn; the production stack gives each its own worker (docker-compose.yml).

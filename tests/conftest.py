@@ -24,7 +24,7 @@ from hub.cache import DegradingRedisCache
 from routing import configuration
 from routing.models import ProductArea
 from routing.services import product_areas_ensure_defaults
-from tickets.services import CONFIRMATIONS_WAKE_KEY
+from tickets.services import CALLBACKS_WAKE_KEY, CONFIRMATIONS_WAKE_KEY
 
 PASSWORD = "correct-horse-battery-staple"
 _REDIS_CLAIMED = pytest.StashKey[bool]()
@@ -72,9 +72,9 @@ def _configuration_read_afresh() -> None:
     # help-article listings drawn from them.
     configuration.forget()
     caches["fragments"].clear()
-    # A confirmations wake-up an earlier test published (or failed to) must not keep this
-    # test's submissions from publishing their own.
-    caches["default"].delete(CONFIRMATIONS_WAKE_KEY)
+    # A wake-up an earlier test published (or failed to) must not keep this test's
+    # submissions from publishing their own.
+    caches["default"].delete_many([CALLBACKS_WAKE_KEY, CONFIRMATIONS_WAKE_KEY])
 
 
 @pytest.fixture(autouse=True)

@@ -22,7 +22,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Q, Value, When, prefetch_related_objects
+from django.db.models import Case, F, Q, QuerySet, Value, When, prefetch_related_objects
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -106,30 +106,46 @@ def _publish(task: Task[Any, Any], args: tuple[Any, ...], *, later: bool = False
     return True
 
 
-# Set while a run of waiting_confirmations_send is on its way to a worker.
+# Set while a run of waiting_confirmations_send (waiting_callbacks_enqueue) is on its way to a
+# worker.
 CONFIRMATIONS_WAKE_KEY = "tickets:confirmations-wake"
+CALLBACKS_WAKE_KEY = "tickets:callbacks-wake"
 
 
 def confirmations_wake_on_commit() -> None:
     """Once the transaction commits, make sure a run of ``waiting_confirmations_send`` is on
-    its way: publish one unless one is already waiting for a worker (which will find this
-    ticket too, since it looks only after it has set off).
-
-    Under a burst of submissions this publishes one task for many confirmations instead of
-    one each: a task's round trip through the broker costs the worker more than the
-    confirmation itself. A wake that never arrives (the broker lost it) is followed by
-    another after TICKETS_CONFIRMATIONS_WAKE_SECONDS, and by the outbox sweeper.
-    """
+    its way (see ``_wake_on_commit``)."""
     from tickets import tasks  # noqa: PLC0415 - the tasks call these services
+
+    _wake_on_commit(CONFIRMATIONS_WAKE_KEY, tasks.send_waiting_confirmations)
+
+
+def callbacks_wake_on_commit() -> None:
+    """Once the transaction commits, make sure a run of ``waiting_callbacks_enqueue`` is on
+    its way (see ``_wake_on_commit``)."""
+    from tickets import tasks  # noqa: PLC0415 - the tasks call these services
+
+    _wake_on_commit(CALLBACKS_WAKE_KEY, tasks.enqueue_waiting_callbacks)
+
+
+def _wake_on_commit(key: str, task: Task[Any, Any]) -> None:
+    """Publish ``task`` once the transaction commits, unless a run of it is already waiting
+    for a worker: that run will find this ticket too, since it deletes ``key`` before it
+    looks.
+
+    Under a burst of submissions this publishes one task for many tickets instead of one
+    each: a task's round trip through the broker costs the worker more than queueing or
+    confirming a ticket, and the request more than writing it. A wake that never arrives
+    (the broker lost it) is followed by another after TICKETS_WAKE_SECONDS, and by the
+    outbox sweeper.
+    """
 
     def wake() -> None:
         # The cache falls back to this process's memory while Redis is away: the broker is
-        # then away too, and the sweeper confirms what was submitted meanwhile.
-        if cache.add(
-            CONFIRMATIONS_WAKE_KEY, True, timeout=settings.TICKETS_CONFIRMATIONS_WAKE_SECONDS
-        ) and not _publish(tasks.send_waiting_confirmations, ()):
+        # then away too, and the sweeper does what was submitted meanwhile.
+        if cache.add(key, True, timeout=settings.TICKETS_WAKE_SECONDS) and not _publish(task, ()):
             # None is on its way after all: the next submission tries the broker again.
-            cache.delete(CONFIRMATIONS_WAKE_KEY)
+            cache.delete(key)
 
     transaction.on_commit(wake)
 
@@ -229,13 +245,12 @@ def ticket_create(
                 actor=made_by or requester,
                 data=event_data or {},
             )
-            from tickets import tasks  # noqa: PLC0415 - the tasks call these services
 
             if ticket.channel == Channel.PHONE and (
                 callback_due_at is None or callback_due_at <= now
             ):
                 # The confirmation follows the queueing, so it can give the position.
-                enqueue_on_commit(tasks.enqueue_callback, ticket.pk)
+                callbacks_wake_on_commit()
             elif not verification_required and ticket.channel != Channel.CHAT:
                 # A live chat sends none: the customer is on its page.
                 confirmations_wake_on_commit()
@@ -629,22 +644,69 @@ def callback_enqueue(*, ticket_id: int, now: datetime | None = None) -> Callback
             return _callbacks_queue([ticket], now=now, confirm_later=False)[ticket.pk]
         # This ticket is locked by this transaction, so it is among those found.
         waiting = (
-            Ticket.objects.select_for_update(skip_locked=True, of=("self",))
-            .only(*_QUEUEING_FIELDS)
-            .filter(
-                channel=Channel.PHONE,
-                queued_at__isnull=True,
-                status=Status.NEW,
-                verification_required=False,
-                callback__isnull=True,
-                created_at__lte=now,
-            )
-            .filter(Q(callback_due_at__isnull=True) | Q(callback_due_at__lte=now))
+            _waiting_for_a_place(now)
             .exclude(pk=ticket.pk)
             .order_by("created_at", "pk")[: QUEUE_CATCH_UP_LIMIT - 1]
         )
         catching_up = sorted([ticket, *waiting], key=lambda t: (t.created_at, t.pk))
         return _callbacks_queue(catching_up, now=now, confirm_later=True)[ticket.pk]
+
+
+# How many waiting phone tickets one transaction of waiting_callbacks_enqueue queues, and how
+# many it queues before it writes their confirmations.
+CALLBACKS_BATCH = 25
+CALLBACKS_BEFORE_CONFIRMING = 100
+
+
+def waiting_callbacks_enqueue() -> int:
+    """Give every phone ticket waiting for its place in the queue that place, oldest first
+    (see ``callbacks_wake_on_commit``); how many were queued. A hundred or so are queued
+    before their confirmations are written: a place in the queue decides when the customer
+    is called, an email only tells them.
+
+    Rows another worker is queueing are skipped, not waited for, and each is queued once
+    however many runs overlap: the row is locked and still waiting when queued."""
+    cache.delete(CALLBACKS_WAKE_KEY)  # before looking, as waiting_confirmations_send
+    queued = 0
+    while True:
+        with follow_ups_after():
+            done, more = _waiting_callbacks_queue()
+        queued += done
+        if not more:
+            return queued
+
+
+def _waiting_callbacks_queue() -> tuple[int, bool]:
+    """Up to CALLBACKS_BEFORE_CONFIRMING phone tickets queued; whether more may wait."""
+    queued = 0
+    while queued < CALLBACKS_BEFORE_CONFIRMING:
+        with transaction.atomic():
+            now = timezone.now()
+            tickets = list(_waiting_for_a_place(now).order_by("created_at", "pk")[:CALLBACKS_BATCH])
+            if tickets:
+                _callbacks_queue(tickets, now=now, confirm_later=False)
+        queued += len(tickets)
+        if len(tickets) < CALLBACKS_BATCH:
+            return queued, False
+    return queued, True
+
+
+def _waiting_for_a_place(now: datetime) -> QuerySet[Ticket]:
+    """Phone tickets due to join their queue and not in it yet, locked (those another
+    transaction holds are skipped): the partial index ticket_phone_not_queued finds them.
+    Whenever they were made: a web host's clock a little ahead of this one's hides none."""
+    return (
+        Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+        .only(*_QUEUEING_FIELDS)
+        .filter(
+            channel=Channel.PHONE,
+            queued_at__isnull=True,
+            status=Status.NEW,
+            verification_required=False,
+            callback__isnull=True,
+        )
+        .filter(Q(callback_due_at__isnull=True) | Q(callback_due_at__lte=now))
+    )
 
 
 def _callbacks_queue(

@@ -23,6 +23,11 @@ def send_waiting_confirmations() -> int:
 
 
 @shared_task
+def enqueue_waiting_callbacks() -> int:
+    return services.waiting_callbacks_enqueue()
+
+
+@shared_task
 def enqueue_callback(ticket_id: int) -> bool:
     return services.callback_enqueue(ticket_id=ticket_id) is not None
 

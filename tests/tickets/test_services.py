@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,6 +25,7 @@ from tickets.services import (
     ticket_confirmation_send,
     ticket_create,
     ticket_reply,
+    waiting_callbacks_enqueue,
     waiting_confirmations_send,
 )
 
@@ -377,3 +379,37 @@ def test_a_confirmation_that_cannot_be_written_holds_up_no_other(
     later = timezone.now() + timedelta(minutes=5)
     assert outbox_sweep(now=later)["failed"] == 1
     assert OutboundEmail.objects.filter(purpose="confirmation").count() == 1
+
+
+@pytest.mark.django_db
+def test_one_run_queues_every_waiting_phone_ticket_oldest_first_then_confirms_them(
+    standard_user: User,
+    brand_admin: User,
+    surveys_area: ProductArea,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    oldest = _submitted(standard_user, surveys_area)
+    middle, newest = _submitted(brand_admin, surveys_area), _submitted(brand_admin, surveys_area)
+    italian = _submitted(standard_user, surveys_area, language="it")
+    later = timezone.now() + timedelta(hours=3)
+    scheduled = _submitted(standard_user, surveys_area, callback_due_at=later)
+    unverified = _submitted(standard_user, surveys_area, verification_required=True)
+    emailed = ticket_create(
+        requester=standard_user, channel=Channel.EMAIL, team=Team.TECHNICAL, subject="By email"
+    )
+    # Nothing ran on commit here (a test's transaction never commits): all wait.
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert waiting_callbacks_enqueue() == 4
+    queued = Ticket.objects.filter(queued_at__isnull=False)
+    assert set(queued.values_list("pk", flat=True)) == {oldest.pk, middle.pk, newest.pk, italian.pk}
+    for ticket, place in ((oldest, 1), (middle, 2), (newest, 3), (italian, 1)):
+        events = list(ticket.events.filter(kind=EventKind.QUEUED).values_list("data", flat=True))
+        assert events == [{"position": place, "team": "general"}]
+        # Each queueing calls for its confirmation (run here at once: tasks are eager).
+        assert ticket.events.filter(kind=EventKind.EMAIL_SENT).count() == 1
+    # A run delivered twice, or a second wake-up: nothing is queued or confirmed twice.
+    assert waiting_callbacks_enqueue() == 0
+    assert CallbackRequest.objects.count() == 4
+    assert OutboundEmail.objects.filter(purpose="confirmation").count() == 4
+    assert not CallbackRequest.objects.filter(ticket__in=[scheduled, unverified, emailed]).exists()
