@@ -639,8 +639,7 @@ def callback_enqueue(*, ticket_id: int, now: datetime | None = None) -> Callback
         existing = CallbackRequest.objects.filter(ticket=ticket).first()
         if existing is not None:
             return existing
-        due_since = max(ticket.created_at, ticket.callback_due_at or ticket.created_at)
-        if now - due_since <= timedelta(seconds=settings.TICKETS_WORKER_BEHIND_SECONDS):
+        if not _waited(ticket, now):
             return _callbacks_queue([ticket], now=now, confirm_later=False)[ticket.pk]
         # This ticket is locked by this transaction, so it is among those found.
         waiting = (
@@ -656,13 +655,17 @@ def callback_enqueue(*, ticket_id: int, now: datetime | None = None) -> Callback
 # many it queues before it writes their confirmations.
 CALLBACKS_BATCH = 25
 CALLBACKS_BEFORE_CONFIRMING = 100
+# Up to how many tickets found waiting together have their confirmations written by the run
+# that queued them; more go back to the broker, behind the queueing.
+CALLBACKS_CONFIRMED_AT_ONCE = 3
 
 
 def waiting_callbacks_enqueue() -> int:
     """Give every phone ticket waiting for its place in the queue that place, oldest first
     (see ``callbacks_wake_on_commit``); how many were queued. A hundred or so are queued
-    before their confirmations are written: a place in the queue decides when the customer
-    is called, an email only tells them.
+    before their confirmations are written, and when they waited to reach the worker the
+    confirmations go back to the broker behind the queueing still to come: a place in the
+    queue decides when the customer is called, an email only tells them.
 
     Rows another worker is queueing are skipped, not waited for, and each is queued once
     however many runs overlap: the row is locked and still waiting when queued."""
@@ -684,11 +687,21 @@ def _waiting_callbacks_queue() -> tuple[int, bool]:
             now = timezone.now()
             tickets = list(_waiting_for_a_place(now).order_by("created_at", "pk")[:CALLBACKS_BATCH])
             if tickets:
-                _callbacks_queue(tickets, now=now, confirm_later=False)
+                # More than a few at once, or any that waited to reach the worker, mean more
+                # are on their way: the confirmations wait behind their queueing.
+                burst = queued > 0 or len(tickets) > CALLBACKS_CONFIRMED_AT_ONCE
+                _callbacks_queue(tickets, now=now, confirm_later=burst or _waited(tickets[0], now))
         queued += len(tickets)
         if len(tickets) < CALLBACKS_BATCH:
             return queued, False
     return queued, True
+
+
+def _waited(ticket: Ticket, now: datetime) -> bool:
+    """Whether the phone ticket reached the worker TICKETS_WORKER_BEHIND_SECONDS or more
+    after it was due to join its queue."""
+    due_since = max(ticket.created_at, ticket.callback_due_at or ticket.created_at)
+    return now - due_since > timedelta(seconds=settings.TICKETS_WORKER_BEHIND_SECONDS)
 
 
 def _waiting_for_a_place(now: datetime) -> QuerySet[Ticket]:
