@@ -698,7 +698,7 @@ def _waiting_callbacks_queue() -> tuple[int, bool]:
 
 
 def _waited(ticket: Ticket, now: datetime) -> bool:
-    """Whether the phone ticket reached the worker TICKETS_WORKER_BEHIND_SECONDS or more
+    """Whether the phone ticket reached the worker more than TICKETS_WORKER_BEHIND_SECONDS
     after it was due to join its queue."""
     due_since = max(ticket.created_at, ticket.callback_due_at or ticket.created_at)
     return now - due_since > timedelta(seconds=settings.TICKETS_WORKER_BEHIND_SECONDS)
