@@ -8,7 +8,7 @@ import logging
 import math
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import PurePath
 from typing import Any
@@ -482,39 +482,17 @@ def ticket_confirmation_send(*, ticket_id: int) -> bool:
     return True
 
 
-# How many confirmations one transaction of waiting_confirmations_send writes (few enough that
-# the first of them is not long kept waiting for the last), and how many it writes before it
-# sends them.
-CONFIRMATIONS_BATCH = 25
-CONFIRMATIONS_BEFORE_SENDING = 100
-
-
 def waiting_confirmations_send() -> int:
     """Confirm every request whose confirmation waits for this (see
-    ``confirmations_wake_on_commit``), oldest first; how many were sent.
+    ``confirmations_wake_on_commit``), oldest first; how many were sent. About a hundred are
+    written before their emails go: written, a confirmation is safe (the outbox sends it
+    whatever happens), so the last is not kept waiting behind the sending of the first.
 
     Rows another worker is confirming are skipped, not waited for, and each is written once
     however many runs overlap: the row is locked and still unconfirmed when written."""
-    # Before looking: a request committed from now on wakes another run.
-    cache.delete(CONFIRMATIONS_WAKE_KEY)
-    sent = 0
-    failed: set[int] = set()
-    while True:
-        # A hundred or so are written before their emails go: written, a confirmation is
-        # safe (the outbox sends it whatever happens), so the last is not kept waiting
-        # behind the sending of the first.
-        with follow_ups_after():
-            written, more = _waiting_confirmations_write(failed)
-        sent += written
-        if not more:
-            return sent
+    failed: set[int] = set()  # not tried again in this run
 
-
-def _waiting_confirmations_write(failed: set[int]) -> tuple[int, bool]:
-    """Up to CONFIRMATIONS_BEFORE_SENDING confirmations written; whether more may wait.
-    Adds to ``failed`` those that could not be written, which are not tried again."""
-    written = 0
-    while written < CONFIRMATIONS_BEFORE_SENDING:
+    def confirm_batch(done: int) -> tuple[int, int]:
         with transaction.atomic():
             tickets = list(
                 Ticket.objects.select_for_update(skip_locked=True, of=("self",))
@@ -524,14 +502,36 @@ def _waiting_confirmations_write(failed: set[int]) -> tuple[int, bool]:
                 # One the sweeper gave up on waits for an operator, not for every run.
                 .filter(sweep_parked_at__isnull=True)
                 .exclude(pk__in=failed)
-                .order_by("created_at", "pk")[:CONFIRMATIONS_BATCH]
+                .order_by("created_at", "pk")[:WAITING_BATCH]
             )
             failed_now = _confirmations_write(tickets, skip_failures=True)
-        failed |= failed_now
-        written += len(tickets) - len(failed_now)
-        if len(tickets) < CONFIRMATIONS_BATCH:
-            return written, False
-    return written, True
+        failed.update(failed_now)
+        return len(tickets), len(tickets) - len(failed_now)
+
+    return _waiting_work_do(CONFIRMATIONS_WAKE_KEY, confirm_batch)
+
+
+# How many waiting tickets one transaction of a run queues or confirms (few enough that the
+# first of them is not long kept waiting for the last), and how many a run does before the
+# work they call for (confirmations, emails) is done.
+WAITING_BATCH = 25
+WAITING_BEFORE_FOLLOW_UPS = 100
+
+
+def _waiting_work_do(wake_key: str, do_batch: Callable[[int], tuple[int, int]]) -> int:
+    """The loop of ``waiting_callbacks_enqueue`` and ``waiting_confirmations_send``; how many
+    tickets were done. ``do_batch(done so far)`` takes up to WAITING_BATCH waiting tickets in
+    one transaction and returns how many it found and how many it did."""
+    # Before looking: a ticket committed from now on wakes another run.
+    cache.delete(wake_key)
+    done = 0
+    while True:
+        with follow_ups_after():
+            for _batch in range(WAITING_BEFORE_FOLLOW_UPS // WAITING_BATCH):
+                found, did = do_batch(done)
+                done += did
+                if found < WAITING_BATCH:
+                    return done
 
 
 def _confirmations_write(tickets: list[Ticket], *, skip_failures: bool = False) -> set[int]:
@@ -651,10 +651,6 @@ def callback_enqueue(*, ticket_id: int, now: datetime | None = None) -> Callback
         return _callbacks_queue(catching_up, now=now, confirm_later=True)[ticket.pk]
 
 
-# How many waiting phone tickets one transaction of waiting_callbacks_enqueue queues, and how
-# many it queues before it writes their confirmations.
-CALLBACKS_BATCH = 25
-CALLBACKS_BEFORE_CONFIRMING = 100
 # Up to how many tickets found waiting together have their confirmations written by the run
 # that queued them; more go back to the broker, behind the queueing.
 CALLBACKS_CONFIRMED_AT_ONCE = 3
@@ -662,39 +658,25 @@ CALLBACKS_CONFIRMED_AT_ONCE = 3
 
 def waiting_callbacks_enqueue() -> int:
     """Give every phone ticket waiting for its place in the queue that place, oldest first
-    (see ``callbacks_wake_on_commit``); how many were queued. A hundred or so are queued
-    before their confirmations are written, and when they waited to reach the worker the
-    confirmations go back to the broker behind the queueing still to come: a place in the
-    queue decides when the customer is called, an email only tells them.
+    (see ``callbacks_wake_on_commit``); how many were queued. About a hundred are queued
+    before their confirmations are written, and when they waited to reach the worker, or
+    came more than a few at once, the confirmations go back to the broker behind the
+    queueing still to come: a place in the queue decides when the customer is called, an
+    email only tells them.
 
     Rows another worker is queueing are skipped, not waited for, and each is queued once
     however many runs overlap: the row is locked and still waiting when queued."""
-    cache.delete(CALLBACKS_WAKE_KEY)  # before looking, as waiting_confirmations_send
-    queued = 0
-    while True:
-        with follow_ups_after():
-            done, more = _waiting_callbacks_queue()
-        queued += done
-        if not more:
-            return queued
 
-
-def _waiting_callbacks_queue() -> tuple[int, bool]:
-    """Up to CALLBACKS_BEFORE_CONFIRMING phone tickets queued; whether more may wait."""
-    queued = 0
-    while queued < CALLBACKS_BEFORE_CONFIRMING:
+    def queue_batch(done: int) -> tuple[int, int]:
         with transaction.atomic():
             now = timezone.now()
-            tickets = list(_waiting_for_a_place(now).order_by("created_at", "pk")[:CALLBACKS_BATCH])
+            tickets = list(_waiting_for_a_place(now).order_by("created_at", "pk")[:WAITING_BATCH])
             if tickets:
-                # More than a few at once, or any that waited to reach the worker, mean more
-                # are on their way: the confirmations wait behind their queueing.
-                burst = queued > 0 or len(tickets) > CALLBACKS_CONFIRMED_AT_ONCE
+                burst = done > 0 or len(tickets) > CALLBACKS_CONFIRMED_AT_ONCE
                 _callbacks_queue(tickets, now=now, confirm_later=burst or _waited(tickets[0], now))
-        queued += len(tickets)
-        if len(tickets) < CALLBACKS_BATCH:
-            return queued, False
-    return queued, True
+        return len(tickets), len(tickets)
+
+    return _waiting_work_do(CALLBACKS_WAKE_KEY, queue_batch)
 
 
 def _waited(ticket: Ticket, now: datetime) -> bool:

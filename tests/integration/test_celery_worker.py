@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from hub.accounts.models import OutboundEmail, User
@@ -24,6 +25,19 @@ def _wait_ready(request: pytest.FixtureRequest, n: int) -> None:
         return log.exists() and " ready." in log.read_text()
 
     wait_for(ready, timeout=60, what="the worker to start")
+
+
+def _tasks_received(request: pytest.FixtureRequest) -> list[str]:
+    """The names of the tasks the test's first worker took, in order."""
+    return re.findall(r"Task ([\w.]+)\[[^\]]+\] received", worker_log(request, 0).read_text())
+
+
+def _wait_confirmations_sent(count: int, *, what: str) -> None:
+    def sent() -> bool:
+        emails = OutboundEmail.objects.filter(purpose="confirmation", sent_at__isnull=False)
+        return emails.count() == count
+
+    wait_for(sent, timeout=60, what=what)
 
 
 def test_a_worker_sends_the_confirmation_of_a_ticket_created_through_the_service(
@@ -73,7 +87,7 @@ def test_a_phone_ticket_is_queued_confirmed_and_mailed_from_one_message(
     assert ticket.queued_at is not None and ticket.confirmation_sent_at is not None
     assert ticket.events.filter(kind=EventKind.QUEUED).count() == 1
     assert ticket.events.filter(kind=EventKind.EMAIL_SENT).count() == 1
-    received = re.findall(r"Task ([\w.]+)\[[^\]]+\] received", worker_log(request, 0).read_text())
+    received = _tasks_received(request)
     assert received == ["tickets.tasks.enqueue_waiting_callbacks"]
 
 
@@ -107,11 +121,7 @@ def test_a_worker_that_is_behind_queues_every_waiting_callback_before_it_writes_
     submitted_long_ago(*others)
     worker = start_worker(concurrency=1)  # type: ignore[operator]
 
-    def mailed() -> bool:
-        sent = OutboundEmail.objects.filter(purpose="confirmation", sent_at__isnull=False)
-        return sent.count() == 3
-
-    wait_for(mailed, timeout=60, what="the worker to queue, confirm and mail every ticket")
+    _wait_confirmations_sent(3, what="the worker to queue, confirm and mail every ticket")
     assert worker.poll() is None, "the worker died"
     rows = Ticket.objects.filter(pk__in=[first.pk, *(t.pk for t in others)])
     last_queued = max(rows.values_list("queued_at", flat=True))
@@ -122,7 +132,7 @@ def test_a_worker_that_is_behind_queues_every_waiting_callback_before_it_writes_
         assert ticket.events.filter(kind=EventKind.EMAIL_SENT).count() == 1
     # One run queued the two others; as they had waited, it sent their confirmations on,
     # behind the queueing, where the first one's already waited.
-    received = re.findall(r"Task ([\w.]+)\[[^\]]+\] received", worker_log(request, 0).read_text())
+    received = _tasks_received(request)
     assert (
         received
         == ["tickets.tasks.enqueue_waiting_callbacks"]
@@ -147,13 +157,9 @@ def test_requests_emailed_while_the_worker_is_busy_are_confirmed_by_one_task(
         ]
     worker = start_worker(concurrency=1)  # type: ignore[operator]
 
-    def mailed() -> bool:
-        sent = OutboundEmail.objects.filter(purpose="confirmation", sent_at__isnull=False)
-        return sent.count() == 5
-
-    wait_for(mailed, timeout=60, what="the worker to confirm and mail every request")
+    _wait_confirmations_sent(5, what="the worker to confirm and mail every request")
     assert worker.poll() is None, "the worker died"
-    received = re.findall(r"Task ([\w.]+)\[[^\]]+\] received", worker_log(request, 0).read_text())
+    received = _tasks_received(request)
     assert received == ["tickets.tasks.send_waiting_confirmations"]
     outbox = OutboundEmail.objects.filter(purpose="confirmation").order_by("pk")
     assert [email.subject.split("] ")[1] for email in outbox] == [
@@ -165,3 +171,33 @@ def test_requests_emailed_while_the_worker_is_busy_are_confirmed_by_one_task(
     rows = Ticket.objects.filter(pk__in=[ticket.pk for ticket in tickets])
     last_confirmed = max(rows.values_list("confirmation_sent_at", flat=True))
     assert all(email.sent_at is not None and email.sent_at >= last_confirmed for email in outbox)
+
+
+def test_phone_tickets_that_come_together_are_all_queued_before_any_confirmation(
+    start_worker: object, standard_user: User, request: pytest.FixtureRequest
+) -> None:
+    # Five phone requests committed at once reach a ready worker in time, but together:
+    # the run queues all five, then sends their confirmations on, behind the queueing.
+    start_worker()  # type: ignore[operator]
+    _wait_ready(request, 0)
+    with tasks_to_the_broker(), transaction.atomic():
+        tickets = [
+            ticket_create(
+                requester=standard_user,
+                channel=Channel.PHONE,
+                team=Team.TECHNICAL,
+                subject=f"Call me back {n}",
+                phone_number="+442079460018",
+            )
+            for n in range(5)
+        ]
+    _wait_confirmations_sent(5, what="the worker to queue, confirm and mail every ticket")
+    rows = Ticket.objects.filter(pk__in=[ticket.pk for ticket in tickets])
+    last_queued = max(rows.values_list("queued_at", flat=True))
+    first_confirmed = min(rows.values_list("confirmation_sent_at", flat=True))
+    assert last_queued < first_confirmed, "a confirmation went before a callback's queueing"
+    assert (
+        _tasks_received(request)
+        == ["tickets.tasks.enqueue_waiting_callbacks"]
+        + ["tickets.tasks.send_ticket_confirmation"] * 5
+    )

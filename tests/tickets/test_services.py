@@ -266,16 +266,27 @@ def _submitted(user: User, area: ProductArea, **extra: object) -> Ticket:
     )
 
 
+def _phone_tickets_waiting(customer: User, other: User, area: ProductArea) -> list[Ticket]:
+    """Submitted in this order: three English ones (the two last by ``other``), an Italian
+    one, one scheduled three hours ahead and one waiting for its Verify & Confirm."""
+    later = timezone.now() + timedelta(hours=3)
+    return [
+        _submitted(customer, area),
+        _submitted(other, area),
+        _submitted(other, area),
+        _submitted(customer, area, language="it"),
+        _submitted(customer, area, callback_due_at=later),
+        _submitted(customer, area, verification_required=True),
+    ]
+
+
 @pytest.mark.django_db
 def test_a_worker_that_is_behind_queues_every_waiting_phone_ticket_oldest_first(
     standard_user: User, brand_admin: User, surveys_area: ProductArea
 ) -> None:
-    oldest = _submitted(standard_user, surveys_area)
-    middle, newest = _submitted(brand_admin, surveys_area), _submitted(brand_admin, surveys_area)
-    italian = _submitted(standard_user, surveys_area, language="it")
-    later = timezone.now() + timedelta(hours=3)
-    scheduled = _submitted(standard_user, surveys_area, callback_due_at=later)
-    unverified = _submitted(standard_user, surveys_area, verification_required=True)
+    oldest, middle, newest, italian, scheduled, unverified = _phone_tickets_waiting(
+        standard_user, brand_admin, surveys_area
+    )
     waited = timezone.now() - timedelta(seconds=settings.TICKETS_WORKER_BEHIND_SECONDS + 1)
     Ticket.objects.update(created_at=waited)
 
@@ -388,12 +399,9 @@ def test_one_run_queues_every_waiting_phone_ticket_oldest_first_then_confirms_th
     surveys_area: ProductArea,
     django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
-    oldest = _submitted(standard_user, surveys_area)
-    middle, newest = _submitted(brand_admin, surveys_area), _submitted(brand_admin, surveys_area)
-    italian = _submitted(standard_user, surveys_area, language="it")
-    later = timezone.now() + timedelta(hours=3)
-    scheduled = _submitted(standard_user, surveys_area, callback_due_at=later)
-    unverified = _submitted(standard_user, surveys_area, verification_required=True)
+    oldest, middle, newest, italian, scheduled, unverified = _phone_tickets_waiting(
+        standard_user, brand_admin, surveys_area
+    )
     emailed = ticket_create(
         requester=standard_user, channel=Channel.EMAIL, team=Team.TECHNICAL, subject="By email"
     )
