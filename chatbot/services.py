@@ -224,7 +224,24 @@ def knowledge_index_now(*, progress: Callable[[int, int], None] | None = None) -
         indexed += article_version_index(version_id=version_id)
         if progress is not None:
             progress(done, len(stale))
+    if indexed:
+        _planner_statistics_refresh()
     return indexed
+
+
+def _planner_statistics_refresh() -> None:
+    """Tell PostgreSQL's planner how many articles and passages there now are. After a bulk
+    load it still believes what it last counted, often none on a new database, and then
+    joins the passages by nested loops: reading them for the assistant took minutes instead
+    of milliseconds until autovacuum next looked."""
+    if connection.vendor != "postgresql":
+        return
+    tables = ", ".join(
+        connection.ops.quote_name(model._meta.db_table)
+        for model in (Article, ArticleVersion, Passage)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")
 
 
 def article_publish_set(*, article: Article, published: bool) -> Article:
