@@ -47,7 +47,7 @@ from chatbot.off_topic import off_topic_kind
 from hub.accounts.models import Organisation, User
 from routing.languages import language_name
 from routing.models import ProductArea
-from routing.selectors import product_area_active, product_areas_active
+from routing.selectors import product_area_active, product_area_names, product_areas_active
 
 HUB_SECTION = "hub"
 
@@ -625,16 +625,12 @@ class GapItem:
 def gap_items(*, now: datetime, days: int = GAP_DAYS, limit: int = GAP_ITEMS_MAX) -> list[GapItem]:
     """The open gaps of the last ``days``: nothing marked answered (two queries)."""
     since = now - timedelta(days=days)
+    names = product_area_names()
     turns = (
         Turn.objects.filter(answered=False, created_at__gte=since)
         .exclude(pk__in=ContentGapAnswer.turns.through.objects.values("turn_id"))
-        .select_related("conversation__product_area")
-        .only(
-            "question",
-            "created_at",
-            "conversation__language",
-            "conversation__product_area__name",
-        )
+        .select_related("conversation")
+        .only("question", "created_at", "conversation__language", "conversation__product_area")
         .order_by("-created_at", "-pk")[:limit]
     )
     votes = (
@@ -642,8 +638,8 @@ def gap_items(*, now: datetime, days: int = GAP_DAYS, limit: int = GAP_ITEMS_MAX
         .filter(updated_at__gte=since)
         .exclude(missing="")
         .exclude(pk__in=ContentGapAnswer.votes.through.objects.values("articlevote_id"))
-        .select_related("article__product_area")
-        .only("missing", "language", "updated_at", "article__slug", "article__product_area__name")
+        .select_related("article")
+        .only("missing", "language", "updated_at", "article__slug", "article__product_area")
         .order_by("-updated_at", "-pk")[:limit]
     )
     items = [
@@ -652,7 +648,7 @@ def gap_items(*, now: datetime, days: int = GAP_DAYS, limit: int = GAP_ITEMS_MAX
             pk=turn.pk,
             text=turn.question,
             language=turn.conversation.language,
-            area=turn.conversation.product_area.name if turn.conversation.product_area else "",
+            area=names.get(turn.conversation.product_area_id or 0, ""),
             at=turn.created_at,
         )
         for turn in turns
@@ -663,7 +659,7 @@ def gap_items(*, now: datetime, days: int = GAP_DAYS, limit: int = GAP_ITEMS_MAX
             pk=vote.pk,
             text=vote.missing,
             language=vote.language,
-            area=vote.article.product_area.name if vote.article.product_area else "",
+            area=names.get(vote.article.product_area_id or 0, ""),
             at=vote.updated_at,
             voted_article=vote.article.slug,
         )
@@ -873,14 +869,11 @@ def _content_gap_report(*, now: datetime, days: int) -> ContentGapReport:
 
 
 def content_gap_report(*, now: datetime, days: int = GAP_DAYS) -> ContentGapReport:
-    """The open content gaps in clusters, computed once for each state of the data (the
-    fingerprint's three small queries on every view; the clustering only when it changed)."""
-    key = (
-        "chatbot:content-gaps:"
-        + hashlib.sha256(
-            repr((GAP_REPORT_SHAPE, gap_fingerprint(now=now, days=days), now.date())).encode()
-        ).hexdigest()
-    )
+    """The open content gaps in clusters, computed once for each state of the data and each
+    reader's language, which names the areas (the fingerprint's three small queries on every
+    view; the clustering only when it changed)."""
+    state = (GAP_REPORT_SHAPE, gap_fingerprint(now=now, days=days), now.date(), get_language())
+    key = "chatbot:content-gaps:" + hashlib.sha256(repr(state).encode()).hexdigest()
     report: ContentGapReport | None = cache.get(key)
     if report is None:
         report = _content_gap_report(now=now, days=days)

@@ -226,6 +226,12 @@ def product_areas_every() -> tuple[ProductArea, ...]:
     return current_configuration().every_area
 
 
+def product_area_names() -> dict[int, str]:
+    """Every area's name in the current language, retired ones too, by id (no query when the
+    shared configuration is current)."""
+    return {area.pk: area.localized_name for area in current_configuration().every_area}
+
+
 def product_area_active(slug: str) -> ProductArea | None:
     """The active area of this address name, with its translations; None if there is none."""
     return current_configuration().area(slug)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.cache import caches
+from django.utils import translation
 from django.utils.module_loading import import_string
 
 from hub.accounts.models import (
@@ -75,6 +76,9 @@ def _configuration_read_afresh() -> None:
     # A wake-up an earlier test published (or failed to) must not keep this test's
     # submissions from publishing their own.
     caches["default"].delete_many([CALLBACKS_WAKE_KEY, CONFIRMATIONS_WAKE_KEY])
+    # The locale middleware leaves the last request's language active in the thread: each
+    # test starts in the default language, not in the one an earlier test's reader chose.
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

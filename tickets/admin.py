@@ -419,7 +419,7 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
         route = f"{choice_label(ticket, 'channel')} · {choice_label(ticket, 'language')}"
         if ticket.product_area is None:
             return route
-        return format_html("{}<br>{}", route, ticket.product_area.name)
+        return format_html("{}<br>{}", route, ticket.product_area)
 
     @admin.display(description=gettext_lazy("automatic work"), ordering="sweep_parked_at")
     def sweep_state(self, ticket: Ticket) -> str:

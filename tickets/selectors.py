@@ -23,8 +23,13 @@ from django.utils.translation import gettext_lazy as _
 from hub.accounts.models import EnterpriseSeat, Membership, Organisation, User
 from hub.accounts.selectors import member_row
 from routing.languages import language_label, language_name
-from routing.models import ProductAreaTranslation
-from routing.selectors import callback_wait_estimate, product_areas_every, service_hours
+from routing.models import ProductAreaTranslation, SupportTeam
+from routing.selectors import (
+    callback_wait_estimate,
+    product_area_names,
+    product_areas_every,
+    service_hours,
+)
 from routing.waits import Wait, wait_change_reasons, wait_changed
 from tickets.models import (
     OPEN_STATUSES,
@@ -147,24 +152,35 @@ def callback_changeable(ticket: Ticket) -> bool:
 @dataclass(frozen=True)
 class QueueLine:
     language: str
-    area: str
+    area: str  # in the reader's language
     team: str
     waiting: int
     oldest: datetime
 
+    @property
+    def language_label(self) -> str:
+        return language_label(self.language)
+
+    @property
+    def team_label(self) -> str:
+        """The queue's team (routing's name for it: technical support is "general")."""
+        labels = {**dict(Team.choices), **dict(SupportTeam.choices)}
+        return str(labels.get(self.team, self.team))
+
 
 def callback_queue_summary() -> list[QueueLine]:
     """Waiting callbacks per queue, for the agents' changelist (one query)."""
+    names = product_area_names()
     rows = (
         CallbackRequest.objects.filter(taken_at__isnull=True)
-        .values("language", "product_area__name", "team")
+        .values("language", "product_area_id", "team")
         .annotate(waiting=Count("pk"), oldest=Min("enqueued_at"))
         .order_by("oldest")
     )
     return [
         QueueLine(
             language=row["language"],
-            area=row["product_area__name"] or "",
+            area=names.get(row["product_area_id"], ""),
             team=row["team"],
             waiting=row["waiting"],
             oldest=row["oldest"],
@@ -656,13 +672,14 @@ def breaches_by_queue_and_day(
         ("first_response_due_at", first_response_missed(now)),
         ("resolution_due_at", resolution_missed(now)),
     )
+    names = product_area_names()
     counts: dict[tuple[date, str, str, str, str | None], list[int]] = {}
     for index, (due, missed_condition) in enumerate(kinds):
         missed = (
             Ticket.objects.filter(**{f"{due}__gte": since, f"{due}__lt": min(until, now)})
             .filter(missed_condition)
             .annotate(day=TruncDate(due, tzinfo=zone))
-            .values("day", "channel", "team", "language", "product_area__name")
+            .values("day", "channel", "team", "language", "product_area_id")
             .annotate(missed=Count("pk"))
             .order_by()
         )
@@ -672,7 +689,7 @@ def breaches_by_queue_and_day(
                 row["channel"],
                 row["team"],
                 row["language"],
-                row["product_area__name"],
+                names.get(row["product_area_id"]) if row["product_area_id"] else None,
             )
             counts.setdefault(key, [0, 0])[index] += row["missed"]
     lines = [
@@ -822,10 +839,11 @@ def wait_accuracy(*, since: datetime, until: datetime, zone: tzinfo) -> list[Wai
         actual_seconds__gte=F("low_seconds") - _RANGE_ROUNDING_SECONDS,
         actual_seconds__lte=F("high_seconds") + _RANGE_ROUNDING_SECONDS,
     )
+    names = product_area_names()
     rows = (
         WaitQuote.objects.filter(quoted_at__gte=since, quoted_at__lt=until)
         .annotate(week=TruncWeek("quoted_at", tzinfo=zone))
-        .values("week", "language", "product_area__name", "team")
+        .values("week", "language", "product_area_id", "team")
         .annotate(
             quoted=Count("pk"),
             taken=Count("pk", filter=taken),
@@ -839,7 +857,7 @@ def wait_accuracy(*, since: datetime, until: datetime, zone: tzinfo) -> list[Wai
         WaitAccuracy(
             week=row["week"].date(),
             language=row["language"],
-            area=row["product_area__name"] or "",
+            area=names.get(row["product_area_id"], ""),
             team=row["team"],
             quoted=row["quoted"],
             taken=row["taken"],

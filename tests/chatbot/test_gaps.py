@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from chatbot import embedding, gaps, selectors
 from chatbot.models import Article, ContentGapAnswer, Conversation, Surface, Turn
@@ -285,3 +285,15 @@ def test_the_clusters_are_those_of_a_plain_search_of_the_whole_matrix() -> None:
         similarity = vectors @ vectors.T
         for floor in (0.2, 0.5):
             assert gaps.agglomerate(similarity, floor) == plain(similarity, floor)
+
+
+@pytest.mark.django_db
+def test_the_report_names_the_areas_in_the_readers_language(
+    gap_data: dict[str, list[int]], surveys_area: ProductArea
+) -> None:
+    now = timezone.now()
+    german = surveys_area.translations.get(language="de").name
+    with translation.override("de"):
+        assert selectors.content_gap_report(now=now).clusters[0].areas == [(german, 3)]
+    with translation.override("en"):
+        assert selectors.content_gap_report(now=now).clusters[0].areas == [(surveys_area.name, 3)]

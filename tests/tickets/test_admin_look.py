@@ -9,12 +9,13 @@ import re
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape
 
 from hub.accounts.models import User
 from routing.models import ProductArea
 from tickets.chat.services import chat_start
 from tickets.models import Channel, EventKind, Status, Team, Ticket, TicketEvent
-from tickets.services import ticket_create, ticket_transition
+from tickets.services import callback_enqueue, ticket_create, ticket_transition
 
 pytestmark = pytest.mark.django_db
 
@@ -166,3 +167,50 @@ def test_no_admin_table_has_an_empty_header_cell(admin_client: Client, seat_hold
         html = admin_client.get(url).content.decode()
         assert "<table" in html, url
         assert not EMPTY_HEADER_CELL.search(html), url
+
+
+def test_a_german_agent_reads_the_areas_in_german_in_the_list_its_filter_and_the_queues(
+    client: Client, agent: User, standard_user: User, surveys_area: ProductArea
+) -> None:
+    agent.preferred_language = "de"
+    agent.save(update_fields=["preferred_language"])
+    client.force_login(agent)
+    german = escape(surveys_area.translations.get(language="de").name)
+    assert german != escape(surveys_area.name)
+    ticket = ticket_create(
+        requester=standard_user,
+        channel=Channel.PHONE,
+        team=Team.TECHNICAL,
+        subject="Heatmap is empty",
+        language="en",
+        product_area=surveys_area,
+        phone_number="+442079460018",
+        recording_consent=True,
+    )
+    callback_enqueue(ticket_id=ticket.pk)
+    html = client.get(reverse("admin:tickets_ticket_changelist")).content.decode()
+    route = re.search(r'<td class="field-request_route">(.*?)</td>', html, re.S)
+    assert route is not None and german in route.group(1)
+    assert escape(surveys_area.name) not in html
+    filter_choice = f"?product_area__id__exact={surveys_area.pk}"
+    assert re.search(rf'href="{re.escape(filter_choice)}"[^>]*>\s*{re.escape(german)}', html)
+    callback = client.get(reverse("admin:tickets_ticket_callback", args=[ticket.pk]))
+    assert german in callback.content.decode()
+    # Django's own strings its German catalogue lacks come from the hub's.
+    assert ">Ausführen</button>" in html and "- Bitte auswählen -" in html
+    assert ">Run</button>" not in html and "Select an option" not in html
+    # The waiting queues: language, area and team named, not coded.
+    assert f"<tr><td>Englisch</td><td>{german}</td><td>Allgemeiner Support</td>" in html
+
+
+@pytest.mark.parametrize("language", ["de", "es", "pt", "fr", "it", "nl", "ja"])
+def test_the_changelists_own_django_strings_are_in_every_agents_language(
+    client: Client, agent: User, language: str
+) -> None:
+    agent.preferred_language = language
+    agent.save(update_fields=["preferred_language"])
+    client.force_login(agent)
+    html = client.get(reverse("admin:tickets_ticket_changelist")).content.decode()
+    assert f'lang="{language}"' in html
+    assert ">Run</button>" not in html and "Select an option" not in html
+    assert "Search tickets" not in html and "Pagination tickets" not in html
