@@ -5,6 +5,7 @@ language, with the events only the customer otherwise sees."""
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 from django.test import Client
@@ -214,3 +215,32 @@ def test_the_changelists_own_django_strings_are_in_every_agents_language(
     assert f'lang="{language}"' in html
     assert ">Run</button>" not in html and "Select an option" not in html
     assert "Search tickets" not in html and "Pagination tickets" not in html
+
+
+@pytest.mark.parametrize(
+    ("language", "set_password", "password_sign_in"),
+    [
+        ("de", "Passwort festlegen", "Anmeldung mit Passwort aktivieren"),
+        ("it", "Imposta password", "Attiva l'accesso con password"),
+    ],
+)
+def test_an_sso_users_password_pages_are_in_the_operators_language(
+    client: Client,
+    admin_user: User,
+    standard_user: User,
+    language: str,
+    set_password: str,
+    password_sign_in: str,
+) -> None:
+    """Django 6's German and Italian catalogues lack its new password strings; the hub's
+    supply them."""
+    admin_user.preferred_language = language
+    admin_user.save(update_fields=["preferred_language"])
+    standard_user.set_unusable_password()  # signs in through their company's SSO
+    standard_user.save(update_fields=["password"])
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:hub_user_change", args=[standard_user.pk])).content.decode()
+    assert set_password in page and "Set password" not in page
+    url = reverse("admin:auth_user_password_change", args=[standard_user.pk])
+    page = unescape(client.get(url).content.decode())
+    assert password_sign_in in page and "password-based authentication" not in page
