@@ -617,7 +617,7 @@ class GapItem:
     pk: int
     text: str
     language: str  # of the page it came from (the text's own is worked out by chatbot.gaps)
-    area: str  # the product area's name, "" when none was chosen
+    area_id: int | None  # the product area chosen, if any
     at: datetime
     voted_article: str = ""  # a No vote's article slug
 
@@ -625,7 +625,6 @@ class GapItem:
 def gap_items(*, now: datetime, days: int = GAP_DAYS, limit: int = GAP_ITEMS_MAX) -> list[GapItem]:
     """The open gaps of the last ``days``: nothing marked answered (two queries)."""
     since = now - timedelta(days=days)
-    names = product_area_names()
     turns = (
         Turn.objects.filter(answered=False, created_at__gte=since)
         .exclude(pk__in=ContentGapAnswer.turns.through.objects.values("turn_id"))
@@ -648,7 +647,7 @@ def gap_items(*, now: datetime, days: int = GAP_DAYS, limit: int = GAP_ITEMS_MAX
             pk=turn.pk,
             text=turn.question,
             language=turn.conversation.language,
-            area=names.get(turn.conversation.product_area_id or 0, ""),
+            area_id=turn.conversation.product_area_id,
             at=turn.created_at,
         )
         for turn in turns
@@ -659,7 +658,7 @@ def gap_items(*, now: datetime, days: int = GAP_DAYS, limit: int = GAP_ITEMS_MAX
             pk=vote.pk,
             text=vote.missing,
             language=vote.language,
-            area=names.get(vote.article.product_area_id or 0, ""),
+            area_id=vote.article.product_area_id,
             at=vote.updated_at,
             voted_article=vote.article.slug,
         )
@@ -738,7 +737,7 @@ GAP_EXAMPLES = 4
 GAP_REPORT_SECONDS = 60 * 60  # the fingerprint changes with the data; this only bounds memory
 GAP_VECTOR_SECONDS = 60 * 60 * 24 * 30
 # Part of the cache key: a report kept by an older shape of these classes is not read back.
-GAP_REPORT_SHAPE = 1
+GAP_REPORT_SHAPE = 2
 
 
 @dataclass(frozen=True)
@@ -749,7 +748,7 @@ class GapCluster:
     representative: str
     examples: list[str]
     weeks: list[int]  # counts per week, oldest first (ContentGapReport.weeks)
-    areas: list[tuple[str, int]]  # the product areas named, most often first
+    area_counts: list[tuple[int, int]]  # (area id, items), most often first
     voted_articles: list[str]  # slugs of the articles voted No on
     closest: ArticleCard | None
     # The closest article is not relevant enough for the assistant to quote it.
@@ -759,6 +758,12 @@ class GapCluster:
     def language_name(self) -> str:
         """In the reader's language (the report itself is kept for every reader)."""
         return language_name(self.language)
+
+    @property
+    def areas(self) -> list[tuple[str, int]]:
+        """The product areas named in the reader's language, most often first."""
+        names = product_area_names()
+        return [(names.get(area_id, ""), count) for area_id, count in self.area_counts]
 
     @property
     def count(self) -> int:
@@ -839,7 +844,7 @@ def _content_gap_report(*, now: datetime, days: int) -> ContentGapReport:
         examples = list(dict.fromkeys([text_cluster.representative, *(m.text for m in members)]))[
             :GAP_EXAMPLES
         ]
-        areas = Counter(m.area for m in members if m.area).most_common()
+        area_counts = Counter(m.area_id for m in members if m.area_id).most_common()
         digest = hashlib.sha256(repr(sorted(text_cluster.keys)).encode()).hexdigest()[:12]
         closest, weak = _closest_article(text_cluster.representative, text_cluster.language, cards)
         clusters.append(
@@ -850,7 +855,7 @@ def _content_gap_report(*, now: datetime, days: int) -> ContentGapReport:
                 representative=text_cluster.representative,
                 examples=examples,
                 weeks=gaps.weekly_counts([m.at for m in members], today=today, weeks=GAP_WEEKS),
-                areas=areas,
+                area_counts=area_counts,
                 voted_articles=sorted({m.voted_article for m in members if m.voted_article}),
                 closest=closest,
                 closest_is_weak=weak,
@@ -869,10 +874,10 @@ def _content_gap_report(*, now: datetime, days: int) -> ContentGapReport:
 
 
 def content_gap_report(*, now: datetime, days: int = GAP_DAYS) -> ContentGapReport:
-    """The open content gaps in clusters, computed once for each state of the data and each
-    reader's language, which names the areas (the fingerprint's three small queries on every
-    view; the clustering only when it changed)."""
-    state = (GAP_REPORT_SHAPE, gap_fingerprint(now=now, days=days), now.date(), get_language())
+    """The open content gaps in clusters, computed once for each state of the data, for
+    every reader (the fingerprint's three small queries on every view; the clustering only
+    when it changed)."""
+    state = (GAP_REPORT_SHAPE, gap_fingerprint(now=now, days=days), now.date())
     key = "chatbot:content-gaps:" + hashlib.sha256(repr(state).encode()).hexdigest()
     report: ContentGapReport | None = cache.get(key)
     if report is None:

@@ -288,12 +288,16 @@ def test_the_clusters_are_those_of_a_plain_search_of_the_whole_matrix() -> None:
 
 
 @pytest.mark.django_db
-def test_the_report_names_the_areas_in_the_readers_language(
-    gap_data: dict[str, list[int]], surveys_area: ProductArea
+def test_the_report_names_the_areas_in_the_readers_language_from_one_clustering(
+    gap_data: dict[str, list[int]], surveys_area: ProductArea, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    calls = []
+    real = gaps.cluster_texts
+    monkeypatch.setattr(gaps, "cluster_texts", lambda *a, **k: calls.append(1) or real(*a, **k))
     now = timezone.now()
     german = surveys_area.translations.get(language="de").name
     with translation.override("de"):
         assert selectors.content_gap_report(now=now).clusters[0].areas == [(german, 3)]
     with translation.override("en"):
         assert selectors.content_gap_report(now=now).clusters[0].areas == [(surveys_area.name, 3)]
+    assert len(calls) == 1
