@@ -163,9 +163,11 @@ class QueueLine:
 
     @property
     def team_label(self) -> str:
-        """The queue's team (routing's name for it: technical support is "general")."""
-        labels = {**dict(Team.choices), **dict(SupportTeam.choices)}
-        return str(labels.get(self.team, self.team))
+        return str(_QUEUE_TEAM_LABELS.get(self.team, self.team))
+
+
+# A callback queue's team, by routing's name for it (technical support is "general").
+_QUEUE_TEAM_LABELS = {**dict(Team.choices), **dict(SupportTeam.choices)}
 
 
 def callback_queue_summary() -> list[QueueLine]:
