@@ -212,6 +212,12 @@ PATTERNS: dict[OffTopic, tuple[str, ...]] = {
         r"\b(surveymonkey|survey monkey|typeform|google forms?|microsoft forms?|jotform|gmail|"
         r"hotmail|icloud|apple id|netflix|spotify|instagram|tiktok|facebook|whatsapp|paypal|"
         r"amazon|ebay)\b",
+        # How to build something in another vendor's survey or form tool, unless the
+        # question is about bringing it over here.
+        r"^(?!.*\b(import\w*|migrat\w*|move|moving|transfer\w*|convert\w*|switch\w*|from|"
+        r"into|instead)\b).*\b(create|make|build|design|add|edit|set up|publish|share)\b.{0,40}"
+        r"\b(in|on|using) (google forms?|microsoft forms?|ms forms|surveymonkey|"
+        r"survey monkey|typeform|jotform|alchemer|surveygizmo)\b",
         r"\b(wetterbericht|fu(ß|ss)ball|bundesliga|wer hat gewonnen|hauptstadt von)\b",
         r"\b(f[uú]tbol|qui[eé]n gan[oó]|capital de|futebol|quem ganhou|calcio|chi ha vinto|"
         r"capitale d[ei]|voetbal|wie heeft gewonnen|hoofdstad van|qui a gagn[ée])\b",
