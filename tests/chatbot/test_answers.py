@@ -24,6 +24,7 @@ from chatbot.answers import (
     candidates_rated,
     decide,
     meaning_lead,
+    quoted_passage,
     support,
 )
 from chatbot.languages import question_language
@@ -238,6 +239,65 @@ def test_one_rule_decides_on_every_candidate(
     decision = decide(_rated(*supports), language="en", threshold=BAR)
     assert decision.kind == kind
     assert [candidate.hit.article_id for candidate in decision.chosen] == chosen
+
+
+def _two_sections(*, reports_problem: bool) -> retrieval.ArticleHit:
+    """An article whose steps and troubleshooting sections the question fits alike."""
+    steps, troubleshooting = (
+        retrieval.PassageMatch(
+            passage_id=number,
+            fused=0.1,
+            coverage=0.5,
+            similarity=0.5,
+            position=number,
+            sections=4,
+            troubleshooting=number == 2,
+        )
+        for number in (1, 2)
+    )
+    return retrieval.ArticleHit(
+        article_id=1,
+        passage_ids=(1, 2),
+        score=1.0,
+        coverage=0.5,
+        similarity=0.5,
+        passages=(steps, troubleshooting),
+        reports_problem=reports_problem,
+    )
+
+
+def test_a_question_telling_of_a_problem_is_answered_from_the_troubleshooting_section() -> None:
+    assert quoted_passage(_two_sections(reports_problem=False)) == 1
+    assert quoted_passage(_two_sections(reports_problem=True)) == 2
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "problem"),
+    [
+        ("the hierarchy upload fails with an error", "en", True),
+        ("the widget just says no data", "en", True),
+        ("I added a question but it doesn't appear in the dashboard", "en", True),
+        ("how do I upload the hierarchy", "en", False),
+        ("la carga de la jerarquía falla", "es", True),
+        ("¿cómo cargo la jerarquía?", "es", False),
+        ("o widget não mostra dados: sem dados", "pt", True),
+        ("como carrego a hierarquia?", "pt", False),
+        ("der Upload der Hierarchie schlägt fehl", "de", True),
+        ("Wie lade ich die Hierarchie hoch?", "de", False),
+        ("l’import de la hiérarchie échoue", "fr", True),
+        ("comment importer la hiérarchie ?", "fr", False),
+        ("il filtro non funziona", "it", True),
+        ("come carico la gerarchia?", "it", False),
+        ("het uploaden van de hiërarchie mislukt", "nl", True),
+        ("hoe upload ik de hiërarchie?", "nl", False),
+        ("ダッシュボードにデータが表示されない", "ja", True),
+        ("階層をアップロードする方法は？", "ja", False),
+    ],
+)
+def test_a_problem_is_recognised_in_each_language(
+    question: str, language: str, problem: bool
+) -> None:
+    assert retrieval.reports_problem(question, language) is problem
 
 
 def test_english_is_searched_only_when_nothing_in_the_question_language_passes() -> None:

@@ -136,20 +136,20 @@ def test_tuning_on_one_half_picks_bars_that_hold_on_the_other(
 
 # The blind set: questions written from the product areas' descriptions, without the
 # articles in view, then labelled with the article and section that answer them. On its
-# held-out half, with the bars in settings, measured with the content of 2026-12-03
-# (PostgreSQL; SQLite: hit@3 0.956, section hit@1 0.644): hit@3 0.989, section hit@1 0.656
-# (90 labelled; 0.600 before the sections' own headings and text chose the one to quote),
-# 82.2 % answered from the right article (75.6 % before the lead in meaning counted; 3
-# answered from a wrong one, 6 before), 4 of the 20 unanswerable answered with confidence
-# (20 %: two product questions no article covers and two about other vendors' products;
-# the wider off-topic rule now recognises 12 of the 17 off-topic ones, 5 before, but those
-# four were already declined). The targets are section hit@1 0.75 and at most 5 % confident
-# on unanswerable; the floors hold what is reached until then.
+# held-out half, with the bars in settings, measured with the content of 2026-12-04
+# (PostgreSQL): hit@3 0.989, section hit@1 0.699 (93 labelled; 0.656 before a question
+# telling of a problem preferred the troubleshooting section), 82.8 % answered from the
+# right article, and none of the 17 unanswerable answered with confidence. Before, 4 of 20
+# were: three were content gaps, since answered by the articles written for them (the hub
+# account and its language, a tracker's dashboard by category, a screen reader reading a
+# question twice), and "how do I create a form in Google Forms" is now recognised as about
+# another vendor's product. The target for section hit@1 is 0.75; the floor holds what is
+# reached until then.
 BLIND_MIN_HIT_AT_3 = 0.92  # on the questions an article covers
-BLIND_MIN_SECTION_HIT_AT_1 = 0.62
-BLIND_MAX_UNANSWERABLE_CONFIDENT = 0.22
+BLIND_MIN_SECTION_HIT_AT_1 = 0.68
+BLIND_MAX_UNANSWERABLE_CONFIDENT = 0.05
 BLIND_MIN_ANSWERED = 0.78
-BLIND_MAX_OFF_TOPIC_CONFIDENT = 2  # of 35; measured: 2 (another vendor's SSO and forms)
+BLIND_MAX_OFF_TOPIC_CONFIDENT = 1  # of 35; measured: 1 (SSO in Slack, another vendor's)
 
 
 @pytest.mark.django_db
@@ -188,17 +188,13 @@ def test_every_off_topic_question_of_the_blind_set_is_recognised_or_declined(
 # Per language, on the held-out half: a customer asking in any of the eight support languages
 # finds the right article among the first three, and rarely gets an answer to a question the
 # knowledge base cannot answer (the question's language searched, English as its fallback).
-# Measured on the held-out half with the content of 2026-12-03 (PostgreSQL), confident on
-# the unanswerable questions, before (the rule of main) and now:
-#   en 1/7 -> 0/7, es 0/6 -> 0/6, pt 1/3 -> 0/3, de 2/6 -> 1/6, fr 1/7 -> 0/7, it 2/9 -> 0/9,
-#   nl 1/6 -> 1/6, ja 0/4 -> 0/4
-# German and Dutch keep one: "delete my account in the Customer Success Hub for good", which
-# matched the hub's sign-in article on the product's own name and is still answered with
-# confidence now that the name is searched as absent. The target is 10 % in every language;
-# the two are held where they are.
+# Measured on the held-out half with the content of 2026-12-04 (PostgreSQL), confident on
+# the unanswerable questions: en 0/24 (the blind set's 17 with the old sets' 7), es 0/6,
+# pt 0/3, de 0/5, fr 0/7, it 0/9, nl 0/5, ja 0/4. German and Dutch had one each before,
+# "delete my account in the Customer Success Hub for good": a content gap, now answered by
+# the article on the hub account.
 PER_LANGUAGE_MIN_HIT_AT_3 = 0.90
-# English counts the blind set too: 0 of the old sets' 7, 4 of the blind set's 20 (above).
-PER_LANGUAGE_MAX_UNANSWERABLE_CONFIDENT = {"en": 0.17, "de": 0.17, "nl": 0.17}  # else 0.10
+PER_LANGUAGE_MAX_UNANSWERABLE_CONFIDENT = 0.10
 # The share of held-out answerable questions answered with confidence (measured before the
 # lead in meaning counted: en 0.75, es 0.56, pt 0.60, de 0.58, fr 0.63, it 0.73, nl 0.43,
 # ja 0.70; answered from the right article now: en 0.75, es 0.60, pt 0.50, de 0.74,
@@ -219,8 +215,17 @@ def test_every_language_finds_the_right_article_and_rarely_answers_what_it_canno
     assert quality.hit_at_3 >= PER_LANGUAGE_MIN_HIT_AT_3, quality
     result = evaluation.decisions(held, Threshold.from_settings())
     assert result.unanswerable >= 3, result
-    ceiling = PER_LANGUAGE_MAX_UNANSWERABLE_CONFIDENT.get(language, 0.10)
-    assert result.unanswerable_confident_rate <= ceiling, result
+    assert result.unanswerable_confident_rate <= PER_LANGUAGE_MAX_UNANSWERABLE_CONFIDENT, result
+
+
+@pytest.mark.django_db
+def test_every_language_knows_the_troubleshooting_sections_english_has(
+    real_knowledge: None,
+) -> None:
+    english = len(retrieval.troubleshooting_passages(content.SOURCE_LANGUAGE))
+    assert english >= 70
+    for language in content.LANGUAGES:
+        assert len(retrieval.troubleshooting_passages(language)) == english, language
 
 
 @pytest.mark.django_db
