@@ -81,7 +81,7 @@ INSTALLED_APPS = [
     "tickets",
     "chatbot",
     "hub.flow",
-    "django.contrib.admin",
+    "hub.admin_site.HubAdminConfig",  # django.contrib.admin, its app list built when read
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -6,11 +6,13 @@ import re
 from typing import Any
 
 import pytest
+from django.contrib.admin.templatetags.admin_list import items_for_result
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.template.loader import get_template
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from hub.accounts.models import StaffRole, User
 from hub.accounts.services import staff_groups_ensure
@@ -18,10 +20,12 @@ from routing.models import Agent, ProductArea
 from tickets.models import Channel, EventKind, Status, Team, Ticket
 from tickets.services import (
     callback_enqueue,
+    ticket_assign,
     ticket_create,
     ticket_reply,
 )
 from tickets.templatetags.admin_fieldsets import readonly_fieldset
+from tickets.templatetags.admin_rows import rows
 
 
 @pytest.fixture
@@ -301,3 +305,45 @@ def test_the_read_only_fieldsets_are_drawn_as_the_admin_template_draws_them(
     # Every fieldset but "Work on it" (the agent's own fields) is wholly read-only.
     assert drawn_by_python == len(response.context["adminform"].fieldsets) - 1
     assert "+44 20 7946 0018" in page and 'class="readonly">Heatmap is empty<' in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["", "?status__exact=queued&o=-9", "?q=Heatmap", "?_popup=1"])
+def test_the_changelist_rows_are_drawn_as_django_draws_them(
+    agent_client: Client,
+    rostered_agent: User,
+    standard_user: User,
+    surveys_area: ProductArea,
+    query: str,
+) -> None:
+    callback_for(standard_user, surveys_area)
+    assigned = callback_for(standard_user)
+    ticket_assign(ticket=assigned, agent=rostered_agent, by=rostered_agent)
+    ticket_create(
+        requester=standard_user,
+        channel=Channel.EMAIL,
+        team=Team.ACCOUNT_SERVICES,
+        subject='<b>Invoice</b> & "quotes" that need escaping',
+    )
+    failing = callback_for(standard_user, surveys_area)
+    Ticket.objects.filter(pk=failing.pk).update(sweep_failures=2)
+    parked = callback_for(standard_user)
+    Ticket.objects.filter(pk=parked.pk).update(sweep_failures=5, sweep_parked_at=timezone.now())
+    response = agent_client.get(reverse("admin:tickets_ticket_changelist") + query)
+    assert response.status_code == 200
+    cl = response.context["cl"]
+    drawn = rows(cl)
+    if query == "?_popup=1":
+        # A popup's links carry the opener; Django's own drawing is kept there.
+        assert drawn is None
+        return
+    assert drawn is not None and len(drawn) == len(cl.result_list) >= 1
+    for row, ours in zip(cl.result_list, drawn, strict=True):
+        assert ours == "".join(items_for_result(cl, row, None))
+    page = response.content.decode()
+    assert page.count('<input type="checkbox" name="_selected_action"') == len(drawn)
+    if not query:
+        assert "&lt;b&gt;Invoice&lt;/b&gt; &amp; &quot;quotes&quot;" in page
+    else:
+        # The change links keep the list's filters, as Django's do.
+        assert all("_changelist_filters=" in row for row in drawn)
