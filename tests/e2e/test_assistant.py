@@ -281,5 +281,12 @@ def test_an_answer_shows_its_section_figure_and_quotes_a_long_list_whole(
     steps = page.locator("#turn-2 .turn__source ol > li")
     expect(steps).to_have_count(12)
     expect(steps.last).to_contain_text("copy the link the builder gives you")
+    # Numbered as on the article page, with room after it, although the quote sits inside
+    # the conversation's own list (where a browser draws a list as a nested one).
+    quoted_list = page.locator("#turn-2 .turn__source ol").first
+    style = quoted_list.evaluate(
+        "list => [getComputedStyle(list).listStyleType, getComputedStyle(list).marginBottom]"
+    )
+    assert style[0] == "decimal" and style[1] != "0px", style
     check(page, "assistant-12-long-list-whole")
     assert csp_violations == []
