@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.http import HttpRequest
+from django.utils import translation
 
 from hub.accounts.models import User
 from hub.accounts.services import user_language_set
@@ -18,8 +19,13 @@ def keep_language_chosen_before_sign_in(
     sender: type[User], request: HttpRequest | None, user: User, **kwargs: Any
 ) -> None:
     """A language picked on the sign-in page is the customer's choice: the account keeps it,
-    so that the emails we send later (written from the account) are in it too."""
+    so that the emails we send later (written from the account) are in it too. Without one,
+    the account's language takes over at once, as it will on every later page: what signing
+    in says ("Successfully signed in") is in the language of the page that shows it."""
     if request is None:
         return
     chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
     user_language_set(user=user, language=chosen)
+    if not chosen and user.preferred_language:
+        translation.activate(user.preferred_language)
+        request.LANGUAGE_CODE = translation.get_language()

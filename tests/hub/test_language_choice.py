@@ -71,6 +71,27 @@ def test_a_language_chosen_on_the_sign_in_page_carries_through_to_the_confirmati
     assert "+44 20 7946 0123" in str(html)
 
 
+@pytest.mark.django_db
+def test_without_a_choice_the_accounts_language_greets_the_user_after_sign_in(
+    client: Client, standard_user: User
+) -> None:
+    # A German browser, an account in Italian, no language picked on the sign-in page.
+    standard_user.preferred_language = "it"
+    standard_user.save(update_fields=["preferred_language"])
+    answer = sign_in_with_password(client, standard_user.email, HTTP_ACCEPT_LANGUAGE="de")
+    assert answer.status_code == 302
+    page = client.get(answer["Location"], HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert '<html lang="it"' in page
+    messages = re.search(r'<div class="messages"[^>]*>(.*?)</div>', page, re.S)
+    assert messages, "signing in says so"
+    with translation.override("it"):
+        italian = translation.gettext("Successfully signed in as %(name)s.")
+    assert italian != "Successfully signed in as %(name)s."
+    assert italian.split("%(name)s")[0].strip() in messages.group(1), messages.group(1)
+    standard_user.refresh_from_db()
+    assert standard_user.preferred_language == "it", "the browser's language is no choice"
+
+
 def test_emails_about_a_ticket_are_in_its_language_whatever_the_account_says() -> None:
     account = User(preferred_language="fr")
     assert email_language(Ticket(language="it", requester=account)) == "it"
