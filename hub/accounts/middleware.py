@@ -7,6 +7,16 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
+from hub.accounts.models import User
+
+
+def account_language_activate(request: HttpRequest, user: User) -> None:
+    """The account's language for the rest of the request, unless the browser holds a
+    language picked with the switcher (which wins until the account is updated)."""
+    if not request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) and user.preferred_language:
+        translation.activate(user.preferred_language)
+        request.LANGUAGE_CODE = translation.get_language()
+
 
 class UserPreferencesMiddleware:
     """Show a signed-in user the hub in their language and their time zone."""
@@ -19,10 +29,7 @@ class UserPreferencesMiddleware:
         zone_name = settings.DEFAULT_USER_TIME_ZONE
         if user.is_authenticated:
             zone_name = user.time_zone or zone_name
-            cookie_language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-            if not cookie_language and user.preferred_language:
-                translation.activate(user.preferred_language)
-                request.LANGUAGE_CODE = translation.get_language()
+            account_language_activate(request, user)
         try:
             timezone.activate(zoneinfo.ZoneInfo(zone_name))
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):

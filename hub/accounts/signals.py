@@ -8,8 +8,8 @@ from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.http import HttpRequest
-from django.utils import translation
 
+from hub.accounts.middleware import account_language_activate
 from hub.accounts.models import User
 from hub.accounts.services import user_language_set
 
@@ -26,6 +26,4 @@ def keep_language_chosen_before_sign_in(
         return
     chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
     user_language_set(user=user, language=chosen)
-    if not chosen and user.preferred_language:
-        translation.activate(user.preferred_language)
-        request.LANGUAGE_CODE = translation.get_language()
+    account_language_activate(request, user)

@@ -341,6 +341,7 @@ def test_the_changelist_rows_are_drawn_as_django_draws_them(
     for row, ours in zip(cl.result_list, drawn, strict=True):
         assert ours == "".join(items_for_result(cl, row, None))
     page = response.content.decode()
+    assert all(f"<tr>{row}</tr>" in page for row in drawn)
     assert page.count('<input type="checkbox" name="_selected_action"') == len(drawn)
     if not query:
         assert "&lt;b&gt;Invoice&lt;/b&gt; &amp; &quot;quotes&quot;" in page
