@@ -349,7 +349,8 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
 
     @admin.display(description=gettext_lazy("phone number"))
     def number_to_call(self, ticket: Ticket) -> str:
-        return ticket.phone_number_display
+        # The admin's dash, as its own fields show when empty (it leaves a method's "" blank).
+        return ticket.phone_number_display or self.get_empty_value_display()
 
     @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle">'))
     def action_checkbox(self, obj: Ticket) -> SafeString:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -9,9 +10,11 @@ from django.contrib import admin
 from django.contrib.admin.sites import AdminSite
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from hub.accounts.models import User
 from hub.admin_site import HubAdminSite
+from tests.tickets.history_world import tickets_bulk
 
 
 @pytest.fixture
@@ -29,7 +32,7 @@ def app_lists_built(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
 
 @pytest.mark.django_db
 def test_the_apps_list_is_built_only_where_a_page_shows_it(
-    client: Client, app_lists_built: list[str | None]
+    client: Client, app_lists_built: list[str | None], standard_user: User
 ) -> None:
     assert isinstance(admin.site, HubAdminSite)
     root = User.objects.create_superuser(
@@ -38,6 +41,11 @@ def test_the_apps_list_is_built_only_where_a_page_shows_it(
     client.force_login(root)
     # The agents' ticket list has no apps' sidebar.
     assert client.get(reverse("admin:tickets_ticket_changelist")).status_code == 200
+    assert app_lists_built == []
+    # Nor has the ticket they work on, which takes the page's width.
+    ticket = tickets_bulk([standard_user], 1, start=timezone.now() - timedelta(days=1))[0]
+    page = client.get(reverse("admin:tickets_ticket_change", args=[ticket.pk])).content.decode()
+    assert ticket.number in page and 'id="nav-sidebar"' not in page
     assert app_lists_built == []
     # The index lists the apps, and the other pages' sidebar too.
     index = client.get(reverse("admin:index")).content.decode()
