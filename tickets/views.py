@@ -36,7 +36,7 @@ from django_htmx.http import HTMX_STOP_POLLING, HttpResponseClientRedirect
 
 from hub.accounts.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from hub.accounts.models import User
-from hub.accounts.moments import moment_words
+from hub.accounts.moments import moment_writer
 from routing.languages import language_label
 from tickets.forms import AccountAccessForm, CommentForm, HistoryFilterForm, VerifyForm
 from tickets.labels import choice_label
@@ -175,8 +175,10 @@ def _history_rows(
     }
     requester_label = escape(_("Requested by"))
 
+    written = moment_writer("year short time")
+
     def when(moment: datetime) -> str:
-        return escape(moment_words(moment, "year short time"))
+        return escape(written(moment))
 
     def row(ticket: Ticket) -> SafeString:
         requester = ""

@@ -9,6 +9,7 @@ decides the order, the words and the punctuation.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -55,24 +56,52 @@ def _pattern(language: str, parts: frozenset[str]) -> tuple[str, str]:
 def moment_words(value: datetime | date | None, parts: str = "") -> str:
     """``value`` in the current language and time zone, with the parts named in ``parts``
     (space-separated: weekday, year, short, time, zone); day and month are always there."""
-    if value is None:
-        return ""
+    return moment_writer(parts)(value)
+
+
+def moment_writer(parts: str = "") -> Callable[[datetime | date | None], str]:
+    """``moment_words`` for many values in the same language and time zone (the rows of a
+    page): the locale and patterns are looked up once, and each day's and each minute's
+    words written once."""
     wanted = frozenset(parts.split())
     unknown = wanted - PARTS
     if unknown:
         raise ValueError(f"unknown parts of a moment: {sorted(unknown)}")
-    if isinstance(value, datetime) and timezone.is_aware(value):
-        value = timezone.localtime(value)
     language = (get_language() or settings.LANGUAGE_CODE).split("-")[0]
     locale = _locale(language)
-    date_pattern, joined = _pattern(language, wanted)
-    text = parse_pattern(date_pattern).apply(value, locale)
-    if "time" in wanted and isinstance(value, datetime):
-        clock = parse_pattern(_time_pattern(language)).apply(value, locale)
-        text = joined.replace("{1}", text).replace("{0}", clock)
-    if "zone" in wanted and isinstance(value, datetime):
-        text = f"{text} {dateformat.format(value, 'T')}"
-    return text
+    date_text, joined = _pattern(language, wanted)
+    date_pattern = parse_pattern(date_text)
+    time_pattern = parse_pattern(_time_pattern(language))
+    with_time, with_zone = "time" in wanted, "zone" in wanted
+    zone = timezone.get_current_timezone()
+    days: dict[date, str] = {}
+    clocks: dict[tuple[int, int], str] = {}
+
+    def write(value: datetime | date | None) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, datetime) and timezone.is_aware(value):
+            value = timezone.localtime(value, zone)
+        day = value.date() if isinstance(value, datetime) else value
+        text = days.get(day)
+        if text is None:
+            text = days[day] = date_pattern.apply(value, locale)
+        if not isinstance(value, datetime):
+            return text
+        if with_time:
+            minute = (value.hour, value.minute)
+            clock = clocks.get(minute)
+            if clock is None:
+                clock = clocks[minute] = time_pattern.apply(value, locale)
+            text = joined.replace("{1}", text).replace("{0}", clock)
+        if with_zone:
+            # The moment's own zone name: in the hour a clock change repeats, the name is
+            # what tells the two apart (Django's "T" leaves it out there).
+            name = value.tzname() if value.tzinfo is not None else None
+            text = f"{text} {name or dateformat.format(value, 'T')}"
+        return text
+
+    return write
 
 
 @lru_cache(maxsize=32)
