@@ -71,8 +71,8 @@ def moment_writer(parts: str = "") -> Callable[[datetime | date | None], str]:
     locale = _locale(language)
     date_text, joined = _pattern(language, wanted)
     date_pattern = parse_pattern(date_text)
-    time_pattern = parse_pattern(_time_pattern(language))
-    with_time, with_zone = "time" in wanted, "zone" in wanted
+    time_pattern = parse_pattern(_time_pattern(language)) if "time" in wanted else None
+    with_zone = "zone" in wanted
     zone = timezone.get_current_timezone()
     days: dict[date, str] = {}
     clocks: dict[tuple[int, int], str] = {}
@@ -88,7 +88,7 @@ def moment_writer(parts: str = "") -> Callable[[datetime | date | None], str]:
             text = days[day] = date_pattern.apply(value, locale)
         if not isinstance(value, datetime):
             return text
-        if with_time:
+        if time_pattern is not None:
             minute = (value.hour, value.minute)
             clock = clocks.get(minute)
             if clock is None:

@@ -288,5 +288,11 @@ def test_an_answer_shows_its_section_figure_and_quotes_a_long_list_whole(
         "list => [getComputedStyle(list).listStyleType, getComputedStyle(list).marginBottom]"
     )
     assert style[0] == "decimal" and style[1] != "0px", style
+    # A quoted bulleted list gets full bullets, not the hollow ones of a nested list.
+    bullets = page.locator("#turn-2 .turn__source").first.evaluate(
+        "quote => { const list = quote.appendChild(document.createElement('ul'));"
+        " const type = getComputedStyle(list).listStyleType; list.remove(); return type; }"
+    )
+    assert bullets == "disc", bullets
     check(page, "assistant-12-long-list-whole")
     assert csp_violations == []

@@ -348,23 +348,3 @@ def test_the_changelist_rows_are_drawn_as_django_draws_them(
     else:
         # The change links keep the list's filters, as Django's do.
         assert all("_changelist_filters=" in row for row in drawn)
-
-
-@pytest.mark.django_db
-def test_a_ticket_without_a_phone_number_shows_the_admin_dash_for_it(
-    agent_client: Client, standard_user: User
-) -> None:
-    ticket = ticket_create(
-        requester=standard_user,
-        channel=Channel.EMAIL,
-        team=Team.TECHNICAL,
-        subject="Export never finishes",
-        description="The CSV export stops at 80 %.",
-        language="en",
-    )
-    page = agent_client.get(reverse("admin:tickets_ticket_change", args=[ticket.pk])).content
-    fields = re.findall(
-        r'<label>(Phone number|Extension):</label>\s*<div class="readonly">([^<]*)</div>',
-        page.decode(),
-    )
-    assert fields == [("Phone number", "-"), ("Extension", "-")]

@@ -239,3 +239,15 @@ def test_an_sso_users_password_pages_are_in_the_operators_language(
     url = reverse("admin:auth_user_password_change", args=[standard_user.pk])
     page = unescape(client.get(url).content.decode())
     assert password_sign_in in page and "password-based authentication" not in page
+
+
+def test_a_ticket_without_a_phone_number_shows_the_admin_dash_for_it(
+    agent_client: Client, standard_user: User
+) -> None:
+    ticket = _email_ticket(standard_user)
+    page = agent_client.get(reverse("admin:tickets_ticket_change", args=[ticket.pk])).content
+    fields = re.findall(
+        r'<label>(Phone number|Extension):</label>\s*<div class="readonly">([^<]*)</div>',
+        page.decode(),
+    )
+    assert fields == [("Phone number", "-"), ("Extension", "-")]
