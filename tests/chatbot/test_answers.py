@@ -56,6 +56,23 @@ def test_the_passage_that_answers_comes_first(
 
 
 @pytest.mark.django_db
+def test_every_section_found_has_its_own_cosine_for_the_choice_of_quote(
+    fixture_knowledge: dict[str, Article], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The meaning ranking keeps one passage: the others of its article were found by words.
+    monkeypatch.setattr(retrieval, "SEMANTIC_CANDIDATES", 1)
+    question = "okta shows an error page after the redirect"
+    hits = retrieval.search(question, use_semantic=True)
+    vector = retrieval.embedding.embed_one(question)
+    found = [match for hit in hits for match in hit.passages]
+    assert len(found) > 1
+    for match in found:
+        passage = retrieval.Passage.objects.get(pk=match.passage_id)
+        cosine = float(retrieval.embedding.from_bytes(passage.embedding) @ vector)
+        assert match.similarity == pytest.approx(cosine, abs=1e-5), passage.heading
+
+
+@pytest.mark.django_db
 def test_prefix_matching_and_stemming_find_words_typed_in_part(
     fixture_knowledge: dict[str, Article],
 ) -> None:
