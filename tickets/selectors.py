@@ -8,22 +8,20 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection, models
-from django.db.models import Avg, Count, F, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Avg, Count, F, Min, Q, QuerySet, Subquery
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.db.models.functions import TruncDate, TruncWeek
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from hub.accounts.models import EnterpriseSeat, Membership, Organisation, User
 from hub.accounts.selectors import member_row
 from routing.languages import language_label, language_name
-from routing.models import ProductAreaTranslation, SupportTeam
+from routing.models import SupportTeam
 from routing.selectors import (
     callback_wait_estimate,
     product_area_names,
@@ -509,31 +507,19 @@ def history_export_rows(
 
 def ticket_for_viewer(user: User, number: str) -> Ticket:
     """The ticket, if this person may see it (tickets_visible_to); 404 for anyone else. Its
-    product area's name in the reader's language comes with it (``ticket_area_name``)."""
-    translated = ProductAreaTranslation.objects.filter(
-        area_id=OuterRef("product_area_id"), language=_reading_language()
-    ).values("name")[:1]
+    product area's name comes from the shared configuration (``ticket_area_name``)."""
     return get_object_or_404(
-        tickets_visible_to(user)
-        .select_related("requester", "product_area", "conference")
-        .annotate(area_translated_name=Subquery(translated)),
-        number=number,
+        tickets_visible_to(user).select_related("requester", "conference"), number=number
     )
 
 
 def ticket_area_name(ticket: Ticket) -> str:
     """The ticket's product area in the reader's language ("" without one), as
-    ``ProductArea.localized_name`` names it; no query when ``ticket_for_viewer`` read it."""
-    if ticket.product_area is None:
+    ``ProductArea.localized_name`` names it, with no query when the shared configuration is
+    current."""
+    if ticket.product_area_id is None:
         return ""
-    if hasattr(ticket, "area_translated_name"):
-        return ticket.area_translated_name or ticket.product_area.name
-    return ticket.product_area.localized_name
-
-
-def _reading_language() -> str:
-    """The interface language as ``ProductArea.localized_name`` reads it."""
-    return (get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    return product_area_names().get(ticket.product_area_id, "")
 
 
 def attachment_for_viewer(user: User | AnonymousUser, pk: int) -> Attachment:

@@ -14,6 +14,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
+from django.utils.html import escape
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -703,6 +704,22 @@ def test_the_ticket_page_shows_status_consents_queue_place_and_timeline(
     titles = [entry.title for entry in response.context["timeline"]]
     assert titles[:2] == ["Request made", "Joined the callback queue"]
     assert 'hx-get="/hub/tickets/' in html and 'hx-trigger="every 15s"' in html
+
+
+@pytest.mark.django_db
+def test_the_ticket_page_names_its_product_area_in_the_readers_language(
+    client: Client, standard_user: User, own_ticket: Ticket
+) -> None:
+    area = ProductArea.objects.get(slug="surveys-xm-directory")
+    german = area.translations.get(language="de").name
+    assert german != area.name
+    standard_user.preferred_language = "de"
+    standard_user.save(update_fields=["preferred_language"])
+    html = _text(_as(client, standard_user).get(f"/hub/tickets/{own_ticket.number}/"))
+    assert f"<dd>{escape(german)}</dd>" in html
+    Ticket.objects.filter(pk=own_ticket.pk).update(product_area=None)
+    html = _text(client.get(f"/hub/tickets/{own_ticket.number}/"))
+    assert "Produktbereich" not in html and escape(german) not in html
 
 
 @pytest.mark.django_db
