@@ -54,25 +54,30 @@ end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 return 1
 """
-# The generation, the session's copy and the copy of its user (``hub.accounts.user_copies``),
-# in one round trip: every signed-in request reads all three. A copy names its user between
-# its end and its data; older copies, which do not, are read alone. Returns the user id it
-# looked up (or nil) with that user's copy.
+# The generation, the session's copy, and the copies of its user and of their membership
+# (``hub.accounts.user_copies``), in one round trip: every signed-in request reads all four. A
+# copy names its user between its end and its data; older copies, which do not, are read
+# alone. Returns the user id it looked up (or nil) with that user's two copies.
 # Given as bytes, a script needs no client to work out its digest.
 _LOAD = Script(
     None,  # type: ignore[arg-type]
     b"""
 local found = redis.call('MGET', KEYS[1], KEYS[2])
-local user_id, user = false, false
+local user_id, user, member = false, false, false
 if found[2] and ARGV[1] ~= '' then
   user_id = string.match(found[2], '^[^|]*|[^|]*|(%d+)|') or false
-  if user_id then user = redis.call('GET', ARGV[1] .. user_id) end
+  if user_id then
+    user = redis.call('GET', ARGV[1] .. user_id)
+    if ARGV[2] ~= '' then member = redis.call('GET', ARGV[2] .. user_id) end
+  end
 end
-return {found[1], found[2], user_id, user}
+return {found[1], found[2], user_id, user, member}
 """,
 )
-# Where user_copies keeps a user's copy (its key is this and the user's id).
+# Where user_copies keeps a user's copy and their membership's (the key is this and the
+# user's id).
 USER_COPY_PREFIX = "hub.users."
+MEMBER_COPY_PREFIX = "hub.members."
 # How long an ended session's marker outlives it: far longer than any request that read the
 # session just before it ended.
 _ENDED_SECONDS = 60 * 60
@@ -82,22 +87,34 @@ _ENDED_SECONDS = 60 * 60
 _synced_after_outages = 0
 
 
-# The copy of the user whose session this request read, with the generation read alongside
-# it (user id, generation, copy or None), until ``user_copies`` takes it. Each load sets it
-# afresh, so a thread never hands one request's read to the next.
+# The copies of the user whose session this request read, and of their membership, each with
+# the generation read alongside it (user id, generation, copy or None), until ``user_copies``
+# takes it. Each load sets them afresh, so a thread never hands one request's read to the next.
 _read_with_session: ContextVar[tuple[str, int, bytes | None] | None] = ContextVar(
     "hub_user_copy_read_with_session", default=None
 )
+_member_read_with_session: ContextVar[tuple[str, int, bytes | None] | None] = ContextVar(
+    "hub_member_copy_read_with_session", default=None
+)
+
+
+def _taken(read: ContextVar[tuple[str, int, bytes | None] | None], user_id: object) -> Any:
+    found = read.get()
+    if found is None or found[0] != str(user_id):
+        return None
+    read.set(None)
+    return found[1], found[2]
 
 
 def user_copy_read_with_session(user_id: object) -> tuple[int, bytes | None] | None:
     """The generation and the user's copy (None: no copy) as this request's session read
     them, once; None when the session was not read with this user's copy."""
-    found = _read_with_session.get()
-    if found is None or found[0] != str(user_id):
-        return None
-    _read_with_session.set(None)
-    return found[1], found[2]
+    return cast(tuple[int, bytes | None] | None, _taken(_read_with_session, user_id))
+
+
+def member_copy_read_with_session(user_id: object) -> tuple[int, bytes | None] | None:
+    """The same for the copy of the user's membership."""
+    return cast(tuple[int, bytes | None] | None, _taken(_member_read_with_session, user_id))
 
 
 def _user_named(data: dict[str, Any]) -> str:
@@ -106,10 +123,11 @@ def _user_named(data: dict[str, Any]) -> str:
     return user_id if user_id.isdigit() else ""
 
 
-def _user_copy_prefix(cache: DegradingRedisCache) -> str:
-    """The Redis key of user 0's copy without the 0; empty when keys are not built that way."""
-    probe = cache.make_and_validate_key(f"{USER_COPY_PREFIX}0")
-    return probe[:-1] if probe.endswith(f"{USER_COPY_PREFIX}0") else ""
+def _copy_prefix(cache: DegradingRedisCache, prefix: str) -> str:
+    """The Redis key of id 0's copy under ``prefix`` without the 0; empty when keys are not
+    built that way."""
+    probe = cache.make_and_validate_key(f"{prefix}0")
+    return probe[:-1] if probe.endswith(f"{prefix}0") else ""
 
 
 def _epoch_seconds() -> int:
@@ -187,15 +205,16 @@ class SessionStore(DatabaseSessionStore):
 
     def load(self) -> dict[str, Any]:
         _read_with_session.set(None)
+        _member_read_with_session.set(None)
         if self._redis_cache is None or not self.session_key:
             return self._load_from_database(epoch=None)
         cache = self._redis_cache
         key, epoch_key = self._redis_key(self.session_key), self._epoch_key()
-        prefix = _user_copy_prefix(cache)
+        prefixes = [_copy_prefix(cache, USER_COPY_PREFIX), _copy_prefix(cache, MEMBER_COPY_PREFIX)]
         try:
-            raw_epoch, raw_copy, looked_up, raw_user = cache.on_redis(
+            raw_epoch, raw_copy, looked_up, raw_user, raw_member = cache.on_redis(
                 lambda redis: cast(
-                    list[bytes | None], _LOAD(keys=[epoch_key, key], args=[prefix], client=redis)
+                    list[bytes | None], _LOAD(keys=[epoch_key, key], args=prefixes, client=redis)
                 )
             )
             epoch = self._current_epoch(raw_epoch)
@@ -207,6 +226,7 @@ class SessionStore(DatabaseSessionStore):
             if found is not None:
                 if found and looked_up is not None:
                     _read_with_session.set((looked_up.decode(), epoch, raw_user))
+                    _member_read_with_session.set((looked_up.decode(), epoch, raw_member))
                 return found
         return self._load_from_database(epoch=epoch)
 
