@@ -178,6 +178,9 @@ except (ValueError, KeyError, ImproperlyConfigured) as exc:
     raise ImproperlyConfigured(f"Environment variable DATABASE_URL is malformed: {exc}") from exc
 DATABASES["default"]["CONN_MAX_AGE"] = _read("DATABASE_CONN_MAX_AGE", int, 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's, with a health check that needs no round trip while the server is silent.
+    DATABASES["default"]["ENGINE"] = "hub.postgresql"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     (BASE_DIR / "var").mkdir(exist_ok=True)
     # Several threads (runserver, eager tasks) write at once: wait rather than fail.
