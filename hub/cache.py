@@ -98,6 +98,10 @@ class DegradingRedisCache(RedisCache):
                 _mark_away(self.away_seconds, error)
         return on_redis(_FALLBACK)
 
+    def loads(self, raw: bytes) -> Any:
+        """A value as ``get`` would return it, from what Redis holds (read by ``on_redis``)."""
+        return cast(Any, self._cache)._serializer.loads(raw)
+
     def on_redis[T](self, command: Callable[[Redis], T]) -> T:
         """Run ``command`` with a client of Redis itself, never the fallback.
 

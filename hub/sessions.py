@@ -39,6 +39,7 @@ from redis import Redis
 from redis.commands.core import Script
 
 from hub import cache as hub_cache
+from hub import versions
 from hub.accounts.models import SessionCacheEpoch
 from hub.cache import DegradingRedisCache, RedisAway
 
@@ -54,15 +55,17 @@ end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 return 1
 """
-# The generation, the session's copy, and the copies of its user and of their membership
-# (``hub.accounts.user_copies``), in one round trip: every signed-in request reads all four. A
-# copy names its user between its end and its data; older copies, which do not, are read
-# alone. Returns the user id it looked up (or nil) with that user's two copies.
+# The generation, the session's copy, the copies of its user and of their membership
+# (``hub.accounts.user_copies``), and the shared versions' tokens (``hub.versions``; KEYS[3]
+# on), in one round trip: every signed-in request reads them all. A copy names its user
+# between its end and its data; older copies, which do not, are read alone. Returns the
+# generation, the session's copy, the user id it looked up (or nil) with that user's two
+# copies, then the tokens.
 # Given as bytes, a script needs no client to work out its digest.
 _LOAD = Script(
     None,  # type: ignore[arg-type]
     b"""
-local found = redis.call('MGET', KEYS[1], KEYS[2])
+local found = redis.call('MGET', unpack(KEYS))
 local user_id, user, member = false, false, false
 if found[2] and ARGV[1] ~= '' then
   user_id = string.match(found[2], '^[^|]*|[^|]*|(%d+)|') or false
@@ -71,7 +74,7 @@ if found[2] and ARGV[1] ~= '' then
     if ARGV[2] ~= '' then member = redis.call('GET', ARGV[2] .. user_id) end
   end
 end
-return {found[1], found[2], user_id, user, member}
+return {found[1], found[2], user_id, user, member, unpack(found, 3)}
 """,
 )
 # Where user_copies keeps a user's copy and their membership's (the key is this and the
@@ -211,15 +214,24 @@ class SessionStore(DatabaseSessionStore):
         cache = self._redis_cache
         key, epoch_key = self._redis_key(self.session_key), self._epoch_key()
         prefixes = [_copy_prefix(cache, USER_COPY_PREFIX), _copy_prefix(cache, MEMBER_COPY_PREFIX)]
+        unread = versions.unread_in_request()
+        keys = [epoch_key, key, *(cache.make_and_validate_key(each.key) for each in unread)]
         try:
-            raw_epoch, raw_copy, looked_up, raw_user, raw_member = cache.on_redis(
+            raw_epoch, raw_copy, looked_up, raw_user, raw_member, *tokens = cache.on_redis(
                 lambda redis: cast(
-                    list[bytes | None], _LOAD(keys=[epoch_key, key], args=prefixes, client=redis)
+                    list[bytes | None], _LOAD(keys=keys, args=prefixes, client=redis)
                 )
             )
             epoch = self._current_epoch(raw_epoch)
         except RedisAway:
             return self._load_from_database(epoch=None)
+        versions.read_with_session(
+            {
+                version: str(cache.loads(token))
+                for version, token in zip(unread, tokens, strict=True)
+                if token is not None
+            }
+        )
         self._epoch = epoch
         if raw_copy is not None:
             found = self._believed(raw_copy.decode(), epoch)

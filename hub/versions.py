@@ -5,6 +5,8 @@ A writer replaces the token at once and again when its transaction commits, so t
 process which read the rows before the commit reads them again. A reader asks the cache once
 per request (the request signals keep the token for the rest of it); outside a request every
 read asks. A token the cache has lost is replaced by a new one, so every process reads again.
+A signed-in request reads every token with its session, in the same round trip
+(``hub.sessions``), and keeps them as if it had asked.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ class SharedVersion:
         self._this_request = threading.local()
 
     def connect_request_signals(self) -> None:
+        if self not in _IN_REQUESTS:
+            _IN_REQUESTS.append(self)
         request_started.connect(self.request_started, weak=False, dispatch_uid=f"{self.key}-in")
         request_finished.connect(self.request_finished, weak=False, dispatch_uid=f"{self.key}-out")
 
@@ -76,6 +80,22 @@ class SharedVersion:
 
     def _replace(self) -> None:
         cache.set(self.key, uuid.uuid4().hex, None)
+
+
+# The versions kept for the length of a request (connected to the request signals).
+_IN_REQUESTS: list[SharedVersion] = []
+
+
+def unread_in_request() -> list[SharedVersion]:
+    """The versions whose token this request has not read yet (none outside a request)."""
+    return [version for version in _IN_REQUESTS if version._unread_in_request()]
+
+
+def read_with_session(tokens: dict[SharedVersion, str]) -> None:
+    """Tokens this request's session read brought along, kept as if the request had asked."""
+    for version, token in tokens.items():
+        if version._unread_in_request():
+            version._remember(token)
 
 
 def current_tokens(*versions: SharedVersion) -> tuple[str, ...]:

@@ -6,9 +6,14 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.test import Client
 
+import hub.cache
+from hub.accounts.models import User
 from hub.versions import SharedVersion, current_tokens
+from routing.configuration import configuration_changed
+from routing.models import ProductArea
 
 
 @pytest.fixture
@@ -87,3 +92,52 @@ def test_a_token_the_cache_lost_is_replaced_by_a_new_one(
     cache.delete(first.key)
     after = current_tokens(first, second)
     assert after[0] and after[0] != before[0] and after[1] == before[1]
+
+
+def _round_trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every command this process sends to Redis: through ``on_redis`` or the cache API."""
+    sent = _counting(monkeypatch)
+    on_redis = hub.cache.DegradingRedisCache.on_redis
+
+    def counted(self: hub.cache.DegradingRedisCache, command: Any) -> Any:
+        sent.append("on_redis")
+        return on_redis(self, command)
+
+    monkeypatch.setattr(hub.cache.DegradingRedisCache, "on_redis", counted)
+    return sent
+
+
+def _signed_in(client: Client, user: User) -> None:
+    client.force_login(user)
+    # Creating the user and their membership marked their copies changed for a minute.
+    cache.delete_many([f"hub.users.{user.pk}", f"hub.members.{user.pk}"])
+
+
+@pytest.mark.django_db
+def test_a_signed_in_page_reads_the_tokens_with_its_session_in_one_round_trip(
+    client: Client,
+    standard_user: User,
+    product_areas: list[ProductArea],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if not isinstance(caches["default"], hub.cache.DegradingRedisCache):
+        pytest.skip("the session is read from Redis with the tokens")
+    _signed_in(client, standard_user)
+    picker = "/hub/technical/areas/surveys-xm-directory/contact/"
+    assert client.get(picker).status_code == 200
+    sent = _round_trips(monkeypatch)
+    assert client.get(picker).status_code == 200
+    # The session, the user, the membership and the routing configuration's token.
+    assert sent == ["on_redis"]
+
+
+@pytest.mark.django_db
+def test_a_configuration_changed_between_two_pages_is_read_afresh_by_the_second(
+    client: Client, standard_user: User, product_areas: list[ProductArea]
+) -> None:
+    _signed_in(client, standard_user)
+    area = "/hub/technical/areas/surveys-xm-directory/"
+    assert client.get(area).status_code == 200
+    ProductArea.objects.filter(slug="surveys-xm-directory").update(is_active=False)
+    configuration_changed()
+    assert client.get(area).status_code == 404
