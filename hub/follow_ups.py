@@ -8,7 +8,9 @@ the worker is running is run at once in the same process, after the transaction 
 for it has committed; outside a worker (a request, a command, eager tasks) it is published
 as before. Under a backlog a caller may instead send a follow-up to wait its turn on the
 broker, behind the work customers are waiting on (``later`` in
-``tickets.services.enqueue_on_commit``).
+``tickets.services.enqueue_on_commit``). Follow-ups of one task held back side by side run as
+one call of its batched form where it has one (``follow_ups_batched``): a run's hundred
+confirmation emails go over one connection to the mail server.
 
 Nothing is lost when a follow-up run here fails or the process dies first: the row it was to
 act on is committed, and the sweepers (``tickets.services.outbox_sweep``,
@@ -19,6 +21,7 @@ message the broker never took.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -28,6 +31,10 @@ from celery import Task
 from celery._state import get_current_worker_task
 
 logger = logging.getLogger(__name__)
+
+# Tasks whose follow-ups, held back together, run as one call of another task that takes the
+# list of their arguments (registered by ``follow_ups_batched``), by task name.
+_batched: dict[str, Task[Any, Any]] = {}
 
 # The follow-ups held back by ``follow_ups_after``, in the order they were called for.
 _held: ContextVar[list[tuple[Task[Any, Any], tuple[Any, ...]]] | None] = ContextVar(
@@ -62,6 +69,12 @@ def follow_up_here(task: Task[Any, Any], *args: Any) -> bool:
     return True
 
 
+def follow_ups_batched(task: Task[Any, Any], batch: Task[Any, Any]) -> None:
+    """Follow-ups of ``task`` (taking one argument) held back side by side by
+    ``follow_ups_after`` run as one call of ``batch`` with the list of their arguments."""
+    _batched[task.name] = batch
+
+
 def _run(task: Task[Any, Any], args: tuple[Any, ...]) -> None:
     try:
         task(*args)
@@ -83,5 +96,11 @@ def follow_ups_after() -> Iterator[None]:
         yield
     finally:
         _held.reset(token)
-        for task, args in held:
-            _run(task, args)
+        for task, entries in itertools.groupby(held, key=lambda entry: entry[0]):
+            calls = [args for _task, args in entries]
+            batch = _batched.get(task.name)
+            if batch is not None and len(calls) > 1:
+                _run(batch, ([args[0] for args in calls],))
+                continue
+            for args in calls:
+                _run(task, args)

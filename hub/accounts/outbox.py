@@ -13,12 +13,14 @@ when the row was written, so the copy is recognisably the same message.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.core.mail.message import make_msgid
 from django.db import transaction
 from django.db.models import Q
@@ -115,42 +117,70 @@ def outbound_email_deliver(*, email_id: int, now: datetime | None = None) -> boo
 
     A failure is counted on the row with its error and a time for the next attempt; it
     never raises, so a sweep goes on with the next row."""
+    return outbound_emails_deliver(email_ids=[email_id], now=now) == 1
+
+
+def outbound_emails_deliver(*, email_ids: Sequence[int], now: datetime | None = None) -> int:
+    """Send these rows (those not sent, parked or being sent by another worker right now)
+    over one connection to the mail server, rather than one connection each; how many went.
+
+    Each row is locked, sent and marked in a transaction of its own, so that a worker killed
+    mid-way sends at most the row in hand twice (accepted by the server, not yet marked),
+    with the same Message-ID. A row that fails is counted on its own and the rest still go."""
     now = now or timezone.now()
-    with transaction.atomic():
-        email = (
-            OutboundEmail.objects.select_for_update(skip_locked=True)
-            .filter(pk=email_id, sent_at__isnull=True, parked_at__isnull=True)
-            .first()
-        )
-        if email is None:
-            return False
-        try:
-            _message_of(email).send()
-        except Exception as exc:  # noqa: BLE001 - whatever the mail server or the data did
-            email.attempts += 1
-            email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if email.attempts >= MAX_ATTEMPTS:
-                email.parked_at = now
-                email.next_attempt_at = None
-            else:
-                email.next_attempt_at = now + BACKOFF[min(email.attempts, len(BACKOFF)) - 1]
-            email.save(update_fields=["attempts", "last_error", "parked_at", "next_attempt_at"])
-            logger.warning(
-                "outgoing email %s (%s) failed, attempt %s: %s",
-                email.pk,
-                email.purpose,
-                email.attempts,
-                email.last_error,
-            )
-            return False
-        email.sent_at = now
-        email.save(update_fields=["sent_at"])
-    return True
+    sent = 0
+    mail = get_connection()
+    try:
+        for email_id in email_ids:
+            with transaction.atomic():
+                email = (
+                    OutboundEmail.objects.select_for_update(skip_locked=True)
+                    .filter(pk=email_id, sent_at__isnull=True, parked_at__isnull=True)
+                    .first()
+                )
+                if email is None:
+                    continue
+                try:
+                    # Opened here, the connection stays open for the next rows (one that
+                    # send_messages opened itself it would close again).
+                    mail.open()
+                    mail.send_messages([_message_of(email)])
+                except Exception as exc:  # noqa: BLE001 - whatever the mail server or the data did
+                    _failed(email, exc, now)
+                    # The connection may be what failed: the next row opens a new one.
+                    with contextlib.suppress(Exception):
+                        mail.close()
+                    continue
+                email.sent_at = now
+                email.save(update_fields=["sent_at"])
+                sent += 1
+    finally:
+        with contextlib.suppress(Exception):
+            mail.close()
+    return sent
+
+
+def _failed(email: OutboundEmail, error: Exception, now: datetime) -> None:
+    email.attempts += 1
+    email.last_error = f"{type(error).__name__}: {error}"[:2000]
+    if email.attempts >= MAX_ATTEMPTS:
+        email.parked_at = now
+        email.next_attempt_at = None
+    else:
+        email.next_attempt_at = now + BACKOFF[min(email.attempts, len(BACKOFF)) - 1]
+    email.save(update_fields=["attempts", "last_error", "parked_at", "next_attempt_at"])
+    logger.warning(
+        "outgoing email %s (%s) failed, attempt %s: %s",
+        email.pk,
+        email.purpose,
+        email.attempts,
+        email.last_error,
+    )
 
 
 def outbound_emails_sweep(*, now: datetime | None = None) -> int:
     """Send the rows whose task never came or whose last attempt failed and is due again;
-    each row on its own, so one that fails never stops the rest. Returns how many went."""
+    one that fails never stops the rest. Returns how many went."""
     now = now or timezone.now()
     grace = timedelta(seconds=settings.TICKETS_SWEEP_GRACE)
     due = (
@@ -161,7 +191,7 @@ def outbound_emails_sweep(*, now: datetime | None = None) -> int:
         .order_by("created_at")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
-    return sum(outbound_email_deliver(email_id=email_id, now=now) for email_id in list(due))
+    return outbound_emails_deliver(email_ids=list(due), now=now)
 
 
 def outbound_email_retry(*, email: OutboundEmail) -> OutboundEmail:

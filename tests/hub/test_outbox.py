@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.core.mail import EmailMessage
+from django.core.mail.backends import locmem
 from django.test import Client
 from django.utils import timezone
 
@@ -28,14 +29,14 @@ def _write(subject: str) -> OutboundEmail:
 @pytest.fixture
 def refusing_mail_server(monkeypatch: pytest.MonkeyPatch) -> None:
     """A mail server that refuses every message whose subject starts with "Refused"."""
-    send = EmailMultiAlternatives.send
+    send_messages = locmem.EmailBackend.send_messages
 
-    def refuse(self: EmailMultiAlternatives, *args: Any, **kwargs: Any) -> int:
-        if str(self.subject).startswith("Refused"):
+    def refuse(self: locmem.EmailBackend, messages: list[EmailMessage]) -> int:
+        if any(str(message.subject).startswith("Refused") for message in messages):
             raise ConnectionRefusedError("the mail server said no")
-        return send(self, *args, **kwargs)
+        return send_messages(self, messages)
 
-    monkeypatch.setattr(EmailMultiAlternatives, "send", refuse)
+    monkeypatch.setattr(locmem.EmailBackend, "send_messages", refuse)
 
 
 def test_an_email_is_sent_once_its_change_commits_and_marked_sent(
@@ -149,3 +150,30 @@ def test_operators_see_the_parked_emails_with_their_error_and_send_them_again(
         )
     parked.refresh_from_db()
     assert parked.sent_at is not None
+
+
+def test_a_run_of_emails_shares_one_mail_connection_and_each_row_is_marked_once(
+    refusing_mail_server: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[int] = []
+    open_connection = locmem.EmailBackend.open
+
+    def counted_open(self: locmem.EmailBackend) -> Any:
+        opened.append(id(self))
+        return open_connection(self)
+
+    monkeypatch.setattr(locmem.EmailBackend, "open", counted_open)
+    rows = [_write(f"Fine {n}") for n in range(8)]
+    rows.insert(3, _write("Refused in the middle"))
+    assert outbox.outbound_emails_deliver(email_ids=[row.pk for row in rows]) == len(rows) - 1
+    # One connection to the mail server for them all (the same backend, opened again only
+    # where it may have failed), and the rows after the refused one went out as well.
+    assert len(set(opened)) == 1
+    assert sorted(m.subject for m in mail.outbox) == sorted(
+        row.subject for row in rows if not row.subject.startswith("Refused")
+    )
+    refused = OutboundEmail.objects.get(subject="Refused in the middle")
+    assert refused.sent_at is None and refused.attempts == 1
+    # Delivered twice (a task and the sweeper together): nothing goes out again.
+    assert outbox.outbound_emails_deliver(email_ids=[row.pk for row in rows]) == 0
+    assert len(mail.outbox) == len(rows) - 1
