@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hub.accounts.models import User
-from hub.accounts.outbox import outbound_email_queue
+from hub.accounts.outbox import outbound_email_queue, outbound_emails_queue
 from hub.follow_ups import follow_up_here, follow_ups_after
 from routing.erlang import WaitEstimate
 from routing.hours import CONFERENCE_SLOT, open_intervals
@@ -560,8 +560,7 @@ def _confirmations_write(tickets: list[Ticket], *, skip_failures: bool = False) 
     confirmed = [ticket for ticket, message in written]
     ids = [ticket.pk for ticket in confirmed]
     ticket_search_refresh([ticket.pk for ticket in confirmed if ticket.search_document is None])
-    for _ticket, message in written:
-        outbound_email_queue(message, purpose="confirmation")
+    outbound_emails_queue([message for _ticket, message in written], purpose="confirmation")
     now = timezone.now()
     Ticket.objects.filter(pk__in=ids).update(confirmation_sent_at=now)
     for ticket in confirmed:

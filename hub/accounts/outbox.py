@@ -60,6 +60,20 @@ def _text(value: object) -> str:
 
 def outbound_email_queue(message: EmailMessage, *, purpose: str) -> OutboundEmail:
     """Write the email as a row of the current transaction; it is sent once that commits."""
+    [email] = outbound_emails_queue([message], purpose=purpose)
+    return email
+
+
+def outbound_emails_queue(messages: Sequence[EmailMessage], *, purpose: str) -> list[OutboundEmail]:
+    """Write the emails as rows of the current transaction, in one statement; each is sent
+    once that commits."""
+    emails = OutboundEmail.objects.bulk_create(_row_of(message, purpose) for message in messages)
+    ids = [email.pk for email in emails]
+    transaction.on_commit(lambda: _publish_each(ids))
+    return emails
+
+
+def _row_of(message: EmailMessage, purpose: str) -> OutboundEmail:
     headers = {
         one_line(name): one_line(value)
         for name, value in message.extra_headers.items()
@@ -74,7 +88,7 @@ def outbound_email_queue(message: EmailMessage, *, purpose: str) -> OutboundEmai
     for content, mimetype in getattr(message, "alternatives", []):
         if mimetype == "text/html":
             html = _text(str(content))
-    email = OutboundEmail.objects.create(
+    return OutboundEmail(
         purpose=purpose,
         message_id=one_line(message_id),
         from_email=one_line(message.from_email or settings.DEFAULT_FROM_EMAIL),
@@ -84,8 +98,11 @@ def outbound_email_queue(message: EmailMessage, *, purpose: str) -> OutboundEmai
         html=html,
         headers=headers,
     )
-    transaction.on_commit(lambda: _publish(email.pk))
-    return email
+
+
+def _publish_each(email_ids: list[int]) -> None:
+    for email_id in email_ids:
+        _publish(email_id)
 
 
 def _publish(email_id: int) -> None:
