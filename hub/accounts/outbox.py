@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMessage, EmailMultiAlternatives, mailers
 from django.core.mail.message import make_msgid
 from django.db import transaction
 from django.db.models import Q
@@ -49,7 +49,7 @@ _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]+")
 
 def one_line(text: object) -> str:
     """Text fit for a mail header: control characters (CR and LF above all, which would make
-    the message fail with BadHeaderError or inject headers) become single spaces."""
+    the message fail with a ValueError or inject headers) become single spaces."""
     return " ".join(_CONTROL_CHARACTERS.sub(" ", str(text)).split())
 
 
@@ -146,7 +146,7 @@ def outbound_emails_deliver(*, email_ids: Sequence[int], now: datetime | None = 
     with the same Message-ID. A row that fails is counted on its own and the rest still go."""
     now = now or timezone.now()
     sent = 0
-    mail = get_connection()
+    mail = mailers.default
     try:
         for email_id in email_ids:
             with transaction.atomic():

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django.core.mail import BadHeaderError
 from django.test import Client
 from django.utils import timezone
 
@@ -41,7 +40,7 @@ def poisoned(monkeypatch: pytest.MonkeyPatch) -> None:
 
     def confirmation_message(ticket: Ticket) -> Any:
         if ticket.subject == "Poisoned":
-            raise BadHeaderError("Header values can't contain newlines")
+            raise ValueError("Header values can't contain newlines")
         return build(ticket)
 
     monkeypatch.setattr(emails, "confirmation_message", confirmation_message)
