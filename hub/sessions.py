@@ -101,7 +101,9 @@ _member_read_with_session: ContextVar[tuple[str, int, bytes | None] | None] = Co
 )
 
 
-def _taken(read: ContextVar[tuple[str, int, bytes | None] | None], user_id: object) -> Any:
+def _taken(
+    read: ContextVar[tuple[str, int, bytes | None] | None], user_id: object
+) -> tuple[int, bytes | None] | None:
     found = read.get()
     if found is None or found[0] != str(user_id):
         return None
@@ -112,12 +114,12 @@ def _taken(read: ContextVar[tuple[str, int, bytes | None] | None], user_id: obje
 def user_copy_read_with_session(user_id: object) -> tuple[int, bytes | None] | None:
     """The generation and the user's copy (None: no copy) as this request's session read
     them, once; None when the session was not read with this user's copy."""
-    return cast(tuple[int, bytes | None] | None, _taken(_read_with_session, user_id))
+    return _taken(_read_with_session, user_id)
 
 
 def member_copy_read_with_session(user_id: object) -> tuple[int, bytes | None] | None:
     """The same for the copy of the user's membership."""
-    return cast(tuple[int, bytes | None] | None, _taken(_member_read_with_session, user_id))
+    return _taken(_member_read_with_session, user_id)
 
 
 def _user_named(data: dict[str, Any]) -> str:

@@ -7,9 +7,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.test import Client
 
+import hub.cache
+import hub.sessions
 from hub.accounts.models import (
     Environment,
     IdentityProvider,
@@ -31,6 +33,22 @@ from tests.oidc_provider.provider import (
 # What people type at the organisations' identity provider.
 IDP_PASSWORD = "provider-password-for-tests"
 SSO_SLUGS = ["initrode", "space-agency"]
+
+
+@pytest.fixture
+def redis_copies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Redis holds the copies of sessions, users and memberships, and counts as up and never
+    seen away (skipped where the cache is not Redis)."""
+    if not isinstance(caches["default"], hub.cache.DegradingRedisCache):
+        pytest.skip("the copies live on Redis")
+    monkeypatch.setattr(hub.cache, "_away_until", 0.0)
+    monkeypatch.setattr(hub.cache, "_outages", 0)
+    monkeypatch.setattr(hub.sessions, "_synced_after_outages", 0)
+
+
+def copy_markers_lapsed(user: User) -> None:
+    """Creating a user, their membership and seat marked their copies changed for a minute."""
+    cache.delete_many([f"hub.users.{user.pk}", f"hub.members.{user.pk}"])
 
 
 @pytest.fixture(autouse=True)

@@ -3,10 +3,8 @@ that comes with the session; whatever changes them is seen at the next page."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from django.core.cache import cache, caches
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -18,29 +16,18 @@ from hub.accounts.models import EnterpriseSeat, Membership, Organisation, User
 from hub.accounts.selectors import _member_values, member_row
 from hub.accounts.services import membership_roles_update
 from hub.sessions import move_epoch_on
+from tests.hub.conftest import copy_markers_lapsed
 
 SERVICES_LINK = 'href="/hub/your-services/"'
 ORGANISATION_LIST = "Your organisation’s requests"
 
 
-@pytest.fixture(autouse=True)
-def _redis_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    if not isinstance(caches["default"], hub.cache.DegradingRedisCache):
-        pytest.skip("the member copies live on Redis")
-    monkeypatch.setattr(hub.cache, "_away_until", 0.0)
-    monkeypatch.setattr(hub.cache, "_outages", 0)
-    monkeypatch.setattr(hub.sessions, "_synced_after_outages", 0)
-    yield
-
-
-def _markers_lapsed(user: User) -> None:
-    # Creating the user, their membership and seat marked both copies changed for a minute.
-    cache.delete_many([f"hub.users.{user.pk}", f"hub.members.{user.pk}"])
+pytestmark = pytest.mark.usefixtures("redis_copies")
 
 
 def _signed_in_with_copies(client: Client, user: User) -> None:
     client.force_login(user)
-    _markers_lapsed(user)
+    copy_markers_lapsed(user)
     assert client.get("/hub/").status_code == 200
 
 
@@ -151,7 +138,7 @@ def test_a_read_from_before_a_change_does_not_put_the_old_membership_back(
         user_copies.members_changed([user_id])
         return values
 
-    _markers_lapsed(brand_admin)
+    copy_markers_lapsed(brand_admin)
     old = user_copies.member_read(brand_admin.pk, read_then_changed_meanwhile)
     assert old is not None
     again = member_row(brand_admin.pk)
@@ -162,7 +149,7 @@ def test_a_read_from_before_a_change_does_not_put_the_old_membership_back(
 def test_a_membership_copy_from_an_older_generation_is_not_believed(
     brand_admin: User,
 ) -> None:
-    _markers_lapsed(brand_admin)
+    copy_markers_lapsed(brand_admin)
     first = member_row(brand_admin.pk)
     assert first is not None and first.membership.is_brand_admin
     # Changed while Redis could not be told: the generation moves on.
@@ -177,7 +164,7 @@ def test_a_membership_copy_from_an_older_generation_is_not_believed(
 def test_with_redis_away_the_membership_is_read_from_the_database_every_time(
     brand_admin: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _markers_lapsed(brand_admin)
+    copy_markers_lapsed(brand_admin)
     monkeypatch.setattr(hub.cache, "_away_until", float("inf"))
     with CaptureQueriesContext(connection) as queries:
         assert member_row(brand_admin.pk) is not None
@@ -189,7 +176,7 @@ def test_with_redis_away_the_membership_is_read_from_the_database_every_time(
 def test_a_change_redis_could_not_be_told_of_moves_the_generation_on(
     brand_admin: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _markers_lapsed(brand_admin)
+    copy_markers_lapsed(brand_admin)
     member_row(brand_admin.pk)
     before = hub.sessions._epoch_from_database()
     monkeypatch.setattr(hub.cache, "_away_until", float("inf"))

@@ -3,8 +3,6 @@ older copy, whatever the order of the reads and the change."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from django.conf import settings
 from django.core.cache import cache, caches
@@ -17,27 +15,15 @@ import hub.sessions
 from hub.accounts import user_copies
 from hub.accounts.models import User
 from hub.sessions import move_epoch_on
+from tests.hub.conftest import copy_markers_lapsed
 
-
-@pytest.fixture(autouse=True)
-def _redis_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    if not isinstance(caches["default"], hub.cache.DegradingRedisCache):
-        pytest.skip("the user copies live on Redis")
-    monkeypatch.setattr(hub.cache, "_away_until", 0.0)
-    monkeypatch.setattr(hub.cache, "_outages", 0)
-    monkeypatch.setattr(hub.sessions, "_synced_after_outages", 0)
-    yield
-
-
-def _marker_lapsed(user: User) -> None:
-    # Creating the user marked it changed for a minute.
-    cache.delete(f"hub.users.{user.pk}")
+pytestmark = pytest.mark.usefixtures("redis_copies")
 
 
 def _signed_in_with_a_copy(client: Client, user: User) -> None:
     """Signed in, with the user's copy written by a first page."""
     client.force_login(user)
-    _marker_lapsed(user)
+    copy_markers_lapsed(user)
     client.get("/hub/")
 
 
@@ -56,7 +42,7 @@ def test_after_a_first_read_the_user_comes_from_its_copy(
     client: Client, standard_user: User
 ) -> None:
     client.force_login(standard_user)
-    _marker_lapsed(standard_user)
+    copy_markers_lapsed(standard_user)
     assert _user_queries(client) == 1
     assert _user_queries(client) == 0
 
@@ -64,7 +50,7 @@ def test_after_a_first_read_the_user_comes_from_its_copy(
 @pytest.mark.django_db
 def test_signing_in_again_keeps_the_copy(client: Client, standard_user: User) -> None:
     # Signing in saves only last_login: the next session's pages read no user row either.
-    _marker_lapsed(standard_user)
+    copy_markers_lapsed(standard_user)
     client.force_login(standard_user)
     assert _user_queries(client) == 1
     other = Client()
@@ -94,7 +80,7 @@ def test_a_read_from_before_a_change_does_not_put_the_old_row_back(standard_user
         user_copies.user_changed(user_id)
         return row
 
-    _marker_lapsed(standard_user)
+    copy_markers_lapsed(standard_user)
     old = user_copies.user_read(standard_user.pk, read_then_changed_meanwhile)
     assert old is not None and old.first_name != "Renamed"
     again = user_copies.user_read(standard_user.pk, _from_database)
@@ -103,7 +89,7 @@ def test_a_read_from_before_a_change_does_not_put_the_old_row_back(standard_user
 
 @pytest.mark.django_db
 def test_a_copy_from_an_older_generation_is_not_believed(standard_user: User) -> None:
-    _marker_lapsed(standard_user)
+    copy_markers_lapsed(standard_user)
     user_copies.user_read(standard_user.pk, _from_database)
     # Rows changed while Redis could not be told: the generation moves on.
     User.objects.filter(pk=standard_user.pk).update(last_name="Changed while away")

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from django.core.cache import cache, caches
+from django.core.cache import cache
 from django.test import Client
 
 import hub.cache
@@ -14,6 +14,7 @@ from hub.accounts.models import User
 from hub.versions import SharedVersion, current_tokens
 from routing.configuration import configuration_changed
 from routing.models import ProductArea
+from tests.hub.conftest import copy_markers_lapsed
 
 
 @pytest.fixture
@@ -109,8 +110,7 @@ def _round_trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 def _signed_in(client: Client, user: User) -> None:
     client.force_login(user)
-    # Creating the user and their membership marked their copies changed for a minute.
-    cache.delete_many([f"hub.users.{user.pk}", f"hub.members.{user.pk}"])
+    copy_markers_lapsed(user)
 
 
 @pytest.mark.django_db
@@ -119,9 +119,8 @@ def test_a_signed_in_page_reads_the_tokens_with_its_session_in_one_round_trip(
     standard_user: User,
     product_areas: list[ProductArea],
     monkeypatch: pytest.MonkeyPatch,
+    redis_copies: None,
 ) -> None:
-    if not isinstance(caches["default"], hub.cache.DegradingRedisCache):
-        pytest.skip("the session is read from Redis with the tokens")
     _signed_in(client, standard_user)
     picker = "/hub/technical/areas/surveys-xm-directory/contact/"
     assert client.get(picker).status_code == 200
