@@ -212,9 +212,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Parts of the layout that depend only on the code, the language and the role (links, the
-# language list), drawn once per process: they change only with a deployment, which starts
-# new processes.
+# Parts of pages drawn once per process and reused while their key says they read the same:
+# the layout's links and language list (the code, the language and the role), the empty
+# question box, the picker's cards (everything they show is in their key). Nothing in it
+# goes stale: a change makes another key, and the least used drawings make way.
 CACHES["fragments"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "hub-fragments",

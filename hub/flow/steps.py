@@ -8,8 +8,8 @@ language changes and refreshes the confirmation's queue position.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.conf import settings
@@ -18,9 +18,11 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.functional import Promise
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -37,6 +39,7 @@ from chatbot.views import (
     with_conversation,
 )
 from hub.accounts.http import AuthenticatedHttpRequest
+from hub.accounts.models import Organisation
 from hub.accounts.selectors import (
     account_services_contacts_of,
     brand_admins_of,
@@ -56,7 +59,7 @@ from routing.models import ProductArea
 from routing.policy import ContactOffers, Method, MethodOffer, OfferStatus, Reason
 from routing.policy import RedirectQuestion as Question
 from routing.selectors import product_areas_active
-from routing.waits import Wait
+from routing.waits import Wait, whole_minutes
 from tickets.models import Channel, Team
 from tickets.phones import phone_number_display
 from tickets.selectors import queue_status, ticket_created_data, ticket_of_requester
@@ -217,6 +220,41 @@ def method_cards(
     return cards
 
 
+def _minutes_read(wait: Wait | None) -> tuple[int, int, int] | None:
+    if wait is None:
+        return None
+    return whole_minutes(wait.expected), whole_minutes(wait.low), whole_minutes(wait.high)
+
+
+def method_cards_key(cards: Sequence[MethodCard], organisation: Organisation, language: str) -> str:
+    """Everything the picker's cards show, as the key of their drawn fragment: two requests
+    with the same key draw the same cards. The cards show their waits in whole minutes and
+    never an offer's raw estimates, which move a little with every request."""
+    shown = [
+        (
+            replace(
+                card,
+                offer=replace(card.offer, wait=None, english_wait=None),
+                wait=None,
+                english_wait=None,
+            ),
+            _minutes_read(card.wait),
+            _minutes_read(card.english_wait),
+        )
+        for card in cards
+    ]
+    return repr(
+        (
+            get_language(),
+            timezone.get_current_timezone_name(),
+            language,
+            organisation.account_team_email,
+            organisation.account_team_name,
+            shown,
+        )
+    )
+
+
 # --- The steps ----------------------------------------------------------------------------
 
 
@@ -373,10 +411,13 @@ def methods(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     offers = flow_offers(member, chosen, language=language)
     conversation = carried_conversation(request, member)
     area_url = with_conversation(reverse("hub:area", kwargs={"slug": chosen.slug}), conversation)
+    organisation = member.membership.organisation
+    cards = method_cards(offers, chosen, language, conversation=conversation)
     context = {
         "area": chosen,
-        "organisation": member.membership.organisation,
-        "cards": method_cards(offers, chosen, language, conversation=conversation),
+        "organisation": organisation,
+        "cards": cards,
+        "cards_key": method_cards_key(cards, organisation, language),
         "conversation": conversation,
         "language": language,
         "language_name": language_name(language),

@@ -397,6 +397,29 @@ def test_a_bad_question_gets_a_clear_error_and_saves_nothing(
 
 
 @pytest.mark.django_db
+def test_the_empty_question_drawn_once_still_shows_errors_and_the_readers_language(
+    client: Client, fixture_knowledge: dict[str, Article], standard_user: User
+) -> None:
+    """The empty question box is drawn once per language; a question sent back with an
+    error is drawn with it, and the next empty box is empty again."""
+    client.force_login(standard_user)
+    assert '<label class="field__label" for="id_question">Your question</label>' in (
+        client.get("/support/assistant/").content.decode()
+    )
+    refused = client.post("/support/assistant/", {"question": "x" * 501}).content.decode()
+    assert "Keep your question under 500 characters" in refused
+    assert 'aria-invalid="true"' in refused
+    again = client.get("/support/assistant/").content.decode()
+    assert "Keep your question under 500 characters" not in again
+    assert 'aria-invalid="true"' not in again
+    standard_user.preferred_language = "it"
+    standard_user.save()
+    assert '<label class="field__label" for="id_question">La tua domanda</label>' in (
+        client.get("/support/assistant/").content.decode()
+    )
+
+
+@pytest.mark.django_db
 def test_an_off_topic_question_is_told_the_assistant_does_not_know_and_offered_contact(
     client: Client, fixture_knowledge: dict[str, Article], standard_user: User
 ) -> None:

@@ -819,6 +819,76 @@ def test_outside_language_hours_email_and_phone_take_requests_and_say_when_in_lo
 
 
 @pytest.mark.django_db
+def test_the_drawn_cards_are_shared_only_while_what_they_show_is_the_same(
+    client: Client,
+    self_service_owner: User,
+    acme_team: Organisation,
+    make_member: Callable[..., User],
+    surveys_area: ProductArea,
+    crafted: Callable[[ContactOffers], None],
+) -> None:
+    """The cards are drawn once for everyone who would see them alike: a wait that reads the
+    same is the same drawing, and anything a card shows that differs is drawn afresh."""
+    closed = MethodOffer(
+        method=Method.EMAIL,
+        status=OfferStatus.NOT_NOW,
+        reason=Reason.OUTSIDE_HOURS,
+        team=RoutingTeam.GENERAL,
+        next_opening=OPENING,
+        accepts_requests=True,
+    )
+    refused = MethodOffer(
+        method=Method.CONFERENCE,
+        status=OfferStatus.NOT_IN_LICENCE,
+        reason=Reason.NEEDS_SUCCESS_PACKAGE,
+        upgrade_hint=True,
+    )
+
+    def phone(seconds: float) -> MethodOffer:
+        return MethodOffer(
+            method=Method.PHONE,
+            status=OfferStatus.AVAILABLE,
+            reason=Reason.OPEN,
+            team=RoutingTeam.GENERAL,
+            accepts_requests=True,
+            wait=WaitEstimate(seconds, seconds / 2, seconds * 2, 1.0),
+        )
+
+    def cards_of(user: User, **query: str) -> dict[str, str]:
+        return _cards(
+            _main(_as(client, user).get(METHODS_URL.format(slug=surveys_area.slug), query))
+        )
+
+    rome = make_member("rome@acme.example", acme_team, time_zone="Europe/Rome")
+    crafted(_offers(phone=phone(600), email=closed, conference=refused))
+    first = cards_of(rome)
+    assert "Estimated wait: about 10 minutes" in first["phone"]
+    assert "We will answer from Monday 2 March, 08:00, your time." in first["email"]
+    assert "Priya Raman" in first["conference"]
+
+    # A few seconds more reads the same: the same cards.
+    crafted(_offers(phone=phone(610), email=closed, conference=refused))
+    assert cards_of(rome) == first
+    # A wait that reads differently is drawn afresh.
+    crafted(_offers(phone=phone(1500), email=closed, conference=refused))
+    assert "Estimated wait: about 25 minutes" in cards_of(rome)["phone"]
+    # Another organisation's account team, another time zone: their own cards.
+    other = cards_of(self_service_owner)
+    assert "We will answer from Monday 2 March, 02:00, your time." in other["email"]
+    assert "Self-service desk" in other["conference"]
+    assert "Priya Raman" not in other["conference"]
+    # The account team renamed: seen at the next page.
+    acme_team.account_team_name = "Sam Okafor"
+    acme_team.save()
+    assert "Sam Okafor" in cards_of(rome)["conference"]
+    # Another support language, and another language of the pages.
+    assert "/contact/phone/?language=it" in cards_of(rome, language="it")["phone"]
+    rome.preferred_language = "it"
+    rome.save()
+    assert "Attesa stimata: circa 25 minuti" in cards_of(rome)["phone"]
+
+
+@pytest.mark.django_db
 def test_a_much_longer_wait_suggests_english_and_shows_both(
     client: Client,
     standard_user: User,
