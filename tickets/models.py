@@ -225,9 +225,13 @@ class Ticket(SweptRow):
             ),
             # A worker that is behind queues the phone tickets still waiting for their place
             # (tickets.services.callback_enqueue): a handful of rows, whatever the table's size.
+            # The outbox sweep looks for the same rows, and for QUEUED ones never queued (a
+            # chat switched to a later callback).
             models.Index(
                 fields=["created_at", "id"],
-                condition=models.Q(channel="phone", status="new", queued_at__isnull=True),
+                condition=models.Q(
+                    channel="phone", status__in=["new", "queued"], queued_at__isnull=True
+                ),
                 name="ticket_phone_not_queued",
             ),
             # Emailed requests whose confirmation is still to write
@@ -238,6 +242,19 @@ class Ticket(SweptRow):
                 condition=models.Q(confirmation_sent_at__isnull=True, verification_required=False)
                 & ~models.Q(channel__in=["phone", "chat"]),
                 name="ticket_unconfirmed",
+            ),
+            # The outbox sweep (tickets.services.outbox_sweep) every half minute: requests
+            # of every channel but chat still unconfirmed, and Enterprise handovers not yet
+            # made. A handful of rows each, whatever the table's size.
+            models.Index(
+                fields=["created_at", "id"],
+                condition=models.Q(confirmation_sent_at__isnull=True) & ~models.Q(channel="chat"),
+                name="ticket_sweep_unconfirmed",
+            ),
+            models.Index(
+                fields=["handover_due_at"],
+                condition=models.Q(handover_due_at__isnull=False, handed_over_at__isnull=True),
+                name="ticket_handover_due",
             ),
             # The queue statistics read the latest solved callbacks and chats.
             models.Index(

@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from hub.accounts.models import OutboundEmail, User
@@ -23,6 +25,8 @@ from tickets.services import outbox_sweep, ticket_confirmation_send, ticket_crea
 from tickets.sweeping import sweep_retry
 
 pytestmark = pytest.mark.django_db
+
+SWEEP_INDEXES = ("ticket_phone_not_queued", "ticket_sweep_unconfirmed", "ticket_handover_due")
 
 
 def email_ticket(user: User, subject: str) -> Ticket:
@@ -145,3 +149,30 @@ def test_a_chat_transcript_that_cannot_be_sent_does_not_stop_the_others(
     good.refresh_from_db()
     assert good.sent_at is not None and bad.sent_at is None
     assert bad.sweep_failures == 1 and "cannot render" in bad.sweep_error
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="query plans of PostgreSQL")
+def test_the_outbox_sweep_reads_its_few_rows_by_partial_indexes_not_the_whole_table(
+    standard_user: User,
+) -> None:
+    """The sweep runs every half minute: each of its reads of the tickets goes through an
+    index holding only the rows it may want, so its cost does not grow with the table."""
+    email_ticket(standard_user, "Never confirmed")
+    with CaptureQueriesContext(connection) as captured:
+        outbox_sweep(now=timezone.now() + timedelta(minutes=5))
+    reads = [
+        query["sql"]
+        for query in captured.captured_queries
+        if query["sql"].startswith("SELECT") and 'FROM "tickets_ticket" WHERE' in query["sql"]
+    ]
+    assert len(reads) >= 3
+    used = []
+    with connection.cursor() as cursor:
+        # The table is tiny here: without this the planner would rightly read it whole.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        for sql in reads:
+            cursor.execute(f"EXPLAIN {sql}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            used += [name for name in SWEEP_INDEXES if name in plan]
+            assert any(name in plan for name in SWEEP_INDEXES), plan
+    assert set(used) == set(SWEEP_INDEXES)
