@@ -96,6 +96,28 @@ def test_no_offers_another_question_or_contact_support_with_the_conversation(
 
 
 @pytest.mark.django_db
+def test_the_picker_drawn_for_others_still_carries_each_members_own_conversation(
+    client: Client, world: list[Agent], standard_user: User
+) -> None:
+    client.force_login(standard_user)
+    plain = _main(client.get(f"{AREA}contact/"))
+    assert "Your conversation with the assistant goes with your request" not in plain
+    assert 'name="conversation"' not in plain
+    client.post(AREA, {"question": QUESTION})
+    conversation = Conversation.objects.get()
+    carried = _main(client.get(f"{AREA}contact/?conversation={conversation.public_id}"))
+    assert "Your conversation with the assistant goes with your request" in carried
+    assert f'<input type="hidden" name="conversation" value="{conversation.public_id}">' in (
+        carried
+    )
+    assert '<option value="en" selected>' in carried
+    italian = _main(client.get(f"{AREA}contact/", {"language": "it"}))
+    assert '<option value="it" selected>' in italian
+    assert '<option value="en" selected>' not in italian
+    assert _main(client.get(f"{AREA}contact/")) == plain
+
+
+@pytest.mark.django_db
 def test_the_email_form_opens_with_the_question_and_the_ticket_carries_the_conversation(
     client: Client, world: list[Agent], standard_user: User
 ) -> None:
