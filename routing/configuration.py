@@ -127,13 +127,17 @@ def _read_configuration() -> Configuration:
                 time_zone=zone,
                 available_for_chat=chats,
                 area_ids=frozenset(areas.get(pk, ())),
-                schedule=Schedule(shifts.get(pk, ())),
+                schedule=hours_maths.schedule_shared(shifts.get(pk, ())),
             )
             for pk, user_id, team, spoken, zone, chats in agents
         ),
         hours=ServiceHours(
-            channels={key: Schedule(windows) for key, windows in channels.items()},
-            languages={key: Schedule(windows) for key, windows in languages.items()},
+            channels={
+                key: hours_maths.schedule_shared(windows) for key, windows in channels.items()
+            },
+            languages={
+                key: hours_maths.schedule_shared(windows) for key, windows in languages.items()
+            },
         ),
         areas=tuple(area for area in every_area if area.is_active),
         every_area=every_area,

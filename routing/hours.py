@@ -106,6 +106,21 @@ class Schedule:
         return f"Schedule({list(self.windows)!r})"
 
 
+def schedule_shared(windows: Iterable[WeeklyWindow]) -> Schedule:
+    """The schedule of these windows, the same object every time this process asks for it.
+
+    The interval maths caches its results by schedule. A schedule equal to a cached one
+    but built anew (the configuration is read again after every change and every minute)
+    would be compared window by window on every look-up, for as long as the process lives;
+    the same object is recognised at once."""
+    return _schedule_of(tuple(windows))
+
+
+@lru_cache(maxsize=4096)
+def _schedule_of(windows: tuple[WeeklyWindow, ...]) -> Schedule:
+    return Schedule(windows)
+
+
 def as_schedule(windows: Iterable[WeeklyWindow]) -> Schedule:
     return windows if isinstance(windows, Schedule) else Schedule(windows)
 

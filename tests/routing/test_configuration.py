@@ -19,6 +19,7 @@ from routing.models import (
     LanguageWindow,
     ProductArea,
     ProductAreaTranslation,
+    ServiceWindow,
     SupportTeam,
 )
 from routing.selectors import product_area_active, service_hours
@@ -85,6 +86,30 @@ def test_a_request_asks_the_cache_for_the_token_once_and_the_next_request_asks_a
     current_configuration()
     current_configuration()
     assert len(asked) == 4
+
+
+@pytest.mark.django_db
+def test_a_configuration_read_again_shares_the_schedules_that_did_not_change(
+    agent_row: Agent,
+) -> None:
+    """The interval maths caches by schedule: a schedule read again is the very object the
+    caches already hold (an identity check), and a changed one is a new object."""
+    ServiceWindow.objects.create(
+        channel="phone", team=SupportTeam.GENERAL, weekday=0, opens=time(8), closes=time(18)
+    )
+    first = current_configuration()
+    configuration_changed()
+    second = current_configuration()
+    assert second is not first
+    assert second.agents[0].schedule is first.agents[0].schedule
+    assert second.hours.channels == first.hours.channels
+    assert all(
+        second.hours.channels[key] is schedule for key, schedule in first.hours.channels.items()
+    )
+    AgentShift.objects.create(agent=agent_row, weekday=1, opens=time(9), closes=time(17))
+    changed = current_configuration().agents[0].schedule
+    assert changed is not first.agents[0].schedule
+    assert len(changed) == 2
 
 
 @pytest.mark.django_db
