@@ -53,6 +53,11 @@ class Wait:
         )
 
     @property
+    def minutes_shown(self) -> tuple[int, int, int]:
+        """Expected, low and high as they are read: two waits equal here read the same."""
+        return whole_minutes(self.expected), whole_minutes(self.low), whole_minutes(self.high)
+
+    @property
     def has_range(self) -> bool:
         """Worth saying "between low and high": they read differently in whole minutes."""
         return whole_minutes(self.low) != whole_minutes(self.high)

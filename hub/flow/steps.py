@@ -59,7 +59,7 @@ from routing.models import ProductArea
 from routing.policy import ContactOffers, Method, MethodOffer, OfferStatus, Reason
 from routing.policy import RedirectQuestion as Question
 from routing.selectors import product_areas_active
-from routing.waits import Wait, whole_minutes
+from routing.waits import Wait
 from tickets.models import Channel, Team
 from tickets.phones import phone_number_display
 from tickets.selectors import queue_status, ticket_created_data, ticket_of_requester
@@ -220,12 +220,6 @@ def method_cards(
     return cards
 
 
-def _minutes_read(wait: Wait | None) -> tuple[int, int, int] | None:
-    if wait is None:
-        return None
-    return whole_minutes(wait.expected), whole_minutes(wait.low), whole_minutes(wait.high)
-
-
 def method_cards_key(cards: Sequence[MethodCard], organisation: Organisation, language: str) -> str:
     """Everything the picker's cards show, as the key of their drawn fragment: two requests
     with the same key draw the same cards. The cards show their waits in whole minutes and
@@ -238,8 +232,8 @@ def method_cards_key(cards: Sequence[MethodCard], organisation: Organisation, la
                 wait=None,
                 english_wait=None,
             ),
-            _minutes_read(card.wait),
-            _minutes_read(card.english_wait),
+            card.wait and card.wait.minutes_shown,
+            card.english_wait and card.english_wait.minutes_shown,
         )
         for card in cards
     ]
