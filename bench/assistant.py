@@ -75,6 +75,40 @@ def _quality() -> None:
             flush=True,
         )
     quality_report(outcomes)
+    section_weights_report(outcomes[True])
+
+
+def section_weights_report(outcomes: list[Any]) -> None:
+    """The weights of the section to quote in force beside their refit on the tuning halves
+    (chatbot.evaluation.section_weights_fit), with how many labelled sections each picks."""
+    from chatbot import evaluation, retrieval
+
+    tuning = evaluation.section_examples(evaluation.tuning(outcomes))
+    held = evaluation.section_examples(evaluation.held_out(outcomes))
+    refit = evaluation.section_weights_fit(tuning)
+    cross = evaluation.section_weights_cross_validated(tuning)
+
+    def shown(weights: tuple[float, ...]) -> str:
+        return ", ".join(f"{w:+.2f}" for w in weights)
+
+    print(
+        "\n  section to quote (questions the model reads whose first article is right): "
+        f"{len(tuning)} in the tuning halves, {len(held)} held out",
+        flush=True,
+    )
+    print(f"    features   {', '.join(retrieval.SECTION_FEATURES)}", flush=True)
+    in_force = retrieval.SECTION_WEIGHTS
+    print(
+        f"    in force   {shown(in_force)}: tuning {evaluation.sections_picked(tuning, in_force)}"
+        f", held out {evaluation.sections_picked(held, in_force)}",
+        flush=True,
+    )
+    print(
+        f"    refit      {shown(refit)}: tuning {evaluation.sections_picked(tuning, refit)} "
+        f"({evaluation.SECTION_FIT_FOLDS}-fold cross-validated {cross}), held out "
+        f"{evaluation.sections_picked(held, refit)}",
+        flush=True,
+    )
 
 
 def quality_report(outcomes: dict[bool, list[Any]]) -> None:

@@ -13,7 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from chatbot import answers, content, retrieval
+import numpy as np
+from numpy.typing import NDArray
+
+from chatbot import answers, content, embedding, retrieval
 from chatbot.answers import Threshold
 from chatbot.languages import question_language
 from chatbot.models import Article, Passage
@@ -255,6 +258,96 @@ def tune(
     meaning = _tuned(english, (Threshold(meaning=m, words=base.words) for m in MEANING_GRID))
     words = _tuned(others, (Threshold(meaning=meaning.meaning, words=w) for w in WORDS_GRID))
     return Threshold(meaning=meaning.meaning, words=words.words)
+
+
+# --- The weights of the section to quote ---------------------------------------------------
+
+SECTION_FIT_L2 = 0.003
+SECTION_FIT_STEPS = 4000
+# Halved: the scale retrieval.SECTION_RERANK_WEIGHT was chosen on (the choice within an
+# article does not depend on the scale, the rerank between articles does).
+SECTION_FIT_SCALE = 0.5
+SECTION_FIT_FOLDS = 5
+
+
+@dataclass(frozen=True)
+class SectionExample:
+    """A question's first article as the choice of section: one row of
+    retrieval.SECTION_FEATURES per section found, and which of them is the labelled one."""
+
+    features: NDArray[np.float64]
+    right: NDArray[np.bool_]
+
+
+def section_examples(outcomes: Iterable[Outcome]) -> list[SectionExample]:
+    """The questions whose section is labelled and whose first article is right, in a
+    language the meaning model reads (elsewhere two of the features are always 0)."""
+    examples = []
+    for outcome in outcomes:
+        question = outcome.question
+        if question.section is None or question.language not in embedding.LANGUAGES:
+            continue
+        if outcome.rank != 1:
+            continue
+        hit = outcome.own[0]
+        examples.append(
+            SectionExample(
+                features=np.array(retrieval.section_features(hit), dtype=np.float64),
+                right=np.array(
+                    [outcome.anchors.get(m.passage_id) == question.section for m in hit.passages]
+                ),
+            )
+        )
+    return examples
+
+
+def section_weights_fit(
+    examples: Sequence[SectionExample], *, l2: float = SECTION_FIT_L2
+) -> tuple[float, ...]:
+    """Listwise logistic regression: a softmax over each question's sections, fitted by
+    gradient descent to put the labelled one first (L2-regularised), then scaled."""
+    usable = [e for e in examples if e.right.any()]
+    count = len(retrieval.SECTION_FEATURES)
+    if not usable:
+        return (0.0,) * count
+    width = max(len(e.right) for e in usable)
+    features = np.zeros((len(usable), width, count))
+    absent = np.full((len(usable), width), -1e9)
+    target = np.zeros((len(usable), width))
+    for row, example in enumerate(usable):
+        sections = len(example.right)
+        features[row, :sections] = example.features
+        absent[row, :sections] = 0.0
+        target[row, :sections] = example.right / example.right.sum()
+    weights = np.zeros(count)
+    for _ in range(SECTION_FIT_STEPS):
+        scores = features @ weights + absent
+        scores -= scores.max(axis=1, keepdims=True)
+        chance = np.exp(scores)
+        chance /= chance.sum(axis=1, keepdims=True)
+        gradient = np.einsum("qs,qsf->f", chance - target, features) / len(usable)
+        weights -= gradient + l2 * weights
+    return tuple(float(w) * SECTION_FIT_SCALE for w in weights)
+
+
+def sections_picked(examples: Iterable[SectionExample], weights: Sequence[float]) -> int:
+    """How many of the questions the weights quote the labelled section for (ties: the
+    first section, as chatbot.answers.quoted_passage breaks them)."""
+    vector = np.asarray(weights, dtype=np.float64)
+    return sum(1 for e in examples if e.right[int(np.argmax(e.features @ vector))])
+
+
+def section_weights_cross_validated(examples: Sequence[SectionExample]) -> int:
+    """How many the fit picks right on questions it was not fitted on (k-fold)."""
+    picked = 0
+    for fold in range(SECTION_FIT_FOLDS):
+        fitted = section_weights_fit(
+            [e for n, e in enumerate(examples) if n % SECTION_FIT_FOLDS != fold]
+        )
+        picked += sections_picked(
+            [e for n, e in enumerate(examples) if n % SECTION_FIT_FOLDS == fold], fitted
+        )
+    return picked
 
 
 def split(

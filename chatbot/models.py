@@ -159,6 +159,10 @@ class Passage(models.Model):
     search_vector = SearchVectorField(null=True, editable=False)
     # all-MiniLM-L6-v2 of title, heading and text: 384 little-endian float32 numbers.
     embedding = models.BinaryField(null=True, editable=False)
+    # all-MiniLM-L6-v2 of the heading alone, the same way (none for the intro, which has no
+    # heading): every section's embedding above repeats the article's title, which tells an
+    # article's sections apart less well than their headings do.
+    heading_embedding = models.BinaryField(null=True, editable=False)
 
     class Meta:
         ordering = ["version", "position"]

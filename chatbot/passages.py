@@ -51,21 +51,25 @@ def passage_drafts(*, title: str, summary: str, body: str) -> list[PassageDraft]
 def shipped_embedding_texts(
     root: Path = content.KNOWLEDGE_ROOT,
 ) -> dict[str, list[str]]:
-    """The texts to embed of every article file, by file (``en/surveys/some-slug``)."""
+    """The texts to embed of every article file, by file (``en/surveys/some-slug``): each
+    passage's whole text, and each heading alone."""
     result = {}
     for file in content.article_files(root):
         if file.language not in embedding.LANGUAGES:
             continue
         drafts = passage_drafts(title=file.title, summary=file.summary, body=file.body)
-        result[f"{file.language}/{file.area}/{file.slug}"] = [d.embedding_text for d in drafts]
+        result[f"{file.language}/{file.area}/{file.slug}"] = [
+            *(d.embedding_text for d in drafts),
+            *(d.heading for d in drafts if d.heading),
+        ]
     return result
 
 
 @dataclass(frozen=True)
 class ShippedStatus:
     missing: list[str]  # articles (``language/area/slug``) with a passage the file lacks
-    passages: int
-    unused: int  # vectors of passages no shipped article has any more
+    passages: int  # texts to embed: each passage's and its heading's
+    unused: int  # vectors of texts no shipped article has any more
 
 
 def shipped_embeddings_status(

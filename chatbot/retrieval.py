@@ -138,6 +138,7 @@ class PassageMatch:
     own_matched: frozenset[int] = frozenset()
     heading_matched: frozenset[int] = frozenset()
     troubleshooting: bool = False  # a troubleshooting or checklist section
+    heading_similarity: float | None = None  # its heading's cosine to the question
 
 
 @dataclass(frozen=True)
@@ -208,6 +209,9 @@ class _Snapshot:
     areas: dict[int, int | None] = field(default_factory=dict)
     vectors: dict[str, tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float32]]] = field(
         default_factory=dict
+    )
+    heading_vectors: dict[str, tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float32]]] = (
+        field(default_factory=dict)
     )
     bm25: dict[str, _Bm25Index] = field(default_factory=dict)
     document_counts: dict[str, tuple[int, dict[str, int]]] = field(default_factory=dict)
@@ -685,30 +689,43 @@ def _lexical(question: str, language: str, groups: list[Group]) -> list[PassageS
 
 
 def _vectors(language: str) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float32]]:
+    """The language's passages with a vector of their whole text: ids, article ids, rows."""
     state = snapshot()
     if language not in state.vectors:
-        ids, article_ids, rows = [], [], []
-        for passage_id, article_id, data in (
-            _published_passages(language)
-            .filter(embedding__isnull=False)
-            .values_list("id", "article_id", "embedding")
-        ):
-            vector = embedding.from_bytes(data or b"")
-            if vector.shape == (embedding.DIMENSIONS,):
-                ids.append(passage_id)
-                article_ids.append(article_id)
-                rows.append(vector)
-        matrix = (
-            np.vstack(rows).astype(np.float32)
-            if rows
-            else np.zeros((0, embedding.DIMENSIONS), dtype=np.float32)
-        )
-        state.vectors[language] = (
-            np.array(ids, dtype=np.int64),
-            np.array(article_ids, dtype=np.int64),
-            matrix,
-        )
+        state.vectors[language] = _stacked(language, "embedding")
     return state.vectors[language]
+
+
+def _heading_vectors(
+    language: str,
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float32]]:
+    """The same for the vectors of the passages' headings alone."""
+    state = snapshot()
+    if language not in state.heading_vectors:
+        state.heading_vectors[language] = _stacked(language, "heading_embedding")
+    return state.heading_vectors[language]
+
+
+def _stacked(
+    language: str, field_name: str
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float32]]:
+    ids, article_ids, rows = [], [], []
+    for passage_id, article_id, data in (
+        _published_passages(language)
+        .filter(**{f"{field_name}__isnull": False})
+        .values_list("id", "article_id", field_name)
+    ):
+        vector = embedding.from_bytes(data or b"")
+        if vector.shape == (embedding.DIMENSIONS,):
+            ids.append(passage_id)
+            article_ids.append(article_id)
+            rows.append(vector)
+    matrix = (
+        np.vstack(rows).astype(np.float32)
+        if rows
+        else np.zeros((0, embedding.DIMENSIONS), dtype=np.float32)
+    )
+    return np.array(ids, dtype=np.int64), np.array(article_ids, dtype=np.int64), matrix
 
 
 def semantic(question_vector: NDArray[np.float32], language: str) -> list[PassageScore]:
@@ -731,10 +748,15 @@ def semantic(question_vector: NDArray[np.float32], language: str) -> list[Passag
 
 
 def passage_cosines(
-    question_vector: NDArray[np.float32], language: str, passage_ids: Iterable[int]
+    question_vector: NDArray[np.float32],
+    language: str,
+    passage_ids: Iterable[int],
+    *,
+    headings: bool = False,
 ) -> dict[int, float]:
-    """The question's cosine to each of these passages (those with a vector)."""
-    ids, _, matrix = _vectors(language)
+    """The question's cosine to each of these passages (those with a vector): to its whole
+    text, or to its heading alone."""
+    ids, _, matrix = (_heading_vectors if headings else _vectors)(language)
     wanted = np.isin(ids, np.fromiter(passage_ids, dtype=np.int64))
     return dict(zip(ids[wanted].tolist(), (matrix[wanted] @ question_vector).tolist(), strict=True))
 
@@ -759,10 +781,16 @@ def meaning_by_article(question: str, *, language: str = "en") -> dict[int, floa
 
 def _section_words(language: str) -> dict[int, tuple[_Vocabulary, _Vocabulary]]:
     """Each published passage's (heading lexemes, heading and text lexemes), as the
-    language's analyser reads them."""
+    language's analyser reads them. The intro's text starts with the article's summary,
+    which speaks for the whole article as its title does: it is left out."""
     state = snapshot()
     if language not in state.section_words:
-        rows = list(_published_passages(language).values_list("id", "heading", "plain_text"))
+        rows = [
+            (passage_id, heading, _without_summary(text, summary) if position == 0 else text)
+            for passage_id, heading, text, position, summary in _published_passages(
+                language
+            ).values_list("id", "heading", "plain_text", "position", "version__summary")
+        ]
         if connection.vendor == "postgresql":
             analysed = _pg_lexemes(
                 [text for _, heading, body in rows for text in (heading, body)], language
@@ -787,6 +815,11 @@ def _section_words(language: str) -> dict[int, tuple[_Vocabulary, _Vocabulary]]:
             for (passage_id, _, _), (heading, body) in zip(rows, pairs, strict=True)
         }
     return state.section_words[language]
+
+
+def _without_summary(text: str, summary: str) -> str:
+    """The intro's own text (chatbot.passages puts the summary first)."""
+    return text.removeprefix(f"{summary}\n") if summary else text
 
 
 def section_matches(
@@ -816,29 +849,37 @@ def section_matches(
 
 # --- The section to quote --------------------------------------------------------------------
 
-# Choosing the section to quote, measured on the tuning half of the blind questions: an
-# article's intro says what a feature is and its last sections (troubleshooting, tips) name
-# every topic in passing, while the question is usually answered by a step in between.
-# Checked again once the writers' questions had sections too: on both tuning halves
-# together, moving any one of the section weights here (in steps of 0.25) does no better.
-INTRO_PENALTY = 1.0
-LATER_PENALTY = 0.5  # times the section's place in the article, 0 (first) .. 1 (last)
-LAST_PENALTY = 0.2
-SECTION_MEANING_WEIGHT = 1.5
-# Every section repeats its article's title and keywords, so what the whole passage matches
-# barely tells sections apart; what the section's own heading and text match does, weighed
-# by how few of the article's sections have the word (a word in all of them tells none
-# apart). Chosen on the tuning half: section hit@1 0.593 before, 0.725 with these.
-SECTION_COVERAGE_WEIGHT = 0.5
-SECTION_OWN_WEIGHT = 0.5
-SECTION_HEADING_WEIGHT = 2.0
+# Choosing the section to quote: an article's intro says what a feature is and its last
+# sections (troubleshooting, tips) name every topic in passing, while the question is usually
+# answered by a step in between, whose heading says what the question asks. Every section
+# repeats its article's title and keywords, so what the whole passage matches barely tells
+# sections apart; what the section's own heading and text match does, weighed by how few of
+# the article's sections have the word (a word in all of them tells none apart), and so does
+# the meaning of its heading alone.
+# The weights are a listwise logistic fit (softmax over an article's sections, L2 0.003) to
+# the labelled sections of both tuning halves (162 English questions whose first article is
+# right), halved to keep the scale SECTION_RERANK_WEIGHT was chosen on. In 5-fold cross-
+# validation on those questions the fit picks the labelled section for 133 of 162; without
+# the heading's meaning, 127 (the hand-set weights before cannot be cross-validated: they
+# were chosen on all of them).
+# chatbot.evaluation.section_weights_fit refits them; `python -m bench assistant` prints the
+# refit beside these. A question that tells of something going wrong ("the upload fails with
+# an error", "the widget says no data") is answered by the article's troubleshooting section
+# more often than by the steps whose words it shares.
+SECTION_FEATURES = (
+    "coverage",  # the share of the question's rarity mass the whole passage matches
+    "own words",  # the same, of the section's own heading and text, by rarity among sections
+    "heading words",  # the same, of its heading alone
+    "meaning",  # the whole passage's cosine to the question (a negative one counts as 0)
+    "heading meaning",  # its heading's cosine to the question (0 for the intro: no heading)
+    "troubleshooting",  # 1 for a troubleshooting section when the question tells of a problem
+    "intro",  # 1 for the intro
+    "place",  # the section's place in the article, 0 (first) .. 1 (last)
+    "last",  # 1 for the last of several sections
+)
+SECTION_WEIGHTS = (0.7, 1.65, 1.05, 1.8, 1.5, 1.35, -0.8, -0.45, -0.4)
 
 
-# A question that tells of something going wrong ("the upload fails with an error", "the
-# widget says no data") is answered by the article's troubleshooting section more often than
-# by the steps whose words it shares. Chosen on the tuning half of the blind questions:
-# section hit@1 0.769 -> 0.802 (0.3 gave 0.791; every weight from 0.5 to 1.2, 0.802).
-SECTION_TROUBLESHOOTING_WEIGHT = 0.5
 # Each language's words for a problem, matched in the casefolded question. The words a
 # customer uses for a symptom ("stuck", "blank", "even though") and the headings "Common
 # errors" and "Error messages" were added from the writers' sets' tuning half (section
@@ -929,26 +970,36 @@ def _section_weights(hit: ArticleHit) -> list[float]:
     return weights
 
 
-def section_fits(hit: ArticleHit) -> list[float]:
-    """How well each of the hit's passages fits the question as the section to quote."""
+def section_features(hit: ArticleHit) -> list[tuple[float, ...]]:
+    """Each of the hit's passages as the section to quote: SECTION_FEATURES, in order."""
     weights = _section_weights(hit)
     mass = sum(weights) or 1.0
-    fits = []
+    features: list[tuple[float, ...]] = []
     for match in hit.passages:
-        place = match.position / max(match.sections - 1, 1)
         own = sum(weights[n] for n in match.own_matched if n < len(weights)) / mass
         heading = sum(weights[n] for n in match.heading_matched if n < len(weights)) / mass
-        fits.append(
-            SECTION_COVERAGE_WEIGHT * match.coverage
-            + SECTION_OWN_WEIGHT * own
-            + SECTION_HEADING_WEIGHT * heading
-            + SECTION_MEANING_WEIGHT * max(match.similarity or 0.0, 0.0)
-            + SECTION_TROUBLESHOOTING_WEIGHT * (hit.reports_problem and match.troubleshooting)
-            - INTRO_PENALTY * (match.position == 0)
-            - LATER_PENALTY * place
-            - LAST_PENALTY * (match.position == match.sections - 1 and match.sections > 1)
+        features.append(
+            (
+                match.coverage,
+                own,
+                heading,
+                max(match.similarity or 0.0, 0.0),
+                match.heading_similarity or 0.0,
+                float(hit.reports_problem and match.troubleshooting),
+                float(match.position == 0),
+                match.position / max(match.sections - 1, 1),
+                float(match.position == match.sections - 1 and match.sections > 1),
+            )
         )
-    return fits
+    return features
+
+
+def section_fits(hit: ArticleHit) -> list[float]:
+    """How well each of the hit's passages fits the question as the section to quote."""
+    return [
+        sum(weight * value for weight, value in zip(SECTION_WEIGHTS, features, strict=True))
+        for features in section_features(hit)
+    ]
 
 
 # --- Together --------------------------------------------------------------------------------
@@ -996,6 +1047,16 @@ def search(
         if question_vector is not None and meanings and unranked
         else {}
     )
+    heading_cosines = (
+        passage_cosines(
+            question_vector,
+            language,
+            {m.passage_id for hit in hits for m in hit.passages},
+            headings=True,
+        )
+        if question_vector is not None and meanings
+        else {}
+    )
     problem = reports_problem(question, language)
     troubleshooting = troubleshooting_passages(language) if problem else frozenset()
     hits = [
@@ -1009,6 +1070,7 @@ def search(
                     own_matched=own.get(match.passage_id, (frozenset(), frozenset()))[1],
                     troubleshooting=match.passage_id in troubleshooting,
                     similarity=cosines.get(match.passage_id, match.similarity),
+                    heading_similarity=heading_cosines.get(match.passage_id),
                 )
                 for match in hit.passages
             ),

@@ -46,7 +46,7 @@ TURNS_PER_CONVERSATION = 40
 QUESTIONS_PER_MINUTE = 20
 NOT_READY = "not_ready"  # the code of the error given while the knowledge base is indexed
 # Changing how passages are cut or embedded changes this, and every version is indexed again.
-INDEXING_VERSION = "passages-2"
+INDEXING_VERSION = "passages-3"
 
 
 # --- Articles --------------------------------------------------------------------------------
@@ -147,9 +147,14 @@ def article_version_index(*, version_id: int, force: bool = False) -> bool:
         for draft in drafts
     ]
     if semantic and rows:
-        vectors = embedding.embed([draft.embedding_text for draft in drafts])
-        for row, vector in zip(rows, vectors, strict=True):
-            row.embedding = embedding.to_bytes(vector)
+        headed = [row for row in rows if row.heading]
+        vectors = embedding.embed(
+            [draft.embedding_text for draft in drafts] + [row.heading for row in headed]
+        )
+        for row, whole in zip(rows, vectors[: len(rows)], strict=True):
+            row.embedding = embedding.to_bytes(whole)
+        for row, heading in zip(headed, vectors[len(rows) :], strict=True):
+            row.heading_embedding = embedding.to_bytes(heading)
     with transaction.atomic():
         locked = ArticleVersion.objects.select_for_update().filter(pk=version_id).first()
         if locked is None:

@@ -5,6 +5,7 @@ small HTTP server the test starts."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from collections.abc import Iterator
@@ -70,6 +71,29 @@ def test_every_section_found_has_its_own_cosine_for_the_choice_of_quote(
         passage = retrieval.Passage.objects.get(pk=match.passage_id)
         cosine = float(retrieval.embedding.from_bytes(passage.embedding) @ vector)
         assert match.similarity == pytest.approx(cosine, abs=1e-5), passage.heading
+
+
+@pytest.mark.django_db
+def test_every_section_found_has_its_heading_compared_by_meaning(
+    fixture_knowledge: dict[str, Article],
+) -> None:
+    question = "okta shows an error page after the redirect"
+    hits = retrieval.search(question, use_semantic=True)
+    vector = retrieval.embedding.embed_one(question)
+    found = [match for hit in hits for match in hit.passages]
+    assert found
+    for match in found:
+        passage = retrieval.Passage.objects.get(pk=match.passage_id)
+        if not passage.heading:  # the intro
+            assert match.heading_similarity is None
+            continue
+        heading = retrieval.embedding.embed_one(passage.heading)
+        assert match.heading_similarity == pytest.approx(float(heading @ vector), abs=1e-5)
+    assert all(
+        match.heading_similarity is None
+        for hit in retrieval.search(question, use_semantic=False)
+        for match in hit.passages
+    )
 
 
 @pytest.mark.django_db
@@ -286,6 +310,19 @@ def _two_sections(*, reports_problem: bool) -> retrieval.ArticleHit:
 def test_a_question_telling_of_a_problem_is_answered_from_the_troubleshooting_section() -> None:
     assert quoted_passage(_two_sections(reports_problem=False)) == 1
     assert quoted_passage(_two_sections(reports_problem=True)) == 2
+
+
+def test_the_section_whose_heading_means_what_is_asked_is_quoted() -> None:
+    """Two sections the question's words and the whole passages' meaning fit alike: the one
+    whose heading is closer in meaning is quoted, whichever the fused ranking put first."""
+    hit = _two_sections(reports_problem=False)
+    first, second = hit.passages
+    for closer in (1, 2):
+        passages = (
+            dataclasses.replace(first, heading_similarity=0.6 if closer == 1 else 0.2),
+            dataclasses.replace(second, position=1, heading_similarity=0.6 if closer == 2 else 0.2),
+        )
+        assert quoted_passage(dataclasses.replace(hit, passages=passages)) == closer
 
 
 @pytest.mark.parametrize(

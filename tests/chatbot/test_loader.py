@@ -83,6 +83,8 @@ def test_loading_creates_every_article_and_version_and_indexes_them_on_commit(
         "When the option is missing",
     ]
     assert all(p.embedding for p in passages)
+    # Each heading has its own vector; the intro has no heading.
+    assert [bool(p.heading_embedding) for p in passages] == [False, True, True]
     assert english.indexed_hash
 
 

@@ -56,7 +56,7 @@ def test_a_changed_article_is_named_stale_and_only_its_changed_passage_is_comput
     out = StringIO()
     call_command("knowledge_embeddings", root=root, file=file, stdout=out)
     # The article's last passage changed: it is computed, its old vector dropped.
-    assert "1 passages embedded, 1 unused vectors dropped" in out.getvalue()
+    assert "1 texts embedded, 1 unused vectors dropped" in out.getvalue()
     assert passages.shipped_embeddings_status(root, file).missing == []
     before = file.read_bytes()
     call_command("knowledge_embeddings", root=root, file=file, stdout=StringIO())

@@ -1,8 +1,8 @@
 """Refresh the embeddings shipped with the knowledge files (chatbot/knowledge/embeddings.npz).
 
 Run it after changing an article file and commit the file with the change: loading then
-reuses every vector instead of running the model. Only passages whose text changed are
-computed; vectors no article uses any more are dropped.
+reuses every vector instead of running the model. Each passage has two: its whole text's and
+its heading's. Only texts that changed are computed; vectors no article uses any more are dropped.
 """
 
 from __future__ import annotations
@@ -45,8 +45,8 @@ class Command(BaseCommand):
                     )
                 self.stdout.write(
                     self.style.SUCCESS(
-                        f"{file.name} holds all {status.passages} passages of the shipped "
-                        f"articles ({status.unused} unused vectors)."
+                        f"{file.name} holds all {status.passages} texts of the shipped articles' "
+                        f"passages and headings ({status.unused} unused vectors)."
                     )
                 )
                 return
@@ -61,10 +61,10 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         self.stdout.write(
             self.style.SUCCESS(
-                f"{file.name}: {computed} passages embedded, {dropped} unused vectors dropped"
+                f"{file.name}: {computed} texts embedded, {dropped} unused vectors dropped"
                 + ("" if computed or dropped else " (unchanged)")
             )
         )
 
     def _progress(self, done: int, total: int) -> None:
-        self.stdout.write(f"  embedded {done}/{total} passages")
+        self.stdout.write(f"  embedded {done}/{total} texts")
