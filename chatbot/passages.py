@@ -67,8 +67,8 @@ def shipped_embedding_texts(
 
 @dataclass(frozen=True)
 class ShippedStatus:
-    missing: list[str]  # articles (``language/area/slug``) with a passage the file lacks
-    passages: int  # texts to embed: each passage's and its heading's
+    missing: list[str]  # articles (``language/area/slug``) with a text the file lacks
+    texts: int  # to embed: each passage's whole text and each heading
     unused: int  # vectors of texts no shipped article has any more
 
 
@@ -85,7 +85,7 @@ def shipped_embeddings_status(
         for name, article in sorted(texts.items())
         if any(embedding.text_key(text) not in vectors for text in article)
     ]
-    return ShippedStatus(missing=missing, passages=len(wanted), unused=len(set(vectors) - wanted))
+    return ShippedStatus(missing=missing, texts=len(wanted), unused=len(set(vectors) - wanted))
 
 
 def shipped_embeddings_refresh(

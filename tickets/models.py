@@ -234,23 +234,17 @@ class Ticket(SweptRow):
                 ),
                 name="ticket_phone_not_queued",
             ),
-            # Emailed requests whose confirmation is still to write
-            # (tickets.services.waiting_confirmations_send): chats are never confirmed by
-            # email, so they stay out of it.
-            models.Index(
-                fields=["created_at", "id"],
-                condition=models.Q(confirmation_sent_at__isnull=True, verification_required=False)
-                & ~models.Q(channel__in=["phone", "chat"]),
-                name="ticket_unconfirmed",
-            ),
-            # The outbox sweep (tickets.services.outbox_sweep) every half minute: requests
-            # of every channel but chat still unconfirmed, and Enterprise handovers not yet
-            # made. A handful of rows each, whatever the table's size.
+            # Requests whose confirmation is still to write: the worker's emailed ones
+            # (tickets.services.waiting_confirmations_send) and every channel's for the
+            # outbox sweep every half minute (tickets.services.outbox_sweep). Chats are never
+            # confirmed by email, so they stay out of it. A handful of rows, whatever the
+            # table's size.
             models.Index(
                 fields=["created_at", "id"],
                 condition=models.Q(confirmation_sent_at__isnull=True) & ~models.Q(channel="chat"),
-                name="ticket_sweep_unconfirmed",
+                name="ticket_unconfirmed",
             ),
+            # The outbox sweep's Enterprise handovers not yet made.
             models.Index(
                 fields=["handover_due_at"],
                 condition=models.Q(handover_due_at__isnull=False, handed_over_at__isnull=True),

@@ -21,12 +21,17 @@ from hub.accounts.outbox import outbound_email_deliver
 from tickets import emails
 from tickets.chat.services import chat_end, chat_start, chat_sweep, chat_transcript_request
 from tickets.models import Channel, ChatTranscriptRequest, Team, Ticket
-from tickets.services import outbox_sweep, ticket_confirmation_send, ticket_create
+from tickets.services import (
+    outbox_sweep,
+    ticket_confirmation_send,
+    ticket_create,
+    waiting_confirmations_send,
+)
 from tickets.sweeping import sweep_retry
 
 pytestmark = pytest.mark.django_db
 
-SWEEP_INDEXES = ("ticket_phone_not_queued", "ticket_sweep_unconfirmed", "ticket_handover_due")
+SWEEP_INDEXES = ("ticket_phone_not_queued", "ticket_unconfirmed", "ticket_handover_due")
 
 
 def email_ticket(user: User, subject: str) -> Ticket:
@@ -151,6 +156,14 @@ def test_a_chat_transcript_that_cannot_be_sent_does_not_stop_the_others(
     assert bad.sweep_failures == 1 and "cannot render" in bad.sweep_error
 
 
+def _plan(sql: str) -> str:
+    with connection.cursor() as cursor:
+        # The table is tiny here: without this the planner would rightly read it whole.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}")
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="query plans of PostgreSQL")
 def test_the_outbox_sweep_reads_its_few_rows_by_partial_indexes_not_the_whole_table(
     standard_user: User,
@@ -167,12 +180,27 @@ def test_the_outbox_sweep_reads_its_few_rows_by_partial_indexes_not_the_whole_ta
     ]
     assert len(reads) >= 3
     used = []
-    with connection.cursor() as cursor:
-        # The table is tiny here: without this the planner would rightly read it whole.
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        for sql in reads:
-            cursor.execute(f"EXPLAIN {sql}")
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-            used += [name for name in SWEEP_INDEXES if name in plan]
-            assert any(name in plan for name in SWEEP_INDEXES), plan
+    for sql in reads:
+        plan = _plan(sql)
+        used += [name for name in SWEEP_INDEXES if name in plan]
+        assert any(name in plan for name in SWEEP_INDEXES), plan
     assert set(used) == set(SWEEP_INDEXES)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="query plans of PostgreSQL")
+def test_the_confirmation_worker_reads_by_the_sweeps_index_of_unconfirmed_requests(
+    standard_user: User,
+) -> None:
+    """One index of unconfirmed requests serves the worker and the sweep alike: every
+    submission writes one entry, not one per reader."""
+    email_ticket(standard_user, "Waiting for its confirmation")
+    with CaptureQueriesContext(connection) as captured:
+        assert waiting_confirmations_send() == 1
+    reads = [
+        query["sql"]
+        for query in captured.captured_queries
+        if 'FROM "tickets_ticket"' in query["sql"] and "SKIP LOCKED" in query["sql"]
+    ]
+    assert reads
+    for sql in reads:
+        assert "ticket_unconfirmed" in _plan(sql), sql

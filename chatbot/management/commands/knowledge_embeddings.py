@@ -45,7 +45,7 @@ class Command(BaseCommand):
                     )
                 self.stdout.write(
                     self.style.SUCCESS(
-                        f"{file.name} holds all {status.passages} texts of the shipped articles' "
+                        f"{file.name} holds all {status.texts} texts of the shipped articles' "
                         f"passages and headings ({status.unused} unused vectors)."
                     )
                 )
