@@ -89,3 +89,24 @@ def test_a_connection_with_a_notification_waiting_is_checked_in_full_and_kept(
     sent = _statements_sent(kept, monkeypatch)
     assert kept.is_usable()
     assert sent == ["SELECT 1"]
+
+
+def test_a_read_repeated_on_a_kept_connection_is_planned_once(kept: Any) -> None:
+    from tickets.models import Ticket
+
+    def prepared() -> list[str]:
+        with kept.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return [row[0] for row in cursor.fetchall()]
+
+    assert kept.settings_dict["OPTIONS"]["server_side_binding"] is True
+    threshold = kept.settings_dict["OPTIONS"]["prepare_threshold"]
+    read = Ticket.objects.filter(number="CS-000001").values_list("pk")
+    sql = str(read.query).split(" WHERE ")[0]
+    with kept.cursor() as cursor:
+        compiled, params = read.query.sql_with_params()
+        for _ in range(threshold):
+            cursor.execute(compiled, params)
+        assert not [statement for statement in prepared() if sql in statement]
+        cursor.execute(compiled, params)
+    assert [statement for statement in prepared() if sql in statement]

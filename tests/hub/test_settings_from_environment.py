@@ -33,6 +33,7 @@ def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[s
         "SITE_URL",
         "CSRF_TRUSTED_ORIGINS",
         "DJANGO_ALLOW_ASYNC_UNSAFE",
+        "DATABASE_PREPARE_THRESHOLD",
     ):
         clean.pop(name, None)
     clean.update(env)
@@ -63,12 +64,16 @@ def test_check_deploy_is_clean_with_production_settings() -> None:
         ("REDIS_URL", "http://127.0.0.1:6379", "REDIS_URL is malformed"),
         ("DEBUG", "perhaps", "DEBUG is malformed"),
         ("SITE_URL", "hub.example.com", "SITE_URL must start with"),
+        ("DATABASE_PREPARE_THRESHOLD", "often", "DATABASE_PREPARE_THRESHOLD is malformed"),
+        ("DATABASE_PREPARE_THRESHOLD", "-1", "DATABASE_PREPARE_THRESHOLD is malformed"),
     ],
 )
 def test_a_missing_or_malformed_variable_stops_start_up_naming_it(
     variable: str, value: str | None, message: str
 ) -> None:
     env = dict(PRODUCTION)
+    if variable.startswith("DATABASE_PREPARE"):
+        env["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/hub"  # PostgreSQL's alone
     if value is None:
         env.pop(variable)
     else:
