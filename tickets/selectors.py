@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from hub.accounts.models import EnterpriseSeat, Membership, Organisation, User
-from hub.accounts.selectors import member_row
+from hub.accounts.selectors import member_row, organisation_people
 from routing.languages import language_label, language_name
 from routing.models import SupportTeam
 from routing.selectors import (
@@ -467,17 +467,11 @@ def history_areas(language: str) -> list[HistoryArea]:
 
 def history_requesters(user: User) -> list[tuple[int, str]]:
     """The people a brand administrator may narrow the list to: their organisation's members,
-    as (id, name or email), read as plain values (a page lists hundreds)."""
+    as (id, name or email), as ``organisation_people`` keeps them built."""
     membership = history_membership(user)
     if membership is None or not membership.is_brand_admin:
         return []
-    rows = (
-        User.objects.filter(membership__organisation_id=membership.organisation_id)
-        .order_by("last_name", "first_name", "email")
-        .values_list("pk", "first_name", "last_name", "email")
-    )
-    # As User.get_full_name words it, falling back to the address.
-    return [(pk, f"{first} {last}".strip() or email) for pk, first, last, email in rows]
+    return organisation_people(membership.organisation_id)
 
 
 def history_export_rows(
@@ -550,6 +544,15 @@ def ticket_timeline(ticket: Ticket) -> list[TicketEvent]:
         )
         .order_by("created_at", "pk")
     )
+
+
+def ticket_files(ticket: Ticket, timeline: Iterable[TicketEvent]) -> list[Attachment]:
+    """The ticket's files, oldest first. A file only ever arrives with the timeline's event
+    that names it (``services.attachments_add`` writes both in one transaction), so a
+    timeline that names none needs no query, and most tickets have no files."""
+    if not any(event.data.get("attachments") for event in timeline):
+        return []
+    return list(Attachment.objects.filter(ticket_id=ticket.pk).only("pk", "original_name", "size"))
 
 
 def sweep_parked_counts() -> dict[str, int]:

@@ -53,6 +53,7 @@ from tickets.selectors import (
     queue_status,
     sees_organisation_tickets,
     ticket_area_name,
+    ticket_files,
     ticket_for_viewer,
     ticket_history_page,
     ticket_timeline,
@@ -374,7 +375,7 @@ def _ticket_context(
         "can_comment": is_requester and ticket.status != Status.CLOSED,
         "can_close": is_requester and ticket.status != Status.CLOSED,
         "conversation": assistant_conversation(events),
-        "attachments": list(ticket.attachments.only("pk", "original_name", "size")),
+        "attachments": ticket_files(ticket, events),
     }
     context.setdefault("comment_form", CommentForm())
     context.update(extra)

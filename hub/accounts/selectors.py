@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core import signing
+from django.core.cache import caches
 from django.db import connection
 from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 
@@ -26,7 +27,7 @@ from hub.accounts.models import (
     StaffRole,
     User,
 )
-from hub.accounts.user_copies import member_read
+from hub.accounts.user_copies import MEMBER_LIST_VERSION, member_read
 
 # The environment ("commercial" or "fedramp") the user signed in to, kept in the session.
 SESSION_ENVIRONMENT_KEY = "hub_environment"
@@ -257,6 +258,28 @@ def members_of(organisation: Organisation) -> QuerySet[Membership]:
         .annotate(sso_linked=Exists(SsoIdentity.objects.filter(user_id=OuterRef("user_id"))))
         .order_by("user__last_name", "user__first_name", "user__email")
     )
+
+
+def organisation_people(organisation_id: int) -> list[tuple[int, str]]:
+    """The organisation's members as (id, name or address), by last name, first name and
+    address: read once per process, then again after any user or membership changes
+    (``user_copies.MEMBER_LIST_VERSION``). A brand administrator's history filters by them
+    on every page, and an organisation has hundreds."""
+    # One entry an organisation, with the token it was read under: a list kept per token
+    # would leave every superseded list in memory until the cache culls it.
+    key, token = f"organisation-people:{organisation_id}", MEMBER_LIST_VERSION.current()
+    kept: tuple[str, list[tuple[int, str]]] | None = caches["fragments"].get(key)
+    if kept is not None and kept[0] == token:
+        return kept[1]
+    rows = (
+        User.objects.filter(membership__organisation_id=organisation_id)
+        .order_by("last_name", "first_name", "email")
+        .values_list("pk", "first_name", "last_name", "email")
+    )
+    # As User.get_full_name words it, falling back to the address.
+    people = [(pk, f"{first} {last}".strip() or email) for pk, first, last, email in rows]
+    caches["fragments"].set(key, (token, people), None)
+    return people
 
 
 def member_of(organisation: Organisation, membership_id: int) -> Membership | None:

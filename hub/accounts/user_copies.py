@@ -43,6 +43,7 @@ from hub.sessions import (
     move_epoch_on,
     user_copy_read_with_session,
 )
+from hub.versions import SharedVersion
 
 CHANGED = b"changed"
 # Longer than any request that read the row before the change.
@@ -157,14 +158,22 @@ def _changed(keys: list[str]) -> None:
     transaction.on_commit(lambda: _mark_changed(keys))
 
 
+# The lists of an organisation's people that processes keep built
+# (``selectors.organisation_people``) are read again after any change to a user or a
+# membership: rare beside the reads, so one version for every organisation does.
+MEMBER_LIST_VERSION = SharedVersion("hub.accounts:member-list-version")
+
+
 def user_changed(user_id: object) -> None:
     """The user's row changed: no copy of it is believed (now, and again at commit)."""
     _changed([f"{USER_COPY_PREFIX}{user_id}"])
+    MEMBER_LIST_VERSION.changed()
 
 
 def members_changed(user_ids: Iterable[object]) -> None:
     """These users' memberships, organisations or seats changed: no copy is believed."""
     _changed([f"{MEMBER_COPY_PREFIX}{user_id}" for user_id in user_ids])
+    MEMBER_LIST_VERSION.changed()
 
 
 # Signing in saves only ``last_login``. A copy whose ``last_login`` is older than the row
@@ -197,6 +206,7 @@ def _on_organisation_change(sender: Any, instance: Organisation, **kwargs: Any) 
 
 
 def connect_signals() -> None:
+    MEMBER_LIST_VERSION.connect_request_signals()
     post_save.connect(_on_user_save, sender=User, dispatch_uid="user-copy-save")
     post_delete.connect(_on_user_delete, sender=User, dispatch_uid="user-copy-delete")
     for model in (Membership, EnterpriseSeat):

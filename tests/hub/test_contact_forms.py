@@ -18,7 +18,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, event, given
 from hypothesis import settings as hypothesis_settings
@@ -624,6 +627,30 @@ def test_an_email_request_with_attachments_makes_one_ticket_with_its_files(
     retried = signed_in.post(url(surveys_area, "email"), {**data, "attachments": files()})
     assert retried["Location"] == response["Location"]
     assert Attachment.objects.count() == 2
+
+
+def test_the_ticket_page_lists_the_files_and_reads_them_only_for_a_ticket_that_has_some(
+    signed_in: Client, surveys_area: ProductArea
+) -> None:
+    signed_in.post(url(surveys_area, "email"), email_data(subject="No files"))
+    plain = Ticket.objects.get(subject="No files")
+    with CaptureQueriesContext(connection) as read:
+        page = signed_in.get(reverse("tickets:detail", args=[plain.number]))
+    assert page.status_code == 200 and 'class="file-list"' not in page.content.decode()
+    assert not [query for query in read.captured_queries if "tickets_attachment" in query["sql"]]
+
+    files = [SimpleUploadedFile("screen.png", PNG), SimpleUploadedFile("export.pdf", PDF)]
+    signed_in.post(
+        url(surveys_area, "email"), {**email_data(subject="Files"), "attachments": files}
+    )
+    ticket = Ticket.objects.get(subject="Files")
+    text = html_text(signed_in.get(reverse("tickets:detail", args=[ticket.number])))
+    links = re.findall(r'<a href="/hub/attachments/(\d+)/" download>([^<]+)</a>', text)
+    assert links == [
+        (str(attachment.pk), attachment.original_name)
+        for attachment in ticket.attachments.order_by("uploaded_at", "pk")
+    ]
+    assert [name for _, name in links] == ["screen.png", "export.pdf"]
 
 
 @pytest.mark.parametrize(

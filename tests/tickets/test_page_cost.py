@@ -4,6 +4,7 @@ the whole tickets table to draw its page links and its product-area filter."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -16,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
 
-from hub.accounts.models import Organisation, User
+from hub.accounts.models import Membership, Organisation, User
 from routing.models import Agent, ProductArea, ProductAreaTranslation
 from tests.tickets.history_world import tickets_bulk
 from tickets import admin as ticket_admin
@@ -71,6 +72,49 @@ def test_the_requester_filter_lists_every_member_by_name_or_address(
     assert ">nameless@acme.example</option>" in html
     only_ada = client.get("/hub/tickets/", {"requester": str(named.pk)})
     assert only_ada.status_code == 200 and "There is a problem" not in only_ada.content.decode()
+
+
+def test_the_requester_filter_is_built_once_and_follows_every_change_to_the_members(
+    client: Client,
+    brand_admin: User,
+    acme: Organisation,
+    make_member: object,
+) -> None:
+    assert callable(make_member)
+    grace = make_member("grace@acme.example", acme)
+    tickets_bulk([grace], 1, start=timezone.now() - timedelta(days=1))
+    client.force_login(brand_admin)
+
+    def options() -> tuple[list[tuple[str, str]], list[str]]:
+        with CaptureQueriesContext(connection) as captured:
+            html = client.get("/hub/tickets/").content.decode()
+        select = html[
+            html.index('name="requester"') : html.index("</select>", html.index('name="requester"'))
+        ]
+        read = [
+            q["sql"]
+            for q in captured.captured_queries
+            if 'FROM "hub_user" INNER JOIN "hub_membership"' in q["sql"]
+        ]
+        return re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', select), read
+
+    first, read = options()
+    assert (str(grace.pk), "grace@acme.example") in first and len(read) == 1
+    again, read = options()
+    assert again == first and not read  # built once per process
+
+    grace.first_name, grace.last_name = "Grace", "Hopper"
+    grace.save(update_fields=["first_name", "last_name"])
+    renamed, read = options()
+    assert (str(grace.pk), "Grace Hopper") in renamed and len(read) == 1
+
+    newcomer = make_member("newcomer@acme.example", acme)
+    joined, _ = options()
+    assert (str(newcomer.pk), "newcomer@acme.example") in joined
+
+    Membership.objects.filter(user=newcomer).delete()
+    left, _ = options()
+    assert str(newcomer.pk) not in dict(left)
 
 
 def test_the_list_names_areas_from_routings_configuration_retired_and_renamed_ones_too(
