@@ -79,7 +79,22 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
         return client
 
 
-class DegradingRedisCache(RedisCache):
+class KeysUncheckedMixin:
+    """No check of each key against memcached's rules (length, control characters).
+
+    Django runs it on every key of every cache for portability to memcached, one character
+    at a time in Python: a few microseconds a key, and a signed-in page makes dozens. Redis
+    and local memory take any key, and these caches are never moved to memcached."""
+
+    def validate_key(self, key: str) -> None:
+        return None
+
+
+class FragmentCache(KeysUncheckedMixin, LocMemCache):
+    """Local memory for drawn fragments of pages (``CACHES["fragments"]``)."""
+
+
+class DegradingRedisCache(KeysUncheckedMixin, RedisCache):
     """``RedisCache`` that degrades to a per-process local-memory cache on Redis errors.
 
     ``AWAY_SECONDS`` (default 5) is how long Redis is left alone after an error.

@@ -262,7 +262,22 @@ class SessionStore(DatabaseSessionStore):
             self._session_key = None
             return {}
         self._stored_expiry = expiry
+        return self._copied_data(data)
+
+    def _copied_data(self, data: str) -> dict[str, Any]:
+        # Copies hold the serializer's text; older ones hold the signed form the row holds.
+        if data.startswith("{"):
+            try:
+                return cast(dict[str, Any], self.serializer().loads(data.encode("latin-1")))
+            except ValueError:
+                return {}
         return self.decode(data)
+
+    def _copy_text(self, data: dict[str, Any]) -> str:
+        """The session's data as its copy holds it: serialized but not signed, since
+        whoever can write to this Redis can write users' copies too, and reading a signed
+        copy cost more than a signed-in request's own work."""
+        return cast(bytes, self.serializer().dumps(data)).decode("latin-1")
 
     def _load_from_database(self, *, epoch: int | None) -> dict[str, Any]:
         row = self._django._get_session_from_db()
@@ -274,7 +289,7 @@ class SessionStore(DatabaseSessionStore):
             self._copy_to_redis(
                 row.session_key,
                 _user_named(data),
-                row.session_data,
+                self._copy_text(data),
                 row.expire_date,
                 epoch,
                 fill=True,
@@ -307,7 +322,7 @@ class SessionStore(DatabaseSessionStore):
             move_epoch_on()
             return
         self._copy_to_redis(
-            self.session_key, _user_named(data), self.encode(data), expiry, epoch, fill=False
+            self.session_key, _user_named(data), self._copy_text(data), expiry, epoch, fill=False
         )
 
     def _copy_to_redis(

@@ -231,7 +231,7 @@ else:
 # question box, the picker's cards (everything they show is in their key). Nothing in it
 # goes stale: a change makes another key, and the least used drawings make way.
 CACHES["fragments"] = {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "BACKEND": "hub.cache.FragmentCache",
     "LOCATION": "hub-fragments",
     "TIMEOUT": None,
     "OPTIONS": {"MAX_ENTRIES": 500},
@@ -517,7 +517,7 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "hub.static_files.StaticFilesStorage"
         )
     },
 }

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.options import InlineModelAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
@@ -27,7 +28,7 @@ from django.views.decorators.http import require_POST
 from hub.accounts.http import signed_in_user
 from hub.accounts.models import LicenceTier, User
 from hub.accounts.moments import moment_words
-from hub.accounts.selectors import is_supervisor
+from hub.accounts.selectors import active_agents, is_supervisor
 from routing.models import ProductArea
 from routing.selectors import agent_skills
 from tickets import (
@@ -35,10 +36,11 @@ from tickets import (
     services,
     states,
 )
-from tickets.forms import TemplateFreeSelect
+from tickets.forms import ChoicePairs, TemplateFreeSelect
 from tickets.labels import choice_label
 from tickets.models import (
     CallbackRequest,
+    Channel,
     ConferenceBooking,
     ServiceLevelTarget,
     Status,
@@ -53,6 +55,7 @@ from tickets.selectors import (
     resolution_missed,
     rows_estimated,
     service_level_due_soon,
+    ticket_files,
     ticket_timeline,
 )
 from tickets.service_levels import ServiceLevelState, service_level_state
@@ -185,7 +188,10 @@ class TicketAdminForm(forms.ModelForm[Ticket]):
             (value, label) for value, label in Status.choices if states.can_move(current, value)
         ]
         assigned_to: forms.ModelChoiceField[User] = self.fields["assigned_to"]  # type: ignore[assignment]
+        # Validated against the queryset; offered from the list every process keeps built,
+        # not by reading every agent's whole row with each page.
         assigned_to.queryset = User.objects.filter(is_staff=True, is_active=True)
+        assigned_to.choices = ChoicePairs([("", assigned_to.empty_label), *active_agents()])
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -449,6 +455,15 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
             % {"count": count},
         )
 
+    def get_inline_instances(
+        self, request: HttpRequest, obj: Ticket | None = None
+    ) -> list[InlineModelAdmin[Any, Any]]:
+        # Only a conference ticket is ever booked (services.conference_book), and no ticket
+        # becomes or stops being one later: any other would draw, and read, an empty inline.
+        if obj is None or obj.channel != Channel.CONFERENCE:
+            return []
+        return super().get_inline_instances(request, obj)
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Tickets come from customers' forms, or from a TSM through "Pass to Enterprise".
         return False
@@ -487,12 +502,11 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
         if obj is not None:
             # The timeline as the customer reads it, in the agent's language, with what only
             # the customer sees on their own ticket (a chat's messages) besides.
+            events = ticket_timeline(obj)
             context["timeline"] = timeline_entries(
-                obj, ticket_timeline(obj), viewer=signed_in_user(request), private=True
+                obj, events, viewer=signed_in_user(request), private=True
             )
-            context["attachments"] = list(
-                obj.attachments.only("pk", "original_name", "content_type", "size")
-            )
+            context["attachments"] = ticket_files(obj, events)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_urls(self) -> list[URLPattern]:

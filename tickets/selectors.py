@@ -552,7 +552,11 @@ def ticket_files(ticket: Ticket, timeline: Iterable[TicketEvent]) -> list[Attach
     timeline that names none needs no query, and most tickets have no files."""
     if not any(event.data.get("attachments") for event in timeline):
         return []
-    return list(Attachment.objects.filter(ticket_id=ticket.pk).only("pk", "original_name", "size"))
+    return list(
+        Attachment.objects.filter(ticket_id=ticket.pk).only(
+            "pk", "original_name", "content_type", "size"
+        )
+    )
 
 
 def sweep_parked_counts() -> dict[str, int]:

@@ -282,6 +282,24 @@ def organisation_people(organisation_id: int) -> list[tuple[int, str]]:
     return people
 
 
+def active_agents() -> list[tuple[int, str]]:
+    """Active staff, to whom a ticket may be given, as (id, name or address) in the order
+    ``organisation_people`` uses: read once per process, then again after any user changes
+    (the same version). The admin's change page offers them on every ticket it opens."""
+    key, token = "active-agents", MEMBER_LIST_VERSION.current()
+    kept: tuple[str, list[tuple[int, str]]] | None = caches["fragments"].get(key)
+    if kept is not None and kept[0] == token:
+        return kept[1]
+    rows = (
+        User.objects.filter(is_staff=True, is_active=True)
+        .order_by("last_name", "first_name", "email")
+        .values_list("pk", "first_name", "last_name", "email")
+    )
+    agents = [(pk, f"{first} {last}".strip() or email) for pk, first, last, email in rows]
+    caches["fragments"].set(key, (token, agents), None)
+    return agents
+
+
 def member_of(organisation: Organisation, membership_id: int) -> Membership | None:
     return (
         Membership.objects.filter(organisation=organisation, pk=membership_id)

@@ -46,6 +46,8 @@ STAFF_PERMISSIONS: dict[StaffRole, list[str]] = {
         "tickets.view_ticket",
         "tickets.change_ticket",
         "tickets.view_ticketevent",
+        # A conference ticket's booking (its time and host) is shown on the ticket's page.
+        "tickets.view_conferencebooking",
         "tickets.view_callbackrequest",
         "tickets.view_inboundemail",
         "tickets.change_inboundemail",
@@ -67,6 +69,8 @@ STAFF_PERMISSIONS: dict[StaffRole, list[str]] = {
         "tickets.add_ticket",
         "tickets.change_ticket",
         "tickets.view_ticketevent",
+        # A conference ticket's booking (its time and host) is shown on the ticket's page.
+        "tickets.view_conferencebooking",
         "tickets.view_callbackrequest",
         "tickets.view_inboundemail",
         "tickets.change_inboundemail",

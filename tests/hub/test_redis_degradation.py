@@ -8,6 +8,7 @@ stopped and hung, redis-server.)
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -50,6 +51,25 @@ def _fresh_redis_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def test_sessions_live_in_the_database_with_a_copy_on_redis() -> None:
     assert settings.SESSION_ENGINE == "hub.sessions"
+
+
+def test_the_hubs_caches_keep_any_key_without_memcacheds_warnings() -> None:
+    from django.core.cache import caches
+    from django.core.cache.backends.base import CacheKeyWarning
+
+    ours = [
+        alias
+        for alias in ("default", "fragments")
+        if isinstance(caches[alias], hub.cache.KeysUncheckedMixin)
+    ]
+    assert "fragments" in ours
+    key = "a key memcached would refuse: spaces, é, and " + "x" * 300
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheKeyWarning)
+        for alias in ours:
+            caches[alias].set(key, alias, 30)
+            assert caches[alias].get(key) == alias
+            caches[alias].delete(key)
 
 
 def test_every_redis_client_has_short_timeouts() -> None:

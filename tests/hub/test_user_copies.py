@@ -3,6 +3,8 @@ older copy, whatever the order of the reads and the change."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.conf import settings
 from django.core.cache import cache, caches
@@ -174,6 +176,38 @@ def test_a_session_copy_written_before_it_named_its_user_is_still_read(
         assert client.get("/hub/").status_code == 200
     assert not [q for q in queries.captured_queries if "django_session" in q["sql"]]
     assert _user_queries(client) == 0
+
+
+@pytest.mark.django_db
+def test_a_session_copy_holds_its_data_unsigned_and_a_signed_copy_is_still_read(
+    client: Client, standard_user: User
+) -> None:
+    _signed_in_with_a_copy(client, standard_user)
+    store = hub.sessions.SessionStore(client.cookies[settings.SESSION_COOKIE_NAME].value)
+    redis_cache = caches["default"]
+    assert isinstance(redis_cache, hub.cache.DegradingRedisCache)
+    key = redis_cache.make_and_validate_key(store.cache_key)
+    copy = redis_cache.on_redis(lambda redis: redis.get(key))
+    epoch, end, user_id, data = copy.decode().split("|", 3)
+    assert json.loads(data)["_auth_user_id"] == str(standard_user.pk)
+
+    def page_reads_no_session_row() -> bool:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/hub/")
+        assert response.status_code == 200  # still signed in
+        return not [q for q in queries.captured_queries if "django_session" in q["sql"]]
+
+    # As copies were written before: the data signed, as the session's row holds it.
+    signed = store.encode(json.loads(data))
+    redis_cache.on_redis(
+        lambda redis: redis.set(key, f"{epoch}|{end}|{user_id}|{signed}", keepttl=True)
+    )
+    assert page_reads_no_session_row()
+
+    # A copy that does not parse signs nobody in.
+    redis_cache.on_redis(lambda redis: redis.set(key, f"{epoch}|{end}|{user_id}|{{", keepttl=True))
+    response = client.get("/hub/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
 def test_a_user_copy_read_with_one_session_is_handed_over_once_and_only_for_its_user() -> None:

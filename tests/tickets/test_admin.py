@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ from django.utils import timezone
 from hub.accounts.models import StaffRole, User
 from hub.accounts.services import staff_groups_ensure
 from routing.models import Agent, ProductArea
-from tickets.models import Channel, EventKind, Status, Team, Ticket
+from tickets.models import Channel, ConferenceBooking, EventKind, Status, Team, Ticket
 from tickets.services import (
     callback_enqueue,
     ticket_assign,
@@ -197,6 +198,45 @@ def test_the_admin_offers_only_the_moves_the_state_machine_allows(
     assert response.status_code == 200  # the form is shown again with the error
     ticket.refresh_from_db()
     assert ticket.status == Status.CLOSED
+
+
+@pytest.mark.django_db
+def test_a_ticket_given_to_someone_who_is_no_active_agent_is_refused_and_unchanged(
+    agent_client: Client, standard_user: User, rostered_agent: User
+) -> None:
+    ticket = ticket_create(
+        requester=standard_user, channel=Channel.EMAIL, team=Team.TECHNICAL, subject="Export"
+    )
+    former = User.objects.create_user(
+        username="former@hub.example", email="former@hub.example", is_staff=True, is_active=False
+    )
+    url = reverse("admin:tickets_ticket_change", args=[ticket.pk])
+    for someone in (standard_user, former):
+        response = agent_client.post(url, {"assigned_to": someone.pk, **INLINES})
+        assert response.status_code == 200
+        assert "Select a valid choice" in response.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.assigned_to is None
+    assert not ticket.events.exclude(kind=EventKind.CREATED).exists()
+
+
+@pytest.mark.django_db
+def test_a_conference_tickets_admin_page_shows_its_booking(
+    agent_client: Client, standard_user: User, rostered_agent: User
+) -> None:
+    ticket = ticket_create(
+        requester=standard_user, channel=Channel.CONFERENCE, team=Team.ENTERPRISE, subject="Call"
+    )
+    ConferenceBooking.objects.create(
+        ticket=ticket,
+        starts_at=datetime(2026, 3, 10, 14, 30, tzinfo=UTC),
+        host=Agent.objects.get(user=rostered_agent),
+        screen_sharing=True,
+    )
+    page = agent_client.get(reverse("admin:tickets_ticket_change", args=[ticket.pk])).content
+    booking = page.decode().split('id="conference-group"')[1].split("</fieldset>")[0]
+    assert "Conference call" in booking and "agent@hub.example" in booking
+    assert "2026" in booking and ("14:30" in booking or "2:30" in booking)
 
 
 @pytest.mark.django_db

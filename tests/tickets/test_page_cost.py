@@ -221,6 +221,57 @@ def test_the_admin_ticket_page_reads_the_same_queries_however_long_the_timeline(
     assert queries() == few
 
 
+def test_the_admin_ticket_page_offers_the_agents_built_once_and_follows_every_change(
+    agent_client: Client, standard_user: User, agent: User
+) -> None:
+    ticket = tickets_bulk([standard_user], 1, start=timezone.now() - timedelta(days=1))[0]
+    url = reverse("admin:tickets_ticket_change", args=[ticket.pk])
+    zoe = User.objects.create_user(
+        username="zoe@hub.example", email="zoe@hub.example", is_staff=True,
+        first_name="Zoe", last_name="Adams",
+    )  # fmt: skip
+    User.objects.create_user(
+        username="gone@hub.example", email="gone@hub.example", is_staff=True, is_active=False
+    )
+
+    def offered() -> tuple[list[tuple[str, str]], list[str]]:
+        with CaptureQueriesContext(connection) as captured:
+            html = agent_client.get(url).content.decode()
+        start = html.index('name="assigned_to"')
+        select = html[start : html.index("</select>", start)]
+        read = [q["sql"] for q in captured.captured_queries if '"is_staff"' in q["sql"]]
+        return re.findall(r'<option value="(\d*)"[^>]*>([^<]*)</option>', select), read
+
+    first, read = offered()
+    # Active staff only, by last name then address; customers and former agents are not.
+    assert first == [("", "---------"), (str(zoe.pk), "Zoe Adams"), (str(agent.pk), agent.email)]
+    assert len(read) == 1
+    again, read = offered()
+    assert again == first and not read  # built once per process
+
+    zoe.last_name = "Zimmer"
+    zoe.save(update_fields=["last_name"])
+    renamed, read = offered()
+    assert (str(zoe.pk), "Zoe Zimmer") in renamed and len(read) == 1
+
+    zoe.is_active = False
+    zoe.save(update_fields=["is_active"])
+    left, _ = offered()
+    assert str(zoe.pk) not in dict(left)
+
+
+def test_the_admin_page_of_a_ticket_that_is_no_conference_reads_and_draws_no_booking(
+    agent_client: Client, standard_user: User
+) -> None:
+    ticket = tickets_bulk([standard_user], 1, start=timezone.now() - timedelta(days=1))[0]
+    assert ticket.channel != "conference"
+    with CaptureQueriesContext(connection) as captured:
+        html = agent_client.get(reverse("admin:tickets_ticket_change", args=[ticket.pk])).content
+    assert b"conference-TOTAL_FORMS" not in html
+    assert not [q for q in captured.captured_queries if "tickets_conferencebooking" in q["sql"]]
+    assert not [q for q in captured.captured_queries if "tickets_attachment" in q["sql"]]
+
+
 # --- Widgets and labels drawn in Python write what Django's templates write -------------------
 
 
