@@ -36,7 +36,7 @@ from tickets import (
     services,
     states,
 )
-from tickets.forms import ChoicePairs, TemplateFreeSelect
+from tickets.forms import ChoicePairs, PlainLabelRenderer, PlainTextarea, TemplateFreeSelect
 from tickets.labels import choice_label
 from tickets.models import (
     CallbackRequest,
@@ -171,9 +171,10 @@ class TicketAdminForm(forms.ModelForm[Ticket]):
     reply = forms.CharField(
         label=gettext_lazy("Reply to the customer"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 5}),
+        widget=PlainTextarea(attrs={"rows": 5}),
         help_text=gettext_lazy("Emailed to the customer and added to the timeline."),
     )
+    default_renderer = PlainLabelRenderer()
 
     class Meta:
         model = Ticket

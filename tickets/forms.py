@@ -6,6 +6,7 @@ from html import escape
 from typing import Any
 
 from django import forms
+from django.forms.renderers import DjangoTemplates
 from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.choices import BaseChoiceIterator
@@ -161,6 +162,23 @@ class PlainTextarea(forms.Textarea):
         return mark_safe(
             f'<textarea name="{escape(name)}"{_attributes(widget["attrs"])}>\n{text}</textarea>'
         )
+
+
+class PlainLabelRenderer(DjangoTemplates):
+    """Django's form renderer, writing each field's <label> in Python as
+    django/forms/label.html writes it (the same HTML): through the template, the admin's
+    ticket page spent more on its three editable fields' labels than on their widgets."""
+
+    LABEL_TEMPLATE = "django/forms/label.html"
+
+    def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
+        if template_name != self.LABEL_TEMPLATE:
+            return str(super().render(template_name, context, request))
+        label = conditional_escape(context["label"])
+        if not context["use_tag"]:
+            return label
+        tag = escape(str(context["tag"]))
+        return f"<{tag}{_attributes(context['attrs'])}>{label}</{tag}>"
 
 
 class HistoryFilterForm(forms.Form):

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django import forms
 from django.db import connection
+from django.forms.renderers import DjangoTemplates
 from django.template import Context, Template
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -24,6 +25,7 @@ from tickets import admin as ticket_admin
 from tickets.forms import (
     PlainDateInput,
     PlainHiddenInput,
+    PlainLabelRenderer,
     PlainTextarea,
     PlainTextInput,
     TemplateFreeSelect,
@@ -342,6 +344,27 @@ def test_the_comment_widgets_write_what_their_templates_write(value: str | None)
     assert str(PlainHiddenInput().render("key", value, {"id": "id_key"})) == str(
         forms.HiddenInput().render("key", value, {"id": "id_key"})
     )
+
+
+class _LabelledForm(forms.Form):
+    plain = forms.CharField(label="Reply to the customer")
+    marked = forms.CharField(label='Quote " <b>and</b> & amp', required=False)
+    asked = forms.CharField(label="Ready?")
+
+
+@pytest.mark.parametrize("auto_id", ["id_%s", False])
+@pytest.mark.parametrize("attrs", [None, {"class": "required", "data-x": True, "off": False}])
+def test_the_plain_label_renderer_writes_what_the_label_template_writes(
+    auto_id: str | bool, attrs: dict[str, object] | None
+) -> None:
+    ours = _LabelledForm(auto_id=auto_id, renderer=PlainLabelRenderer())
+    django = _LabelledForm(auto_id=auto_id, renderer=DjangoTemplates())
+    for name in ("plain", "marked", "asked"):
+        for tag in (None, "legend"):
+            drawn = ours[name].label_tag(attrs=attrs, label_suffix=":", tag=tag)
+            assert drawn == django[name].label_tag(attrs=attrs, label_suffix=":", tag=tag)
+    # Everything else is still drawn by the templates.
+    assert str(ours["plain"]) == str(django["plain"])
 
 
 @pytest.mark.parametrize("language", ["en", "de", "ja"])
