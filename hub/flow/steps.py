@@ -47,6 +47,7 @@ from hub.accounts.selectors import (
 )
 from hub.flow.common import (
     FlowMember,
+    area_address,
     carried_conversation,
     flow_area,
     flow_member,
@@ -326,11 +327,11 @@ def areas(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 def _hub_place(chosen: ProductArea) -> Callable[[Conversation | None], AssistantPlace]:
     def place_for(conversation: Conversation | None) -> AssistantPlace:
-        page = reverse("hub:area", kwargs={"slug": chosen.slug})
-        methods_url = reverse("hub:methods", kwargs={"slug": chosen.slug})
+        page = area_address("hub:area", chosen.slug)
+        methods_url = area_address("hub:methods", chosen.slug)
         return AssistantPlace(
             ask_url=page,
-            feedback_url=reverse("hub:assistant_feedback", kwargs={"slug": chosen.slug}),
+            feedback_url=area_address("hub:assistant_feedback", chosen.slug),
             contact_url=with_conversation(methods_url, conversation),
             page_url=page,
         )
