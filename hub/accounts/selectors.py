@@ -284,8 +284,8 @@ def organisation_people(organisation_id: int) -> list[tuple[int, str]]:
 
 def active_agents() -> list[tuple[int, str]]:
     """Active staff, to whom a ticket may be given, as (id, name or address) in the order
-    ``organisation_people`` uses: read once per process, then again after any user changes
-    (the same version). The admin's change page offers them on every ticket it opens."""
+    ``organisation_people`` uses, kept as it keeps those (under the same version): the
+    admin's change page offers them on every ticket it opens."""
     key, token = "active-agents", MEMBER_LIST_VERSION.current()
     kept: tuple[str, list[tuple[int, str]]] | None = caches["fragments"].get(key)
     if kept is not None and kept[0] == token:

@@ -158,9 +158,10 @@ def _changed(keys: list[str]) -> None:
     transaction.on_commit(lambda: _mark_changed(keys))
 
 
-# The lists of an organisation's people that processes keep built
-# (``selectors.organisation_people``) are read again after any change to a user or a
-# membership: rare beside the reads, so one version for every organisation does.
+# The lists of people that processes keep built (an organisation's members,
+# ``selectors.organisation_people``, and the agents, ``selectors.active_agents``) are read
+# again after any change to a user or a membership: rare beside the reads, so one version
+# for every list does.
 MEMBER_LIST_VERSION = SharedVersion("hub.accounts:member-list-version")
 
 
