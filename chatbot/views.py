@@ -41,6 +41,7 @@ from chatbot.models import Article, ArticleVote, Conversation, Feedback, Surface
 from hub.accounts.http import AuthenticatedHttpRequest, HtmxHttpRequest, is_signed_in
 from hub.accounts.models import User
 from hub.accounts.selectors import administered_membership
+from hub.addresses import address
 from routing.models import ProductArea
 from routing.selectors import knowledge_base_assistant_for
 
@@ -199,8 +200,8 @@ def _support_context(request: HtmxHttpRequest, *, area: str = "") -> dict[str, A
     query = {"next": here, **({"area": area} if area else {})}
     return {
         "assistant_shown": _assistant_shown(request),
-        "assistant_launch_url": f"{reverse('support:assistant')}?{urlencode(query)}",
-        "assistant_panel_url": f"{reverse('support:assistant_panel')}?{urlencode(query)}",
+        "assistant_launch_url": f"{address('support:assistant')}?{urlencode(query)}",
+        "assistant_panel_url": f"{address('support:assistant_panel')}?{urlencode(query)}",
         "search_query": "",
     }
 

@@ -151,8 +151,12 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
-            # Dates as each language writes them (CLDR), in every template and email.
-            "builtins": ["hub.accounts.templatetags.moments"],
+            "builtins": [
+                # Dates as each language writes them (CLDR), in every template and email.
+                "hub.accounts.templatetags.moments",
+                # Every template's {% url %} remembers the addresses it reverses.
+                "hub.addresses",
+            ],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.csp",

@@ -7,14 +7,12 @@ area, and the offers with the queues they were computed from.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 
 from chatbot.models import Conversation
@@ -56,18 +54,6 @@ def flow_member(request: AuthenticatedHttpRequest) -> FlowMember:
     # What the services read of the requester's membership, this request has already read.
     User.membership.related.set_cached_value(request.user, facts.membership)
     return FlowMember(user=request.user, facts=facts, access=hub_access_for(facts))
-
-
-def area_address(name: str, slug: str) -> str:
-    """The address of an area's step (``name`` is its URL name), reversed once per process:
-    reversing cost some fifteen microseconds, and an area's page names three such steps."""
-    return _area_address(name, slug, get_script_prefix(), get_urlconf())
-
-
-@functools.lru_cache(maxsize=1024)
-def _area_address(name: str, slug: str, prefix: str, urlconf: object) -> str:
-    # The prefix and the URLconf are what reverse() reads besides its arguments.
-    return reverse(name, kwargs={"slug": slug})
 
 
 def flow_area(slug: str) -> ProductArea:

@@ -45,9 +45,9 @@ from hub.accounts.selectors import (
     brand_admins_of,
     membership_and_services_of,
 )
+from hub.addresses import address
 from hub.flow.common import (
     FlowMember,
-    area_address,
     carried_conversation,
     flow_area,
     flow_member,
@@ -327,11 +327,12 @@ def areas(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 def _hub_place(chosen: ProductArea) -> Callable[[Conversation | None], AssistantPlace]:
     def place_for(conversation: Conversation | None) -> AssistantPlace:
-        page = area_address("hub:area", chosen.slug)
-        methods_url = area_address("hub:methods", chosen.slug)
+        slug = {"slug": chosen.slug}
+        page = address("hub:area", kwargs=slug)
+        methods_url = address("hub:methods", kwargs=slug)
         return AssistantPlace(
             ask_url=page,
-            feedback_url=area_address("hub:assistant_feedback", chosen.slug),
+            feedback_url=address("hub:assistant_feedback", kwargs=slug),
             contact_url=with_conversation(methods_url, conversation),
             page_url=page,
         )

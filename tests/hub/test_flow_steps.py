@@ -1326,23 +1326,3 @@ def test_an_email_left_outside_language_hours_says_when_it_will_be_answered(
     )
     main = _main(_as(client, self_service_owner).get(f"/hub/requests/{ticket.number}/"))
     assert "We will answer from Monday 2 March, 02:00, your time." in main
-
-
-@pytest.mark.parametrize("prefix", ["/", "/portal/"])
-def test_an_areas_step_addresses_are_what_reverse_gives_under_each_script_prefix(
-    prefix: str,
-) -> None:
-    from django.urls import get_script_prefix, reverse, set_script_prefix
-
-    from hub.flow.common import area_address
-
-    before = get_script_prefix()
-    set_script_prefix(prefix)
-    try:
-        for name in ("hub:area", "hub:methods", "hub:assistant_feedback"):
-            for _ in range(2):
-                expected = reverse(name, kwargs={"slug": "surveys"})
-                assert area_address(name, "surveys") == expected
-                assert expected.startswith(prefix)
-    finally:
-        set_script_prefix(before)
