@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -260,19 +261,18 @@ def members_of(organisation: Organisation) -> QuerySet[Membership]:
     )
 
 
-def organisation_people(organisation_id: int) -> list[tuple[int, str]]:
-    """The organisation's members as (id, name or address), by last name, first name and
-    address: read once per process, then again after any user or membership changes
-    (``user_copies.MEMBER_LIST_VERSION``). A brand administrator's history filters by them
-    on every page, and an organisation has hundreds."""
-    # One entry an organisation, with the token it was read under: a list kept per token
-    # would leave every superseded list in memory until the cache culls it.
-    key, token = f"organisation-people:{organisation_id}", MEMBER_LIST_VERSION.current()
+def _people_kept(key: str, users: Callable[[], QuerySet[User]]) -> list[tuple[int, str]]:
+    """``users`` as (id, name or address), by last name, first name and address: read once
+    per process, then again after any user or membership changes
+    (``user_copies.MEMBER_LIST_VERSION``)."""
+    # One entry a list, with the token it was read under: a list kept per token would
+    # leave every superseded list in memory until the cache culls it.
+    token = MEMBER_LIST_VERSION.current()
     kept: tuple[str, list[tuple[int, str]]] | None = caches["fragments"].get(key)
     if kept is not None and kept[0] == token:
         return kept[1]
     rows = (
-        User.objects.filter(membership__organisation_id=organisation_id)
+        users()
         .order_by("last_name", "first_name", "email")
         .values_list("pk", "first_name", "last_name", "email")
     )
@@ -282,22 +282,19 @@ def organisation_people(organisation_id: int) -> list[tuple[int, str]]:
     return people
 
 
-def active_agents() -> list[tuple[int, str]]:
-    """Active staff, to whom a ticket may be given, as (id, name or address) in the order
-    ``organisation_people`` uses, kept as it keeps those (under the same version): the
-    admin's change page offers them on every ticket it opens."""
-    key, token = "active-agents", MEMBER_LIST_VERSION.current()
-    kept: tuple[str, list[tuple[int, str]]] | None = caches["fragments"].get(key)
-    if kept is not None and kept[0] == token:
-        return kept[1]
-    rows = (
-        User.objects.filter(is_staff=True, is_active=True)
-        .order_by("last_name", "first_name", "email")
-        .values_list("pk", "first_name", "last_name", "email")
+def organisation_people(organisation_id: int) -> list[tuple[int, str]]:
+    """The organisation's members, kept built (``_people_kept``): a brand administrator's
+    history filters by them on every page, and an organisation has hundreds."""
+    return _people_kept(
+        f"organisation-people:{organisation_id}",
+        lambda: User.objects.filter(membership__organisation_id=organisation_id),
     )
-    agents = [(pk, f"{first} {last}".strip() or email) for pk, first, last, email in rows]
-    caches["fragments"].set(key, (token, agents), None)
-    return agents
+
+
+def active_agents() -> list[tuple[int, str]]:
+    """Active staff, to whom a ticket may be given, kept built (``_people_kept``): the
+    admin's change page offers them on every ticket it opens."""
+    return _people_kept("active-agents", lambda: User.objects.filter(is_staff=True, is_active=True))
 
 
 def member_of(organisation: Organisation, membership_id: int) -> Membership | None:

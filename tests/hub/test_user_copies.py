@@ -158,15 +158,23 @@ def test_a_user_changed_after_the_copy_was_read_with_the_session_is_read_again_n
     assert "Renamed" in response.content.decode()
 
 
+def _session_copy_of(
+    client: Client, user: User
+) -> tuple[hub.cache.DegradingRedisCache, str, hub.sessions.SessionStore]:
+    """Signed in with a copy of the session on Redis: the cache, the copy's Redis key, and
+    the session's store."""
+    _signed_in_with_a_copy(client, user)
+    store = hub.sessions.SessionStore(client.cookies[settings.SESSION_COOKIE_NAME].value)
+    redis_cache = caches["default"]
+    assert isinstance(redis_cache, hub.cache.DegradingRedisCache)
+    return redis_cache, redis_cache.make_and_validate_key(store.cache_key), store
+
+
 @pytest.mark.django_db
 def test_a_session_copy_written_before_it_named_its_user_is_still_read(
     client: Client, standard_user: User
 ) -> None:
-    _signed_in_with_a_copy(client, standard_user)
-    store = hub.sessions.SessionStore(client.cookies[settings.SESSION_COOKIE_NAME].value)
-    redis_cache = caches["default"]
-    assert isinstance(redis_cache, hub.cache.DegradingRedisCache)
-    key = redis_cache.make_and_validate_key(store.cache_key)
+    redis_cache, key, _store = _session_copy_of(client, standard_user)
     copy = redis_cache.on_redis(lambda redis: redis.get(key))
     epoch, end, user_id, data = copy.decode().split("|", 3)
     assert user_id == str(standard_user.pk)
@@ -182,11 +190,7 @@ def test_a_session_copy_written_before_it_named_its_user_is_still_read(
 def test_a_session_copy_holds_its_data_unsigned_and_a_signed_copy_is_still_read(
     client: Client, standard_user: User
 ) -> None:
-    _signed_in_with_a_copy(client, standard_user)
-    store = hub.sessions.SessionStore(client.cookies[settings.SESSION_COOKIE_NAME].value)
-    redis_cache = caches["default"]
-    assert isinstance(redis_cache, hub.cache.DegradingRedisCache)
-    key = redis_cache.make_and_validate_key(store.cache_key)
+    redis_cache, key, store = _session_copy_of(client, standard_user)
     copy = redis_cache.on_redis(lambda redis: redis.get(key))
     epoch, end, user_id, data = copy.decode().split("|", 3)
     assert json.loads(data)["_auth_user_id"] == str(standard_user.pk)

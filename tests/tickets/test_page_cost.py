@@ -76,6 +76,19 @@ def test_the_requester_filter_lists_every_member_by_name_or_address(
     assert only_ada.status_code == 200 and "There is a problem" not in only_ada.content.decode()
 
 
+def _select_offers(
+    client: Client, url: str, name: str, read_marker: str
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """The (value, label) options of the page's select ``name``, and the queries of the page
+    whose SQL holds ``read_marker`` (those that read the options)."""
+    with CaptureQueriesContext(connection) as captured:
+        html = client.get(url).content.decode()
+    start = html.index(f'name="{name}"')
+    select = html[start : html.index("</select>", start)]
+    read = [q["sql"] for q in captured.captured_queries if read_marker in q["sql"]]
+    return re.findall(r'<option value="(\d*)"[^>]*>([^<]*)</option>', select), read
+
+
 def test_the_requester_filter_is_built_once_and_follows_every_change_to_the_members(
     client: Client,
     brand_admin: User,
@@ -88,17 +101,9 @@ def test_the_requester_filter_is_built_once_and_follows_every_change_to_the_memb
     client.force_login(brand_admin)
 
     def options() -> tuple[list[tuple[str, str]], list[str]]:
-        with CaptureQueriesContext(connection) as captured:
-            html = client.get("/hub/tickets/").content.decode()
-        select = html[
-            html.index('name="requester"') : html.index("</select>", html.index('name="requester"'))
-        ]
-        read = [
-            q["sql"]
-            for q in captured.captured_queries
-            if 'FROM "hub_user" INNER JOIN "hub_membership"' in q["sql"]
-        ]
-        return re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', select), read
+        return _select_offers(
+            client, "/hub/tickets/", "requester", 'FROM "hub_user" INNER JOIN "hub_membership"'
+        )
 
     first, read = options()
     assert (str(grace.pk), "grace@acme.example") in first and len(read) == 1
@@ -237,16 +242,9 @@ def test_the_admin_ticket_page_offers_the_agents_built_once_and_follows_every_ch
     )
 
     def offered() -> tuple[list[tuple[str, str]], list[str]]:
-        with CaptureQueriesContext(connection) as captured:
-            html = agent_client.get(url).content.decode()
-        start = html.index('name="assigned_to"')
-        select = html[start : html.index("</select>", start)]
-        read = [
-            q["sql"]
-            for q in captured.captured_queries
-            if '"hub_user"."is_active" AND "hub_user"."is_staff"' in q["sql"]
-        ]
-        return re.findall(r'<option value="(\d*)"[^>]*>([^<]*)</option>', select), read
+        return _select_offers(
+            agent_client, url, "assigned_to", '"hub_user"."is_active" AND "hub_user"."is_staff"'
+        )
 
     first, read = offered()
     # Active staff only, by last name, first name and address (the agent has no name);
