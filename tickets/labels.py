@@ -2,17 +2,18 @@
 
 ``Model.get_FOO_display()`` rebuilds a hashable copy of the field's choices on every call,
 translating every label to hash it: about 20 gettext calls for one label. Pages that show a
-few labels per row (the admin's ticket list, the ticket page) look them up here instead; the
-result is the same string.
+few labels per row (the admin's ticket list, the ticket page) look them up here instead,
+translated once per language; the result is the same string.
 """
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from django.db import models
 from django.utils.encoding import force_str
+from django.utils.translation import get_language
 
 
 @cache
@@ -21,7 +22,14 @@ def _labels(model: type[models.Model], field_name: str) -> dict[Any, Any]:
     return dict(model._meta.get_field(field_name).flatchoices)  # type: ignore[union-attr]
 
 
+@lru_cache(maxsize=256)
+def _labels_in(model: type[models.Model], field_name: str, language: str | None) -> dict[Any, str]:
+    # Called with ``language`` active: the catalogues are fixed for the process too.
+    return {value: force_str(label) for value, label in _labels(model, field_name).items()}
+
+
 def choice_label(row: models.Model, field_name: str) -> str:
     """What ``row.get_<field_name>_display()`` returns, for a field that is never null."""
     value = getattr(row, field_name)
-    return force_str(_labels(type(row), field_name).get(value, value))
+    label = _labels_in(type(row), field_name, get_language()).get(value)
+    return force_str(value) if label is None else label

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
@@ -60,20 +60,29 @@ def moment_words(value: datetime | date | None, parts: str = "") -> str:
 
 
 def moment_writer(parts: str = "") -> Callable[[datetime | date | None], str]:
-    """``moment_words`` for many values in the same language and time zone (the rows of a
-    page): the locale and patterns are looked up once, and each day's and each minute's
-    words written once."""
+    """``moment_words`` for the current language and time zone. Each process keeps one
+    writer per language, zone and parts, so the locale and patterns are looked up once, and
+    each day's and each minute's words written once, however many pages and rows ask."""
+    language = (get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    return _writer(language, timezone.get_current_timezone(), parts)
+
+
+# Days kept per writer before it starts afresh: a process that runs for months meets many.
+DAYS_KEPT = 4096
+
+
+@lru_cache(maxsize=512)
+def _writer(language: str, zone: tzinfo, parts: str) -> Callable[[datetime | date | None], str]:
     wanted = frozenset(parts.split())
     unknown = wanted - PARTS
     if unknown:
         raise ValueError(f"unknown parts of a moment: {sorted(unknown)}")
-    language = (get_language() or settings.LANGUAGE_CODE).split("-")[0]
     locale = _locale(language)
     date_text, joined = _pattern(language, wanted)
     date_pattern = parse_pattern(date_text)
     time_pattern = parse_pattern(_time_pattern(language)) if "time" in wanted else None
     with_zone = "zone" in wanted
-    zone = timezone.get_current_timezone()
+    # Threads share these: at worst two write the same words at once, and both keep them.
     days: dict[date, str] = {}
     clocks: dict[tuple[int, int], str] = {}
 
@@ -85,6 +94,8 @@ def moment_writer(parts: str = "") -> Callable[[datetime | date | None], str]:
         day = value.date() if isinstance(value, datetime) else value
         text = days.get(day)
         if text is None:
+            if len(days) >= DAYS_KEPT:
+                days.clear()
             text = days[day] = date_pattern.apply(value, locale)
         if not isinstance(value, datetime):
             return text

@@ -1,4 +1,4 @@
-"""A page's moments written by one writer read exactly as each written on its own, across
+"""The moments a process's kept writer writes read exactly as each written afresh, across
 languages, real time zones and their clock changes."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from hub.accounts import moments as moments_module
 from hub.accounts.moments import moment_words, moment_writer
 
 ZONES = ["Europe/Rome", "America/New_York", "Asia/Tokyo", "Australia/Lord_Howe", "UTC"]
@@ -34,14 +35,32 @@ moments = st.datetimes(
     zone=st.sampled_from(ZONES),
     parts=st.sampled_from(PARTS),
 )
-def test_one_writer_for_a_page_writes_what_each_moment_alone_reads(
+def test_the_kept_writer_writes_what_a_fresh_one_writes_for_each_moment_alone(
     values: list[datetime | date | None], language: str, zone: str, parts: str
 ) -> None:
     with translation.override(language), timezone.override(zoneinfo.ZoneInfo(zone)):
         written = moment_writer(parts)
         page = [written(value) for value in values]
-        alone = [moment_writer(parts)(value) for value in values]
+        alone = []
+        for value in values:
+            moments_module._writer.cache_clear()
+            alone.append(moment_writer(parts)(value))
     assert page == alone
+
+
+def test_a_kept_writer_answers_only_for_its_own_zone_and_language() -> None:
+    moment = datetime(2026, 12, 3, 13, 5, tzinfo=UTC)
+    written = {}
+    for zone in ("Europe/Rome", "Asia/Tokyo"):
+        for language in ("en", "de"):
+            with translation.override(language), timezone.override(zoneinfo.ZoneInfo(zone)):
+                written[zone, language] = moment_words(moment, "weekday time")
+    assert written == {
+        ("Europe/Rome", "en"): "Thursday 3 December, 14:05",
+        ("Europe/Rome", "de"): "Donnerstag, 3. Dezember, 14:05",
+        ("Asia/Tokyo", "en"): "Thursday 3 December, 22:05",
+        ("Asia/Tokyo", "de"): "Donnerstag, 3. Dezember, 22:05",
+    }
 
 
 def test_the_hour_that_happens_twice_keeps_its_own_zone_name() -> None:
