@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -30,13 +30,19 @@ from hub.accounts.models import LicenceTier, User
 from hub.accounts.moments import moment_words
 from hub.accounts.selectors import active_agents, is_supervisor
 from routing.models import ProductArea
-from routing.selectors import agent_skills
+from routing.selectors import agent_skills, product_areas_every
 from tickets import (
     admin_inbound,  # noqa: F401  (registers the inbound-mail admin)
     services,
     states,
 )
-from tickets.forms import ChoicePairs, PlainLabelRenderer, PlainTextarea, TemplateFreeSelect
+from tickets.forms import (
+    ChoicePairs,
+    PlainHiddenInput,
+    PlainLabelRenderer,
+    PlainTextarea,
+    TemplateFreeSelect,
+)
 from tickets.labels import choice_label
 from tickets.models import (
     CallbackRequest,
@@ -63,6 +69,9 @@ from tickets.sweeping import sweep_retry
 from tickets.timeline import timeline_entries
 from tickets.verification import is_tsm, ticket_pass_to_enterprise
 
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
+
 
 class EstimatedCountPaginator(Paginator[Ticket]):
     """The planner's row estimate instead of counting a large table that is not filtered.
@@ -81,6 +90,16 @@ class EstimatedCountPaginator(Paginator[Ticket]):
             if estimate is not None and estimate >= self.ESTIMATE_FROM:
                 return estimate
         return super().count
+
+
+class ProductAreaFilter(admin.RelatedFieldListFilter):
+    """Django's filter by area, its choices from routing's shared configuration: every area,
+    in the areas' own order and named in the agent's language, with no query per page."""
+
+    def field_choices(
+        self, field: Field[Any, Any], request: HttpRequest, model_admin: Any
+    ) -> list[tuple[str, str | _StrPromise]]:
+        return [(str(area.pk), str(area)) for area in product_areas_every()]
 
 
 class EnterpriseFilter(admin.SimpleListFilter):
@@ -209,6 +228,19 @@ class TicketAdminForm(forms.ModelForm[Ticket]):
         return cleaned
 
 
+class TicketActionForm(helpers.ActionForm):
+    """Django's action form, its two widgets drawn in Python (the same HTML): the changelist
+    draws it on every page, and the stock select renders two templates per action."""
+
+    action = forms.ChoiceField(label=gettext_lazy("Action:"), widget=TemplateFreeSelect)
+    select_across = forms.BooleanField(
+        label="",
+        required=False,
+        initial=0,
+        widget=PlainHiddenInput({"class": "select-across"}),
+    )
+
+
 class ConferenceBookingInline(admin.StackedInline[ConferenceBooking, Ticket]):
     model = ConferenceBooking
     extra = 0
@@ -238,7 +270,7 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
         "request_route",
         "assigned_to",
         "service_level",
-        "created_at",
+        "created",
     ]
     list_filter = [
         ServiceLevelFilter,
@@ -247,7 +279,7 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
         "team",
         # Every area (a short table), not only those tickets use: that asked the whole
         # tickets table for its distinct areas on every page.
-        "product_area",
+        ("product_area", ProductAreaFilter),
         "channel",
         "language",
         EnterpriseFilter,
@@ -295,6 +327,7 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
         "sweep_error",
     ]
     actions = ["sweep_try_again"]
+    action_form = TicketActionForm
     fieldsets = [
         (None, {"fields": ["number", "status", "subject", "description"]}),
         (
@@ -406,21 +439,29 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
             return "—"
         if ServiceLevelState.BREACHED in (first, resolution):
             state = ServiceLevelState.BREACHED
-        tag = {
-            ServiceLevelState.BREACHED: _("Target missed"),
-            ServiceLevelState.DUE_SOON: _("Due soon"),
-        }.get(state)
         when = format_html(
             '{}<br><time datetime="{}">{}</time>',
             label,
             due.isoformat() if due else "",
             moment_words(due, "short time"),
         )
-        if tag is None:
+        if state == ServiceLevelState.BREACHED:
+            tag = _("Target missed")
+        elif state == ServiceLevelState.DUE_SOON:
+            tag = _("Due soon")
+        else:
             return when
         return format_html(
             '{}<br><strong class="service-level service-level-{}">{}</strong>', when, state, tag
         )
+
+    @admin.display(
+        description=Ticket._meta.get_field("created_at").verbose_name, ordering="created_at"
+    )
+    def created(self, ticket: Ticket) -> str:
+        # As the due column beside it writes its times (CLDR, the agent's zone). Django's
+        # own date format cost 20 µs a row, a third of the rows' drawing.
+        return moment_words(ticket.created_at, "year short time")
 
     @admin.display(description=gettext_lazy("channel, language and area"), ordering="channel")
     def request_route(self, ticket: Ticket) -> str:

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 
 from hub.accounts.models import User
+from hub.accounts.moments import moment_words
 from routing.models import ProductArea
 from tests.tickets.test_admin import callback_for
 from tickets.chat.services import chat_start
@@ -86,10 +90,16 @@ def test_the_tickets_list_has_nine_columns_that_wrap(
         "request_route",
         "assigned_to",
         "service_level",
-        "created_at",
+        "created",
     ]
     # Channel, language and area share one cell; the filters still offer each.
     assert "Email · English<br>Surveys" in html
+    # Made, as the due column writes its times: CLDR's words, in the agent's zone.
+    made = re.search(r'<td class="field-created">([^<]*)</td>', html)
+    assert made is not None
+    with timezone.override(ZoneInfo(settings.DEFAULT_USER_TIME_ZONE)):
+        assert made.group(1) == moment_words(ticket.created_at, "year short time")
+    assert str(ticket.created_at.year) in made.group(1)
     assert ticket.number in html
     assert not EMPTY_HEADER_CELL.search(html)
 

@@ -192,6 +192,44 @@ def test_the_admin_list_neither_scans_tickets_for_its_areas_nor_counts_a_large_t
     assert [q["sql"] for q in captured.captured_queries if "COUNT(*)" in q["sql"]]
 
 
+def test_the_admin_area_filter_offers_every_area_in_the_agents_language_without_reading_them(
+    agent_client: Client, agent: User, product_areas: list[ProductArea]
+) -> None:
+    retired = product_areas[0]
+    retired.is_active = False
+    retired.save()
+    url = reverse("admin:tickets_ticket_changelist")
+    agent_client.get(url)  # reads routing's configuration once
+    with CaptureQueriesContext(connection) as captured:
+        html = agent_client.get(url).content.decode()
+    assert not [q for q in captured.captured_queries if 'FROM "routing_productarea"' in q["sql"]]
+    offered = re.findall(r'<a href="\?product_area__id__exact=(\d+)">([^<]*)</a>', html)
+    # What Django's own filter offered: every area, retired ones too, in the areas' order.
+    assert offered == [(str(area.pk), escape(str(area))) for area in ProductArea.objects.all()]
+    assert "product_area__isnull=True" in html
+    agent.preferred_language = "de"
+    agent.save(update_fields=["preferred_language"])
+    html = agent_client.get(url).content.decode()
+    with translation.override("de"):
+        german = [
+            escape(str(area)) for area in ProductArea.objects.prefetch_related("translations")
+        ]
+    assert re.findall(r'<a href="\?product_area__id__exact=\d+">([^<]*)</a>', html) == german
+    narrowed = agent_client.get(url, {"product_area__id__exact": str(retired.pk)})
+    assert narrowed.status_code == 200
+
+
+def test_the_admin_action_form_is_what_djangos_draws() -> None:
+    from django.contrib.admin.helpers import ActionForm
+
+    choices = [("", "---------"), ("sweep_try_again", "Try <again> & again")]
+    ours, django = ticket_admin.TicketActionForm(auto_id=None), ActionForm(auto_id=None)
+    for form in (ours, django):
+        form.fields["action"].choices = choices  # type: ignore[attr-defined]
+    for name in ("action", "select_across"):
+        assert str(ours[name]) == str(django[name])
+
+
 def test_the_admin_list_draws_one_checkbox_per_row_as_django_does(
     agent_client: Client, standard_user: User
 ) -> None:
