@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AnonymousUser
@@ -19,7 +19,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from hub.accounts.models import EnterpriseSeat, Membership, Organisation, User
-from hub.accounts.selectors import member_row, organisation_people
+from hub.accounts.selectors import member_row, organisation_people, people_named
+from hub.accounts.user_copies import MEMBER_LIST_VERSION
+from hub.versions import current_tokens
+from routing import configuration
 from routing.languages import language_label, language_name
 from routing.models import SupportTeam
 from routing.selectors import (
@@ -86,12 +89,22 @@ def callback_position(callback: CallbackRequest) -> int:
     )
 
 
+def _callback_of(ticket: Ticket) -> CallbackRequest | None:
+    """The ticket's callback as read with it (``ticket_for_viewer``), else as it is now."""
+    if not Ticket.callback.related.is_cached(ticket):
+        return CallbackRequest.objects.filter(ticket=ticket).first()
+    try:
+        return ticket.callback
+    except CallbackRequest.DoesNotExist:
+        return None
+
+
 def queue_status(ticket: Ticket, *, now: datetime | None = None) -> QueueStatus | None:
     """None for tickets that are not waiting for a callback."""
     if ticket.channel != Channel.PHONE or not ticket.is_open:
         return None
     now = now or timezone.now()
-    callback = CallbackRequest.objects.filter(ticket=ticket).first()
+    callback = _callback_of(ticket)
     if callback is None:
         due = (
             ticket.callback_due_at
@@ -356,7 +369,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 @dataclass(frozen=True)
 class HistoryPage:
-    tickets: list[Ticket]
+    tickets: list[HistoryRow]
     count: int  # capped at count_cap + 1
     count_cap: int
     next_cursor: Cursor | None
@@ -389,7 +402,25 @@ def filtered_history(user: User, filters: HistoryFilters, *, language: str) -> Q
     return tickets
 
 
-HISTORY_LIST_FIELDS = (
+class HistoryRow(NamedTuple):
+    """One line of the history: what the list shows of a ticket, read as plain values (26
+    tickets built as model instances, with their requesters, cost more than the query)."""
+
+    pk: int
+    number: str
+    subject: str
+    product_area_id: int | None
+    channel: str
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    requester_id: int
+    # As User.get_full_name words it, else the address; "" on a member's own list.
+    requester_name: str
+
+
+HISTORY_ROW_FIELDS = (
+    "pk",
     "number",
     "subject",
     "product_area_id",
@@ -397,10 +428,25 @@ HISTORY_LIST_FIELDS = (
     "status",
     "created_at",
     "updated_at",
-    "requester__first_name",
-    "requester__last_name",
-    "requester__email",
+    "requester_id",
 )
+
+
+def _requester_names(user: User, requester_ids: set[int]) -> dict[int, str]:
+    """The requesters' names for a brand administrator's list, from the organisation's
+    members as ``organisation_people`` keeps them; a former member is read by id."""
+    membership = history_membership(user)
+    if membership is None or not membership.is_brand_admin:
+        return {}
+    names = {
+        pk: name
+        for pk, name in organisation_people(membership.organisation_id)
+        if pk in requester_ids
+    }
+    missing = requester_ids - names.keys()
+    if missing:
+        names.update(people_named(missing))
+    return names
 
 
 def ticket_history_page(
@@ -419,22 +465,24 @@ def ticket_history_page(
     backwards = cursor is not None and cursor.before
     walk_descending = descending != backwards
     order = [f"-{key}", "-pk"] if walk_descending else [key, "pk"]
-    rows = tickets.select_related("requester").only(*HISTORY_LIST_FIELDS).order_by(*order)
+    rows = tickets.order_by(*order)
     if cursor is not None:
         place = Tuple(F(key), F("pk"))
         bound = (cursor.value, cursor.pk)
         lookup = TupleLessThan if walk_descending else TupleGreaterThan
         rows = rows.filter(lookup(place, bound))
-    found = list(rows[: page_size + 1])
-    more = len(found) > page_size
-    found = found[:page_size]
+    values = list(rows.values_list(*HISTORY_ROW_FIELDS)[: page_size + 1])
+    more = len(values) > page_size
+    values = values[:page_size]
     if backwards:
-        found.reverse()
-    if not found:
+        values.reverse()
+    if not values:
         return HistoryPage([], count, HISTORY_COUNT_CAP, None, None)
+    names = _requester_names(user, {value[-1] for value in values})
+    found = [HistoryRow._make((*value, names.get(value[-1], ""))) for value in values]
 
-    def cursor_at(ticket: Ticket, *, before: bool) -> Cursor:
-        return Cursor(value=getattr(ticket, key), pk=ticket.pk, before=before)
+    def cursor_at(row: HistoryRow, *, before: bool) -> Cursor:
+        return Cursor(value=getattr(row, key), pk=row.pk, before=before)
 
     has_next = more if not backwards else True
     has_previous = (more if backwards else True) if cursor is not None else False
@@ -463,6 +511,17 @@ def history_areas(language: str) -> list[HistoryArea]:
         return [
             HistoryArea(area.pk, area.slug, area.localized_name) for area in product_areas_every()
         ]
+
+
+def history_filters_key(user: User, language: str) -> str:
+    """Everything the history's empty filter form shows, as the key of its drawn fragment:
+    the language, the areas (routing's configuration) and, for a brand administrator, the
+    organisation's members. Two requests with the same key draw the same form."""
+    areas, members = current_tokens(configuration.VERSION, MEMBER_LIST_VERSION)
+    membership = history_membership(user)
+    if membership is None or not membership.is_brand_admin:
+        return f"{language}:{areas}"
+    return f"{language}:{areas}:{membership.organisation_id}:{members}"
 
 
 def history_requesters(user: User) -> list[tuple[int, str]]:
@@ -501,10 +560,22 @@ def history_export_rows(
 
 def ticket_for_viewer(user: User, number: str) -> Ticket:
     """The ticket, if this person may see it (tickets_visible_to); 404 for anyone else. Its
-    product area's name comes from the shared configuration (``ticket_area_name``)."""
-    return get_object_or_404(
-        tickets_visible_to(user).select_related("requester", "conference"), number=number
-    )
+    product area's name comes from the shared configuration (``ticket_area_name``).
+
+    Each join costs more to build than its row costs to read, so only what the page will
+    show is joined: the callback (a phone ticket's place in the queue), and the requester
+    only for a brand administrator, since a member only ever sees their own tickets. Only a
+    conference ticket has a booking (``services.conference_book``), and none becomes one
+    later, so the others are known to have none without asking."""
+    related = ["callback"]
+    if sees_organisation_tickets(user):
+        related.append("requester")
+    ticket = get_object_or_404(tickets_visible_to(user).select_related(*related), number=number)
+    if ticket.requester_id == user.pk:
+        Ticket.requester.field.set_cached_value(ticket, user)
+    if ticket.channel != Channel.CONFERENCE:
+        Ticket.conference.related.set_cached_value(ticket, None)
+    return ticket
 
 
 def ticket_area_name(ticket: Ticket) -> str:

@@ -44,10 +44,12 @@ from tickets.models import Channel, Status, Team, Ticket
 from tickets.selectors import (
     Cursor,
     HistoryArea,
+    HistoryRow,
     assistant_conversation,
     attachment_for_viewer,
     history_areas,
     history_export_rows,
+    history_filters_key,
     history_membership,
     history_requesters,
     queue_status,
@@ -156,7 +158,7 @@ HISTORY_REQUESTER_CELL = '<td class="table__email" data-label="{requester_label}
 
 
 def _history_rows(
-    tickets: list[Ticket], area_names: dict[int, str], *, sees_organisation: bool
+    tickets: list[HistoryRow], area_names: dict[int, str], *, sees_organisation: bool
 ) -> list[SafeString]:
     """The rows as HTML. The labels are translated once per page, not once per row; dates
     are written as the reader's language writes them (CLDR), in their time zone. The labels
@@ -181,12 +183,11 @@ def _history_rows(
     def when(moment: datetime) -> str:
         return escape(written(moment))
 
-    def row(ticket: Ticket) -> SafeString:
+    def row(ticket: HistoryRow) -> SafeString:
         requester = ""
         if sees_organisation:
-            name = ticket.requester.get_full_name() or ticket.requester.email
             requester = HISTORY_REQUESTER_CELL.format(
-                requester_label=requester_label, requester=escape(name)
+                requester_label=requester_label, requester=escape(ticket.requester_name)
             )
         return mark_safe(
             HISTORY_ROW.format(
@@ -251,6 +252,8 @@ def ticket_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         "export_url": reverse("tickets:export") + ("?" + urlencode(query) if query else ""),
         "export_codes_url": reverse("tickets:export") + "?" + urlencode({**query, "codes": "1"}),
         "is_narrowed": form.is_narrowed,
+        # A filled-in form shows the request's own values and errors: drawn every time.
+        "filters_key": "" if form.is_bound else history_filters_key(user, get_language() or ""),
         "organisation": user.membership.organisation if administrator else None,
     }
     if request.htmx:

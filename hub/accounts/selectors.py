@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -261,6 +261,11 @@ def members_of(organisation: Organisation) -> QuerySet[Membership]:
     )
 
 
+def _person_name(first_name: str, last_name: str, email: str) -> str:
+    # As User.get_full_name words it, falling back to the address.
+    return f"{first_name} {last_name}".strip() or email
+
+
 def _people_kept(key: str, users: Callable[[], QuerySet[User]]) -> list[tuple[int, str]]:
     """``users`` as (id, name or address), by last name, first name and address: read once
     per process, then again after any user or membership changes
@@ -276,10 +281,17 @@ def _people_kept(key: str, users: Callable[[], QuerySet[User]]) -> list[tuple[in
         .order_by("last_name", "first_name", "email")
         .values_list("pk", "first_name", "last_name", "email")
     )
-    # As User.get_full_name words it, falling back to the address.
-    people = [(pk, f"{first} {last}".strip() or email) for pk, first, last, email in rows]
+    people = [(pk, _person_name(first, last, email)) for pk, first, last, email in rows]
     caches["fragments"].set(key, (token, people), None)
     return people
+
+
+def people_named(user_ids: Iterable[int]) -> dict[int, str]:
+    """These users' names as ``_people_kept`` words them, by id, read now."""
+    rows = User.objects.filter(pk__in=list(user_ids)).values_list(
+        "pk", "first_name", "last_name", "email"
+    )
+    return {pk: _person_name(first, last, email) for pk, first, last, email in rows}
 
 
 def organisation_people(organisation_id: int) -> list[tuple[int, str]]:

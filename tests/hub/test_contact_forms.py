@@ -844,6 +844,9 @@ def test_a_seat_holder_books_a_slot_with_screen_sharing(
     assert (ticket.channel, ticket.team) == (Channel.CONFERENCE, Team.ENTERPRISE)
     booking = ticket.conference
     assert (booking.starts_at, booking.screen_sharing, booking.host) == (slot, True, world[2])
+    # The request's page shows the booking, read apart from the ticket: only this kind has one.
+    page = html_text(seat_client.get(f"/hub/tickets/{ticket.number}/"))
+    assert "Conference call" in page and "with screen sharing" in page
     retried = seat_client.post(url(surveys_area, "conference"), data)
     assert retried["Location"] == response["Location"]
     assert ConferenceBooking.objects.count() == 1

@@ -298,6 +298,60 @@ def test_a_brand_administrator_narrows_to_one_colleague(
 
 
 @pytest.mark.django_db
+def test_the_list_names_who_asked_even_after_they_leave_or_are_renamed(
+    client: Client,
+    brand_admin: User,
+    colleague: User,
+    acme_history: list[Ticket],
+    make_organisation: Callable[..., Organisation],
+) -> None:
+    query = {"requester": str(colleague.pk)}
+    html = _text(_as(client, brand_admin).get("/hub/tickets/", query))
+    assert html.count('data-label="Requested by">Cleo Park<') == 12
+    colleague.first_name = "Cleopatra"
+    colleague.save(update_fields=["first_name"])
+    html = _text(client.get("/hub/tickets/", query))
+    assert html.count('data-label="Requested by">Cleopatra Park<') == 12
+    # Gone to another organisation: their requests stay in this one's history, named.
+    colleague.membership.organisation = make_organisation("Umbrella")
+    colleague.membership.save()
+    html = _text(client.get("/hub/tickets/", {"sort": "oldest"}))
+    assert 'data-label="Requested by">Cleopatra Park<' in html
+    assert f'<option value="{colleague.pk}"' not in html
+
+
+@pytest.mark.django_db
+def test_the_empty_filter_form_follows_new_members_renamed_areas_and_the_language(
+    client: Client,
+    brand_admin: User,
+    acme_history: list[Ticket],
+    make_member: Callable[..., User],
+    acme: Organisation,
+) -> None:
+    html = _text(_as(client, brand_admin).get("/hub/tickets/"))
+    assert ">Newcomer Jones</option>" not in html
+    newcomer = make_member("newcomer@acme.example", acme, first_name="Newcomer", last_name="Jones")
+    html = _text(client.get("/hub/tickets/"))
+    assert f'<option value="{newcomer.pk}">Newcomer Jones</option>' in html
+    area = ProductArea.objects.get(slug="employee-experience")
+    area.name = "People Experience"
+    area.save()
+    html = _text(client.get("/hub/tickets/"))
+    assert '<option value="employee-experience">People Experience</option>' in html
+    # A filled-in form shows the request's own choices, not the form drawn for others.
+    html = _text(client.get("/hub/tickets/", {"status": "solved"}))
+    assert '<option value="solved" selected>' in html
+    html = _text(client.get("/hub/tickets/"))
+    assert '<option value="solved" selected>' not in html
+    brand_admin.preferred_language = "it"
+    brand_admin.save(update_fields=["preferred_language"])
+    html = _text(client.get("/hub/tickets/"))
+    italian = translation.override("it")
+    with italian:
+        assert f"selected>{escape(translation.gettext('Any status'))}</option>" in html
+
+
+@pytest.mark.django_db
 def test_a_standard_user_has_no_requester_filter_and_cannot_forge_one(
     client: Client, standard_user: User, colleague: User, acme_history: list[Ticket]
 ) -> None:
@@ -508,10 +562,10 @@ def _queries(client: Client, url: str, **kwargs: Any) -> int:
 # configuration, and the brand administrator's list of members to filter by is built once
 # per process until a member changes.
 # The ticket page measures the phone handle times for its wait even when nobody is on shift;
-# its product area's name in the reader's language comes with the ticket, and a ticket whose
-# timeline names no files reads none.
+# its callback is read with the ticket, its product area's name in the reader's language
+# comes from the configuration, and a ticket whose timeline names no files reads none.
 LIST_QUERIES = {"brand_admin": SESSION_QUERIES + 4, "standard_user": SESSION_QUERIES + 4}
-DETAIL_QUERIES = SESSION_QUERIES + 7
+DETAIL_QUERIES = SESSION_QUERIES + 6
 
 
 @pytest.mark.django_db
