@@ -232,7 +232,9 @@ class TicketActionForm(helpers.ActionForm):
     """Django's action form, its two widgets drawn in Python (the same HTML): the changelist
     draws it on every page, and the stock select renders two templates per action."""
 
-    action = forms.ChoiceField(label=gettext_lazy("Action:"), widget=TemplateFreeSelect)
+    action = forms.ChoiceField(
+        label=helpers.ActionForm.base_fields["action"].label, widget=TemplateFreeSelect
+    )
     select_across = forms.BooleanField(
         label="",
         required=False,
