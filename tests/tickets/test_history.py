@@ -346,8 +346,7 @@ def test_the_empty_filter_form_follows_new_members_renamed_areas_and_the_languag
     brand_admin.preferred_language = "it"
     brand_admin.save(update_fields=["preferred_language"])
     html = _text(client.get("/hub/tickets/"))
-    italian = translation.override("it")
-    with italian:
+    with translation.override("it"):
         assert f"selected>{escape(translation.gettext('Any status'))}</option>" in html
 
 
