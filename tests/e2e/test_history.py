@@ -100,6 +100,25 @@ def test_a_brand_administrator_filters_searches_and_pages_the_organisations_hist
     expect(page.get_by_label("Sort by")).to_have_value("oldest")
 
 
+def test_the_history_in_german_fits_a_phone_screen(
+    page: Page,
+    live_server: Any,
+    login: Callable[..., None],
+    check: Callable[[Page, str], None],
+    brand_admin: User,
+    standard_user: User,
+    product_areas: list[ProductArea],
+) -> None:
+    # German writes the longest status ("In der Warteschlange"): a stacked row still fits.
+    brand_admin.preferred_language = "de"
+    brand_admin.save(update_fields=["preferred_language"])
+    _phone_ticket(standard_user, product_areas[0], "Reminder emails", "+390612345678")
+    _sign_in(page, live_server, login, brand_admin)
+    page.goto(f"{live_server.url}/hub/tickets/")
+    expect(page.locator(".history-table .tag--status")).to_have_text(["In der Warteschlange"])
+    check(page, "history-08-list-german")
+
+
 def test_the_history_filters_and_pages_without_javascript(
     browser: Browser,
     live_server: Any,
