@@ -232,15 +232,12 @@ class TicketActionForm(helpers.ActionForm):
     """Django's action form, its two widgets drawn in Python (the same HTML): the changelist
     draws it on every page, and the stock select renders two templates per action."""
 
-    action = forms.ChoiceField(
-        label=helpers.ActionForm.base_fields["action"].label, widget=TemplateFreeSelect
-    )
-    select_across = forms.BooleanField(
-        label="",
-        required=False,
-        initial=0,
-        widget=PlainHiddenInput({"class": "select-across"}),
-    )
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Before the admin sets the actions as the select's choices, which reach its widget.
+        self.fields["action"].widget = TemplateFreeSelect()
+        hidden = self.fields["select_across"].widget
+        self.fields["select_across"].widget = PlainHiddenInput(hidden.attrs)
 
 
 class ConferenceBookingInline(admin.StackedInline[ConferenceBooking, Ticket]):

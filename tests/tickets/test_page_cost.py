@@ -228,6 +228,7 @@ def test_the_admin_action_form_is_what_djangos_draws() -> None:
         form.fields["action"].choices = choices  # type: ignore[attr-defined]
     for name in ("action", "select_across"):
         assert str(ours[name]) == str(django[name])
+    assert ticket_admin.TicketAdmin.action_form is ticket_admin.TicketActionForm
 
 
 def test_the_admin_list_draws_one_checkbox_per_row_as_django_does(
