@@ -16,6 +16,7 @@ from django.db.models.functions import TruncDate, TruncWeek
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from hub.accounts.models import EnterpriseSeat, Membership, Organisation, User
@@ -522,6 +523,15 @@ def history_filters_key(user: User, language: str) -> str:
     if membership is None or not membership.is_brand_admin:
         return f"{language}:{areas}"
     return f"{language}:{areas}:{membership.organisation_id}:{members}"
+
+
+def changelist_filters_key(language: str, parameters: Iterable[tuple[str, str]]) -> str:
+    """Everything the agents' filter sidebar shows without counts, as the key of its drawn
+    fragment: the language, the areas (routing's configuration) and the list's parameters,
+    which every filter link carries on. Two requests with the same key draw the same
+    sidebar."""
+    (areas,) = current_tokens(configuration.VERSION)
+    return f"{language}:{areas}:{urlencode(sorted(parameters))}"
 
 
 def history_requesters(user: User) -> list[tuple[int, str]]:

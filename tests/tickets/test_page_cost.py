@@ -426,3 +426,95 @@ def test_the_lists_rows_escape_what_people_wrote(
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; more" in html
     assert "<script>alert" not in html
     assert "&lt;i&gt;Sam&lt;/i&gt; O&#x27;Hara" in html
+
+
+def _filter_sidebar(html: str) -> str:
+    found = re.search(r'<search id="changelist-filter".*?</search>', html, re.S)
+    assert found is not None
+    return found.group(0)
+
+
+def test_the_admin_filters_drawn_once_follow_the_language_the_areas_and_the_parameters(
+    agent_client: Client, agent: User, standard_user: User, product_areas: list[ProductArea]
+) -> None:
+    tickets_bulk([standard_user], 2, start=timezone.now() - timedelta(days=1))
+    url = reverse("admin:tickets_ticket_changelist")
+    first = _filter_sidebar(agent_client.get(url).content.decode())
+    assert _filter_sidebar(agent_client.get(url).content.decode()) == first
+    # A filter in force marks its choice, keeps the others' links and offers to clear it.
+    narrowed = _filter_sidebar(agent_client.get(url, {"status__exact": "new"}).content.decode())
+    assert re.search(r'<li class="selected">\s*<a href="\?status__exact=new">', narrowed)
+    assert "?channel__exact=phone&amp;status__exact=new" in narrowed
+    assert "Clear all filters" in narrowed and "Clear all filters" not in first
+    # Another page of the same list draws the same sidebar (its links never carry the page).
+    assert _filter_sidebar(agent_client.get(url, {"p": "2"}).content.decode()) == first
+    # An area renamed is named so at once.
+    area = product_areas[0]
+    area.name = "Renamed area"
+    area.save(update_fields=["name"])
+    ProductAreaTranslation.objects.filter(area=area).delete()
+    assert ">Renamed area</a>" in _filter_sidebar(agent_client.get(url).content.decode())
+    # The agent's language.
+    agent.preferred_language = "de"
+    agent.save(update_fields=["preferred_language"])
+    german = _filter_sidebar(agent_client.get(url).content.decode())
+    with translation.override("de"):
+        assert f">{escape(str(Status.NEW.label))}</a>" in german
+        assert escape(str(Ticket._meta.get_field("channel").verbose_name)) in german
+
+
+def test_the_admin_filters_counts_are_drawn_every_time(
+    agent_client: Client, standard_user: User
+) -> None:
+    tickets_bulk([standard_user], 2, start=timezone.now() - timedelta(days=1))
+    url = reverse("admin:tickets_ticket_changelist")
+
+    def email_choice() -> str:
+        sidebar = _filter_sidebar(agent_client.get(url, {"_facets": "True"}).content.decode())
+        found = re.search(r'channel__exact=email">([^<]*)</a>', sidebar)
+        assert found is not None
+        return found.group(1).strip()
+
+    assert email_choice() == "Email (1)"
+    tickets_bulk([standard_user], 1, start=timezone.now())
+    assert email_choice() == "Email (2)"
+
+
+def test_the_admin_list_reads_only_what_its_columns_show_whatever_the_number_of_rows(
+    agent_client: Client, agent: User, standard_user: User, product_areas: list[ProductArea]
+) -> None:
+    url = reverse("admin:tickets_ticket_changelist")
+    start = timezone.now() - timedelta(days=1)
+
+    def page() -> tuple[str, list[str]]:
+        with CaptureQueriesContext(connection) as captured:
+            html = agent_client.get(url).content.decode()
+        return html, [query["sql"] for query in captured.captured_queries]
+
+    tickets_bulk([standard_user], 2, start=start, areas=product_areas)
+    page()  # the permissions, read once
+    _, few = page()
+    many = tickets_bulk([standard_user], 30, start=start, areas=product_areas)
+    agent.first_name, agent.last_name = "Ada", "Agent"
+    agent.save(update_fields=["first_name", "last_name"])
+    Ticket.objects.filter(pk__in=[ticket.pk for ticket in many]).update(
+        assigned_to=agent, sweep_failures=2
+    )
+    html, more = page()
+    assert len(more) == len(few)
+    rows = [sql for sql in more if '"tickets_ticket"."subject"' in sql]
+    assert len(rows) == 1
+    assert '"description"' not in rows[0] and '"search_document"' not in rows[0]
+    # Every column still shows what it read: the organisation, the area, the agent's name,
+    # the automatic work's trouble under the status, the due time and the checkbox's label.
+    ticket = many[-1]
+    row = re.search(rf'value="{ticket.pk}".*?</tr>', html, re.S)
+    assert row is not None
+    for shown in (
+        escape(standard_user.membership.organisation.name),
+        escape(str(ticket.product_area)),
+        "Ada Agent",
+        "Failed 2 times, trying again",
+        escape(f"Select this object for an action - {ticket}"),
+    ):
+        assert shown in row.group(0), shown
