@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
+from html import escape as html_escape
 from typing import Any
 from urllib.parse import quote as url_quote
 
@@ -63,6 +64,12 @@ def _method_column(attr: Any, empty: str) -> Callable[[Any], tuple[Any, bool]]:
 
     def draw(row: Any) -> tuple[Any, bool]:
         value = attr(row)
+        # Text, as display_for_value shows it (safe text as it is, other text stripped, the
+        # empty text as empty), without its imports and checks on every cell.
+        if isinstance(value, str) and not boolean:
+            if isinstance(value, SafeString):
+                return (value or empty), False
+            return (value.strip() or empty), False
         nowrap = isinstance(value, (datetime.date, datetime.time))
         return display_for_value(value, empty, boolean), nowrap
 
@@ -150,6 +157,14 @@ def _change_url(cl: ChangeList) -> str | None:
     )
 
 
+def _escaped(value: Any) -> str:
+    """``conditional_escape``, without its check for lazy text on every call: a page of 50
+    rows escapes about 500 cells."""
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    return html_escape(str(value))
+
+
 def rows(cl: ChangeList) -> list[SafeString] | None:
     """Every row of the page, each as the cells Django's ``items_for_result`` writes, or None
     for a changelist only Django draws right."""
@@ -165,11 +180,11 @@ def rows(cl: ChangeList) -> list[SafeString] | None:
         for column in columns:
             shown, nowrap = column.draw(row)
             classes = f"{column.classes} nowrap" if nowrap else column.classes
-            text: str = conditional_escape(shown)
+            text = _escaped(shown)
             if column.link and link_url is not None:
                 # As reverse() would put the admin-quoted key into the path.
                 key = url_quote(str(quote(getattr(row, cl.pk_attname))), safe=_PATH_SAFE)
-                key = str(conditional_escape(key))
+                key = html_escape(key)
                 text = f'<a href="{link_url.replace(_PK_MARK, key)}">{text}</a>'
             cells.append(f'<{column.tag} class="{classes}">{text}</{column.tag}>')
         drawn.append(mark_safe("".join(cells)))
