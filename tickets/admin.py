@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from html import escape
 from typing import TYPE_CHECKING, Any
@@ -20,16 +21,18 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.formats import localize
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timesince import timesince
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hub.accounts.http import signed_in_user
 from hub.accounts.models import LicenceTier, User
-from hub.accounts.moments import moment_words
+from hub.accounts.moments import moment_words, moment_writer
 from hub.accounts.selectors import active_agents, is_supervisor
 from routing.models import ProductArea
 from routing.selectors import agent_skills, product_areas_every
@@ -56,6 +59,7 @@ from tickets.models import (
     Ticket,
 )
 from tickets.selectors import (
+    QueueLine,
     breaches_by_queue_and_day,
     callback_queue_summary,
     callback_screen_context,
@@ -127,6 +131,22 @@ class TicketChangeList(ChangeList):
     def get_results(self, request: HttpRequest) -> None:
         self.queryset = self.queryset.only(*CHANGELIST_ROW_FIELDS)
         super().get_results(request)
+
+
+def queue_summary_rows(lines: Sequence[QueueLine]) -> list[SafeString]:
+    """The waiting callbacks' queues as table rows, written as the template's filters wrote
+    them: when the oldest was queued, in the agent's words and zone (``moment``), and how
+    long ago (``timesince``). Through the filters, a dozen lines cost about half a
+    millisecond."""
+    written = moment_writer("weekday short time")
+    return [
+        mark_safe(
+            f"<tr><td>{escape(line.language_label)}</td><td>{escape(line.area or '—')}</td>"
+            f"<td>{escape(line.team_label)}</td><td>{escape(str(localize(line.waiting)))}</td>"
+            f"<td>{escape(written(line.oldest))} ({escape(timesince(line.oldest))})</td></tr>"
+        )
+        for line in lines
+    ]
 
 
 class ProductAreaFilter(admin.RelatedFieldListFilter):
@@ -635,7 +655,7 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
     ) -> HttpResponse:
         extra_context = {
             **(extra_context or {}),
-            "queue_summary": callback_queue_summary(),
+            "queue_rows": queue_summary_rows(callback_queue_summary()),
             # The page number aside: Django's filter links leave it out.
             "filters_key": changelist_filters_key(
                 get_language(),

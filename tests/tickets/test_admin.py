@@ -10,15 +10,17 @@ import pytest
 from django.contrib.admin.templatetags.admin_list import items_for_result
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
+from django.template import Context, Template
 from django.template.loader import get_template
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from hub.accounts.models import StaffRole, User
 from hub.accounts.services import staff_groups_ensure
 from routing.models import Agent, ProductArea
 from tickets.models import Channel, ConferenceBooking, EventKind, Status, Team, Ticket
+from tickets.selectors import callback_queue_summary
 from tickets.services import (
     callback_enqueue,
     ticket_assign,
@@ -95,6 +97,38 @@ def test_the_changelist_shows_the_waiting_queues(agent_client: Client, standard_
     callback_for(standard_user)
     html = agent_client.get(reverse("admin:tickets_ticket_changelist")).content.decode()
     assert "Callback queues" in html and "Take next callback" in html
+
+
+# The summary's line as the changelist's template wrote it with Django's filters.
+QUEUE_LINE = Template(
+    "{% load moments %}<tr><td>{{ line.language_label }}</td>"
+    '<td>{{ line.area|default:"—" }}</td><td>{{ line.team_label }}</td>'
+    "<td>{{ line.waiting }}</td>"
+    '<td>{{ line.oldest|moment:"weekday short time" }} ({{ line.oldest|timesince }})</td></tr>'
+)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "de", "ja"])
+def test_the_changelist_writes_each_waiting_queue_as_the_template_filters_did(
+    agent_client: Client,
+    rostered_agent: User,
+    standard_user: User,
+    surveys_area: ProductArea,
+    language: str,
+) -> None:
+    for area in (surveys_area, surveys_area, None):
+        callback_for(standard_user, area)
+    rostered_agent.preferred_language, rostered_agent.time_zone = language, "Asia/Tokyo"
+    rostered_agent.save(update_fields=["preferred_language", "time_zone"])
+    html = agent_client.get(reverse("admin:tickets_ticket_changelist")).content.decode()
+    with translation.override(language), timezone.override("Asia/Tokyo"):
+        lines = callback_queue_summary()
+        written = [QUEUE_LINE.render(Context({"line": line})) for line in lines]
+    assert sorted(line.waiting for line in lines) == [1, 2]
+    assert "—" in "".join(written)  # the queue of no area
+    for row in written:
+        assert row in html
 
 
 @pytest.mark.django_db

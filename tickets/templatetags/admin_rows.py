@@ -101,8 +101,15 @@ def _field_column(
 
         return chosen
 
+    is_text = type(field) in (models.CharField, models.TextField)
+
     def plain(row: Any) -> tuple[Any, bool]:
-        return display_for_field(getattr(row, name), field, empty, avoid_link=link), nowrap
+        value = getattr(row, name)
+        # A text field's text, as display_for_field shows it (stripped, the empty as empty),
+        # without its checks of the field's type on every cell.
+        if is_text and type(value) is str:
+            return (value.strip() or empty), nowrap
+        return display_for_field(value, field, empty, avoid_link=link), nowrap
 
     return plain
 
