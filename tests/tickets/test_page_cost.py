@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django import forms
 from django.contrib.admin.helpers import ActionForm
+from django.core.cache import caches
+from django.core.cache.utils import make_template_fragment_key
 from django.db import connection
 from django.forms.renderers import DjangoTemplates
 from django.template import Context, Template
@@ -33,6 +35,7 @@ from tickets.forms import (
 )
 from tickets.labels import choice_label
 from tickets.models import EventKind, Status, Ticket, TicketEvent
+from tickets.selectors import changelist_filters_key
 
 pytestmark = pytest.mark.django_db
 
@@ -440,6 +443,11 @@ def test_the_admin_filters_drawn_once_follow_the_language_the_areas_and_the_para
     tickets_bulk([standard_user], 2, start=timezone.now() - timedelta(days=1))
     url = reverse("admin:tickets_ticket_changelist")
     first = _filter_sidebar(agent_client.get(url).content.decode())
+    # Kept drawn, and what is kept is what the next request shows.
+    kept = caches["fragments"].get(
+        make_template_fragment_key("ticket_filters", [changelist_filters_key("en", [])])
+    )
+    assert kept is not None and _filter_sidebar(kept) == first
     assert _filter_sidebar(agent_client.get(url).content.decode()) == first
     # A filter in force marks its choice, keeps the others' links and offers to clear it.
     narrowed = _filter_sidebar(agent_client.get(url, {"status__exact": "new"}).content.decode())
