@@ -156,6 +156,8 @@ TEMPLATES = [
                 "hub.accounts.templatetags.moments",
                 # Every template's {% url %} remembers the addresses it reverses.
                 "hub.addresses",
+                # Every template's {% csp_nonce_attr media %} draws the media once.
+                "hub.page_media",
             ],
             "context_processors": [
                 "django.template.context_processors.request",
