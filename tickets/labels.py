@@ -8,6 +8,7 @@ translated once per language; the result is the same string.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache, lru_cache
 from typing import Any
 
@@ -30,6 +31,17 @@ def _labels_in(model: type[models.Model], field_name: str, language: str | None)
 
 def choice_label(row: models.Model, field_name: str) -> str:
     """What ``row.get_<field_name>_display()`` returns, for a field that is never null."""
-    value = getattr(row, field_name)
-    label = _labels_in(type(row), field_name, get_language()).get(value)
-    return force_str(value) if label is None else label
+    return choice_labeller(type(row), field_name)(row)
+
+
+def choice_labeller(model: type[models.Model], field_name: str) -> Callable[[Any], str]:
+    """``choice_label`` for the rows of one page: the labels looked up once, in the current
+    language."""
+    labels = _labels_in(model, field_name, get_language())
+
+    def label(row: Any) -> str:
+        value = getattr(row, field_name)
+        found = labels.get(value)
+        return force_str(value) if found is None else found
+
+    return label

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -382,14 +382,26 @@ def test_the_read_only_fieldsets_are_drawn_as_the_admin_template_draws_them(
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("query", ["", "?status__exact=queued&o=-9", "?q=Heatmap", "?_popup=1"])
+@pytest.mark.parametrize(
+    ("query", "language"),
+    [
+        ("", "en"),
+        ("", "de"),
+        ("?status__exact=queued&o=-9", "en"),
+        ("?q=Heatmap", "en"),
+        ("?_popup=1", "en"),
+    ],
+)
 def test_the_changelist_rows_are_drawn_as_django_draws_them(
     agent_client: Client,
     rostered_agent: User,
     standard_user: User,
     surveys_area: ProductArea,
     query: str,
+    language: str,
 ) -> None:
+    rostered_agent.preferred_language, rostered_agent.time_zone = language, "Asia/Tokyo"
+    rostered_agent.save(update_fields=["preferred_language", "time_zone"])
     callback_for(standard_user, surveys_area)
     assigned = callback_for(standard_user)
     ticket_assign(ticket=assigned, agent=rostered_agent, by=rostered_agent)
@@ -403,17 +415,42 @@ def test_the_changelist_rows_are_drawn_as_django_draws_them(
     Ticket.objects.filter(pk=failing.pk).update(sweep_failures=2)
     parked = callback_for(standard_user)
     Ticket.objects.filter(pk=parked.pk).update(sweep_failures=5, sweep_parked_at=timezone.now())
+    # Every state of the due column: missed, due soon, and solved in time.
+    now = timezone.now()
+    for due, solved in (
+        (now - timedelta(hours=2), None),
+        (now + timedelta(minutes=20), None),
+        (now + timedelta(days=1), now),
+    ):
+        ticket = callback_for(standard_user, surveys_area)
+        Ticket.objects.filter(pk=ticket.pk).update(
+            first_response_due_at=due,
+            resolution_due_at=due,
+            first_responded_at=solved,
+            solved_at=solved,
+            status=Status.SOLVED if solved else Status.QUEUED,
+        )
     response = agent_client.get(reverse("admin:tickets_ticket_changelist") + query)
     assert response.status_code == 200
     cl = response.context["cl"]
-    drawn = rows(cl)
-    if query == "?_popup=1":
-        # A popup's links carry the opener; Django's own drawing is kept there.
-        assert drawn is None
-        return
-    assert drawn is not None and len(drawn) == len(cl.result_list) >= 1
-    for row, ours in zip(cl.result_list, drawn, strict=True):
-        assert ours == "".join(items_for_result(cl, row, None))
+    # As the page was drawn: in the agent's language and zone.
+    with translation.override(language), timezone.override("Asia/Tokyo"):
+        drawn = rows(cl)
+        if query == "?_popup=1":
+            # A popup's links carry the opener; Django's own drawing is kept there.
+            assert drawn is None
+            return
+        assert drawn is not None and len(drawn) == len(cl.result_list) >= 1
+        # Django asks the admin's methods for each cell, row by row; the rows were written
+        # by writers made once for the page.
+        for row, ours in zip(cl.result_list, drawn, strict=True):
+            assert ours == "".join(items_for_result(cl, row, None))
+    if not query:
+        marks = "".join(drawn)
+        missed, soon = (
+            ("Ziel verfehlt", "Bald fällig") if language == "de" else ("Target missed", "Due soon")
+        )
+        assert missed in marks and soon in marks
     page = response.content.decode()
     assert all(f"<tr>{row}</tr>" in page for row in drawn)
     assert page.count('<input type="checkbox" name="_selected_action"') == len(drawn)
