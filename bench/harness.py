@@ -259,6 +259,10 @@ def database_prepare(seeders: list[Seeder]) -> None:
         seeder()
         name = getattr(seeder, "__qualname__", repr(seeder))
         report(f"seeded {name} in {time.perf_counter() - started:.1f} s")
+    # The planner's statistics, as autovacuum keeps them in production: PostgreSQL may run
+    # here with autovacuum off, and a table never analyzed is planned as a few rows.
+    with connections["default"].cursor() as cursor:
+        cursor.execute("ANALYZE")
     # The server's workers open their own; this process holds none during the load.
     connections.close_all()
 
