@@ -19,7 +19,15 @@ from django.utils import timezone, translation
 from hub.accounts.models import StaffRole, User
 from hub.accounts.services import staff_groups_ensure
 from routing.models import Agent, ProductArea
-from tickets.models import Channel, ConferenceBooking, EventKind, Status, Team, Ticket
+from tickets.models import (
+    CallbackRequest,
+    Channel,
+    ConferenceBooking,
+    EventKind,
+    Status,
+    Team,
+    Ticket,
+)
 from tickets.selectors import callback_queue_summary
 from tickets.services import (
     callback_enqueue,
@@ -97,6 +105,36 @@ def test_the_changelist_shows_the_waiting_queues(agent_client: Client, standard_
     callback_for(standard_user)
     html = agent_client.get(reverse("admin:tickets_ticket_changelist")).content.decode()
     assert "Callback queues" in html and "Take next callback" in html
+
+
+@pytest.mark.smoke
+@pytest.mark.django_db
+def test_the_queue_summary_counts_what_waits_now_oldest_queue_first(
+    rostered_agent: User, standard_user: User, surveys_area: ProductArea
+) -> None:
+    """Its statement is compiled once per process; what it reads is read every time."""
+    with translation.override("en"):
+        assert callback_queue_summary() == []
+        times = [datetime(2026, 3, 2, 9, minute, tzinfo=UTC) for minute in (5, 1, 7, 3)]
+        tickets = [
+            callback_for(standard_user, area)
+            for area in (surveys_area, surveys_area, None, surveys_area)
+        ]
+        for ticket, moment in zip(tickets, times, strict=True):
+            CallbackRequest.objects.filter(ticket=ticket).update(enqueued_at=moment)
+        # The oldest of the area's queue is taken: the next oldest is its oldest now.
+        CallbackRequest.objects.filter(ticket=tickets[1]).update(
+            taken_at=timezone.now(), taken_by=rostered_agent
+        )
+        lines = callback_queue_summary()
+        assert [(line.area, line.waiting, line.oldest) for line in lines] == [
+            (str(surveys_area), 2, times[3]),
+            ("", 1, times[2]),
+        ]
+        assert lines[0].oldest.utcoffset() is not None
+        assert [line.team_label for line in lines] == ["General support"] * 2
+        callback_for(standard_user)
+        assert [line.waiting for line in callback_queue_summary()] == [2, 2]
 
 
 # The summary's line as the changelist's template wrote it with Django's filters.
