@@ -115,9 +115,9 @@ def queue_summary_rows(lines: Sequence[QueueLine]) -> list[SafeString]:
     ]
 
 
-# The ticket list's cells that every row words alike, each written by a writer made once per
-# page (``page_writer``): the words are translated and the agent's zone looked up once, not
-# on each of 50 rows. The admin's methods of the same names write one cell with them.
+# The ticket list's columns, each written by a writer made once per page (``page_writer``):
+# a page translates its words and looks up the agent's zone once, not on each of its 50 rows.
+# The admin's methods of the same names write a single cell with them.
 
 
 def action_checkbox_writer() -> Callable[[Ticket], SafeString]:
