@@ -570,10 +570,6 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
     def request_route(self, ticket: Ticket) -> str:
         return request_route_writer()(ticket)
 
-    @admin.display(description=gettext_lazy("automatic work"), ordering="sweep_parked_at")
-    def sweep_state(self, ticket: Ticket) -> str:
-        return sweep_trouble(ticket)
-
     @admin.action(
         description=gettext_lazy("Try the failed automatic work again"), permissions=["change"]
     )
