@@ -118,7 +118,7 @@ for offset in range(0, count, 5000):
     Ticket.objects.bulk_create(batch)
 from django.db import connection
 with connection.cursor() as cursor:
-    cursor.execute("ANALYZE")
+    cursor.execute("VACUUM ANALYZE")
 print(queue.pk)
 """
 
