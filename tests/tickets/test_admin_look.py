@@ -63,6 +63,8 @@ def test_the_admin_has_the_hubs_stylesheet_under_the_content_security_policy(
     response = agent_client.get(reverse("admin:tickets_ticket_changelist"))
     html = response.content.decode()
     assert re.search(r'<link rel="stylesheet" href="/static/css/admin-hub[^"]*\.css">', html)
+    icon = re.search(r'<link rel="icon" href="(/static/img/favicon[^"]*\.svg)"', html)
+    assert icon and agent_client.get(icon[1]).status_code == 200
     policy = response["Content-Security-Policy"]
     assert "style-src 'self'" in policy and "unsafe-inline" not in policy
     assert " style=" not in html.split("<body", 1)[1]
