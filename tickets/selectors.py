@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from hub.accounts.models import EnterpriseSeat, Membership, Organisation, User
 from hub.accounts.selectors import member_row, organisation_people, people_named
 from hub.accounts.user_copies import MEMBER_LIST_VERSION
+from hub.compiled_rows import ColumnConverters, values_converted
 from hub.versions import current_tokens
 from routing import configuration
 from routing.languages import language_label, language_name
@@ -188,7 +189,7 @@ class _CompiledQuery:
     sql: str
     params: tuple[Any, ...]
     # By column, the converters Django's compiler applies (SQLite's dates come back as text).
-    converters: tuple[tuple[int, tuple[Any, ...], Any], ...]
+    converters: tuple[ColumnConverters, ...]
 
 
 @functools.cache
@@ -223,11 +224,9 @@ def callback_queue_summary() -> list[QueueLine]:
     query = _waiting_callbacks_query(connection.vendor)
     with connection.cursor() as cursor:
         cursor.execute(query.sql, query.params)
-        rows = [list(row) for row in cursor.fetchall()]
-    for row in rows:
-        for index, functions, expression in query.converters:
-            for convert in functions:
-                row[index] = convert(row[index], expression, connection)
+        rows = [
+            values_converted(list(row), query.converters, connection) for row in cursor.fetchall()
+        ]
     return [
         QueueLine(
             language=language,

@@ -29,6 +29,7 @@ from hub.accounts.models import (
     User,
 )
 from hub.accounts.user_copies import MEMBER_LIST_VERSION, member_read
+from hub.compiled_rows import ColumnConverters, values_converted
 
 # The environment ("commercial" or "fedramp") the user signed in to, kept in the session.
 SESSION_ENVIRONMENT_KEY = "hub_environment"
@@ -57,7 +58,7 @@ class _Statement:
     sql: str
     # Per selected column, the converters Django's compiler would apply (SQLite's dates and
     # booleans come back as text and integers).
-    converters: tuple[tuple[tuple[Any, ...], Any], ...]
+    converters: tuple[ColumnConverters, ...]
     membership_fields: tuple[str, ...]
     organisation_fields: tuple[str, ...]
 
@@ -93,13 +94,14 @@ def _member_statement(vendor: str) -> _Statement:
     ]
     converters = tuple(
         (
+            index,
             tuple(
                 connection.ops.get_db_converters(expression)
                 + expression.get_db_converters(connection)
             ),
             expression,
         )
-        for expression in expressions
+        for index, expression in enumerate(expressions)
     )
     return _Statement(
         sql=sql,
@@ -117,11 +119,7 @@ def _member_values(user_id: int) -> list[Any] | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    values = list(row)
-    for index, (converters, expression) in enumerate(statement.converters):
-        for converter in converters:
-            values[index] = converter(values[index], expression, connection)
-    return values
+    return values_converted(list(row), statement.converters, connection)
 
 
 def member_row(user_id: int) -> MemberRow | None:
