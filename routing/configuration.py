@@ -26,11 +26,13 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from django.conf import settings
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils.translation import get_language
 
 from hub.versions import SharedVersion
 from routing import hours as hours_maths
@@ -80,9 +82,24 @@ class Configuration:
     areas: tuple[ProductArea, ...]
     # Every area, retired ones too (old tickets still name them), in the same order.
     every_area: tuple[ProductArea, ...]
+    # Every area's name by id, per language, made when a language is first asked for: a
+    # page that names areas in several places then builds them once.
+    _names_by_language: dict[str | None, MappingProxyType[int, str]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def area(self, slug: str) -> ProductArea | None:
         return next((area for area in self.areas if area.slug == slug), None)
+
+    def area_names(self) -> MappingProxyType[int, str]:
+        """Every area's name in the current language, retired ones too, by id."""
+        language = get_language()
+        names = self._names_by_language.get(language)
+        if names is None:
+            names = MappingProxyType({area.pk: area.localized_name for area in self.every_area})
+            # Threads may both make it: they make the same names.
+            self._names_by_language[language] = names
+        return names
 
 
 def _max_age_seconds() -> float:

@@ -226,10 +226,10 @@ def product_areas_every() -> tuple[ProductArea, ...]:
     return current_configuration().every_area
 
 
-def product_area_names() -> dict[int, str]:
+def product_area_names() -> Mapping[int, str]:
     """Every area's name in the current language, retired ones too, by id (no query when the
-    shared configuration is current)."""
-    return {area.pk: area.localized_name for area in current_configuration().every_area}
+    shared configuration is current, and built once per language with it)."""
+    return current_configuration().area_names()
 
 
 def product_area_active(slug: str) -> ProductArea | None:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from hub.accounts.models import User
 from routing import configuration
@@ -22,7 +23,7 @@ from routing.models import (
     ServiceWindow,
     SupportTeam,
 )
-from routing.selectors import product_area_active, service_hours
+from routing.selectors import product_area_active, product_area_names, service_hours
 
 MIDNIGHT = time(0)
 
@@ -149,6 +150,24 @@ def test_a_renamed_area_is_named_anew(product_areas: list[ProductArea]) -> None:
     found = product_area_active(area.slug)
     assert found is not None
     assert [t.name for t in found.translations.all() if t.language == "it"] == ["Nome nuovo"]
+
+
+@pytest.mark.django_db
+def test_the_areas_names_are_in_each_readers_language_and_follow_a_rename(
+    product_areas: list[ProductArea],
+) -> None:
+    area = product_areas[0]
+    ProductAreaTranslation.objects.update_or_create(
+        area=area, language="it", defaults={"name": "Nome primo", "description": "Descrizione"}
+    )
+    with translation.override("it"):
+        assert product_area_names()[area.pk] == "Nome primo"
+    with translation.override("en"):
+        assert product_area_names()[area.pk] == area.name
+    ProductAreaTranslation.objects.filter(area=area, language="it").update(name="Nome nuovo")
+    configuration_changed()
+    with translation.override("it"):
+        assert product_area_names()[area.pk] == "Nome nuovo"
 
 
 @pytest.mark.django_db
