@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.contrib.admin.helpers import Fieldset
 from django.contrib.admin.templatetags.admin_list import items_for_result
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
@@ -423,6 +424,29 @@ def test_the_read_only_fieldsets_are_drawn_as_the_admin_template_draws_them(
             assert _tags_only(drawn) == expected
     # Every fieldset but "Work on it" (the agent's own fields) is wholly read-only.
     assert drawn_by_python == len(response.context["adminform"].fieldsets) - 1
+    # Two fields side by side on a line, as no ticket fieldset has them: the second label is
+    # "inline", each field is a box of its own.
+    shown = next(iter(response.context["adminform"]))
+    side_by_side = Fieldset(
+        shown.form,
+        name="Side by side",
+        readonly_fields=shown.readonly_fields,
+        fields=[("subject", "status"), "number"],
+        model_admin=shown.model_admin,
+    )
+    drawn = _tags_only(readonly_fieldset(side_by_side, "fieldset", 0, 9))
+    assert 'class="inline"' in drawn and "fieldBox field-status" in drawn
+    assert drawn == _tags_only(
+        stock.render(
+            {
+                "fieldset": side_by_side,
+                "heading_level": 2,
+                "prefix": "fieldset",
+                "id_prefix": 0,
+                "id_suffix": 9,
+            }
+        )
+    )
     assert "+44 20 7946 0018" in page and 'class="readonly">Heatmap is empty<' in page
     assert ("<label>Betreff:</label>" in page) == (language == "de")
 
