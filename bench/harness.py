@@ -261,8 +261,7 @@ def database_prepare(seeders: list[Seeder]) -> None:
         report(f"seeded {name} in {time.perf_counter() - started:.1f} s")
     # The tables as autovacuum keeps them in production: PostgreSQL may run here with
     # autovacuum off. Never analyzed, a table is planned as a few rows; never vacuumed, the
-    # seeders' updates leave two dead versions of every ticket for each scan to step over,
-    # and the search index keeps its unsorted pending list.
+    # seeders' updates leave two dead versions of every ticket for each scan to step over.
     with connections["default"].cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     # The server's workers open their own; this process holds none during the load.
