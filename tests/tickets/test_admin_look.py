@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.templatetags.static import static
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -63,8 +65,10 @@ def test_the_admin_has_the_hubs_stylesheet_under_the_content_security_policy(
     response = agent_client.get(reverse("admin:tickets_ticket_changelist"))
     html = response.content.decode()
     assert re.search(r'<link rel="stylesheet" href="/static/css/admin-hub[^"]*\.css">', html)
-    icon = re.search(r'<link rel="icon" href="(/static/img/favicon[^"]*\.svg)"', html)
-    assert icon and agent_client.get(icon[1]).status_code == 200
+    # The link names the hub's own icon, a file the static finders have: the test server
+    # serves only what collectstatic gathered, which a clean checkout has not run yet.
+    assert f'<link rel="icon" href="{static("img/favicon.svg")}"' in html
+    assert finders.find("img/favicon.svg")
     policy = response["Content-Security-Policy"]
     assert "style-src 'self'" in policy and "unsafe-inline" not in policy
     assert " style=" not in html.split("<body", 1)[1]
