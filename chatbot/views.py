@@ -144,6 +144,9 @@ def assistant_ask(
         ),
     }
     if request.htmx:
+        # Only the error, in place of the one the page drew. (A panel fetched by htmx draws
+        # its error box in place: marked out-of-band there, htmx would take it out.)
+        context["oob"] = True
         return render(request, "chatbot/_assistant.html#question-error", context), conversation
     return render(request, template, context), conversation
 
