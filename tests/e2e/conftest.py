@@ -1,7 +1,7 @@
 """Browser harness: Debian's Chromium driven by Playwright, against pytest-django's live server.
 
 Never downloads a browser. Screenshots go to artifacts/ (git-ignored). A page that breaks the
-Content Security Policy fails its test.
+Content Security Policy, or on which htmx reports an error, fails its test.
 """
 
 from __future__ import annotations
@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    ViewportSize,
+    sync_playwright,
+)
 
 CHROMIUM = os.environ.get("HUB_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
@@ -64,20 +71,46 @@ def csp_violations() -> list[str]:
 
 
 @pytest.fixture
-def page(browser: Browser, csp_violations: list[str]) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+def htmx_errors() -> list[str]:
+    return []
 
-    def watch(message: object) -> None:
-        text = getattr(message, "text", "")
+
+@pytest.fixture
+def open_page(
+    browser: Browser, csp_violations: list[str], htmx_errors: list[str]
+) -> Iterator[Callable[..., Page]]:
+    """Opens a page in a browser context of its own (one person at one computer), watching
+    its console. After the test, a page that broke the Content Security Policy, or on which
+    htmx reported an error, fails it."""
+    contexts: list[BrowserContext] = []
+
+    def watch(message: ConsoleMessage) -> None:
+        text = message.text
         if "Content Security Policy" in text or "Content-Security-Policy" in text:
             csp_violations.append(text)
+        # htmx tells of what it could not do (a swap without its target, a trigger the
+        # configuration refuses) on the console only: the page looks right and is not.
+        if message.type == "error" and text.startswith("htmx:"):
+            htmx_errors.append(text)
 
-    page.on("console", watch)
-    yield page
-    context.close()
+    def open_one(**options: Any) -> Page:
+        context = browser.new_context(**{"viewport": WIDE, "locale": "en-GB", **options})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.on("console", watch)
+        return page
+
+    yield open_one
+    for context in contexts:
+        context.close()
     assert not csp_violations, f"The page broke the Content Security Policy: {csp_violations}"
+    assert not htmx_errors, f"htmx reported errors: {htmx_errors}"
+
+
+@pytest.fixture
+def page(open_page: Callable[..., Page]) -> Page:
+    return open_page()
 
 
 @pytest.fixture

@@ -4,12 +4,12 @@ language and time zone. Screenshots: artifacts/account-*.png at 1280 and 320 px.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from hub.accounts.models import User
 from routing.models import ProductArea
@@ -87,23 +87,9 @@ def test_the_account_menu_looks_like_one_and_works_by_keyboard(
 
 
 @pytest.fixture
-def tokyo_page(browser: Browser, csp_violations: list[str]) -> Iterator[Page]:
+def tokyo_page(open_page: Callable[..., Page]) -> Page:
     """A browser whose clock is set to Tokyo, so the page can offer that zone."""
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 900}, locale="en-GB", timezone_id="Asia/Tokyo"
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-
-    def watch(message: object) -> None:
-        text = getattr(message, "text", "")
-        if "Content Security Policy" in text or "Content-Security-Policy" in text:
-            csp_violations.append(text)
-
-    page.on("console", watch)
-    yield page
-    context.close()
-    assert not csp_violations, f"The page broke the Content Security Policy: {csp_violations}"
+    return open_page(timezone_id="Asia/Tokyo")
 
 
 def test_a_member_sets_their_language_and_time_zone_and_the_hub_follows(

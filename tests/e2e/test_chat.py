@@ -6,13 +6,13 @@ twice; the chat ends and its transcript is on the ticket. axe on every page, scr
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from hub.accounts.models import User
 from routing.models import ProductArea
@@ -35,21 +35,9 @@ def world(product_areas: list[ProductArea]) -> User:
 
 
 @pytest.fixture
-def agent_page(browser: Browser, csp_violations: list[str]) -> Iterator[Page]:
+def agent_page(open_page: Callable[..., Page]) -> Page:
     """The agent's own browser context: another person at another computer."""
-    context: BrowserContext = browser.new_context(viewport=WIDE, locale="en-GB")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.on(
-        "console",
-        lambda message: (
-            csp_violations.append(message.text)
-            if "Content Security Policy" in message.text
-            else None
-        ),
-    )
-    yield page
-    context.close()
+    return open_page()
 
 
 def screenshot(page: Page, name: str) -> Path:
@@ -303,8 +291,12 @@ def test_a_sent_message_is_not_refilled_after_a_reload_and_a_repeat_is_asked_abo
     expect(repeat).to_contain_text("You sent this same message a moment ago. Send it again?")
     assert ChatMessage.objects.filter(session=chat, body="It says error 500.").count() == 1
     check(page, "chat-09-repeat-question")
-    page.get_by_label("Your message").press("Enter")
+    # Enter posts the form and is asked again. The click waits for that answer: a click on
+    # the composer it replaces would be dropped with the old form.
+    with page.expect_response(lambda response: response.request.method == "POST"):
+        page.get_by_label("Your message").press("Enter")
     expect(repeat).to_be_visible()
+    assert ChatMessage.objects.filter(session=chat, body="It says error 500.").count() == 1
     page.get_by_role("button", name="Send it again").click()
     expect(_log(page).get_by_text("It says error 500.")).to_have_count(2)
     expect(page.get_by_label("Your message")).to_have_value("")

@@ -55,10 +55,6 @@ def test_a_brand_administrator_filters_searches_and_pages_the_organisations_hist
     product_areas: list[ProductArea],
 ) -> None:
     tickets_bulk([standard_user, brand_admin], 60, start=START, areas=product_areas[:4])
-    console_errors: list[str] = []
-    page.on(
-        "console", lambda message: message.type == "error" and console_errors.append(message.text)
-    )
     _sign_in(page, live_server, login, brand_admin)
     page.get_by_role("link", name="See your requests and their history").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your organisation’s requests")
@@ -88,7 +84,6 @@ def test_a_brand_administrator_filters_searches_and_pages_the_organisations_hist
     expect(page).to_have_url(re.compile(r"created_from=2099-01-01"))
     page.get_by_label("Made on or after").fill("")
     expect(count).to_have_text("60 requests")
-    assert not [text for text in console_errors if text.startswith("htmx:")]
 
     # Paging by keyset: next, next, previous, keeping the sort order.
     page.get_by_label("Sort by").select_option("oldest")
