@@ -4,14 +4,19 @@ A statement kept as SQL skips the ORM's building on every read, and with it the 
 Django's compiler turns each column's database value into its Python value (SQLite's dates
 come back as text, for instance). The statement keeps, per column that has any, the
 converters the compiler would apply; ``values_converted`` applies them to a row.
+``CompiledModelQuery`` keeps a whole model query so, with its arguments' places.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import weakref
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Model, QuerySet
+from django.db.models.query import ModelIterable, get_related_populators
 
 # A column's index, its converters in the order the compiler applies them, and the
 # expression they are given.
@@ -27,3 +32,87 @@ def values_converted(
         for convert in functions:
             values[index] = convert(values[index], expression, connection)
     return values
+
+
+class CompiledModelQuery[M: Model]:
+    """A model query compiled once, run again with new arguments, read back as model
+    instances (select_related's objects included) as iterating the queryset would give them.
+
+    Made from a queryset built with placeholder arguments: values of their field's type that
+    no real row has, each different from every other parameter. Where each one sits among
+    the statement's parameters is where a run's argument of that name goes. Building and
+    compiling a query of a wide model costs several times what the database spends on a
+    read by an index; this pays it once per process."""
+
+    def __init__(self, queryset: QuerySet[M], placeholders: Mapping[str, object]) -> None:
+        self._db = queryset.db
+        # The queryset's own attributes (no public accessor), which its iteration reads too.
+        self._fetch_mode = queryset._fetch_mode  # type: ignore[attr-defined]
+        compiler = queryset.query.get_compiler(using=self._db)
+        sql, params = compiler.as_sql()
+        if (
+            queryset._iterable_class is not ModelIterable
+            or queryset._prefetch_related_lookups  # type: ignore[attr-defined]
+            or compiler.annotation_col_map
+        ):
+            raise ValueError(
+                "A compiled model query reads model instances only: no values(), "
+                "prefetch_related() or annotations"
+            )
+        places = {}
+        for name, placeholder in placeholders.items():
+            found = [
+                index
+                for index, param in enumerate(params)
+                if type(param) is type(placeholder) and param == placeholder
+            ]
+            if len(found) != 1:
+                raise ValueError(
+                    f"The placeholder {name}={placeholder!r} is {len(found)} of the statement's "
+                    "parameters: it must be exactly one"
+                )
+            places[name] = found[0]
+        self.sql = sql
+        self._params = tuple(params)
+        self._places = places
+        self._select = compiler.select
+        self._klass_info = compiler.klass_info
+        select_fields = self._klass_info["select_fields"]
+        self._columns = slice(select_fields[0], select_fields[-1] + 1)
+        self._init_list = [column[0].target.attname for column in self._select[self._columns]]
+        self._converters = tuple(
+            (index, tuple(functions), expression)
+            for index, (functions, expression) in compiler.get_converters(
+                [column[0] for column in self._select]
+            ).items()
+        )
+
+    def objects(self, **arguments: object) -> list[M]:
+        if arguments.keys() != self._places.keys():
+            raise TypeError(f"A compiled model query takes {sorted(self._places)}")
+        params = list(self._params)
+        for name, argument in arguments.items():
+            params[self._places[name]] = argument
+        connection = connections[self._db]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            rows = cursor.fetchall()
+        model = self._klass_info["model"]
+        # Made per run, as the queryset's iteration makes them: they gather that run's peers.
+        populators = get_related_populators(
+            self._klass_info, self._select, self._db, self._fetch_mode
+        )
+        found: list[M] = []
+        peers: list[weakref.ref[M]] = []
+        for row in rows:
+            values = values_converted(list(row), self._converters, connection)
+            instance = model.from_db(
+                self._db, self._init_list, values[self._columns], fetch_mode=self._fetch_mode
+            )
+            if self._fetch_mode.track_peers:
+                peers.append(weakref.ref(instance))
+                instance._state.peers = peers
+            for populator in populators:
+                populator.populate(values, instance)
+            found.append(instance)
+        return found

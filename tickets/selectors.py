@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from hub.accounts.models import EnterpriseSeat, Membership, Organisation, User
 from hub.accounts.selectors import member_row, organisation_people, people_named
 from hub.accounts.user_copies import MEMBER_LIST_VERSION
-from hub.compiled_rows import ColumnConverters, values_converted
+from hub.compiled_rows import ColumnConverters, CompiledModelQuery, values_converted
 from hub.versions import current_tokens
 from routing import configuration
 from routing.languages import language_label, language_name
@@ -317,9 +317,17 @@ def tickets_visible_to(user: User) -> QuerySet[Ticket]:
     membership = history_membership(user)
     if membership is None:
         return Ticket.objects.none()
-    visible = Ticket.objects.filter(organisation_id=membership.organisation_id)
-    if not membership.is_brand_admin:
-        visible = visible.filter(requester_id=user.pk)
+    return _tickets_visible(
+        organisation_id=membership.organisation_id,
+        requester_id=None if membership.is_brand_admin else user.pk,
+    )
+
+
+def _tickets_visible(*, organisation_id: int, requester_id: int | None) -> QuerySet[Ticket]:
+    """The organisation's tickets, or only the requester's, as ``tickets_visible_to`` says."""
+    visible = Ticket.objects.filter(organisation_id=organisation_id)
+    if requester_id is not None:
+        visible = visible.filter(requester_id=requester_id)
     return visible.exclude(verification_required=True, verified_at__isnull=True)
 
 
@@ -613,15 +621,43 @@ def ticket_for_viewer(user: User, number: str) -> Ticket:
     only for a brand administrator, since a member only ever sees their own tickets. Only a
     conference ticket has a booking (``services.conference_book``), and none becomes one
     later, so the others are known to have none without asking."""
-    related = ["callback"]
-    if sees_organisation_tickets(user):
-        related.append("requester")
-    ticket = get_object_or_404(tickets_visible_to(user).select_related(*related), number=number)
+    membership = history_membership(user)
+    if membership is None:
+        raise Http404
+    arguments: dict[str, object] = {"organisation": membership.organisation_id, "number": number}
+    if not membership.is_brand_admin:
+        arguments["requester"] = user.pk
+    found = _ticket_page_query(connection.vendor, membership.is_brand_admin).objects(**arguments)
+    if not found:
+        raise Http404
+    ticket = found[0]
     if ticket.requester_id == user.pk:
         Ticket.requester.field.set_cached_value(ticket, user)
     if ticket.channel != Channel.CONFERENCE:
         Ticket.conference.related.set_cached_value(ticket, None)
     return ticket
+
+
+# Values no row has, each unlike every other parameter: where the compiled statements take
+# a run's organisation, requester, ticket number and ticket.
+_ORGANISATION, _REQUESTER, _TICKET = -7_000_001, -7_000_002, -7_000_003
+_NUMBER = "<ticket number>"
+
+
+@functools.cache
+def _ticket_page_query(vendor: str, organisation_wide: bool) -> CompiledModelQuery[Ticket]:
+    """``ticket_for_viewer``'s query, compiled once per process and kind of reader: building
+    it took 0.75 ms of the 1.1 ms its reading cost."""
+    related = ["callback", "requester"] if organisation_wide else ["callback"]
+    visible = _tickets_visible(
+        organisation_id=_ORGANISATION, requester_id=None if organisation_wide else _REQUESTER
+    )
+    placeholders: dict[str, object] = {"organisation": _ORGANISATION, "number": _NUMBER}
+    if not organisation_wide:
+        placeholders["requester"] = _REQUESTER
+    return CompiledModelQuery(
+        visible.select_related(*related).filter(number=_NUMBER)[:1], placeholders
+    )
 
 
 def ticket_area_name(ticket: Ticket) -> str:
@@ -646,8 +682,15 @@ def attachment_for_viewer(user: User | AnonymousUser, pk: int) -> Attachment:
 
 def ticket_timeline(ticket: Ticket) -> list[TicketEvent]:
     """The ticket's whole timeline, oldest first, with who did each thing."""
-    return list(
-        TicketEvent.objects.filter(ticket_id=ticket.pk)
+    return _timeline_query(connection.vendor).objects(ticket=ticket.pk)
+
+
+@functools.cache
+def _timeline_query(vendor: str) -> CompiledModelQuery[TicketEvent]:
+    """``ticket_timeline``'s query, compiled once per process: building it took 0.33 ms of
+    the 0.8 ms its reading cost."""
+    return CompiledModelQuery(
+        TicketEvent.objects.filter(ticket_id=_TICKET)
         .select_related("actor")
         .only(
             "kind",
@@ -659,7 +702,8 @@ def ticket_timeline(ticket: Ticket) -> list[TicketEvent]:
             "actor__email",
             "actor__is_staff",
         )
-        .order_by("created_at", "pk")
+        .order_by("created_at", "pk"),
+        {"ticket": _TICKET},
     )
 
 

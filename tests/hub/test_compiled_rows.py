@@ -1,0 +1,146 @@
+"""A model query compiled once reads back what the ORM's own iteration reads: the same rows,
+each column's value converted, select_related's objects in place (a missing one known to be
+missing), for whichever arguments each run gives."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+from django.db.models import Count, QuerySet
+from django.test.utils import CaptureQueriesContext
+
+from hub.accounts.models import User
+from hub.compiled_rows import CompiledModelQuery
+from routing.models import ProductArea
+from tests.tickets.history_world import tickets_bulk
+from tickets.models import CallbackRequest, Channel, Ticket, TicketEvent
+
+pytestmark = pytest.mark.django_db
+
+ORGANISATION, REQUESTER, NUMBER = -1, -2, "<number>"
+
+
+def _ticket_query() -> CompiledModelQuery[Ticket]:
+    return CompiledModelQuery(
+        Ticket.objects.filter(organisation_id=ORGANISATION, requester_id=REQUESTER)
+        .exclude(verification_required=True, verified_at__isnull=True)
+        .select_related("callback", "requester")
+        .filter(number=NUMBER),
+        {"organisation": ORGANISATION, "requester": REQUESTER, "number": NUMBER},
+    )
+
+
+def test_each_run_reads_what_the_orm_reads_with_its_arguments(
+    standard_user: User, brand_admin: User, product_areas: list[ProductArea]
+) -> None:
+    tickets = tickets_bulk(
+        [standard_user, brand_admin], 8, start=datetime(2026, 3, 9, 22, 5, tzinfo=UTC)
+    )
+    phone = next(ticket for ticket in tickets if ticket.channel == Channel.PHONE)
+    callback = CallbackRequest.objects.create(
+        ticket=phone,
+        language="en",
+        product_area=product_areas[0],
+        team="general",
+        enqueued_at=datetime(2026, 3, 9, 22, 6, tzinfo=UTC),
+    )
+    query = _ticket_query()
+    for ticket in tickets:
+        requester = ticket.requester
+        arguments = {
+            "organisation": requester.membership.organisation_id,
+            "requester": requester.pk,
+            "number": ticket.number,
+        }
+        with CaptureQueriesContext(connection) as queries:
+            [found] = query.objects(**arguments)
+            # Joined, so read without a query, as select_related leaves them.
+            found_requester = found.requester
+            found_callback = getattr(found, "callback", None)
+        assert len(queries) == 1
+        expected = Ticket.objects.get(pk=ticket.pk)
+        assert {field.attname: getattr(found, field.attname) for field in Ticket._meta.fields} == {
+            field.attname: getattr(expected, field.attname) for field in Ticket._meta.fields
+        }
+        assert found.created_at == datetime(2026, 3, 9, 22, 5, tzinfo=UTC) + (
+            ticket.created_at - tickets[0].created_at
+        )
+        assert found_requester.email == requester.email
+        assert found_callback == (callback if ticket.pk == phone.pk else None)
+        assert not found._state.adding
+    # Another requester's ticket, or none of that number: nothing.
+    other = tickets[1]
+    assert other.requester_id != standard_user.pk
+    assert (
+        query.objects(
+            organisation=standard_user.membership.organisation_id,
+            requester=standard_user.pk,
+            number=other.number,
+        )
+        == []
+    )
+
+
+def test_the_deferred_columns_stay_deferred_and_the_order_is_kept(
+    standard_user: User, product_areas: list[ProductArea]
+) -> None:
+    ticket = tickets_bulk([standard_user], 3, start=datetime(2026, 3, 9, 8, 0, tzinfo=UTC))[0]
+    TicketEvent.objects.create(ticket=ticket, kind="comment", data={"attachments": [1, 2]})
+
+    def events(ticket_id: int) -> QuerySet[TicketEvent]:
+        return (
+            TicketEvent.objects.filter(ticket_id=ticket_id)
+            .select_related("actor")
+            .only("kind", "data", "created_at", "actor__email")
+            .order_by("-pk")
+        )
+
+    found = CompiledModelQuery(events(-1), {"ticket": -1}).objects(ticket=ticket.pk)
+    expected = list(events(ticket.pk))
+    assert len(found) == 3  # the created event, a comment, and this one
+    assert [event.pk for event in found] == [event.pk for event in expected]
+    assert [event.data for event in found] == [{"attachments": [1, 2]}, {}, {}]
+    assert [event.get_deferred_fields() for event in found] == [{"ticket_id", "message"}] * 3
+    assert found[0].actor is None
+    assert found[2].actor.email == standard_user.email
+
+
+@pytest.mark.parametrize(
+    ("placeholders", "problem"),
+    [
+        ({"organisation": -5}, "is 0 of the statement's parameters"),
+        ({"organisation": ORGANISATION, "again": -1}, "is 2 of the statement's parameters"),
+    ],
+)
+def test_a_placeholder_must_be_exactly_one_parameter(
+    placeholders: dict[str, object], problem: str
+) -> None:
+    with pytest.raises(ValueError, match=problem):
+        CompiledModelQuery(
+            Ticket.objects.filter(organisation_id=ORGANISATION).exclude(requester_id=-1),
+            placeholders,
+        )
+
+
+def test_a_run_names_every_argument_and_no_other() -> None:
+    query = _ticket_query()
+    with pytest.raises(TypeError, match="takes"):
+        query.objects(organisation=1, number="CS-1")
+    with pytest.raises(TypeError, match="takes"):
+        query.objects(organisation=1, requester=2, number="CS-1", extra=3)
+
+
+@pytest.mark.parametrize(
+    "queryset",
+    [
+        Ticket.objects.filter(organisation_id=ORGANISATION).values("number"),
+        Ticket.objects.filter(organisation_id=ORGANISATION).prefetch_related("events"),
+        Ticket.objects.filter(organisation_id=ORGANISATION).annotate(event_count=Count("events")),
+    ],
+    ids=["values", "prefetch", "annotation"],
+)
+def test_only_model_instances_are_read(queryset: QuerySet[Ticket]) -> None:
+    with pytest.raises(ValueError, match="model instances only"):
+        CompiledModelQuery(queryset, {"organisation": ORGANISATION})
