@@ -21,6 +21,10 @@ PRODUCTION = {
 
 
 def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return run_python("manage.py", *args, env=env)
+
+
+def run_python(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE"}}
     for name in (
         "DEBUG",
@@ -39,7 +43,7 @@ def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[s
     clean.update(env)
     clean["DJANGO_SETTINGS_MODULE"] = "hub.settings"
     return subprocess.run(
-        [sys.executable, "manage.py", *args],
+        [sys.executable, *args],
         cwd=ROOT,
         env=clean,
         capture_output=True,
@@ -53,6 +57,19 @@ def test_check_deploy_is_clean_with_production_settings() -> None:
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
+
+
+def test_the_web_server_loads_every_view_and_freezes_what_it_loaded() -> None:
+    # What lives as long as the process is left out of the collector's full passes.
+    result = run_python(
+        "-c",
+        "import gc, sys, hub.wsgi; print(gc.get_freeze_count(), 'tickets.views' in sys.modules)",
+        env=PRODUCTION,
+    )
+    assert result.returncode == 0, result.stderr
+    frozen, views_loaded = result.stdout.split()
+    assert int(frozen) > 50_000
+    assert views_loaded == "True"
 
 
 @pytest.mark.parametrize(
