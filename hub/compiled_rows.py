@@ -4,7 +4,8 @@ A statement kept as SQL skips the ORM's building on every read, and with it the 
 Django's compiler turns each column's database value into its Python value (SQLite's dates
 come back as text, for instance). The statement keeps, per column that has any, the
 converters the compiler would apply; ``values_converted`` applies them to a row.
-``CompiledModelQuery`` keeps a whole model query so, with its arguments' places.
+``CompiledRows`` and ``CompiledModelQuery`` keep a whole query so, with the places of the
+arguments each run gives it.
 """
 
 from __future__ import annotations
@@ -34,22 +35,82 @@ def values_converted(
     return values
 
 
-class CompiledModelQuery[M: Model]:
-    """A model query compiled once, run again with new arguments, read back as model
-    instances (select_related's objects included) as iterating the queryset would give them.
+class CompiledRows:
+    """A query compiled once, run again with new arguments: its rows as lists of Python
+    values, each column converted as the ORM's compiler converts it.
 
     Made from a queryset built with placeholder arguments: values of their field's type that
-    no real row has, each different from every other parameter. Where each one sits among
-    the statement's parameters is where a run's argument of that name goes. Building and
-    compiling a query of a wide model costs several times what the database spends on a
-    read by an index; this pays it once per process."""
+    no real row has and no other parameter equals. Where a placeholder sits among the
+    statement's parameters (once or more) is where a run's argument of that name goes.
+    Building and compiling a query costs several times what the database spends on a read
+    by an index; this pays it once per process. A placeholder must be a value the database
+    adapter takes as it is (a number, a string): the compiler has already prepared the
+    parameters, and a run's arguments are not prepared again."""
 
-    def __init__(self, queryset: QuerySet[M], placeholders: Mapping[str, object]) -> None:
-        self._db = queryset.db
-        # The queryset's own attributes (no public accessor), which its iteration reads too.
-        self._fetch_mode = queryset._fetch_mode  # type: ignore[attr-defined]
-        compiler = queryset.query.get_compiler(using=self._db)
-        sql, params = compiler.as_sql()
+    def __init__(
+        self,
+        queryset: QuerySet[Any, Any],
+        placeholders: Mapping[str, int | str],
+        *,
+        counted: bool = False,
+    ) -> None:
+        self.db = queryset.db
+        self.compiler = queryset.query.get_compiler(using=self.db)
+        sql, params = self.compiler.as_sql()
+        places = {}
+        for name, placeholder in placeholders.items():
+            found = tuple(
+                index
+                for index, param in enumerate(params)
+                if type(param) is type(placeholder) and param == placeholder
+            )
+            if not found:
+                raise ValueError(
+                    f"The placeholder {name}={placeholder!r} is none of the statement's parameters"
+                )
+            places[name] = found
+        # Counted: the number of the query's rows, as QuerySet.count() reads it.
+        self.sql = f"SELECT COUNT(*) FROM ({sql}) counted" if counted else sql
+        self._params = tuple(params)
+        self._places = places
+        self._converters: tuple[ColumnConverters, ...] = (
+            ()
+            if counted
+            else tuple(
+                (index, tuple(functions), expression)
+                for index, (functions, expression) in self.compiler.get_converters(
+                    [column[0] for column in self.compiler.select]
+                ).items()
+            )
+        )
+
+    def rows(self, **arguments: int | str) -> list[list[Any]]:
+        if arguments.keys() != self._places.keys():
+            raise TypeError(f"This compiled query takes {sorted(self._places)}")
+        params = list(self._params)
+        for name, argument in arguments.items():
+            for place in self._places[name]:
+                params[place] = argument
+        connection = connections[self.db]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            return [
+                values_converted(list(row), self._converters, connection)
+                for row in cursor.fetchall()
+            ]
+
+    def count(self, **arguments: int | str) -> int:
+        [[found]] = self.rows(**arguments)
+        return int(found)
+
+
+class CompiledModelQuery[M: Model]:
+    """``CompiledRows`` read back as model instances (select_related's objects included), as
+    iterating the queryset would give them."""
+
+    def __init__(self, queryset: QuerySet[M], placeholders: Mapping[str, int | str]) -> None:
+        self._statement = CompiledRows(queryset, placeholders)
+        compiler = self._statement.compiler
         if (
             queryset._iterable_class is not ModelIterable
             or queryset._prefetch_related_lookups  # type: ignore[attr-defined]
@@ -59,44 +120,18 @@ class CompiledModelQuery[M: Model]:
                 "A compiled model query reads model instances only: no values(), "
                 "prefetch_related() or annotations"
             )
-        places = {}
-        for name, placeholder in placeholders.items():
-            found = [
-                index
-                for index, param in enumerate(params)
-                if type(param) is type(placeholder) and param == placeholder
-            ]
-            if len(found) != 1:
-                raise ValueError(
-                    f"The placeholder {name}={placeholder!r} is {len(found)} of the statement's "
-                    "parameters: it must be exactly one"
-                )
-            places[name] = found[0]
-        self.sql = sql
-        self._params = tuple(params)
-        self._places = places
+        self.sql = self._statement.sql
+        self._db = self._statement.db
+        # The queryset's own attribute (no public accessor), which its iteration reads too.
+        self._fetch_mode = queryset._fetch_mode  # type: ignore[attr-defined]
         self._select = compiler.select
         self._klass_info = compiler.klass_info
         select_fields = self._klass_info["select_fields"]
         self._columns = slice(select_fields[0], select_fields[-1] + 1)
         self._init_list = [column[0].target.attname for column in self._select[self._columns]]
-        self._converters = tuple(
-            (index, tuple(functions), expression)
-            for index, (functions, expression) in compiler.get_converters(
-                [column[0] for column in self._select]
-            ).items()
-        )
 
-    def objects(self, **arguments: object) -> list[M]:
-        if arguments.keys() != self._places.keys():
-            raise TypeError(f"A compiled model query takes {sorted(self._places)}")
-        params = list(self._params)
-        for name, argument in arguments.items():
-            params[self._places[name]] = argument
-        connection = connections[self._db]
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
-            rows = cursor.fetchall()
+    def objects(self, **arguments: int | str) -> list[M]:
+        rows = self._statement.rows(**arguments)
         model = self._klass_info["model"]
         # Made per run, as the queryset's iteration makes them: they gather that run's peers.
         populators = get_related_populators(
@@ -104,8 +139,7 @@ class CompiledModelQuery[M: Model]:
         )
         found: list[M] = []
         peers: list[weakref.ref[M]] = []
-        for row in rows:
-            values = values_converted(list(row), self._converters, connection)
+        for values in rows:
             instance = model.from_db(
                 self._db, self._init_list, values[self._columns], fetch_mode=self._fetch_mode
             )

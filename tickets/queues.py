@@ -24,15 +24,28 @@ volume of tickets.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import cast
 
 from django.db import connection, transaction
-from django.db.models import Count, F, IntegerField, Min, OuterRef, Q, Subquery, Value
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay
 
+from hub.compiled_rows import CompiledRows
 from routing.policy import Method
 from routing.policy import Team as QueueTeam
 from routing.selectors import (
@@ -240,15 +253,25 @@ def _statistics(
 ) -> list[_Statistic]:
     """The statistics rows of these methods: every team's, and those of the area's queues in
     these languages (none given: every queue's)."""
+    return list(_statistics_query(methods, area_id=area_id, languages=languages))
+
+
+def _statistics_query(
+    methods: Iterable[Method], *, area_id: int | None = None, languages: Collection[str] = ()
+) -> QuerySet[QueueStatistic, _Statistic]:
     rows = QueueStatistic.objects.filter(method__in=[method.value for method in methods])
     if languages:
         rows = rows.filter(Q(language="") | Q(product_area_id=area_id, language__in=languages))
-    return list(
-        rows.values_list(
-            "method", "team", "language", "product_area_id", "arrivals", "handled",
-            "handle_seconds",
-        )
+    return rows.values_list(
+        "method", "team", "language", "product_area_id", "arrivals", "handled", "handle_seconds",
     )  # fmt: skip
+
+
+@functools.cache
+def _phone_statistics(vendor: str) -> CompiledRows:
+    """Every queue's phone statistics, compiled once per process: a waiting callback's page
+    and its polled place read them, and building the query took 40 % of reading it."""
+    return CompiledRows(_statistics_query([Method.PHONE]), {})
 
 
 def _handle_times(rows: Iterable[_Statistic]) -> dict[Method, HandleTimes]:
@@ -377,7 +400,7 @@ def callback_facts(
 ) -> QueueFacts:
     """What a queued callback's wait needs: the phone handle times and, given its queue's
     area and language, that queue's arrivals (one query)."""
-    statistics = _statistics([Method.PHONE])
+    statistics = cast(list[_Statistic], _phone_statistics(connection.vendor).rows())
     arrivals = {
         (Method.PHONE, row_language, QueueTeam(team)): (0, arrived)
         for _method, team, row_language, row_area, arrived, _handled, _seconds in statistics

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
-from django.db.models import Count, QuerySet
+from django.db.models import Count, QuerySet, Subquery
 from django.test.utils import CaptureQueriesContext
 
 from hub.accounts.models import User
-from hub.compiled_rows import CompiledModelQuery
+from hub.compiled_rows import CompiledModelQuery, CompiledRows
 from routing.models import ProductArea
 from tests.tickets.history_world import tickets_bulk
 from tickets.models import CallbackRequest, Channel, Ticket, TicketEvent
@@ -107,21 +107,30 @@ def test_the_deferred_columns_stay_deferred_and_the_order_is_kept(
     assert found[2].actor.email == standard_user.email
 
 
-@pytest.mark.parametrize(
-    ("placeholders", "problem"),
-    [
-        ({"organisation": -5}, "is 0 of the statement's parameters"),
-        ({"organisation": ORGANISATION, "again": -1}, "is 2 of the statement's parameters"),
-    ],
-)
-def test_a_placeholder_must_be_exactly_one_parameter(
-    placeholders: dict[str, object], problem: str
+def test_a_placeholder_must_be_among_the_parameters() -> None:
+    with pytest.raises(ValueError, match="none of the statement's parameters"):
+        CompiledRows(Ticket.objects.filter(organisation_id=ORGANISATION), {"organisation": -5})
+
+
+def test_a_placeholder_in_several_places_takes_the_argument_in_each_and_rows_are_counted(
+    standard_user: User, brand_admin: User, product_areas: list[ProductArea]
 ) -> None:
-    with pytest.raises(ValueError, match=problem):
-        CompiledModelQuery(
-            Ticket.objects.filter(organisation_id=ORGANISATION).exclude(requester_id=-1),
-            placeholders,
+    tickets = tickets_bulk(
+        [standard_user, brand_admin], 9, start=datetime(2026, 3, 9, 8, 0, tzinfo=UTC)
+    )
+
+    def before(ticket_id: int) -> QuerySet[Ticket]:
+        # The requester's tickets made before this one: the ticket's id twice.
+        mine = Ticket.objects.filter(pk=ticket_id)
+        return Ticket.objects.filter(
+            requester_id=Subquery(mine.values("requester_id")[:1]),
+            created_at__lt=Subquery(mine.values("created_at")[:1]),
         )
+
+    counted = CompiledRows(before(-1).values("pk"), {"ticket": -1}, counted=True)
+    for ticket in tickets:
+        assert counted.count(ticket=ticket.pk) == before(ticket.pk).count()
+    assert [counted.count(ticket=ticket.pk) for ticket in tickets[-2:]] == [3, 4]
 
 
 def test_a_run_names_every_argument_and_no_other() -> None:
