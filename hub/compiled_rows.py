@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from django.db import connections
@@ -22,6 +23,9 @@ from django.db.models.query import ModelIterable, get_related_populators
 # A column's index, its converters in the order the compiler applies them, and the
 # expression they are given.
 type ColumnConverters = tuple[int, tuple[Callable[..., Any], ...], Any]
+
+# What a compiled query's run is given: values of a row's columns.
+type Argument = int | str | datetime
 
 
 def values_converted(
@@ -43,14 +47,14 @@ class CompiledRows:
     no real row has and no other parameter equals. Where a placeholder sits among the
     statement's parameters (once or more) is where a run's argument of that name goes.
     Building and compiling a query costs several times what the database spends on a read
-    by an index; this pays it once per process. A placeholder must be a value the database
-    adapter takes as it is (a number, a string): the compiler has already prepared the
-    parameters, and a run's arguments are not prepared again."""
+    by an index; this pays it once per process. The compiler has already prepared the
+    parameters for the database: a run's numbers and strings go in as they are, and its
+    aware datetimes are prepared as a DateTimeField prepares them (SQLite's are text)."""
 
     def __init__(
         self,
         queryset: QuerySet[Any, Any],
-        placeholders: Mapping[str, int | str],
+        placeholders: Mapping[str, Argument],
         *,
         counted: bool = False,
     ) -> None:
@@ -59,10 +63,11 @@ class CompiledRows:
         sql, params = self.compiler.as_sql()
         places = {}
         for name, placeholder in placeholders.items():
+            prepared = self._prepared(placeholder)
             found = tuple(
                 index
                 for index, param in enumerate(params)
-                if type(param) is type(placeholder) and param == placeholder
+                if type(param) is type(prepared) and param == prepared
             )
             if not found:
                 raise ValueError(
@@ -84,13 +89,19 @@ class CompiledRows:
             )
         )
 
-    def rows(self, **arguments: int | str) -> list[list[Any]]:
+    def _prepared(self, argument: Argument) -> Any:
+        if isinstance(argument, datetime):
+            return connections[self.db].ops.adapt_datetimefield_value(argument)
+        return argument
+
+    def rows(self, **arguments: Argument) -> list[list[Any]]:
         if arguments.keys() != self._places.keys():
             raise TypeError(f"This compiled query takes {sorted(self._places)}")
         params = list(self._params)
         for name, argument in arguments.items():
+            prepared = self._prepared(argument)
             for place in self._places[name]:
-                params[place] = argument
+                params[place] = prepared
         connection = connections[self.db]
         with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
@@ -99,7 +110,7 @@ class CompiledRows:
                 for row in cursor.fetchall()
             ]
 
-    def count(self, **arguments: int | str) -> int:
+    def count(self, **arguments: Argument) -> int:
         [[found]] = self.rows(**arguments)
         return int(found)
 
@@ -108,7 +119,7 @@ class CompiledModelQuery[M: Model]:
     """``CompiledRows`` read back as model instances (select_related's objects included), as
     iterating the queryset would give them."""
 
-    def __init__(self, queryset: QuerySet[M], placeholders: Mapping[str, int | str]) -> None:
+    def __init__(self, queryset: QuerySet[M], placeholders: Mapping[str, Argument]) -> None:
         self._statement = CompiledRows(queryset, placeholders)
         compiler = self._statement.compiler
         if (
@@ -130,7 +141,7 @@ class CompiledModelQuery[M: Model]:
         self._columns = slice(select_fields[0], select_fields[-1] + 1)
         self._init_list = [column[0].target.attname for column in self._select[self._columns]]
 
-    def objects(self, **arguments: int | str) -> list[M]:
+    def objects(self, **arguments: Argument) -> list[M]:
         rows = self._statement.rows(**arguments)
         model = self._klass_info["model"]
         # Made per run, as the queryset's iteration makes them: they gather that run's peers.

@@ -24,6 +24,7 @@ from hub.accounts.models import EnterpriseSeat, Membership, Organisation, User
 from hub.accounts.selectors import member_row, organisation_people, people_named
 from hub.accounts.user_copies import MEMBER_LIST_VERSION
 from hub.compiled_rows import (
+    Argument,
     ColumnConverters,
     CompiledModelQuery,
     CompiledRows,
@@ -75,6 +76,7 @@ _ORGANISATION, _REQUESTER, _TICKET, _CALLBACK, _AREA = (
     -7_000_005,
 )
 _NUMBER, _LANGUAGE, _TEAM = "<ticket number>", "<language>", "<team>"
+_WHEN = datetime(1901, 2, 3, 4, 5, 6, 789_012, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -548,20 +550,40 @@ def ticket_history_page(
     page_size: int = HISTORY_PAGE_SIZE,
 ) -> HistoryPage:
     """One page of the history by keyset: two queries however deep the page (rows, count)."""
-    tickets = filtered_history(user, filters, language=language)
-    count = tickets.order_by()[: HISTORY_COUNT_CAP + 1].count()
     key, descending = filters.sort.key, filters.sort.descending
     # Reading "before" a cursor walks the list backwards, then turns the rows round.
     backwards = cursor is not None and cursor.before
     walk_descending = descending != backwards
-    order = [f"-{key}", "-pk"] if walk_descending else [key, "pk"]
-    rows = tickets.order_by(*order)
-    if cursor is not None:
-        place = Tuple(F(key), F("pk"))
-        bound = (cursor.value, cursor.pk)
-        lookup = TupleLessThan if walk_descending else TupleGreaterThan
-        rows = rows.filter(lookup(place, bound))
-    values = list(rows.values_list(*HISTORY_ROW_FIELDS)[: page_size + 1])
+    membership = history_membership(user)
+    if membership is not None and filters == HistoryFilters(sort=filters.sort):
+        # The whole list, as most visits read it: its statements are compiled once.
+        arguments: dict[str, Argument] = {"organisation": membership.organisation_id}
+        if not membership.is_brand_admin:
+            arguments["requester"] = user.pk
+        organisation_wide = membership.is_brand_admin
+        count = _whole_history_count(connection.vendor, organisation_wide).count(**arguments)
+        if cursor is not None:
+            arguments |= {"when": cursor.value, "ticket": cursor.pk}
+        statement = _whole_history_page(
+            connection.vendor,
+            organisation_wide,
+            key=key,
+            walk_descending=walk_descending,
+            from_cursor=cursor is not None,
+            page_size=page_size,
+        )
+        values = [tuple(row) for row in statement.rows(**arguments)]
+    else:
+        tickets = filtered_history(user, filters, language=language)
+        count = tickets.order_by()[: HISTORY_COUNT_CAP + 1].count()
+        values = list(
+            _history_page_of(
+                tickets,
+                key=key,
+                walk_descending=walk_descending,
+                cursor=(cursor.value, cursor.pk) if cursor is not None else None,
+            ).values_list(*HISTORY_ROW_FIELDS)[: page_size + 1]
+        )
     more = len(values) > page_size
     values = values[:page_size]
     if backwards:
@@ -583,6 +605,67 @@ def ticket_history_page(
         next_cursor=cursor_at(found[-1], before=False) if has_next else None,
         previous_cursor=cursor_at(found[0], before=True) if has_previous else None,
     )
+
+
+def _history_page_of(
+    tickets: QuerySet[Ticket],
+    *,
+    key: str,
+    walk_descending: bool,
+    cursor: tuple[datetime, int] | None,
+) -> QuerySet[Ticket]:
+    """The tickets in the list's order from the cursor on (the sort value and id of a row)."""
+    rows = tickets.order_by(*([f"-{key}", "-pk"] if walk_descending else [key, "pk"]))
+    if cursor is None:
+        return rows
+    lookup = TupleLessThan if walk_descending else TupleGreaterThan
+    return rows.filter(lookup(Tuple(F(key), F("pk")), cursor))
+
+
+@functools.cache
+def _whole_history_count(vendor: str, organisation_wide: bool) -> CompiledRows:
+    """The whole list's capped count, compiled once per process and kind of reader."""
+    visible = _tickets_visible(
+        organisation_id=_ORGANISATION, requester_id=None if organisation_wide else _REQUESTER
+    )
+    return CompiledRows(
+        visible.order_by()[: HISTORY_COUNT_CAP + 1].values("pk"),
+        _visible_placeholders(organisation_wide),
+        counted=True,
+    )
+
+
+@functools.cache
+def _whole_history_page(
+    vendor: str,
+    organisation_wide: bool,
+    *,
+    key: str,
+    walk_descending: bool,
+    from_cursor: bool,
+    page_size: int,
+) -> CompiledRows:
+    """A page of the whole list, compiled once per process, kind of reader, order and side:
+    building it and the count took a quarter to a third of the list's reading."""
+    visible = _tickets_visible(
+        organisation_id=_ORGANISATION, requester_id=None if organisation_wide else _REQUESTER
+    )
+    placeholders = _visible_placeholders(organisation_wide)
+    if from_cursor:
+        placeholders |= {"when": _WHEN, "ticket": _TICKET}
+    rows = _history_page_of(
+        visible,
+        key=key,
+        walk_descending=walk_descending,
+        cursor=(_WHEN, _TICKET) if from_cursor else None,
+    )
+    return CompiledRows(rows.values_list(*HISTORY_ROW_FIELDS)[: page_size + 1], placeholders)
+
+
+def _visible_placeholders(organisation_wide: bool) -> dict[str, Argument]:
+    if organisation_wide:
+        return {"organisation": _ORGANISATION}
+    return {"organisation": _ORGANISATION, "requester": _REQUESTER}
 
 
 @dataclass(frozen=True, slots=True)
