@@ -59,8 +59,13 @@ class CompiledRows:
         counted: bool = False,
     ) -> None:
         self.db = queryset.db
-        self.compiler = queryset.query.get_compiler(using=self.db)
-        sql, params = self.compiler.as_sql()
+        compiler = queryset.query.get_compiler(using=self.db)
+        sql, params = compiler.as_sql()
+        # What the compiler worked out about the columns, for reading rows back as models
+        # (the compiler itself holds the connection of the thread that compiled it).
+        self.select = compiler.select
+        self.klass_info = compiler.klass_info
+        self.annotation_col_map = compiler.annotation_col_map
         places = {}
         for name, placeholder in placeholders.items():
             prepared = self._prepared(placeholder)
@@ -83,8 +88,8 @@ class CompiledRows:
             if counted
             else tuple(
                 (index, tuple(functions), expression)
-                for index, (functions, expression) in self.compiler.get_converters(
-                    [column[0] for column in self.compiler.select]
+                for index, (functions, expression) in compiler.get_converters(
+                    [column[0] for column in compiler.select]
                 ).items()
             )
         )
@@ -120,23 +125,22 @@ class CompiledModelQuery[M: Model]:
     iterating the queryset would give them."""
 
     def __init__(self, queryset: QuerySet[M], placeholders: Mapping[str, Argument]) -> None:
-        self._statement = CompiledRows(queryset, placeholders)
-        compiler = self._statement.compiler
+        self._statement = statement = CompiledRows(queryset, placeholders)
         if (
             queryset._iterable_class is not ModelIterable
             or queryset._prefetch_related_lookups  # type: ignore[attr-defined]
-            or compiler.annotation_col_map
+            or statement.annotation_col_map
         ):
             raise ValueError(
                 "A compiled model query reads model instances only: no values(), "
                 "prefetch_related() or annotations"
             )
-        self.sql = self._statement.sql
-        self._db = self._statement.db
+        self.sql = statement.sql
+        self._db = statement.db
         # The queryset's own attribute (no public accessor), which its iteration reads too.
         self._fetch_mode = queryset._fetch_mode  # type: ignore[attr-defined]
-        self._select = compiler.select
-        self._klass_info = compiler.klass_info
+        self._select = statement.select
+        self._klass_info = statement.klass_info
         select_fields = self._klass_info["select_fields"]
         self._columns = slice(select_fields[0], select_fields[-1] + 1)
         self._init_list = [column[0].target.attname for column in self._select[self._columns]]
