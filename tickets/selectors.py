@@ -25,10 +25,8 @@ from hub.accounts.selectors import member_row, organisation_people, people_named
 from hub.accounts.user_copies import MEMBER_LIST_VERSION
 from hub.compiled_rows import (
     Argument,
-    ColumnConverters,
     CompiledModelQuery,
     CompiledRows,
-    values_converted,
 )
 from hub.versions import current_tokens
 from routing import configuration
@@ -231,36 +229,16 @@ class QueueLine:
 _QUEUE_TEAM_LABELS = {**dict(Team.choices), **dict(SupportTeam.choices)}
 
 
-@dataclass(frozen=True, slots=True)
-class _CompiledQuery:
-    sql: str
-    params: tuple[Any, ...]
-    # By column, the converters Django's compiler applies (SQLite's dates come back as text).
-    converters: tuple[ColumnConverters, ...]
-
-
 @functools.cache
-def _waiting_callbacks_query(vendor: str) -> _CompiledQuery:
+def _waiting_callbacks_query(vendor: str) -> CompiledRows:
     """The queue summary's query as the ORM writes it, compiled once per process: building
     it took 0.4 ms of the 0.9 ms its reading cost, where the database spends 0.1 ms."""
-    rows = (
+    return CompiledRows(
         CallbackRequest.objects.filter(taken_at__isnull=True)
         .values_list("language", "product_area_id", "team")
         .annotate(waiting=Count("pk"), oldest=Min("enqueued_at"))
-        .order_by("oldest")
-    )
-    compiler = rows.query.get_compiler(connection=connection)
-    sql, params = compiler.as_sql()
-    converters = compiler.get_converters(
-        [expression for expression, _sql, _alias in compiler.select]
-    )
-    return _CompiledQuery(
-        sql=sql,
-        params=tuple(params),
-        converters=tuple(
-            (index, tuple(functions), expression)
-            for index, (functions, expression) in converters.items()
-        ),
+        .order_by("oldest"),
+        {},
     )
 
 
@@ -268,12 +246,7 @@ def callback_queue_summary() -> list[QueueLine]:
     """Waiting callbacks per queue, oldest queue first, for the agents' changelist (one
     query, whatever the number of tickets: it reads the index of waiting callbacks)."""
     names = product_area_names()
-    query = _waiting_callbacks_query(connection.vendor)
-    with connection.cursor() as cursor:
-        cursor.execute(query.sql, query.params)
-        rows = [
-            values_converted(list(row), query.converters, connection) for row in cursor.fetchall()
-        ]
+    rows = _waiting_callbacks_query(connection.vendor).rows()
     return [
         QueueLine(
             language=language,
