@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, NamedTuple
@@ -522,7 +522,8 @@ def ticket_history_page(
     cursor: Cursor | None = None,
     page_size: int = HISTORY_PAGE_SIZE,
 ) -> HistoryPage:
-    """One page of the history by keyset: two queries however deep the page (rows, count)."""
+    """One page of the history by keyset: two queries however deep the page (rows, count),
+    and one when the first page holds every row."""
     key, descending = filters.sort.key, filters.sort.descending
     # Reading "before" a cursor walks the list backwards, then turns the rows round.
     backwards = cursor is not None and cursor.before
@@ -532,7 +533,9 @@ def ticket_history_page(
         # The whole list, as most visits read it: its statements are compiled once.
         arguments = _visible_arguments(user, membership)
         organisation_wide = membership.is_brand_admin
-        count = _whole_history_count(connection.vendor, organisation_wide).count(**arguments)
+        counted: Callable[[], int] = functools.partial(
+            _whole_history_count(connection.vendor, organisation_wide).count, **arguments
+        )
         if cursor is not None:
             arguments |= {"when": cursor.value, "ticket": cursor.pk}
         statement = _whole_history_page(
@@ -546,7 +549,7 @@ def ticket_history_page(
         values = [tuple(row) for row in statement.rows(**arguments)]
     else:
         tickets = filtered_history(user, filters, language=language)
-        count = tickets.order_by()[: HISTORY_COUNT_CAP + 1].count()
+        counted = tickets.order_by()[: HISTORY_COUNT_CAP + 1].count
         values = list(
             _history_page_of(
                 tickets,
@@ -556,6 +559,8 @@ def ticket_history_page(
             ).values_list(*HISTORY_ROW_FIELDS)[: page_size + 1]
         )
     more = len(values) > page_size
+    # A first page that holds every row has counted them.
+    count = len(values) if cursor is None and not more else counted()
     values = values[:page_size]
     if backwards:
         values.reverse()
@@ -663,15 +668,19 @@ def history_areas(language: str) -> list[HistoryArea]:
         ]
 
 
-def history_filters_key(user: User, language: str) -> str:
-    """Everything the history's empty filter form shows, as the key of its drawn fragment:
-    the language, the areas (routing's configuration) and, for a brand administrator, the
-    organisation's members. Two requests with the same key draw the same form."""
+def history_filters_key(
+    user: User, language: str, parameters: Iterable[tuple[str, str]] = ()
+) -> str:
+    """Everything the history's filter form shows, as the key of its drawn fragment: the
+    language, the areas (routing's configuration), for a brand administrator the
+    organisation's members, and the values filled in (a valid form's parameters, as the
+    URL gives them). Two requests with the same key draw the same form."""
     areas, members = current_tokens(configuration.VERSION, MEMBER_LIST_VERSION)
+    values = urlencode(sorted(parameters))
     membership = history_membership(user)
     if membership is None or not membership.is_brand_admin:
-        return f"{language}:{areas}"
-    return f"{language}:{areas}:{membership.organisation_id}:{members}"
+        return f"{language}:{areas}:{values}"
+    return f"{language}:{areas}:{membership.organisation_id}:{members}:{values}"
 
 
 def changelist_filters_key(language: str, parameters: Iterable[tuple[str, str]]) -> str:

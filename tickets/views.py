@@ -252,8 +252,10 @@ def ticket_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         "export_url": reverse("tickets:export") + ("?" + urlencode(query) if query else ""),
         "export_codes_url": reverse("tickets:export") + "?" + urlencode({**query, "codes": "1"}),
         "is_narrowed": form.is_narrowed,
-        # A filled-in form shows the request's own values and errors: drawn every time.
-        "filters_key": "" if form.is_bound else history_filters_key(user, get_language() or ""),
+        # A form with errors shows them and the values as typed: drawn every time.
+        "filters_key": ""
+        if form.errors
+        else history_filters_key(user, get_language() or "", query.items()),
         "organisation": user.membership.organisation if administrator else None,
     }
     if request.htmx:

@@ -24,7 +24,16 @@ from routing.configuration import current_configuration
 from routing.models import ProductArea
 from tests.conftest import SESSION_QUERIES
 from tests.tickets.history_world import tickets_bulk
-from tickets.models import CallbackRequest, Channel, EventKind, Status, Team, Ticket, TicketEvent
+from tickets.models import (
+    OPEN_STATUSES,
+    CallbackRequest,
+    Channel,
+    EventKind,
+    Status,
+    Team,
+    Ticket,
+    TicketEvent,
+)
 from tickets.selectors import (
     Cursor,
     HistoryFilters,
@@ -321,7 +330,7 @@ def test_the_list_names_who_asked_even_after_they_leave_or_are_renamed(
 
 
 @pytest.mark.django_db
-def test_the_empty_filter_form_follows_new_members_renamed_areas_and_the_language(
+def test_the_filter_form_follows_new_members_renamed_areas_the_language_and_its_values(
     client: Client,
     brand_admin: User,
     acme_history: list[Ticket],
@@ -343,6 +352,14 @@ def test_the_empty_filter_form_follows_new_members_renamed_areas_and_the_languag
     assert '<option value="solved" selected>' in html
     html = _text(client.get("/hub/tickets/"))
     assert '<option value="solved" selected>' not in html
+    html = _text(client.get("/hub/tickets/", {"status": "closed", "q": "token"}))
+    assert '<option value="closed" selected>' in html
+    assert '<option value="solved" selected>' not in html
+    assert 'value="token"' in html
+    latecomer = make_member("latecomer@acme.example", acme, first_name="Late", last_name="Comer")
+    html = _text(client.get("/hub/tickets/", {"status": "solved"}))
+    assert '<option value="solved" selected>' in html
+    assert f'<option value="{latecomer.pk}">Late Comer</option>' in html
     brand_admin.preferred_language = "it"
     brand_admin.save(update_fields=["preferred_language"])
     html = _text(client.get("/hub/tickets/"))
@@ -393,13 +410,20 @@ def test_bad_filters_are_explained_and_the_rest_still_apply(
     query: dict[str, str],
     error: str,
 ) -> None:
-    response = _as(client, brand_admin).get("/hub/tickets/", {**query, "channel": "phone"})
+    # The same valid filters alone, before and after, draw the form without the error.
+    valid = _text(_as(client, brand_admin).get("/hub/tickets/", {"channel": "phone"}))
+    assert 'aria-invalid="true"' not in valid
+    response = client.get("/hub/tickets/", {**query, "channel": "phone"})
     html = _text(response)
     assert response.status_code == 200
     assert "There is a problem" in html
     assert error in html
     assert "<title>Error:" in html
+    assert 'aria-invalid="true"' in html
     assert {t.channel for t in response.context["page"].tickets} == {Channel.PHONE}
+    again = _text(client.get("/hub/tickets/", {"channel": "phone"}))
+    assert 'aria-invalid="true"' not in again
+    assert error not in again
 
 
 @pytest.mark.django_db
@@ -569,14 +593,14 @@ DETAIL_QUERIES = SESSION_QUERIES + 6
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("who", ["brand_admin", "standard_user"])
-def test_the_list_makes_the_same_queries_at_10_and_at_1000_tickets(
+def test_the_list_makes_the_same_queries_at_300_and_at_1000_tickets(
     client: Client, standard_user: User, brand_admin: User, colleague: User,
     product_areas: list[ProductArea], who: str,
 ) -> None:  # fmt: skip
     viewer = {"brand_admin": brand_admin, "standard_user": standard_user}[who]
     _as(client, viewer)
     counts = []
-    for total in (10, 1000):
+    for total in (300, 1000):
         Ticket.objects.all().delete()
         tickets_bulk([standard_user, colleague], total, start=START, areas=product_areas)
         page = client.get("/hub/tickets/").context["next_url"]
@@ -588,6 +612,27 @@ def test_the_list_makes_the_same_queries_at_10_and_at_1000_tickets(
             )
         )
     assert counts[0] == counts[1] == (LIST_QUERIES[who],) * 3
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["brand_admin", "standard_user"])
+def test_a_list_that_fits_its_first_page_is_counted_from_its_rows(
+    client: Client, standard_user: User, brand_admin: User, colleague: User,
+    product_areas: list[ProductArea], who: str,
+) -> None:  # fmt: skip
+    viewer = {"brand_admin": brand_admin, "standard_user": standard_user}[who]
+    _as(client, viewer)
+    tickets_bulk([standard_user, colleague], 10, start=START, areas=product_areas)
+    shown = Ticket.objects.filter(requester=standard_user).count() if who == "standard_user" else 10
+
+    page = client.get("/hub/tickets/").context["page"]
+    assert _queries(client, "/hub/tickets/") == LIST_QUERIES[who] - 1
+    assert (page.count, len(page.tickets), page.next_cursor) == (shown, shown, None)
+    narrowed = client.get("/hub/tickets/", query_params={"status": "open"}).context["page"]
+    open_shown = Ticket.objects.filter(
+        pk__in=[row.pk for row in page.tickets], status__in=OPEN_STATUSES
+    ).count()
+    assert narrowed.count == len(narrowed.tickets) == open_shown
 
 
 @pytest.mark.django_db
