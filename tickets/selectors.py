@@ -763,6 +763,14 @@ def _ticket_page_query(vendor: str, organisation_wide: bool) -> CompiledModelQue
     )
 
 
+def ticket_conference(ticket: Ticket) -> ConferenceBooking | None:
+    """The ticket's conference call, if it has one (read with the ticket when it can)."""
+    try:
+        return ticket.conference
+    except ConferenceBooking.DoesNotExist:
+        return None
+
+
 def ticket_area_name(ticket: Ticket) -> str:
     """The ticket's product area in the reader's language ("" without one), as
     ``ProductArea.localized_name`` names it, with no query when the shared configuration is

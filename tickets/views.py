@@ -55,6 +55,7 @@ from tickets.selectors import (
     queue_status,
     sees_organisation_tickets,
     ticket_area_name,
+    ticket_conference,
     ticket_files,
     ticket_for_viewer,
     ticket_history_page,
@@ -373,6 +374,7 @@ def _ticket_context(
             name: choice_label(ticket, name) for name in ("status", "channel", "team", "language")
         },
         "area_name": ticket_area_name(ticket),
+        "conference": ticket_conference(ticket),
         "queue": queue_status(ticket),
         "queue_poll_seconds": settings.TICKETS_QUEUE_POLL_SECONDS,
         "timeline": timeline_entries(ticket, events, viewer=request.user),
