@@ -3,6 +3,8 @@
 // - After htmx has appended an answer: empty the question box, keep the focus in it, and
 //   bring the new turn into view (the turns list is a polite live region, so screen readers
 //   hear the answer).
+// - After htmx has drawn an error in its place: mark the question box invalid and described
+//   by the error, as the page drawn without JavaScript does; an answer clears the mark.
 // - "Ask another question" moves the focus to the question box.
 // - On support pages the launcher opens the panel in place (htmx); Close puts it back.
 (function () {
@@ -12,6 +14,24 @@
 
   function questionBox(root) {
     return (root || document).querySelector("[data-assistant-form] input[name='question']");
+  }
+
+  var ERROR_BOX = "assistant-error";
+
+  function markQuestion(box, invalid) {
+    var field = box.closest(".field");
+    if (field) field.classList.toggle("field--error", invalid);
+    var described = (box.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (id) {
+      return id && id !== ERROR_BOX;
+    });
+    if (invalid) {
+      box.setAttribute("aria-invalid", "true");
+      described.push(ERROR_BOX);
+    } else {
+      box.removeAttribute("aria-invalid");
+    }
+    if (described.length) box.setAttribute("aria-describedby", described.join(" "));
+    else box.removeAttribute("aria-describedby");
   }
 
   document.addEventListener("htmx:beforeRequest", function (event) {
@@ -27,10 +47,14 @@
     if (!event.detail.successful) return;
     var box = questionBox(form);
     if (form.querySelector("#assistant-error .field__error")) {
-      if (box) box.focus();
+      if (box) {
+        markQuestion(box, true);
+        box.focus();
+      }
       return;
     }
     if (box) {
+      markQuestion(box, false);
       box.value = "";
       box.focus();
     }
