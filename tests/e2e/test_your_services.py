@@ -10,13 +10,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from hub.accounts.models import User
 from routing.models import ProductArea
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import assert_no_axe_violations
+from tests.e2e.conftest import NARROW, assert_no_axe_violations
 from tickets.models import Channel, Team, Ticket
 from tickets.services import ticket_create
 
@@ -121,3 +122,51 @@ def test_the_tickets_list_fits_1280_px_and_a_timeline_reads_as_sentences(
     expect(timeline).to_contain_text("Request made")
     expect(timeline).to_contain_text("Contact method: Email.")
     screenshot(page, "admin-ticket-timeline")
+
+
+def test_the_tickets_list_with_many_pages_fits_a_phone(
+    page: Page,
+    live_server: Any,
+    login: Callable[..., None],
+    screenshot: Callable[[Page, str], Any],
+    agent: User,
+    seat_holder: User,
+    surveys_area: ProductArea,
+) -> None:
+    # A thousand pages: page numbers of four digits, as a busy desk has.
+    ticket = ticket_create(
+        requester=seat_holder,
+        channel=Channel.EMAIL,
+        team=Team.TECHNICAL,
+        subject="Survey export stops halfway",
+        product_area=surveys_area,
+        language="en",
+    )
+    _copied(ticket, 50_049)
+    login(page, live_server, agent.email, PASSWORD)
+    page.set_viewport_size(NARROW)
+    page.goto(f"{live_server.url}/admin/tickets/ticket/")
+    paginator = page.locator("#changelist .paginator")
+    expect(paginator.get_by_role("button", name="1001", exact=True)).to_be_visible()
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    screenshot(page, "admin-tickets-320")
+    assert overflow <= 0, f"the tickets list scrolls sideways by {overflow} px at 320 px"
+
+
+def _copied(ticket: Ticket, count: int) -> None:
+    """``count`` copies of the ticket in one statement, numbered out of the way of the
+    sequence the services number from (thousands of model instances took half a minute)."""
+    quote = connection.ops.quote_name
+    names = [field.column for field in Ticket._meta.concrete_fields]
+    columns = ", ".join(
+        quote(name) for name in names if name and name not in ("id", "number", "idempotency_key")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(Ticket._meta.db_table)} (number, {columns}) "
+            f"SELECT 'CS-' || (900000 + copy), {columns} "
+            f"FROM {quote(Ticket._meta.db_table)}, generate_series(1, %s) AS copy WHERE id = %s",
+            [count, ticket.pk],
+        )
