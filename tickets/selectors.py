@@ -764,7 +764,8 @@ def _ticket_page_query(vendor: str, organisation_wide: bool) -> CompiledModelQue
 
 
 def ticket_conference(ticket: Ticket) -> ConferenceBooking | None:
-    """The ticket's conference call, if it has one (read with the ticket when it can)."""
+    """The ticket's conference call, or None; no query for a ticket that ``ticket_for_viewer``
+    read, unless it is a conference call."""
     try:
         return ticket.conference
     except ConferenceBooking.DoesNotExist:
