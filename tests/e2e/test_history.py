@@ -45,6 +45,38 @@ def _phone_ticket(user: User, area: ProductArea, subject: str, number: str) -> T
     return ticket
 
 
+# Each filter's chosen option, measured in the select's own font, with room for the arrow.
+CUT_OFF_SELECTS = """() => [...document.querySelectorAll(".history-filters select")]
+  .filter((select) => {
+    const style = getComputedStyle(select);
+    const pen = document.createElement("canvas").getContext("2d");
+    pen.font = style.font;
+    const text = pen.measureText(select.options[select.selectedIndex].text).width;
+    const padding = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+    return text + padding + 20 > select.clientWidth;
+}).map((select) => select.name + ": " + select.options[select.selectedIndex].text)"""
+
+
+@pytest.mark.parametrize("language", ["fr", "es"])
+def test_the_filters_show_their_whole_choice_at_1280_px(
+    page: Page,
+    live_server: Any,
+    login: Callable[..., None],
+    brand_admin: User,
+    standard_user: User,
+    product_areas: list[ProductArea],
+    language: str,
+) -> None:
+    brand_admin.preferred_language = language
+    brand_admin.save(update_fields=["preferred_language"])
+    tickets_bulk([standard_user], 30, start=START, areas=product_areas[:2])
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _sign_in(page, live_server, login, brand_admin)
+    page.goto(f"{live_server.url}/hub/tickets/")
+    expect(page.locator(".history-filters select")).to_have_count(5)
+    assert page.evaluate(CUT_OFF_SELECTS) == []
+
+
 def test_a_brand_administrator_filters_searches_and_pages_the_organisations_history(
     page: Page,
     live_server: Any,
