@@ -217,6 +217,22 @@ class Ticket(SweptRow):
             models.Index(
                 fields=["requester", "-updated_at", "-id"], name="ticket_requester_updated"
             ),
+            # The history counts what its filters find (up to HISTORY_COUNT_CAP) from this
+            # index alone, never the table: every column a filter or the visibility rule
+            # reads is in it.
+            models.Index(
+                fields=[
+                    "organisation",
+                    "status",
+                    "channel",
+                    "product_area",
+                    "created_at",
+                    "requester",
+                    "verification_required",
+                    "verified_at",
+                ],
+                name="ticket_org_filters",
+            ),
             # /healthz counts parked rows on every probe; the admin filters on them.
             models.Index(
                 fields=["sweep_parked_at"],
