@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hub.accounts.models import User
@@ -26,6 +27,12 @@ class TimelineEntry:
     by: str  # who did it, or "" for the system
     by_support: bool
     at: datetime
+
+    @property
+    def at_iso(self) -> str:
+        """The moment for ``<time datetime>``, in the reader's zone (the date filter's "c",
+        without its cost on every entry)."""
+        return timezone.localtime(self.at).isoformat()
 
 
 def person(user: User | None, *, viewer: User) -> str:

@@ -936,6 +936,31 @@ def test_an_empty_comment_is_explained_and_adds_nothing(
 
 
 @pytest.mark.django_db
+def test_the_comment_box_speaks_the_readers_language_and_shows_only_its_own_error(
+    client: Client, standard_user: User, own_ticket: Ticket
+) -> None:
+    """The empty box is drawn once per language; a box with an error is drawn for itself."""
+    url = f"/hub/tickets/{own_ticket.number}/"
+    _as(client, standard_user)
+
+    def box(html: str) -> str:
+        return html[html.index('<div class="field') : html.index("</textarea>")]
+
+    empty = box(_text(client.get(url)))
+    assert "Add a comment" in empty and "aria-invalid" not in empty
+    refused = box(_text(client.post(f"{url}comments/", {"body": "   "})))
+    assert "Write your comment" in refused and 'aria-invalid="true"' in refused
+    assert box(_text(client.get(url))) == empty
+    standard_user.preferred_language = "fr"
+    standard_user.save(update_fields=["preferred_language"])
+    french = box(_text(client.get(url)))
+    assert "Ajouter un commentaire" in french and "aria-invalid" not in french
+    refused = box(_text(client.post(f"{url}comments/", {"body": ""})))
+    assert "Écrivez votre commentaire" in refused and 'aria-invalid="true"' in refused
+    assert box(_text(client.get(url))) == french
+
+
+@pytest.mark.django_db
 def test_closing_a_waiting_callback_takes_it_out_of_the_queue_and_the_next_moves_up(
     client: Client,
     standard_user: User,
