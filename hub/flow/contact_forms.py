@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +24,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import RegexValidator
 from django.http import Http404, QueryDict
 from django.utils import timezone
+from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
@@ -288,11 +289,25 @@ def _extension_field() -> forms.CharField:
     )
 
 
+class ReadyChoices(BaseChoiceIterator):
+    """Choices already as (value, label) pairs. A field and its widget take them as they
+    are: a plain list of some 250 countries is checked pair by pair on every form made."""
+
+    def __init__(self, choices: tuple[tuple[str, str], ...]) -> None:
+        self.choices = choices
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self.choices)
+
+    def __len__(self) -> int:
+        return len(self.choices)
+
+
 def _countries_set(form: forms.Form, language: str | None) -> None:
     country_field = form.fields["country"]
     assert isinstance(country_field, forms.ChoiceField)
-    country_field.choices = country_choices(
-        (language or get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    country_field.choices = ReadyChoices(
+        country_choices((language or get_language() or settings.LANGUAGE_CODE).split("-")[0])
     )
 
 
