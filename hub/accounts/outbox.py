@@ -14,6 +14,7 @@ when the row was written, so the copy is recognisably the same message.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import re
 from collections.abc import Sequence
@@ -22,12 +23,13 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives, mailers
 from django.core.mail.message import make_msgid
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import strip_tags
 
 from hub.accounts.models import OutboundEmail
+from hub.compiled_rows import CompiledModelQuery
 from hub.follow_ups import follow_up_here
 
 logger = logging.getLogger(__name__)
@@ -150,13 +152,10 @@ def outbound_emails_deliver(*, email_ids: Sequence[int], now: datetime | None = 
     try:
         for email_id in email_ids:
             with transaction.atomic():
-                email = (
-                    OutboundEmail.objects.select_for_update(skip_locked=True)
-                    .filter(pk=email_id, sent_at__isnull=True, parked_at__isnull=True)
-                    .first()
-                )
-                if email is None:
+                found = _unsent_email_query(connection.vendor).objects(email=email_id)
+                if not found:
                     continue
+                [email] = found
                 try:
                     # Opened here, the connection stays open for the next rows (one that
                     # send_messages opened itself it would close again).
@@ -175,6 +174,22 @@ def outbound_emails_deliver(*, email_ids: Sequence[int], now: datetime | None = 
         with contextlib.suppress(Exception):
             mail.close()
     return sent
+
+
+# A value no row's id is: where the compiled statement takes a run's id.
+_EMAIL = -7_000_101
+
+
+@functools.cache
+def _unsent_email_query(vendor: str) -> CompiledModelQuery[OutboundEmail]:
+    """The row ``outbound_emails_deliver`` locks before sending it, compiled once per
+    process: building the query cost the worker more than sending the email did."""
+    return CompiledModelQuery(
+        OutboundEmail.objects.select_for_update(skip_locked=True)
+        .filter(pk=_EMAIL, sent_at__isnull=True, parked_at__isnull=True)
+        .order_by("pk")[:1],
+        {"email": _EMAIL},
+    )
 
 
 def _failed(email: OutboundEmail, error: Exception, now: datetime) -> None:
