@@ -951,11 +951,11 @@ def service_level_terms_for(*, organisation_id: int, channel: str) -> TargetTerm
     if not found:
         return None
     [[first_response_minutes, resolution_minutes, business_hours_only]] = found
-    return TargetTerms(
-        first_response=timedelta(minutes=first_response_minutes),
-        resolution=timedelta(minutes=resolution_minutes),
+    return ServiceLevelTarget(
+        first_response_minutes=first_response_minutes,
+        resolution_minutes=resolution_minutes,
         business_hours_only=business_hours_only,
-    )
+    ).terms
 
 
 @functools.cache
