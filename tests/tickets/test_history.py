@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
 from hypothesis import HealthCheck, given
@@ -1011,6 +1013,47 @@ def test_the_comment_box_speaks_the_readers_language_and_shows_only_its_own_erro
     refused = box(_text(client.post(f"{url}comments/", {"body": ""})))
     assert "Écrivez votre commentaire" in refused and 'aria-invalid="true"' in refused
     assert box(_text(client.get(url))) == french
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("reader", "zone", "shown", "machine"),
+    [
+        ("requester", "Asia/Tokyo", "21:00", "2026-07-01T21:00:00+09:00"),
+        ("requester", "America/Denver", "06:00", "2026-07-01T06:00:00-06:00"),
+        ("agent", "Europe/Rome", "14:00", "2026-07-01T14:00:00+02:00"),
+        ("agent", "Australia/Adelaide", "21:30", "2026-07-01T21:30:00+09:30"),
+    ],
+)
+def test_the_timeline_gives_each_moment_in_the_readers_zone_to_eyes_and_machines(
+    client: Client,
+    standard_user: User,
+    agent: User,
+    own_ticket: Ticket,
+    reader: str,
+    zone: str,
+    shown: str,
+    machine: str,
+) -> None:
+    """The customer's ticket page and the agents' admin draw the same timeline: the time a
+    person reads and the ``datetime`` a screen reader or script reads are the same moment,
+    in the reader's own zone."""
+    own_ticket.events.update(created_at=datetime(2026, 7, 1, 12, 0, tzinfo=UTC))
+    user = standard_user if reader == "requester" else agent
+    user.time_zone = zone
+    user.save(update_fields=["time_zone"])
+    url = (
+        f"/hub/tickets/{own_ticket.number}/"
+        if reader == "requester"
+        else reverse("admin:tickets_ticket_change", args=[own_ticket.pk])
+    )
+    html = _text(_as(client, user).get(url))
+    timeline = html[html.index('<ol class="timeline">') :]
+    moments = re.findall(r'<time datetime="([^"]+)">([^<]+)</time>', timeline)
+    assert moments, "the timeline has entries"
+    for attribute, text in moments:
+        assert attribute == machine
+        assert shown in text
 
 
 @pytest.mark.django_db
