@@ -596,6 +596,45 @@ def test_every_shape_of_filters_pages_and_counts_exactly_what_the_export_finds(
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("sort", list(HistorySort))
+@pytest.mark.parametrize("reader", ["brand_admin", "standard_user"])
+@pytest.mark.parametrize("cap", [3, 500])
+def test_a_search_in_any_order_pages_and_counts_exactly_its_matches_up_to_the_cap(
+    brand_admin: User,
+    standard_user: User,
+    acme_history: list[Ticket],
+    monkeypatch: pytest.MonkeyPatch,
+    sort: HistorySort,
+    reader: str,
+    cap: int,
+) -> None:
+    """A search is counted in the list's order, so that the database can stop at the cap:
+    in every order the count is the number of matches, or one past the cap."""
+    import tickets.selectors
+
+    monkeypatch.setattr(tickets.selectors, "HISTORY_COUNT_CAP", cap)
+    user = {"brand_admin": brand_admin, "standard_user": standard_user}[reader]
+    filters = HistoryFilters(text="reminder emails", sort=sort)
+    expected = [
+        ticket.number
+        for ticket in sorted(
+            (
+                ticket
+                for ticket in acme_history
+                if "Reminder emails" in ticket.subject
+                and (reader == "brand_admin" or ticket.requester_id == user.pk)
+            ),
+            key=lambda t: (getattr(t, sort.key), t.pk),
+            reverse=sort.descending,
+        )
+    ]
+    assert len(expected) > (3 if reader == "brand_admin" else 0)
+    assert _walk(user, filters, page_size=2) == expected
+    page = ticket_history_page(user, filters, language="en", page_size=2)
+    assert page.count == min(len(expected), cap + 1)
+
+
+@pytest.mark.django_db
 def test_a_broken_cursor_in_a_link_shows_the_first_page(
     client: Client, brand_admin: User, acme_history: list[Ticket]
 ) -> None:
