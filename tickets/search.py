@@ -13,9 +13,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from django.contrib.postgres.search import SearchQuery
+from django.contrib.postgres.search import SearchConfig, SearchQuery
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models.sql.compiler import SQLCompiler
 
 from tickets.models import TicketEvent
 
@@ -101,11 +103,35 @@ def ticket_search_condition(text: str, *, language: str) -> Q:
         return condition | _substring_condition(words)
     # Only \w characters reach to_tsquery, so its operators cannot be injected.
     expression = " & ".join([*words[:-1], f"{words[-1]}:*"])
-    query = SearchQuery(expression, search_type="raw", config=UNSTEMMED)
+    query = _text_query(expression, UNSTEMMED)
     config = SEARCH_CONFIGS.get(language)
     if config is not None:
-        query = SearchQuery(expression, search_type="raw", config=config) | query
+        query = _text_query(expression, config) | query
     return condition | Q(search_document=query)
+
+
+class _Written(Value):
+    """A string written into the statement, quoted, instead of sent beside it.
+
+    A statement run five times on a connection is prepared (settings.DATABASES), and
+    PostgreSQL may then plan it once for any parameters. Planned without its words, a
+    search was counted by the wrong index: 23 to 40 ms instead of 8 at 100,000 tickets.
+    Written in, the words are part of the statement, so a prepared search is planned for them.
+    """
+
+    def as_sql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper
+    ) -> tuple[str, tuple[str | int, ...]]:
+        # Quotes doubled for SQL; percent signs doubled because the statement still goes
+        # through the driver's parameter formatting.
+        text = str(self.value).replace("'", "''").replace("%", "%%")
+        return f"'{text}'", ()
+
+
+def _text_query(expression: str, config: str) -> SearchQuery:
+    return SearchQuery(
+        _Written(expression), search_type="raw", config=SearchConfig(_Written(config))
+    )
 
 
 def _substring_condition(words: list[str]) -> Q:
