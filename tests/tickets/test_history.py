@@ -479,8 +479,8 @@ def test_a_search_the_connection_prepares_keeps_its_words_in_the_statement(
 ) -> None:
     """A statement run often enough on a connection is prepared, and PostgreSQL may then plan
     it once for any parameters: a search's words must be in the statement itself, so that
-    the plan is made for them (without them it counted by the wrong index, five times
-    slower at 100,000 tickets)."""
+    the plan is made for them (without them, the count sorted every match instead of
+    stopping at the cap)."""
     if connection.vendor != "postgresql":
         pytest.skip("prepared statements are PostgreSQL's")
     _as(client, brand_admin)
