@@ -16,6 +16,7 @@ def test_article_indexing_goes_to_its_own_queue_and_ticket_work_to_the_default_o
         "tickets.tasks.enqueue_callback",
         "tickets.tasks.enqueue_waiting_callbacks",
         "tickets.tasks.send_ticket_confirmation",
+        "tickets.tasks.send_ticket_confirmations",
         "tickets.tasks.send_waiting_confirmations",
     ):
         assert _queue_of(task) == "celery"

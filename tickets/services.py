@@ -482,6 +482,27 @@ def ticket_confirmation_send(*, ticket_id: int) -> bool:
     return True
 
 
+def ticket_confirmations_send(*, ticket_ids: list[int]) -> int:
+    """The confirmations of these requests (R-CONFIRM), oldest first; how many were sent.
+    One sent already is skipped; one that cannot be written is logged and left to the
+    sweeper, and never holds up the others. All are written before their emails go."""
+    unconfirmed = Ticket.objects.filter(confirmation_sent_at__isnull=True).order_by(
+        "created_at", "pk"
+    )
+    waiting = list(unconfirmed.filter(pk__in=ticket_ids).values_list("pk", flat=True))
+    sent = 0
+    with follow_ups_after():
+        for start in range(0, len(waiting), WAITING_BATCH):
+            with transaction.atomic():
+                tickets = list(
+                    unconfirmed.select_for_update(of=("self",))
+                    .select_related("requester", "product_area")
+                    .filter(pk__in=waiting[start : start + WAITING_BATCH])
+                )
+                sent += len(tickets) - len(_confirmations_write(tickets, skip_failures=True))
+    return sent
+
+
 def waiting_confirmations_send() -> int:
     """Confirm every request whose confirmation waits for this (see
     ``confirmations_wake_on_commit``), oldest first; how many were sent. About a hundred are
@@ -739,8 +760,14 @@ def _callbacks_queue(
     TicketEvent.objects.bulk_create(events)
     from tickets import tasks  # noqa: PLC0415 - the tasks call these services
 
-    for ticket in tickets:
-        enqueue_on_commit(tasks.send_ticket_confirmation, ticket.pk, later=confirm_later)
+    if confirm_later:
+        # One message for them all: a publish costs the worker more than a confirmation.
+        enqueue_on_commit(
+            tasks.send_ticket_confirmations, [ticket.pk for ticket in tickets], later=True
+        )
+    else:
+        for ticket in tickets:
+            enqueue_on_commit(tasks.send_ticket_confirmation, ticket.pk)
     return {callback.ticket_id: callback for callback in callbacks}
 
 

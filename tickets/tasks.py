@@ -6,6 +6,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
+from hub.follow_ups import follow_ups_batched
 from tickets import queues, services
 from tickets.chat import services as chat_services
 
@@ -15,6 +16,15 @@ from tickets.chat import services as chat_services
 @shared_task
 def send_ticket_confirmation(ticket_id: int) -> bool:
     return services.ticket_confirmation_send(ticket_id=ticket_id)
+
+
+@shared_task
+def send_ticket_confirmations(ticket_ids: list[int]) -> int:
+    return services.ticket_confirmations_send(ticket_ids=ticket_ids)
+
+
+# The confirmations a worker's run of queueing calls for are written together when it ends.
+follow_ups_batched(send_ticket_confirmation, send_ticket_confirmations)
 
 
 @shared_task

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from hub.accounts.models import OutboundEmail, User
 from routing.models import ProductArea
-from tickets import emails
+from tickets import emails, services
 from tickets.models import CallbackRequest, Channel, EventKind, Status, Team, Ticket
 from tickets.services import (
     callback_enqueue,
@@ -23,6 +23,7 @@ from tickets.services import (
     outbox_sweep,
     ticket_comment,
     ticket_confirmation_send,
+    ticket_confirmations_send,
     ticket_create,
     ticket_reply,
     waiting_callbacks_enqueue,
@@ -365,16 +366,13 @@ def test_one_run_confirms_every_emailed_request_waiting_oldest_first_each_once(
     assert OutboundEmail.objects.filter(purpose="confirmation").count() == 3
 
 
-@pytest.mark.django_db
-def test_a_confirmation_that_cannot_be_written_holds_up_no_other(
-    standard_user: User, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def emailed(subject: str) -> Ticket:
-        return ticket_create(
-            requester=standard_user, channel=Channel.EMAIL, team=Team.TECHNICAL, subject=subject
-        )
+def _emailed(user: User, subject: str) -> Ticket:
+    return ticket_create(
+        requester=user, channel=Channel.EMAIL, team=Team.TECHNICAL, subject=subject
+    )
 
-    broken, fine = emailed("Broken"), emailed("Fine")
+
+def _confirmation_cannot_be_written(monkeypatch: pytest.MonkeyPatch, broken: Ticket) -> None:
     real_message = emails.confirmation_message
 
     def message_or_failure(ticket: Ticket) -> Any:
@@ -383,6 +381,14 @@ def test_a_confirmation_that_cannot_be_written_holds_up_no_other(
         return real_message(ticket)
 
     monkeypatch.setattr(emails, "confirmation_message", message_or_failure)
+
+
+@pytest.mark.django_db
+def test_a_confirmation_that_cannot_be_written_holds_up_no_other(
+    standard_user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken, fine = _emailed(standard_user, "Broken"), _emailed(standard_user, "Fine")
+    _confirmation_cannot_be_written(monkeypatch, broken)
     assert waiting_confirmations_send() == 1
     assert Ticket.objects.get(pk=fine.pk).confirmation_sent_at is not None
     # Left for the sweeper, which counts the failure (and parks the ticket after a few).
@@ -390,6 +396,34 @@ def test_a_confirmation_that_cannot_be_written_holds_up_no_other(
     later = timezone.now() + timedelta(minutes=5)
     assert outbox_sweep(now=later)["failed"] == 1
     assert OutboundEmail.objects.filter(purpose="confirmation").count() == 1
+
+
+@pytest.mark.django_db
+def test_confirmations_sent_together_go_oldest_first_once_each_past_one_that_fails(
+    standard_user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, broken, sent_before, last = (
+        _emailed(standard_user, subject) for subject in ("First", "Broken", "Sent", "Last")
+    )
+    assert ticket_confirmation_send(ticket_id=sent_before.pk) is True
+    _confirmation_cannot_be_written(monkeypatch, broken)
+    # Fewer to a transaction than there are tickets, so that the batches are seen to join.
+    monkeypatch.setattr(services, "WAITING_BATCH", 2)
+    ids = [last.pk, sent_before.pk, broken.pk, first.pk]
+
+    assert ticket_confirmations_send(ticket_ids=ids) == 2
+    outbox = OutboundEmail.objects.filter(purpose="confirmation").order_by("pk")
+    assert [email.subject.split("] ")[1] for email in outbox] == [
+        "We have your request: Sent",
+        "We have your request: First",
+        "We have your request: Last",
+    ]
+    assert Ticket.objects.get(pk=broken.pk).confirmation_sent_at is None
+    for ticket in (first, sent_before, last):
+        assert ticket.events.filter(kind=EventKind.EMAIL_SENT).count() == 1
+    # Delivered twice: nothing is sent twice, and the broken one is still left to the sweeper.
+    assert ticket_confirmations_send(ticket_ids=ids) == 0
+    assert OutboundEmail.objects.filter(purpose="confirmation").count() == 3
 
 
 @pytest.mark.django_db
