@@ -18,6 +18,7 @@ from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Exists, OuterRef, Q, Value
 from django.db.models.sql.compiler import SQLCompiler
+from psycopg import sql
 
 from tickets.models import TicketEvent
 
@@ -124,10 +125,10 @@ class _Written(Value):
     def as_sql(
         self, compiler: SQLCompiler, connection: BaseDatabaseWrapper
     ) -> tuple[str, tuple[str | int, ...]]:
-        # Quotes doubled for SQL; percent signs doubled because the statement still goes
-        # through the driver's parameter formatting.
-        text = str(self.value).replace("'", "''").replace("%", "%%")
-        return f"'{text}'", ()
+        # Quoted by the driver for this connection; percent signs doubled because the
+        # statement still goes through the driver's parameter formatting.
+        literal = sql.Literal(str(self.value)).as_string(connection.connection)
+        return literal.replace("%", "%%"), ()
 
 
 def _text_query(expression: str, config: str) -> SearchQuery:
