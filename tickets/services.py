@@ -760,14 +760,11 @@ def _callbacks_queue(
     TicketEvent.objects.bulk_create(events)
     from tickets import tasks  # noqa: PLC0415 - the tasks call these services
 
-    if confirm_later:
-        # One message for them all: a publish costs the worker more than a confirmation.
-        enqueue_on_commit(
-            tasks.send_ticket_confirmations, [ticket.pk for ticket in tickets], later=True
-        )
-    else:
-        for ticket in tickets:
-            enqueue_on_commit(tasks.send_ticket_confirmation, ticket.pk)
+    # One task for them all: sent back to the broker, a message per ticket cost the worker
+    # more than the confirmations themselves.
+    enqueue_on_commit(
+        tasks.send_ticket_confirmations, [ticket.pk for ticket in tickets], later=confirm_later
+    )
     return {callback.ticket_id: callback for callback in callbacks}
 
 

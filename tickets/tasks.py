@@ -6,7 +6,6 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
-from hub.follow_ups import follow_ups_batched
 from tickets import queues, services
 from tickets.chat import services as chat_services
 
@@ -21,10 +20,6 @@ def send_ticket_confirmation(ticket_id: int) -> bool:
 @shared_task
 def send_ticket_confirmations(ticket_ids: list[int]) -> int:
     return services.ticket_confirmations_send(ticket_ids=ticket_ids)
-
-
-# The confirmations a worker's run of queueing calls for are written together when it ends.
-follow_ups_batched(send_ticket_confirmation, send_ticket_confirmations)
 
 
 @shared_task
