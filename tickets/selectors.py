@@ -21,7 +21,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from hub.accounts.models import EnterpriseSeat, Membership, Organisation, User
-from hub.accounts.selectors import member_row, organisation_people, people_named
+from hub.accounts.selectors import People, member_row, organisation_people, people_named
 from hub.accounts.user_copies import MEMBER_LIST_VERSION
 from hub.compiled_rows import (
     Argument,
@@ -35,7 +35,6 @@ from routing.models import SupportTeam
 from routing.selectors import (
     callback_wait_estimate,
     product_area_names,
-    product_areas_every,
     service_hours,
 )
 from routing.waits import Wait, wait_change_reasons, wait_changed
@@ -749,11 +748,11 @@ class HistoryArea:
 
 def history_areas(language: str) -> list[HistoryArea]:
     """Every product area, named in ``language`` as ``ProductArea.localized_name`` names it,
-    from routing's configuration (no query)."""
+    from routing's configuration (no query; the names are built once per language)."""
+    current = configuration.current_configuration()
     with translation.override(language):
-        return [
-            HistoryArea(area.pk, area.slug, area.localized_name) for area in product_areas_every()
-        ]
+        names = current.area_names()
+    return [HistoryArea(area.pk, area.slug, names[area.pk]) for area in current.every_area]
 
 
 def history_filters_key(
@@ -780,12 +779,12 @@ def changelist_filters_key(language: str, parameters: Iterable[tuple[str, str]])
     return f"{language}:{areas}:{urlencode(sorted(parameters))}"
 
 
-def history_requesters(user: User) -> list[tuple[int, str]]:
+def history_requesters(user: User) -> People:
     """The people a brand administrator may narrow the list to: their organisation's members,
     as (id, name or email), as ``organisation_people`` keeps them built."""
     membership = history_membership(user)
     if membership is None or not membership.is_brand_admin:
-        return []
+        return ()
     return organisation_people(membership.organisation_id)
 
 

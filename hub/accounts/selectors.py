@@ -259,19 +259,23 @@ def members_of(organisation: Organisation) -> QuerySet[Membership]:
     )
 
 
+# People offered in a list: (user id, name or address).
+type People = tuple[tuple[int, str], ...]
+
+
 def _person_name(first_name: str, last_name: str, email: str) -> str:
     # As User.get_full_name words it, falling back to the address.
     return f"{first_name} {last_name}".strip() or email
 
 
-def _people_kept(key: str, users: Callable[[], QuerySet[User]]) -> list[tuple[int, str]]:
+def _people_kept(key: str, users: Callable[[], QuerySet[User]]) -> People:
     """``users`` as (id, name or address), by last name, first name and address: read once
     per process, then again after any user or membership changes
     (``user_copies.MEMBER_LIST_VERSION``)."""
     # One entry a list, with the token it was read under: a list kept per token would
     # leave every superseded list in memory until the cache culls it.
     token = MEMBER_LIST_VERSION.current()
-    kept: tuple[str, list[tuple[int, str]]] | None = caches["fragments"].get(key)
+    kept: tuple[str, People] | None = caches["fragments"].get(key)
     if kept is not None and kept[0] == token:
         return kept[1]
     rows = (
@@ -279,7 +283,8 @@ def _people_kept(key: str, users: Callable[[], QuerySet[User]]) -> list[tuple[in
         .order_by("last_name", "first_name", "email")
         .values_list("pk", "first_name", "last_name", "email")
     )
-    people = [(pk, _person_name(first, last, email)) for pk, first, last, email in rows]
+    # A tuple: the fragments cache hands out what it keeps, not a copy.
+    people = tuple((pk, _person_name(first, last, email)) for pk, first, last, email in rows)
     caches["fragments"].set(key, (token, people), None)
     return people
 
@@ -292,7 +297,7 @@ def people_named(user_ids: Iterable[int]) -> dict[int, str]:
     return {pk: _person_name(first, last, email) for pk, first, last, email in rows}
 
 
-def organisation_people(organisation_id: int) -> list[tuple[int, str]]:
+def organisation_people(organisation_id: int) -> People:
     """The organisation's members, kept built (``_people_kept``): a brand administrator's
     history filters by them on every page, and an organisation has hundreds."""
     return _people_kept(
@@ -301,7 +306,7 @@ def organisation_people(organisation_id: int) -> list[tuple[int, str]]:
     )
 
 
-def active_agents() -> list[tuple[int, str]]:
+def active_agents() -> People:
     """Active staff, to whom a ticket may be given, kept built (``_people_kept``): the
     admin's change page offers them on every ticket it opens."""
     return _people_kept("active-agents", lambda: User.objects.filter(is_staff=True, is_active=True))
