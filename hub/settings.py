@@ -159,6 +159,10 @@ TEMPLATES = [
                 # Every template's {% csp_nonce_attr media %} draws the media once.
                 "hub.page_media",
             ],
+            "libraries": {
+                # base.html's layout, drawn once per language, zone and kind of reader.
+                "chrome": "hub.chrome",
+            },
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.csp",

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 import pytest
 from django.test import Client
 
-from hub.accounts.models import User
+from hub.accounts.models import Organisation, User
 from tests.conftest import PASSWORD
 
 
@@ -111,3 +114,57 @@ def test_the_frame_drawn_once_per_language_and_role_gives_each_reader_their_own(
     assert 'lang="de"' in german_page
     assert '<option value="de" lang="de" selected>' in german_page
     assert '<option value="en" lang="en" selected>' not in german_page
+
+
+def _csrf_tokens(html: str) -> list[str]:
+    header = re.findall(r'hx-headers=\'\{"X-CSRFToken": "([^"]*)"\}\'', html)
+    return header + re.findall(r'name="csrfmiddlewaretoken" value="([^"]*)"', html)
+
+
+@pytest.mark.django_db
+def test_the_frame_drawn_once_shows_each_request_its_own_reader_token_and_address(
+    make_member: Callable[..., User], acme: Organisation
+) -> None:
+    # The frame's parts are drawn once per language, zone and role, with the reader's name,
+    # address, CSRF token and the page's address put in on every request.
+    plain = make_member(
+        "rome@acme.example", acme, first_name="Giulia", last_name="Rossi", time_zone="Europe/Rome"
+    )
+    odd = make_member(
+        "odd@acme.example", acme, first_name="<b>Ann", last_name='&amp; Co"', time_zone="Asia/Tokyo"
+    )
+    pages = {}
+    for user in (plain, odd):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(user)
+        html = client.get("/support/", {"q": 'quotes " and <tags>'}).content.decode()
+        pages[user.email] = html
+        tokens = _csrf_tokens(html)
+        # The header's, the sign-out form's and the language form's: all this request's.
+        assert len(tokens) == 3 and len(set(tokens)) == 1 and tokens[0]
+        # The token works: signing out with it is accepted, as the form would post it.
+        response = client.post("/accounts/logout/", {"csrfmiddlewaretoken": tokens[0]})
+        assert response.status_code == 302
+    rome, tokyo = pages["rome@acme.example"], pages["odd@acme.example"]
+    assert '<span class="user-menu__name">Giulia Rossi</span>' in rome
+    assert '<span class="user-menu__email">rome@acme.example</span>' in rome
+    assert "Times are shown in Europe/Rome." in rome and "Asia/Tokyo" not in rome
+    assert (
+        '<span class="user-menu__name">&lt;b&gt;Ann &amp;amp; Co&quot;</span>' in tokyo
+    ) and "<b>Ann" not in tokyo
+    assert '<span class="user-menu__email">odd@acme.example</span>' in tokyo
+    assert "Times are shown in Asia/Tokyo." in tokyo and "Giulia" not in tokyo
+    assert '<input name="next" type="hidden" value="/support/?q=quotes+%22+and+%3Ctags%3E">' in rome
+    assert _csrf_tokens(rome)[0] != _csrf_tokens(tokyo)[0]
+
+
+@pytest.mark.django_db
+def test_an_anonymous_page_after_a_signed_in_one_has_no_account_menu(
+    client: Client, standard_user: User
+) -> None:
+    client.force_login(standard_user)
+    assert "user-menu__name" in client.get("/support/").content.decode()
+    anonymous = Client().get("/accounts/login/").content.decode()
+    assert "user-menu" not in anonymous and standard_user.email not in anonymous
+    assert '<a href="/accounts/login/">Sign in</a>' in anonymous
+    assert len(set(_csrf_tokens(anonymous))) == 1
