@@ -162,6 +162,8 @@ TEMPLATES = [
             "libraries": {
                 # base.html's layout, drawn once per language, zone and kind of reader.
                 "chrome": "hub.chrome",
+                # Django's i18n, each {% translate "…" %} remembered per language.
+                "i18n": "hub.translations",
             },
             "context_processors": [
                 "django.template.context_processors.request",
