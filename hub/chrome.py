@@ -5,7 +5,7 @@ Drawn as a template, the layout cost about a quarter of a simple signed-in page 
 looked up, rendered and joined on every request. What its
 parts show depends only on the language, the reader's time zone and whether the reader is
 signed in and staff; the rest is each request's own: its CSRF token, the reader's name and
-address, and the page's address. So each part (``templates/chrome.html``) is drawn once per
+address, and the page's address. So each part (``templates/_chrome.html``) is drawn once per
 process for each of those keys, with a mark where each of the request's own values goes,
 and each page puts its values, escaped, in place of the marks.
 """
@@ -49,7 +49,7 @@ def _drawn(part: str, language: str, zone: str, signed_in: bool, staff: bool) ->
     if drawn is None:
         with translation.override(language):
             drawn = str(
-                get_template(f"chrome.html#{part}").render(
+                get_template(f"_chrome.html#{part}").render(
                     {
                         "LANGUAGE_CODE": language,
                         "TIME_ZONE": zone,
