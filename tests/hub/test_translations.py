@@ -3,8 +3,11 @@ escaped or not, however many times a template is drawn."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import pytest
-from django.template import Context, Engine
+from django.template import Context, Engine, engines
+from django.template.backends.django import get_template_tag_modules
 from django.utils import translation
 
 # Django's own i18n library, and the hub's under the same name (settings' TEMPLATES).
@@ -51,3 +54,16 @@ def test_a_page_switching_language_shows_each_languages_words() -> None:
         with translation.override(language):
             words.setdefault(language, set()).add(page.render(Context()))
     assert words == {"en": {"<h2>Status</h2>"}, "fr": {"<h2>Statut</h2>"}, "it": {"<h2>Stato</h2>"}}
+
+
+def test_no_template_library_name_stands_for_two_modules_but_i18n() -> None:
+    # Django's check (templates.W003), silenced in settings for the one name taken on
+    # purpose: any other name given to two modules still fails here.
+    modules: dict[str, set[str]] = defaultdict(set)
+    for name, path in get_template_tag_modules():
+        modules[name].add(path)
+    for engine in engines.all():
+        for name, path in engine.engine.libraries.items():  # type: ignore[attr-defined]
+            modules[name].add(path)
+    shared = {name: paths for name, paths in modules.items() if len(paths) > 1}
+    assert shared == {"i18n": {"django.templatetags.i18n", "hub.translations"}}
