@@ -2,7 +2,7 @@
 
 Django's tag makes a lazy translation of its string on every render, then turns it into text,
 looks for dates and numbers to localise in it and escapes it if it is not safe: about four
-microseconds a tag, and a page holds twenty to fifty of them. What it draws for a quoted
+microseconds a tag, and a ticket page draws about twenty of them. What it draws for a quoted
 string depends only on the string and the active language, which are the key (a template's
 quoted strings are safe, so their translations are never escaped), and on the translation
 catalogues, which are loaded once per process (a settings change forgets everything
