@@ -19,13 +19,13 @@ from collections.abc import Hashable
 from typing import Any
 
 from django import template
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.forms.widgets import Media, Script, Stylesheet
 from django.template.context import Context
 from django.utils import csp
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+from hub.drawings import Drawings
 
 register = template.Library()
 
@@ -54,28 +54,18 @@ def media_key(media: Media) -> tuple[Hashable, ...] | None:
     return (js_lists, css_lists)
 
 
-# Drawings by media key and whether there is a nonce. Threads share it: at worst two draw
-# the same media at once, and both keep the same drawing.
-_drawings: dict[tuple[Hashable, bool], str] = {}
-DRAWINGS_KEPT = 256
+# Drawings by media key and whether there is a nonce. The addresses come from the static
+# files' settings, which tests change.
+_drawings: Drawings[tuple[Hashable, bool], str] = Drawings(
+    256, settings=frozenset({"STATIC_URL", "STORAGES", "STATIC_ROOT"})
+)
 
 
 def _drawn(key: tuple[Hashable, ...], media: Media, with_nonce: bool) -> str:
-    drawn = _drawings.get((key, with_nonce))
-    if drawn is None:
-        if len(_drawings) >= DRAWINGS_KEPT:
-            _drawings.clear()
-        drawn = _drawings[(key, with_nonce)] = str(
-            media.render(attrs={"nonce": _NONCE_MARK} if with_nonce else None)
-        )
-    return drawn
-
-
-@receiver(setting_changed)
-def _forget_drawings(*, setting: str, **kwargs: Any) -> None:
-    # The addresses come from the static files' settings; tests change them.
-    if setting in {"STATIC_URL", "STORAGES", "STATIC_ROOT"}:
-        _drawings.clear()
+    return _drawings.get(
+        (key, with_nonce),
+        lambda: str(media.render(attrs={"nonce": _NONCE_MARK} if with_nonce else None)),
+    )
 
 
 def media_with_nonce(media: Media, nonce: str | None) -> SafeString:

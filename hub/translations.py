@@ -6,8 +6,8 @@ microseconds a tag, and a ticket page draws about twenty of them. What it draws 
 string depends only on the string and the active language, which are the key (a template's
 quoted strings are safe, so their translations are never escaped), and on the translation
 catalogues, which are loaded once per process (a settings change forgets everything
-remembered). A variable, a filter, a message context or ``noop`` is translated every time,
-as Django does.
+remembered). A variable, a filter, a message context, ``noop`` or ``as`` is translated
+every time, as Django does.
 
 The library is installed under Django's name (``TEMPLATES`` in settings, ``libraries``), so
 every template's ``{% load i18n %}`` loads it; every other tag and filter is Django's own.
@@ -15,33 +15,22 @@ every template's ``{% load i18n %}`` loads it; every other tag and filter is Dja
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import template
-from django.core.signals import setting_changed
-from django.dispatch import receiver
-from django.template.base import Parser, Token, render_value_in_context
+from django.template.base import Parser, Token
 from django.template.context import Context
 from django.templatetags import i18n as django_i18n
 from django.utils import translation
-from django.utils.safestring import SafeData, mark_safe
+
+from hub.drawings import Drawings
 
 register = template.Library()
 register.tags.update(django_i18n.register.tags)
 register.filters.update(django_i18n.register.filters)
 
 # Translations drawn, by language and string. The strings are the templates' own, so the
-# keys are bounded; threads share it (at worst two draw the same translation at once, and
-# both keep it).
-_drawn: dict[tuple[str | None, str], str] = {}
-DRAWN_KEPT = 16_384
-
-
-@receiver(setting_changed)
-def _forget_drawn(**kwargs: Any) -> None:
-    # The languages, the catalogues' places and the installed apps are settings; tests
-    # change them.
-    _drawn.clear()
+# keys are bounded. The languages, the catalogues' places and the installed apps are
+# settings, which tests change.
+_drawn: Drawings[tuple[str | None, str], str] = Drawings(16_384)
 
 
 class RememberedTranslateNode(django_i18n.TranslateNode):
@@ -49,28 +38,14 @@ class RememberedTranslateNode(django_i18n.TranslateNode):
         expression = self.filter_expression
         if (
             self.noop
+            or self.asvar
             or self.message_context is not None
             or expression.filters
             or expression.var.lookups is not None
         ):
             return str(super().render(context))
         key = (translation.get_language(), str(expression.var.literal))
-        value = _drawn.get(key)
-        if value is None:
-            # Django's TranslateNode.render, without the variable it may set.
-            expression.var.translate = True
-            value = render_value_in_context(expression.resolve(context), context)
-            # Percent signs in template text are doubled for gettext: restored, as Django does.
-            is_safe = isinstance(value, SafeData)
-            value = value.replace("%%", "%")
-            value = mark_safe(value) if is_safe else value
-            if len(_drawn) >= DRAWN_KEPT:
-                _drawn.clear()
-            _drawn[key] = value
-        if self.asvar:
-            context[self.asvar] = value
-            return ""
-        return value
+        return _drawn.get(key, lambda: django_i18n.TranslateNode.render(self, context))
 
 
 @register.tag("translate")
