@@ -16,12 +16,12 @@ from typing import Any, NamedTuple
 
 from django import template
 from django.conf import settings
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.template.context import Context
 from django.template.loader import get_template
 from django.utils import timezone, translation
 from django.utils.html import escape
+
+from hub.drawings import Drawings
 
 register = template.Library()
 
@@ -33,46 +33,6 @@ _CSRF_MARK = "\x00csrf\x00"
 _NAME_MARK = "\x00name\x00"
 _EMAIL_MARK = "\x00email\x00"
 _PATH_MARK = "\x00path\x00"
-# What {% csrf_token %} draws with the mark; a page without a token draws nothing there.
-_CSRF_INPUT = f'<input type="hidden" name="csrfmiddlewaretoken" value="{_CSRF_MARK}">'
-
-
-# Drawings by part, language, zone, signed in and staff. Threads share it: at worst two draw
-# the same part at once, and both keep the same drawing.
-_drawings: dict[tuple[str, str, str, bool, bool], str] = {}
-DRAWINGS_KEPT = 512
-
-
-def _drawn(part: str, language: str, zone: str, signed_in: bool, staff: bool) -> str:
-    key = (part, language, zone, signed_in, staff)
-    drawn = _drawings.get(key)
-    if drawn is None:
-        with translation.override(language):
-            drawn = str(
-                get_template(f"_chrome.html#{part}").render(
-                    {
-                        "LANGUAGE_CODE": language,
-                        "TIME_ZONE": zone,
-                        "signed_in": signed_in,
-                        "staff": staff,
-                        "csrf_token": _CSRF_MARK,
-                        "name": _NAME_MARK,
-                        "email": _EMAIL_MARK,
-                        "path": _PATH_MARK,
-                    }
-                )
-            )
-        if len(_drawings) >= DRAWINGS_KEPT:
-            _drawings.clear()
-        _drawings[key] = drawn
-    return drawn
-
-
-@receiver(setting_changed)
-def _forget_drawings(**kwargs: Any) -> None:
-    # The parts draw addresses, static files and languages from the settings; tests change
-    # them.
-    _drawings.clear()
 
 
 class _Reader(NamedTuple):
@@ -83,6 +43,7 @@ class _Reader(NamedTuple):
     signed_in: bool
     staff: bool
     user: Any
+    csrf_token: str  # "" when the page has none
 
 
 # Where a page keeps its reader while it is drawn (its render context).
@@ -94,14 +55,52 @@ def _reader(context: Context) -> _Reader:
     if kept is None:
         user: Any = context.get("user")
         signed_in = bool(user is not None and user.is_authenticated)
+        token = context.get("csrf_token")
+        token = "" if token is None else str(token)
         kept = context.render_context[_READER] = _Reader(
             language=translation.get_language() or settings.LANGUAGE_CODE,
             zone=timezone.get_current_timezone_name(),
             signed_in=signed_in,
             staff=bool(signed_in and user.is_staff),
             user=user,
+            csrf_token="" if token == "NOTPROVIDED" else token,
         )
     return kept
+
+
+# Drawings by part, language, zone, signed in, staff and whether the page has a CSRF token.
+# They draw addresses, static files and languages from the settings, which tests change.
+_drawings: Drawings[tuple[str, str, str, bool, bool, bool], str] = Drawings(512)
+
+
+def _drawn(part: str, reader: _Reader) -> str:
+    def draw() -> str:
+        with translation.override(reader.language):
+            return str(
+                get_template(f"_chrome.html#{part}").render(
+                    {
+                        "LANGUAGE_CODE": reader.language,
+                        "TIME_ZONE": reader.zone,
+                        "signed_in": reader.signed_in,
+                        "staff": reader.staff,
+                        # Without a token, {% csrf_token %} draws nothing, as on the page.
+                        "csrf_token": _CSRF_MARK if reader.csrf_token else "",
+                        "name": _NAME_MARK,
+                        "email": _EMAIL_MARK,
+                        "path": _PATH_MARK,
+                    }
+                )
+            )
+
+    key = (
+        part,
+        reader.language,
+        reader.zone,
+        reader.signed_in,
+        reader.staff,
+        bool(reader.csrf_token),
+    )
+    return _drawings.get(key, draw)
 
 
 class ChromeNode(template.Node):
@@ -110,14 +109,9 @@ class ChromeNode(template.Node):
 
     def render(self, context: Context) -> str:
         reader = _reader(context)
-        drawn = _drawn(self.part, reader.language, reader.zone, reader.signed_in, reader.staff)
-        if _CSRF_MARK in drawn:
-            token = context.get("csrf_token")
-            token = "" if token is None else str(token)
-            if token in {"", "NOTPROVIDED"}:
-                token = ""
-                drawn = drawn.replace(_CSRF_INPUT, "")
-            drawn = drawn.replace(_CSRF_MARK, escape(token))
+        drawn = _drawn(self.part, reader)
+        if reader.csrf_token:
+            drawn = drawn.replace(_CSRF_MARK, escape(reader.csrf_token))
         if reader.signed_in and _NAME_MARK in drawn:
             user = reader.user
             drawn = drawn.replace(_NAME_MARK, escape(user.get_full_name() or user.email))

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 
 import pytest
+from django.template import engines
 from django.test import Client
 
 from hub.accounts.models import Organisation, User
@@ -168,3 +169,16 @@ def test_an_anonymous_page_after_a_signed_in_one_has_no_account_menu(
     assert "user-menu" not in anonymous and standard_user.email not in anonymous
     assert '<a href="/accounts/login/">Sign in</a>' in anonymous
     assert len(set(_csrf_tokens(anonymous))) == 1
+
+
+def test_the_frame_drawn_without_a_request_has_no_token_field() -> None:
+    # A page drawn without a request has no CSRF token: no empty token field is left in
+    # its forms, and a page drawn afterwards with a token gets its own.
+    page = engines["django"].from_string(
+        '{% extends "base.html" %}{% block content %}x{% endblock %}'
+    )
+    alone = page.render({})
+    assert "csrfmiddlewaretoken" not in alone and "\x00" not in alone
+    assert 'hx-headers=\'{"X-CSRFToken": ""}\'' in alone
+    with_token = Client().get("/accounts/login/").content.decode()
+    assert len(set(_csrf_tokens(with_token))) == 1 and _csrf_tokens(with_token)[0]
