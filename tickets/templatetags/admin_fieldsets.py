@@ -24,6 +24,8 @@ from django.contrib.admin.options import BaseModelAdmin
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
+from hub.escaping import escaped
+
 register = template.Library()
 
 type FieldName = str | Callable[..., Any]
@@ -93,20 +95,12 @@ def _described(
     )
 
 
-def _escaped(value: object) -> str:
-    """``conditional_escape`` without its check for lazy arguments: safe text as it is,
-    anything else escaped."""
-    if hasattr(value, "__html__"):
-        return str(value.__html__())
-    return html.escape(str(value))
-
-
 def _label(field: AdminReadonlyField) -> str:
     """``AdminReadonlyField.label_tag``'s markup: the label capitalised, then escaped."""
     text = str(field.field["label"])
     text = text[:1].upper() + text[1:]
     inline = "" if field.is_first else ' class="inline"'
-    return f"<label{inline}>{html.escape(text)}{_escaped(field.form.label_suffix)}</label>"
+    return f"<label{inline}>{html.escape(text)}{escaped(field.form.label_suffix)}</label>"
 
 
 def _field(field: AdminReadonlyField, *, alone: bool) -> str:
@@ -168,8 +162,8 @@ def readonly_fieldset(fieldset: Fieldset, prefix: str, id_prefix: object, id_suf
     labelled, heading = "", ""
     if name:
         labelled = f' aria-labelledby="{heading_id}"'
-        heading = f'<h2 id="{heading_id}" class="fieldset-heading">{_escaped(name)}</h2>'
+        heading = f'<h2 id="{heading_id}" class="fieldset-heading">{escaped(name)}</h2>'
     return SafeString(
-        f'<fieldset class="module aligned {_escaped(fieldset.classes)}"{labelled}>'
+        f'<fieldset class="module aligned {escaped(fieldset.classes)}"{labelled}>'
         f"{heading}{''.join(rows)}</fieldset>"
     )
