@@ -44,13 +44,22 @@ MINE = "me"
 class ChoicePairs(BaseChoiceIterator):
     """Choices that are plain (value, label) pairs already, used as they are. Django
     normalises a list of choices each time a form sets it, on the field and again on its
-    widget, a few microseconds a choice: the history's requester filter has hundreds."""
+    widget, a few microseconds a choice: the history's requester filter has hundreds.
 
-    def __init__(self, pairs: Sequence[tuple[Any, Any]]) -> None:
+    ``people`` (id, name) follow the pairs as (the id as text, name), written only when the
+    choices are read: a brand administrator's list draws its filters once and keeps them
+    (``history_filters_key``), and checks a chosen requester only when one is chosen."""
+
+    def __init__(
+        self, pairs: Sequence[tuple[Any, Any]], people: Sequence[tuple[int, str]] = ()
+    ) -> None:
         self.pairs = pairs
+        self.people = people
 
     def __iter__(self) -> Iterator[tuple[Any, Any]]:
-        return iter(self.pairs)
+        yield from self.pairs
+        for pk, name in self.people:
+            yield str(pk), name
 
 
 class PlainSelect(forms.Select):
@@ -238,13 +247,21 @@ class HistoryFilterForm(forms.Form):
             self._set_choices(
                 "requester",
                 _("Anyone in your organisation"),
-                [(MINE, _("Only me")), *((str(pk), name) for pk, name in requesters)],
+                [(MINE, _("Only me"))],
+                people=requesters,
             )
 
-    def _set_choices(self, name: str, anything: Any, choices: Sequence[tuple[Any, Any]]) -> None:
+    def _set_choices(
+        self,
+        name: str,
+        anything: Any,
+        choices: Sequence[tuple[Any, Any]],
+        *,
+        people: Sequence[tuple[int, str]] = (),
+    ) -> None:
         field = self.fields[name]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = ChoicePairs([("", anything), *choices])
+        field.choices = ChoicePairs([("", anything), *choices], people)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
