@@ -249,7 +249,13 @@ def history_plans(hub: harness.LiveHub) -> None:
             with connection.cursor() as cursor_:
                 cursor_.execute("EXPLAIN ANALYZE " + query["sql"])
                 plan = "\n".join(row[0] for row in cursor_.fetchall())
-            what = "the capped count" if "COUNT(" in query["sql"] else "the page"
+            what = (
+                "the page beside its capped count"
+                if "OVER ()" in query["sql"]
+                else "the capped count"
+                if "COUNT(" in query["sql"]
+                else "the page"
+            )
             print(f"\nhistory: EXPLAIN ANALYZE, {label}, {what}:\n{plan}", flush=True)
 
     print("\nTicket history query plans (100,000 tickets in one organisation)")

@@ -18,7 +18,9 @@ from typing import Any
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model, QuerySet
+from django.db.models.expressions import OrderBy
 from django.db.models.query import ModelIterable, get_related_populators
+from django.db.models.sql.compiler import PositionRef, SQLCompiler
 
 # A column's index, its converters in the order the compiler applies them, and the
 # expression they are given.
@@ -57,7 +59,13 @@ class CompiledRows:
         placeholders: Mapping[str, Argument],
         *,
         counted: bool = False,
+        first_counted: int | None = None,
     ) -> None:
+        """``counted``: the statement reads the number of the query's rows, as
+        ``QuerySet.count()`` reads it. ``first_counted``: it reads the query's first rows, as
+        many as this, each with the number of all the query's rows as one more column
+        (``rows_and_count``); the query's order is kept and it should be sliced, since every
+        row of it is read to be counted."""
         self.db = queryset.db
         compiler = queryset.query.get_compiler(using=self.db)
         sql, params = compiler.as_sql()
@@ -79,8 +87,16 @@ class CompiledRows:
                     f"The placeholder {name}={placeholder!r} is none of the statement's parameters"
                 )
             places[name] = found
-        # Counted: the number of the query's rows, as QuerySet.count() reads it.
-        self.sql = f"SELECT COUNT(*) FROM ({sql}) counted" if counted else sql
+        if counted:
+            sql = f"SELECT COUNT(*) FROM ({sql}) counted"
+        elif first_counted is not None:
+            # One walk gives a page and its count: counted on their own, the rows that make
+            # the page were read twice, the second time with a statement of its own.
+            sql = (
+                f"SELECT *, COUNT(*) OVER () FROM ({sql}) counted "
+                f"ORDER BY {_positions_ordered(compiler)} LIMIT {int(first_counted)}"
+            )
+        self.sql = sql
         self._params = tuple(params)
         self._places = places
         self._converters: tuple[ColumnConverters, ...] = (
@@ -118,6 +134,40 @@ class CompiledRows:
     def count(self, **arguments: Argument) -> int:
         [[found]] = self.rows(**arguments)
         return int(found)
+
+    def rows_and_count(self, **arguments: Argument) -> tuple[list[list[Any]], int]:
+        """The first rows and the number of all the rows, for a statement compiled with
+        ``first_counted``."""
+        rows = self.rows(**arguments)
+        count = int(rows[0][-1]) if rows else 0
+        return [row[:-1] for row in rows], count
+
+
+def _positions_ordered(compiler: SQLCompiler) -> str:
+    """The compiled query's ORDER BY, written with the positions of its selected columns,
+    for a statement that reads its rows from it as a subquery."""
+    terms = []
+    for expression, _compiled in compiler.get_order_by():
+        assert isinstance(expression, OrderBy)
+        ordered = expression.expression
+        if isinstance(ordered, PositionRef):
+            # The compiler orders a selected column by its position already.
+            position: int | None = ordered.ordinal  # type: ignore[attr-defined]  # not in the stubs
+        else:
+            position = next(
+                (
+                    index
+                    for index, (selected, _sql, _alias) in enumerate(compiler.select, start=1)
+                    if selected == ordered
+                ),
+                None,
+            )
+        if position is None:
+            raise ValueError(f"{ordered!r} is ordered by but not selected")
+        terms.append(f"{position} {'DESC' if expression.descending else 'ASC'}")
+    if not terms:
+        raise ValueError("A statement read with its count needs an order")
+    return ", ".join(terms)
 
 
 class CompiledModelQuery[M: Model]:

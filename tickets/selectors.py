@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, models
 from django.db.models import Avg, Count, F, Min, Q, QuerySet, Subquery
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
@@ -592,12 +593,13 @@ def ticket_history_page(
     page_size: int = HISTORY_PAGE_SIZE,
 ) -> HistoryPage:
     """One page of the history by keyset: two queries however deep the page (rows, count),
-    and one when the first page holds every row."""
+    and one when the first page holds every row or is a search's."""
     key, descending = filters.sort.key, filters.sort.descending
     # Reading "before" a cursor walks the list backwards, then turns the rows round.
     backwards = cursor is not None and cursor.before
     walk_descending = descending != backwards
     membership = history_membership(user)
+    count: int | None = None
     if membership is not None and not filters.text.strip():
         # Without a search, the list's statements are compiled once per shape of filters.
         narrowing = _Narrowing.of(filters)
@@ -624,18 +626,25 @@ def ticket_history_page(
         # index, matching words row by row, and stop at the cap. Unordered, it took every
         # ticket holding the words from the text index first (10,000 for two common words).
         in_order = _history_page_of(tickets, key=key, walk_descending=walk_descending, cursor=None)
-        counted = in_order[: HISTORY_COUNT_CAP + 1].count
-        values = list(
-            _history_page_of(
-                tickets,
-                key=key,
-                walk_descending=walk_descending,
-                cursor=(cursor.value, cursor.pk) if cursor is not None else None,
-            ).values_list(*HISTORY_ROW_FIELDS)[: page_size + 1]
-        )
+        capped = in_order.values_list(*HISTORY_ROW_FIELDS)[: HISTORY_COUNT_CAP + 1]
+        counted = capped.count
+        if cursor is None:
+            # The first page is the start of that walk: one statement reads it beside the
+            # count, rather than walking its rows twice.
+            values, count = _first_page_counted(capped, page_size)
+        else:
+            values = list(
+                _history_page_of(
+                    tickets,
+                    key=key,
+                    walk_descending=walk_descending,
+                    cursor=(cursor.value, cursor.pk),
+                ).values_list(*HISTORY_ROW_FIELDS)[: page_size + 1]
+            )
     more = len(values) > page_size
-    # A first page that holds every row has counted them.
-    count = len(values) if cursor is None and not more else counted()
+    if count is None:
+        # A first page that holds every row has counted them.
+        count = len(values) if cursor is None and not more else counted()
     values = values[:page_size]
     if backwards:
         values.reverse()
@@ -656,6 +665,19 @@ def ticket_history_page(
         next_cursor=cursor_at(found[-1], before=False) if has_next else None,
         previous_cursor=cursor_at(found[0], before=True) if has_previous else None,
     )
+
+
+def _first_page_counted(
+    capped: QuerySet[Ticket, tuple[Any, ...]], page_size: int
+) -> tuple[list[tuple[Any, ...]], int]:
+    """The first ``page_size`` + 1 rows of a capped, ordered list, and how many it holds."""
+    try:
+        statement = CompiledRows(capped, {}, first_counted=page_size + 1)
+    except EmptyResultSet:
+        # A search of no words that is no number can match nothing: there is no statement.
+        return [], 0
+    rows, count = statement.rows_and_count()
+    return [tuple(row) for row in rows], count
 
 
 def _history_page_of(

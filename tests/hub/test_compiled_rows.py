@@ -153,3 +153,51 @@ def test_a_run_names_every_argument_and_no_other() -> None:
 def test_only_model_instances_are_read(queryset: QuerySet[Ticket]) -> None:
     with pytest.raises(ValueError, match="model instances only"):
         CompiledModelQuery(queryset, {"organisation": ORGANISATION})
+
+
+@pytest.mark.parametrize(
+    ("order", "first", "cap"),
+    [
+        (("-created_at", "-pk"), 3, 10),
+        (("created_at", "pk"), 3, 10),
+        (("-updated_at", "pk"), 5, 4),
+        (("subject", "-pk"), 20, 15),
+    ],
+)
+def test_the_first_rows_are_read_beside_the_count_of_all_the_capped_rows(
+    standard_user: User,
+    brand_admin: User,
+    order: tuple[str, ...],
+    first: int,
+    cap: int,
+) -> None:
+    tickets_bulk([standard_user, brand_admin], 12, start=datetime(2026, 3, 9, 22, 5, tzinfo=UTC))
+
+    def capped(organisation: int) -> QuerySet[Ticket, tuple[object, ...]]:
+        return (
+            Ticket.objects.filter(organisation_id=organisation)
+            .order_by(*order)
+            .values_list("pk", "number", "subject", "created_at", "updated_at")[:cap]
+        )
+
+    statement = CompiledRows(
+        capped(ORGANISATION), {"organisation": ORGANISATION}, first_counted=first
+    )
+    organisation = standard_user.membership.organisation_id
+    with CaptureQueriesContext(connection) as queries:
+        rows, count = statement.rows_and_count(organisation=organisation)
+    assert len(queries) == 1
+    assert [tuple(row) for row in rows] == list(capped(organisation))[:first]
+    assert count == capped(organisation).count() == min(cap, 12)
+    assert statement.rows_and_count(organisation=-99) == ([], 0)
+
+
+def test_rows_read_beside_their_count_need_an_order_of_selected_columns() -> None:
+    unordered = Ticket.objects.filter(organisation_id=ORGANISATION).order_by()
+    with pytest.raises(ValueError, match="needs an order"):
+        CompiledRows(
+            unordered.values_list("pk")[:5], {"organisation": ORGANISATION}, first_counted=2
+        )
+    hidden = Ticket.objects.filter(organisation_id=ORGANISATION).order_by("created_at")
+    with pytest.raises(ValueError, match="not selected"):
+        CompiledRows(hidden.values_list("pk")[:5], {"organisation": ORGANISATION}, first_counted=2)

@@ -730,7 +730,8 @@ def test_the_list_makes_the_same_queries_at_300_and_at_1000_tickets(
                 _queries(client, "/hub/tickets/" + page),
             )
         )
-    assert counts[0] == counts[1] == (LIST_QUERIES[who],) * 3
+    # A search's first page reads its rows beside its capped count: one query for both.
+    assert counts[0] == counts[1] == (LIST_QUERIES[who], LIST_QUERIES[who] - 1, LIST_QUERIES[who])
 
 
 @pytest.mark.django_db
