@@ -129,7 +129,7 @@ def _status_changed(event: TicketEvent, ticket: Ticket) -> tuple[str, str]:
             return _("Assigned"), _("An agent is looking after this request.")
         return _("Unassigned"), _("The request waits for the next free agent.")
     if data.get("old") == "customer_reply":
-        return _("Reopened"), _("Your reply reopened the request.")
+        return _("Reopened"), _("The reply reopened the request.")
     if "new" in data:
         return _("Status changed"), _("From “%(old)s” to “%(new)s”.") % {
             "old": _status_label(data.get("old")),

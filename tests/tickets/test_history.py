@@ -1223,7 +1223,7 @@ TIMELINE_TABLE: list[tuple[str, dict[str, Any], str, str, str]] = [
     ("status_changed", {"old": "queued", "new": "in_progress"}, "", "Status changed",
      "From “Queued” to “In progress”."),
     ("status_changed", {"old": "customer_reply", "new": "in_progress"}, "", "Reopened",
-     "Your reply reopened the request."),
+     "The reply reopened the request."),
     ("status_changed", {"account_access": False}, "Permission to log into the account withdrawn",
      "Permission withdrawn", "Support may no longer log into the account."),
     ("status_changed", {"assigned_to": 9}, "Assigned to Ana", "Assigned",
