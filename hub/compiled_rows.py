@@ -144,26 +144,15 @@ class CompiledRows:
 
 
 def _positions_ordered(compiler: SQLCompiler) -> str:
-    """The compiled query's ORDER BY, written with the positions of its selected columns,
-    for a statement that reads its rows from it as a subquery."""
+    """The compiled query's ORDER BY for a statement that reads its rows from it as a
+    subquery: Django's compiler already orders a selected column by its position."""
     terms = []
     for expression, _compiled in compiler.get_order_by():
         assert isinstance(expression, OrderBy)
         ordered = expression.expression
-        if isinstance(ordered, PositionRef):
-            # The compiler orders a selected column by its position already.
-            position: int | None = ordered.ordinal  # type: ignore[attr-defined]  # not in the stubs
-        else:
-            position = next(
-                (
-                    index
-                    for index, (selected, _sql, _alias) in enumerate(compiler.select, start=1)
-                    if selected == ordered
-                ),
-                None,
-            )
-        if position is None:
+        if not isinstance(ordered, PositionRef):
             raise ValueError(f"{ordered!r} is ordered by but not selected")
+        position = ordered.ordinal  # type: ignore[attr-defined]  # not in the stubs
         terms.append(f"{position} {'DESC' if expression.descending else 'ASC'}")
     if not terms:
         raise ValueError("A statement read with its count needs an order")
