@@ -60,12 +60,14 @@ class CompiledRows:
         *,
         counted: bool = False,
         first_counted: int | None = None,
+        texts: Mapping[str, str] | None = None,
     ) -> None:
         """``counted``: the statement reads the number of the query's rows, as
         ``QuerySet.count()`` reads it. ``first_counted``: it reads the query's first rows, as
         many as this, each with the number of all the query's rows as one more column
         (``rows_and_count``); the query's order is kept and it should be sliced, since every
-        row of it is read to be counted."""
+        row of it is read to be counted. ``texts``: parts of the statement's own text, by
+        name, where a run puts text of its own (written in, already quoted, by the caller)."""
         self.db = queryset.db
         compiler = queryset.query.get_compiler(using=self.db)
         sql, params = compiler.as_sql()
@@ -87,6 +89,9 @@ class CompiledRows:
                     f"The placeholder {name}={placeholder!r} is none of the statement's parameters"
                 )
             places[name] = found
+        for name, placeholder in (texts or {}).items():
+            if placeholder not in sql:
+                raise ValueError(f"The text {name}={placeholder!r} is not in the statement")
         if counted:
             sql = f"SELECT COUNT(*) FROM ({sql}) counted"
         elif first_counted is not None:
@@ -99,6 +104,7 @@ class CompiledRows:
         self.sql = sql
         self._params = tuple(params)
         self._places = places
+        self._texts = dict(texts or {})
         self._converters: tuple[ColumnConverters, ...] = (
             ()
             if counted
@@ -115,9 +121,19 @@ class CompiledRows:
             return connections[self.db].ops.adapt_datetimefield_value(argument)
         return argument
 
-    def rows(self, **arguments: Argument) -> list[list[Any]]:
+    def rows(
+        self, texts: Mapping[str, str] | None = None, /, **arguments: Argument
+    ) -> list[list[Any]]:
+        """The rows for these arguments, and these texts written in where the statement was
+        compiled with ``texts``."""
         if arguments.keys() != self._places.keys():
             raise TypeError(f"This compiled query takes {sorted(self._places)}")
+        texts = texts or {}
+        if texts.keys() != self._texts.keys():
+            raise TypeError(f"This compiled query takes the texts {sorted(self._texts)}")
+        sql = self.sql
+        for name, text in texts.items():
+            sql = sql.replace(self._texts[name], text)
         params = list(self._params)
         for name, argument in arguments.items():
             prepared = self._prepared(argument)
@@ -125,20 +141,22 @@ class CompiledRows:
                 params[place] = prepared
         connection = connections[self.db]
         with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
+            cursor.execute(sql, params)
             return [
                 values_converted(list(row), self._converters, connection)
                 for row in cursor.fetchall()
             ]
 
-    def count(self, **arguments: Argument) -> int:
-        [[found]] = self.rows(**arguments)
+    def count(self, texts: Mapping[str, str] | None = None, /, **arguments: Argument) -> int:
+        [[found]] = self.rows(texts, **arguments)
         return int(found)
 
-    def rows_and_count(self, **arguments: Argument) -> tuple[list[list[Any]], int]:
+    def rows_and_count(
+        self, texts: Mapping[str, str] | None = None, /, **arguments: Argument
+    ) -> tuple[list[list[Any]], int]:
         """The first rows and the number of all the rows, for a statement compiled with
         ``first_counted``."""
-        rows = self.rows(**arguments)
+        rows = self.rows(texts, **arguments)
         count = int(rows[0][-1]) if rows else 0
         return [row[:-1] for row in rows], count
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from django.contrib.postgres.search import SearchConfig, SearchQuery
 from django.db import connection
@@ -93,19 +94,58 @@ def search_words(text: str) -> list[str]:
 def ticket_search_condition(text: str, *, language: str) -> Q:
     """Tickets whose number is the text, or whose words contain every word of it (the last
     one as a prefix, so results follow the typing)."""
-    condition = Q(pk__in=[])
     number = ticket_number_in(text)
+    words = search_words(text)
+    if words and connection.vendor != "postgresql":
+        return _number_condition(number) | _substring_condition(words)
+    expression = text_query_expression(words) if words else None
+    return _text_condition(number, expression, SEARCH_CONFIGS.get(language))
+
+
+class SearchShape(NamedTuple):
+    """What a search's statement holds, whatever its words: a number to match, words (as
+    one text query), and the language's stemmed configuration beside the unstemmed one."""
+
+    number: bool
+    words: bool
+    config: str | None
+
+    @classmethod
+    def of(cls, text: str, *, language: str) -> SearchShape:
+        return cls(
+            number=ticket_number_in(text) is not None,
+            words=bool(search_words(text)),
+            config=SEARCH_CONFIGS.get(language),
+        )
+
+    def condition(self, *, number: str, expression: str) -> Q:
+        """``ticket_search_condition`` of a text of this shape on PostgreSQL, made of the
+        number and text query given (placeholders, for a statement compiled once)."""
+        return _text_condition(
+            number if self.number else None, expression if self.words else None, self.config
+        )
+
+
+def text_query_expression(words: list[str]) -> str:
+    """The words as ``to_tsquery`` reads them: all of them, the last as a prefix. Only \\w
+    characters reach it, so its operators cannot be injected."""
+    return " & ".join([*words[:-1], f"{words[-1]}:*"])
+
+
+def _number_condition(number: str | None) -> Q:
+    condition = Q(pk__in=[])
     if number is not None:
         condition |= Q(number=number)
-    words = search_words(text)
-    if not words:
+    return condition
+
+
+def _text_condition(number: str | None, expression: str | None, config: str | None) -> Q:
+    """The number, or every word of the text query in the ticket's search document, stemmed
+    by the configuration ``config`` or unstemmed."""
+    condition = _number_condition(number)
+    if expression is None:
         return condition
-    if connection.vendor != "postgresql":
-        return condition | _substring_condition(words)
-    # Only \w characters reach to_tsquery, so its operators cannot be injected.
-    expression = " & ".join([*words[:-1], f"{words[-1]}:*"])
     query = _text_query(expression, UNSTEMMED)
-    config = SEARCH_CONFIGS.get(language)
     if config is not None:
         query = _text_query(expression, config) | query
     return condition | Q(search_document=query)
@@ -125,10 +165,16 @@ class _Written(Value):
     def as_sql(
         self, compiler: SQLCompiler, connection: BaseDatabaseWrapper
     ) -> tuple[str, tuple[str | int, ...]]:
-        # Quoted by the driver for this connection; percent signs doubled because the
-        # statement still goes through the driver's parameter formatting.
-        literal = sql.Literal(str(self.value)).as_string(connection.connection)
-        return literal.replace("%", "%%"), ()
+        return written_text(str(self.value), connection), ()
+
+
+def written_text(value: str, on: BaseDatabaseWrapper = connection) -> str:
+    """``value`` as a statement's text holds it: quoted by the driver for the connection,
+    percent signs doubled because the statement still goes through the driver's parameter
+    formatting. A statement compiled with a placeholder's text takes a run's text so."""
+    on.ensure_connection()
+    literal = sql.Literal(value).as_string(on.connection)
+    return literal.replace("%", "%%")
 
 
 def _text_query(expression: str, config: str) -> SearchQuery:

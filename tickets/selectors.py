@@ -10,7 +10,6 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import EmptyResultSet
 from django.db import connection, models
 from django.db.models import Avg, Count, F, Min, Q, QuerySet, Subquery
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
@@ -55,7 +54,14 @@ from tickets.models import (
     WaitQuote,
 )
 from tickets.queues import callback_facts
-from tickets.search import ticket_search_condition
+from tickets.search import (
+    SearchShape,
+    search_words,
+    text_query_expression,
+    ticket_number_in,
+    ticket_search_condition,
+    written_text,
+)
 from tickets.service_levels import (
     DUE_SOON,
     DueTimes,
@@ -79,6 +85,8 @@ _KEY, _CHANNEL, _STATUS = "<idempotency key>", "<channel>", "<status>"
 _WHEN = datetime(1901, 2, 3, 4, 5, 6, 789_012, tzinfo=UTC)
 _FROM = datetime(1902, 3, 4, 5, 6, 7, 890_123, tzinfo=UTC)
 _BEFORE = datetime(1903, 4, 5, 6, 7, 8, 901_234, tzinfo=UTC)
+# A search's number is a parameter; its words are written into the statement's text.
+_NUMBER, _WORDS = "<ticket number>", "<search words>"
 
 
 @dataclass(frozen=True)
@@ -599,48 +607,71 @@ def ticket_history_page(
     backwards = cursor is not None and cursor.before
     walk_descending = descending != backwards
     membership = history_membership(user)
+    searched = bool(filters.text.strip())
     count: int | None = None
-    if membership is not None and not filters.text.strip():
-        # Without a search, the list's statements are compiled once per shape of filters.
+    if membership is not None and (not searched or connection.vendor == "postgresql"):
+        # The list's statements are compiled once per shape of filters and search.
+        search = SearchShape.of(filters.text, language=language) if searched else None
+        if search is not None and not (search.number or search.words):
+            # A search of no words that is no number can match nothing: there is no statement.
+            return HistoryPage([], 0, HISTORY_COUNT_CAP, None, None)
         narrowing = _Narrowing.of(filters)
         arguments = _visible_arguments(user, membership) | _narrowing_arguments(filters)
+        texts = _search_texts(filters.text) if search is not None else {}
+        if search is not None and search.number:
+            arguments["number"] = str(ticket_number_in(filters.text))
         organisation_wide = membership.is_brand_admin
-        counted: Callable[[], int] = functools.partial(
-            _history_count(connection.vendor, organisation_wide, narrowing).count, **arguments
-        )
-        if cursor is not None:
-            arguments |= {"when": cursor.value, "ticket": cursor.pk}
-        statement = _history_page(
-            connection.vendor,
-            organisation_wide,
-            narrowing,
-            key=key,
-            walk_descending=walk_descending,
-            from_cursor=cursor is not None,
-            page_size=page_size,
-        )
-        values = [tuple(row) for row in statement.rows(**arguments)]
-    else:
-        tickets = filtered_history(user, filters, language=language)
-        # A search is counted in the list's own order: the planner can then walk the list's
-        # index, matching words row by row, and stop at the cap. Unordered, it took every
-        # ticket holding the words from the text index first (10,000 for two common words).
-        in_order = _history_page_of(tickets, key=key, walk_descending=walk_descending, cursor=None)
-        capped = in_order.values_list(*HISTORY_ROW_FIELDS)[: HISTORY_COUNT_CAP + 1]
-        counted = capped.count
-        if cursor is None:
-            # The first page is the start of that walk: one statement reads it beside the
-            # count, rather than walking its rows twice.
-            values, count = _first_page_counted(capped, page_size)
+        shape = (connection.vendor, organisation_wide, narrowing)
+        if search is None:
+            count_statement = _history_count(*shape, cap=HISTORY_COUNT_CAP)
         else:
-            values = list(
-                _history_page_of(
-                    tickets,
-                    key=key,
-                    walk_descending=walk_descending,
-                    cursor=(cursor.value, cursor.pk),
-                ).values_list(*HISTORY_ROW_FIELDS)[: page_size + 1]
+            # A search is counted in the list's own order: the planner can then walk the
+            # list's index, matching words row by row, and stop at the cap. Unordered, it took
+            # every ticket holding the words from the text index first (10,000 for two common
+            # words).
+            count_statement = _search_counted(
+                *shape, search, key=key, walk_descending=walk_descending, cap=HISTORY_COUNT_CAP
             )
+        counted: Callable[[], int] = functools.partial(count_statement.count, texts, **arguments)
+        if cursor is None and search is not None:
+            # A search's first page is the start of that walk: one statement reads it beside
+            # the count, rather than walking its rows twice.
+            statement = _search_counted(
+                *shape,
+                search,
+                key=key,
+                walk_descending=walk_descending,
+                cap=HISTORY_COUNT_CAP,
+                first_rows=page_size + 1,
+            )
+            rows, count = statement.rows_and_count(texts, **arguments)
+        else:
+            if cursor is not None:
+                arguments |= {"when": cursor.value, "ticket": cursor.pk}
+            statement = _history_page(
+                *shape,
+                search,
+                key=key,
+                walk_descending=walk_descending,
+                from_cursor=cursor is not None,
+                page_size=page_size,
+            )
+            rows = statement.rows(texts, **arguments)
+        values = [tuple(row) for row in rows]
+    else:
+        # Without a membership there is nothing to see; SQLite's search matches substrings,
+        # a statement of its own per number of words.
+        tickets = filtered_history(user, filters, language=language)
+        in_order = _history_page_of(tickets, key=key, walk_descending=walk_descending, cursor=None)
+        counted = in_order.values("pk")[: HISTORY_COUNT_CAP + 1].count
+        values = list(
+            _history_page_of(
+                tickets,
+                key=key,
+                walk_descending=walk_descending,
+                cursor=(cursor.value, cursor.pk) if cursor is not None else None,
+            ).values_list(*HISTORY_ROW_FIELDS)[: page_size + 1]
+        )
     more = len(values) > page_size
     if count is None:
         # A first page that holds every row has counted them.
@@ -667,19 +698,6 @@ def ticket_history_page(
     )
 
 
-def _first_page_counted(
-    capped: QuerySet[Ticket, tuple[Any, ...]], page_size: int
-) -> tuple[list[tuple[Any, ...]], int]:
-    """The first ``page_size`` + 1 rows of a capped, ordered list, and how many it holds."""
-    try:
-        statement = CompiledRows(capped, {}, first_counted=page_size + 1)
-    except EmptyResultSet:
-        # A search of no words that is no number can match nothing: there is no statement.
-        return [], 0
-    rows, count = statement.rows_and_count()
-    return [tuple(row) for row in rows], count
-
-
 def _history_page_of(
     tickets: QuerySet[Ticket],
     *,
@@ -696,13 +714,13 @@ def _history_page_of(
 
 
 @functools.cache
-def _history_count(vendor: str, organisation_wide: bool, narrowing: _Narrowing) -> CompiledRows:
+def _history_count(
+    vendor: str, organisation_wide: bool, narrowing: _Narrowing, *, cap: int
+) -> CompiledRows:
     """A list's capped count, compiled once per process, kind of reader and shape of
     filters."""
     visible, placeholders = _narrowed_compiled(organisation_wide, narrowing)
-    return CompiledRows(
-        visible.order_by()[: HISTORY_COUNT_CAP + 1].values("pk"), placeholders, counted=True
-    )
+    return CompiledRows(visible.order_by()[: cap + 1].values("pk"), placeholders, counted=True)
 
 
 @functools.cache
@@ -710,16 +728,17 @@ def _history_page(
     vendor: str,
     organisation_wide: bool,
     narrowing: _Narrowing,
+    search: SearchShape | None,
     *,
     key: str,
     walk_descending: bool,
     from_cursor: bool,
     page_size: int,
 ) -> CompiledRows:
-    """A page of a list, compiled once per process, kind of reader, shape of filters, order
-    and side: building it and the count took a quarter to a third of the whole list's
-    reading, and a third of a filtered one's."""
-    visible, placeholders = _narrowed_compiled(organisation_wide, narrowing)
+    """A page of a list, compiled once per process, kind of reader, shape of filters and
+    search, order and side: building it and the count took a quarter to a third of the
+    whole list's reading, and a third of a filtered one's."""
+    visible, placeholders, texts = _searched_compiled(organisation_wide, narrowing, search)
     if from_cursor:
         placeholders |= {"when": _WHEN, "ticket": _TICKET}
     rows = _history_page_of(
@@ -728,7 +747,32 @@ def _history_page(
         walk_descending=walk_descending,
         cursor=(_WHEN, _TICKET) if from_cursor else None,
     )
-    return CompiledRows(rows.values_list(*HISTORY_ROW_FIELDS)[: page_size + 1], placeholders)
+    return CompiledRows(
+        rows.values_list(*HISTORY_ROW_FIELDS)[: page_size + 1], placeholders, texts=texts
+    )
+
+
+@functools.cache
+def _search_counted(
+    vendor: str,
+    organisation_wide: bool,
+    narrowing: _Narrowing,
+    search: SearchShape,
+    *,
+    key: str,
+    walk_descending: bool,
+    cap: int,
+    first_rows: int | None = None,
+) -> CompiledRows:
+    """A search's capped count in the list's order, with its first rows when ``first_rows``,
+    compiled once per process, kind of reader, shape of filters and search, and order."""
+    visible, placeholders, texts = _searched_compiled(organisation_wide, narrowing, search)
+    in_order = _history_page_of(visible, key=key, walk_descending=walk_descending, cursor=None)
+    if first_rows is None:
+        capped_pks = in_order.values("pk")[: cap + 1]
+        return CompiledRows(capped_pks, placeholders, counted=True, texts=texts)
+    capped = in_order.values_list(*HISTORY_ROW_FIELDS)[: cap + 1]
+    return CompiledRows(capped, placeholders, first_counted=first_rows, texts=texts)
 
 
 def _visible_compiled(organisation_wide: bool) -> tuple[QuerySet[Ticket], dict[str, Argument]]:
@@ -751,6 +795,26 @@ def _narrowed_compiled(
     visible, placeholders = _visible_compiled(organisation_wide)
     filters, narrowing_placeholders = narrowing.placeholders()
     return _narrowed(visible, filters), placeholders | narrowing_placeholders
+
+
+def _searched_compiled(
+    organisation_wide: bool, narrowing: _Narrowing, search: SearchShape | None
+) -> tuple[QuerySet[Ticket], dict[str, Argument], dict[str, str]]:
+    """``_narrowed_compiled`` matched by a search of this shape, its placeholders, and the
+    text a run's words take the place of (``_search_texts`` gives a run's)."""
+    visible, placeholders = _narrowed_compiled(organisation_wide, narrowing)
+    if search is None:
+        return visible, placeholders, {}
+    visible = visible.filter(search.condition(number=_NUMBER, expression=_WORDS))
+    if search.number:
+        placeholders |= {"number": _NUMBER}
+    return visible, placeholders, {"words": written_text(_WORDS)} if search.words else {}
+
+
+def _search_texts(text: str) -> dict[str, str]:
+    """A search's words as a compiled statement takes them, written in (``SearchShape``)."""
+    words = search_words(text)
+    return {"words": written_text(text_query_expression(words))} if words else {}
 
 
 def _visible_arguments(user: User, membership: Membership) -> dict[str, Argument]:

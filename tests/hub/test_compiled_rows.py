@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
-from django.db.models import Count, QuerySet, Subquery
+from django.db.models import BooleanField, Count, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.test.utils import CaptureQueriesContext
 
 from hub.accounts.models import User
@@ -16,6 +17,7 @@ from hub.compiled_rows import CompiledModelQuery, CompiledRows
 from routing.models import ProductArea
 from tests.tickets.history_world import tickets_bulk
 from tickets.models import CallbackRequest, Channel, Ticket, TicketEvent
+from tickets.search import written_text
 
 pytestmark = pytest.mark.django_db
 
@@ -201,3 +203,38 @@ def test_rows_read_beside_their_count_need_an_order_of_selected_columns() -> Non
     hidden = Ticket.objects.filter(organisation_id=ORGANISATION).order_by("created_at")
     with pytest.raises(ValueError, match="not selected"):
         CompiledRows(hidden.values_list("pk")[:5], {"organisation": ORGANISATION}, first_counted=2)
+
+
+def test_a_text_written_into_the_statement_is_each_runs_own(
+    standard_user: User, brand_admin: User
+) -> None:
+    """A statement compiled with a placeholder's text takes each run's text in its place:
+    quoted, percent signs and quotes included, and no run's text stays for the next."""
+    tickets = tickets_bulk(
+        [standard_user, brand_admin], 4, start=datetime(2026, 3, 9, 8, tzinfo=UTC)
+    )
+    odd = tickets[3]
+    Ticket.objects.filter(pk=odd.pk).update(subject="It's 100% down; DROP TABLE x --")
+    placeholder = written_text("<subject>")
+
+    def subject_is(text: str) -> QuerySet[Ticket, dict[str, object]]:
+        condition = RawSQL(f'"tickets_ticket"."subject" = {text}', (), output_field=BooleanField())
+        return Ticket.objects.filter(condition, organisation_id=ORGANISATION).values("number")
+
+    statement = CompiledRows(
+        subject_is(placeholder), {"organisation": ORGANISATION}, texts={"subject": placeholder}
+    )
+    organisation = standard_user.membership.organisation_id
+    for ticket in [*tickets, tickets[0]]:
+        ticket.refresh_from_db()
+        texts = {"subject": written_text(ticket.subject)}
+        assert statement.rows(texts, organisation=organisation) == [[ticket.number]]
+    assert statement.rows({"subject": written_text("nothing")}, organisation=organisation) == []
+    with pytest.raises(TypeError, match="texts"):
+        statement.rows(organisation=organisation)
+    with pytest.raises(ValueError, match="not in the statement"):
+        CompiledRows(
+            subject_is(written_text("other")),
+            {"organisation": ORGANISATION},
+            texts={"subject": placeholder},
+        )

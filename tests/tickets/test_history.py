@@ -502,6 +502,41 @@ def test_a_search_the_connection_prepares_keeps_its_words_in_the_statement(
 
 
 @pytest.mark.django_db
+def test_each_search_reads_its_own_matches_from_statements_compiled_once(
+    brand_admin: User, standard_user: User, acme_history: list[Ticket]
+) -> None:
+    """A search's statements are compiled once per shape (a number, words, the language's
+    stemming), and each search writes its own words and number into them: searches one
+    after another, in languages with and without stemming, with and without a filter or
+    a number, each read what the list's queryset itself reads."""
+    target = acme_history[7]
+    texts = ["api tok", "overnight", "api", "export", target.number, str(int(target.number[3:]))]
+    for user, language, text, status in [
+        (user, language, text, status)
+        for user in (brand_admin, standard_user)
+        for language in ("en", "ja", "fr")
+        for text in texts
+        for status in ("", "solved")
+    ]:
+        filters = HistoryFilters(text=text, status=status, sort=HistorySort.OLDEST)
+        expected = list(
+            filtered_history(user, filters, language=language)
+            .order_by("created_at", "pk")
+            .values_list("number", flat=True)
+        )
+        page = ticket_history_page(user, filters, language=language, page_size=4)
+        assert [row.number for row in page.tickets] == expected[:4], (user, language, text)
+        assert page.count == len(expected)
+        if len(expected) > 4:
+            assert page.next_cursor is not None
+            later = ticket_history_page(
+                user, filters, language=language, cursor=page.next_cursor, page_size=4
+            )
+            assert [row.number for row in later.tickets] == expected[4:8]
+            assert later.count == len(expected)
+
+
+@pytest.mark.django_db
 def test_a_new_comment_is_found_by_search_at_once(
     client: Client, standard_user: User, own_ticket: Ticket
 ) -> None:
