@@ -110,19 +110,31 @@ class SearchShape(NamedTuple):
     words: bool
     config: str | None
 
-    @classmethod
-    def of(cls, text: str, *, language: str) -> SearchShape:
-        return cls(
-            number=ticket_number_in(text) is not None,
-            words=bool(search_words(text)),
-            config=SEARCH_CONFIGS.get(language),
-        )
-
     def condition(self, *, number: str, expression: str) -> Q:
         """``ticket_search_condition`` of a text of this shape on PostgreSQL, made of the
         number and text query given (placeholders, for a statement compiled once)."""
         return _text_condition(
             number if self.number else None, expression if self.words else None, self.config
+        )
+
+
+class SearchTerms(NamedTuple):
+    """What a search's text asks for: the ticket number it is, if any, and its words as one
+    text query, if it has any."""
+
+    number: str | None
+    expression: str | None
+
+    @classmethod
+    def of(cls, text: str) -> SearchTerms:
+        words = search_words(text)
+        return cls(ticket_number_in(text), text_query_expression(words) if words else None)
+
+    def shape(self, *, language: str) -> SearchShape:
+        return SearchShape(
+            number=self.number is not None,
+            words=self.expression is not None,
+            config=SEARCH_CONFIGS.get(language),
         )
 
 

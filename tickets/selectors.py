@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, NamedTuple
@@ -56,9 +56,7 @@ from tickets.models import (
 from tickets.queues import callback_facts
 from tickets.search import (
     SearchShape,
-    search_words,
-    text_query_expression,
-    ticket_number_in,
+    SearchTerms,
     ticket_search_condition,
     written_text,
 )
@@ -611,28 +609,33 @@ def ticket_history_page(
     count: int | None = None
     if membership is not None and (not searched or connection.vendor == "postgresql"):
         # The list's statements are compiled once per shape of filters and search.
-        search = SearchShape.of(filters.text, language=language) if searched else None
-        if search is not None and not (search.number or search.words):
+        terms = SearchTerms.of(filters.text) if searched else None
+        search = terms.shape(language=language) if terms is not None else None
+        if terms is not None and terms.number is None and terms.expression is None:
             # A search of no words that is no number can match nothing: there is no statement.
             return HistoryPage([], 0, HISTORY_COUNT_CAP, None, None)
         narrowing = _Narrowing.of(filters)
         arguments = _visible_arguments(user, membership) | _narrowing_arguments(filters)
-        texts = _search_texts(filters.text) if search is not None else {}
-        if search is not None and search.number:
-            arguments["number"] = str(ticket_number_in(filters.text))
-        organisation_wide = membership.is_brand_admin
-        shape = (connection.vendor, organisation_wide, narrowing)
-        if search is None:
-            count_statement = _history_count(*shape, cap=HISTORY_COUNT_CAP)
-        else:
-            # A search is counted in the list's own order: the planner can then walk the
-            # list's index, matching words row by row, and stop at the cap. Unordered, it took
-            # every ticket holding the words from the text index first (10,000 for two common
-            # words).
-            count_statement = _search_counted(
-                *shape, search, key=key, walk_descending=walk_descending, cap=HISTORY_COUNT_CAP
-            )
-        counted: Callable[[], int] = functools.partial(count_statement.count, texts, **arguments)
+        texts: dict[str, str] = {}
+        if terms is not None and terms.number is not None:
+            arguments["number"] = terms.number
+        if terms is not None and terms.expression is not None:
+            texts["words"] = written_text(terms.expression)
+        shape = (connection.vendor, membership.is_brand_admin, narrowing)
+
+        def counted() -> int:
+            if search is None:
+                statement = _history_count(*shape, cap=HISTORY_COUNT_CAP)
+            else:
+                # A search is counted in the list's own order: the planner can then walk the
+                # list's index, matching words row by row, and stop at the cap. Unordered, it
+                # took every ticket holding the words from the text index first (10,000 for
+                # two common words).
+                statement = _search_counted(
+                    *shape, search, key=key, walk_descending=walk_descending, cap=HISTORY_COUNT_CAP
+                )
+            return statement.count(texts, **arguments)
+
         if cursor is None and search is not None:
             # A search's first page is the start of that walk: one statement reads it beside
             # the count, rather than walking its rows twice.
@@ -646,8 +649,9 @@ def ticket_history_page(
             )
             rows, count = statement.rows_and_count(texts, **arguments)
         else:
-            if cursor is not None:
-                arguments |= {"when": cursor.value, "ticket": cursor.pk}
+            cursor_arguments: dict[str, Argument] = (
+                {"when": cursor.value, "ticket": cursor.pk} if cursor is not None else {}
+            )
             statement = _history_page(
                 *shape,
                 search,
@@ -656,14 +660,17 @@ def ticket_history_page(
                 from_cursor=cursor is not None,
                 page_size=page_size,
             )
-            rows = statement.rows(texts, **arguments)
+            rows = statement.rows(texts, **arguments, **cursor_arguments)
         values = [tuple(row) for row in rows]
     else:
         # Without a membership there is nothing to see; SQLite's search matches substrings,
         # a statement of its own per number of words.
         tickets = filtered_history(user, filters, language=language)
         in_order = _history_page_of(tickets, key=key, walk_descending=walk_descending, cursor=None)
-        counted = in_order.values("pk")[: HISTORY_COUNT_CAP + 1].count
+
+        def counted() -> int:
+            return in_order.values("pk")[: HISTORY_COUNT_CAP + 1].count()
+
         values = list(
             _history_page_of(
                 tickets,
@@ -801,7 +808,7 @@ def _searched_compiled(
     organisation_wide: bool, narrowing: _Narrowing, search: SearchShape | None
 ) -> tuple[QuerySet[Ticket], dict[str, Argument], dict[str, str]]:
     """``_narrowed_compiled`` matched by a search of this shape, its placeholders, and the
-    text a run's words take the place of (``_search_texts`` gives a run's)."""
+    text a run's words take the place of (``SearchTerms`` gives a run's)."""
     visible, placeholders = _narrowed_compiled(organisation_wide, narrowing)
     if search is None:
         return visible, placeholders, {}
@@ -809,12 +816,6 @@ def _searched_compiled(
     if search.number:
         placeholders |= {"number": _NUMBER}
     return visible, placeholders, {"words": written_text(_WORDS)} if search.words else {}
-
-
-def _search_texts(text: str) -> dict[str, str]:
-    """A search's words as a compiled statement takes them, written in (``SearchShape``)."""
-    words = search_words(text)
-    return {"words": written_text(text_query_expression(words))} if words else {}
 
 
 def _visible_arguments(user: User, membership: Membership) -> dict[str, Argument]:
