@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 
 from hub.accounts.models import OutboundEmail
-from hub.compiled_rows import CompiledModelQuery
+from hub.compiled_rows import ColumnConverters, values_converted
 from hub.follow_ups import follow_up_here
 
 logger = logging.getLogger(__name__)
@@ -143,8 +143,8 @@ def outbound_emails_deliver(*, email_ids: Sequence[int], now: datetime | None = 
     """Send these rows (those not sent, parked or being sent by another worker right now)
     over one connection to the mail server, rather than one connection each; how many went.
 
-    Each row is locked, sent and marked in a transaction of its own, so that a worker killed
-    mid-way sends at most the row in hand twice (accepted by the server, not yet marked),
+    Each row is taken, sent and marked in a transaction of its own, so that a worker killed
+    mid-way sends at most the row in hand twice (accepted by the server, not yet committed),
     with the same Message-ID. A row that fails is counted on its own and the rest still go."""
     now = now or timezone.now()
     sent = 0
@@ -152,10 +152,9 @@ def outbound_emails_deliver(*, email_ids: Sequence[int], now: datetime | None = 
     try:
         for email_id in email_ids:
             with transaction.atomic():
-                found = _unsent_email_query(connection.vendor).objects(email=email_id)
-                if not found:
+                email = _email_taken(email_id, now)
+                if email is None:
                     continue
-                [email] = found
                 try:
                     # Opened here, the connection stays open for the next rows (one that
                     # send_messages opened itself it would close again).
@@ -167,8 +166,6 @@ def outbound_emails_deliver(*, email_ids: Sequence[int], now: datetime | None = 
                     with contextlib.suppress(Exception):
                         mail.close()
                     continue
-                email.sent_at = now
-                email.save(update_fields=["sent_at"])
                 sent += 1
     finally:
         with contextlib.suppress(Exception):
@@ -176,23 +173,68 @@ def outbound_emails_deliver(*, email_ids: Sequence[int], now: datetime | None = 
     return sent
 
 
-# A value no row's id is: where the compiled statement takes a run's id.
-_EMAIL = -7_000_101
+# What sending a row and counting its failure read of it.
+_TAKEN_FIELDS = (
+    "id",
+    "purpose",
+    "message_id",
+    "from_email",
+    "to",
+    "subject",
+    "body",
+    "html",
+    "headers",
+    "attempts",
+)
+
+
+def _email_taken(email_id: int, now: datetime) -> OutboundEmail | None:
+    """The row, marked sent at ``now`` and locked until the transaction ends; None when it
+    is sent, parked, or held by another worker (skipped, not waited for). Should sending it
+    fail, ``_failed`` unmarks it; should the worker die first, the transaction never commits.
+    One statement: under load each round trip to the database waits its turn for a core,
+    and the worker sends a confirmation for every request."""
+    sql, converters = _email_take_statement(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(now), email_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = values_converted(list(row), converters, connection)
+    email = OutboundEmail.from_db(connection.alias, list(_TAKEN_FIELDS), values)
+    email.sent_at = now
+    return email
 
 
 @functools.cache
-def _unsent_email_query(vendor: str) -> CompiledModelQuery[OutboundEmail]:
-    """The row ``outbound_emails_deliver`` locks before sending it, compiled once per
-    process: building the query was a third of the worker's CPU for each email sent."""
-    return CompiledModelQuery(
-        OutboundEmail.objects.select_for_update(skip_locked=True)
-        .filter(pk=_EMAIL, sent_at__isnull=True, parked_at__isnull=True)
-        .order_by("pk")[:1],
-        {"email": _EMAIL},
+def _email_take_statement(vendor: str) -> tuple[str, tuple[ColumnConverters, ...]]:
+    """``_email_taken``'s statement and the converters of the columns it returns, as the
+    ORM reads them (JSON as text, for one), written once per process."""
+    compiler = OutboundEmail.objects.values_list(*_TAKEN_FIELDS).query.get_compiler(
+        connection=connection
     )
+    compiler.as_sql()
+    selected = [column[0] for column in compiler.select]
+    converters = tuple(
+        (index, tuple(functions), expression)
+        for index, (functions, expression) in compiler.get_converters(selected).items()
+    )
+    quote = connection.ops.quote_name
+    table = quote(OutboundEmail._meta.db_table)
+    pk, sent_at = quote("id"), quote("sent_at")
+    unsent = f"{sent_at} IS NULL AND {quote('parked_at')} IS NULL"
+    if connection.features.has_select_for_update_skip_locked:
+        chosen = f"SELECT {pk} FROM {table} WHERE {pk} = %s AND {unsent} FOR UPDATE SKIP LOCKED"
+        where = f"{pk} = ({chosen})"
+    else:  # SQLite: one writer at a time, so no row is ever held by another
+        where = f"{pk} = %s AND {unsent}"
+    columns = ", ".join(quote(column.target.column) for column in selected)
+    sql = f"UPDATE {table} SET {sent_at} = %s WHERE {where} RETURNING {columns}"
+    return sql, converters
 
 
 def _failed(email: OutboundEmail, error: Exception, now: datetime) -> None:
+    email.sent_at = None
     email.attempts += 1
     email.last_error = f"{type(error).__name__}: {error}"[:2000]
     if email.attempts >= MAX_ATTEMPTS:
@@ -200,7 +242,7 @@ def _failed(email: OutboundEmail, error: Exception, now: datetime) -> None:
         email.next_attempt_at = None
     else:
         email.next_attempt_at = now + BACKOFF[min(email.attempts, len(BACKOFF)) - 1]
-    email.save(update_fields=["attempts", "last_error", "parked_at", "next_attempt_at"])
+    email.save(update_fields=["sent_at", "attempts", "last_error", "parked_at", "next_attempt_at"])
     logger.warning(
         "outgoing email %s (%s) failed, attempt %s: %s",
         email.pk,

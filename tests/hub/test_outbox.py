@@ -4,6 +4,8 @@ the others (RELIABILITY: nothing lost, one bad row never stops the queue)."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -11,7 +13,9 @@ import pytest
 from django.core import mail
 from django.core.mail import EmailMessage
 from django.core.mail.backends import locmem
+from django.db import connection, connections, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from hub.accounts import outbox
@@ -177,3 +181,70 @@ def test_a_run_of_emails_shares_one_mail_connection_and_each_row_is_marked_once(
     # Delivered twice (a task and the sweeper together): nothing goes out again.
     assert outbox.outbound_emails_deliver(email_ids=[row.pk for row in rows]) == 0
     assert len(mail.outbox) == len(rows) - 1
+
+
+def test_each_row_is_taken_and_marked_sent_by_one_statement() -> None:
+    rows = [_write(f"Fine {n}") for n in range(5)]
+    with CaptureQueriesContext(connection) as captured:
+        assert outbox.outbound_emails_deliver(email_ids=[row.pk for row in rows]) == 5
+    statements = [
+        query["sql"]
+        for query in captured.captured_queries
+        if not query["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))
+    ]
+    # Under load every round trip to the database waits its turn for a core, and the worker
+    # sends an email for every request: one statement reads each row and marks it.
+    assert len(statements) == len(rows), "\n".join(statements)
+    assert OutboundEmail.objects.filter(sent_at__isnull=True).count() == 0
+
+
+def test_a_worker_stopped_while_sending_leaves_its_row_to_the_sweeper(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    email = _write("Your request")
+
+    def stopped(self: locmem.EmailBackend, messages: list[EmailMessage]) -> int:
+        raise SystemExit("the worker was told to stop")
+
+    monkeypatch.setattr(locmem.EmailBackend, "send_messages", stopped)
+    with pytest.raises(SystemExit):
+        outbox.outbound_email_deliver(email_id=email.pk)
+    email.refresh_from_db()
+    assert email.sent_at is None and email.attempts == 0
+    monkeypatch.undo()
+    assert outbox.outbound_emails_sweep(now=timezone.now() + timedelta(minutes=1)) == 1
+    assert [m.extra_headers["Message-ID"] for m in mail.outbox] == [email.message_id]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_another_worker_is_sending_is_skipped_not_waited_for() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("SKIP LOCKED is PostgreSQL's")
+    held, free = _write("Held by another worker"), _write("Free")
+    # Committed at once here, they went out already: as if their tasks were still to come.
+    OutboundEmail.objects.update(sent_at=None)
+    mail.outbox.clear()
+    taken, release = threading.Event(), threading.Event()
+
+    def other_worker() -> None:
+        try:
+            with transaction.atomic():
+                OutboundEmail.objects.select_for_update().get(pk=held.pk)
+                taken.set()
+                release.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=other_worker)
+    thread.start()
+    try:
+        assert taken.wait(timeout=30)
+        started = time.monotonic()
+        assert outbox.outbound_emails_deliver(email_ids=[held.pk, free.pk]) == 1
+        assert time.monotonic() - started < 5
+    finally:
+        release.set()
+        thread.join()
+    assert [m.subject for m in mail.outbox] == ["Free"]
+    held.refresh_from_db()
+    assert held.sent_at is None and held.attempts == 0
