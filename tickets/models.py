@@ -266,6 +266,9 @@ class Ticket(SweptRow):
                 condition=models.Q(handover_due_at__isnull=False, handed_over_at__isnull=True),
                 name="ticket_handover_due",
             ),
+            # The queue statistics count the chats opened in the arrival window every few
+            # seconds: read by channel, the window's other requests are never read.
+            models.Index(fields=["channel", "created_at"], name="ticket_channel_created"),
             # The queue statistics read the latest solved callbacks and chats.
             models.Index(
                 fields=["channel", "-solved_at"],

@@ -294,3 +294,66 @@ def test_the_method_pickers_reads_do_not_grow_with_the_tickets(
     # The same rows, give or take what a different plan reads on a table a hundred times
     # larger: nothing that scales with the history.
     assert large_rows <= small_rows + 20, "\n\n".join(statements)
+
+
+def _rows_read(plan: dict[str, Any]) -> int:
+    """Rows every node of a plan read, over all its loops: those it produced and those its
+    filters threw away."""
+    read = plan.get("Actual Rows", 0) + plan.get("Rows Removed by Filter", 0)
+    read += plan.get("Rows Removed by Index Recheck", 0)
+    own = int(read * plan.get("Actual Loops", 1))
+    return own + sum(_rows_read(child) for child in plan.get("Plans", ()))
+
+
+def _refresh_reads() -> tuple[int, list[str]]:
+    """The rows the statistics' refresh reads (its reads, not its writes), and its SQL."""
+    with CaptureQueriesContext(connection) as captured:
+        queue_statistics_refresh(now=timezone.now())
+    statements = [
+        query["sql"] for query in captured.captured_queries if query["sql"].startswith("SELECT")
+    ]
+    rows = 0
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
+            (document,) = cursor.fetchone()
+            plan = document if isinstance(document, list) else json.loads(document)
+            rows += _rows_read(plan[0]["Plan"])
+    return rows, statements
+
+
+def _emailed_now(user: User, area: ProductArea, count: int) -> None:
+    Ticket.objects.bulk_create(
+        Ticket(
+            number=f"CS-{BULK_FIRST + n}",
+            requester=user,
+            organisation_id=user.membership.organisation_id,
+            team="technical",
+            product_area=area,
+            channel=Channel.EMAIL,
+            language="en",
+            subject="Survey export stops",
+        )
+        for n in range(Ticket.objects.count(), Ticket.objects.count() + count)
+    )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="query plans of PostgreSQL")
+def test_the_refresh_counts_the_hours_chats_without_reading_the_hours_other_requests(
+    standard_user: User, surveys_area: ProductArea
+) -> None:
+    for n in range(3):
+        open_chat(standard_user, surveys_area, f"Still waiting {n}")
+    _emailed_now(standard_user, surveys_area, 20)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    few, _ = _refresh_reads()
+
+    _emailed_now(standard_user, surveys_area, 5_000)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    many, statements = _refresh_reads()
+
+    # Every 5 s: a busy hour's emails and calls must not be read to count its chats.
+    assert many <= few + 20, "\n\n".join(statements)
+    assert QueueStatistic.objects.filter(method=Method.CHAT, arrivals=3).exists()
