@@ -7,6 +7,7 @@ from typing import Any
 
 from celery import Celery, Task
 from celery.signals import before_task_publish, task_failure, task_postrun, task_prerun
+from django.db import close_old_connections
 
 from hub.log import current_request_id, request_id_clear, request_id_set
 from hub.metrics import task_failure_record
@@ -49,3 +50,16 @@ def request_id_adopt(task: Task[Any, Any] | None = None, **kwargs: Any) -> None:
 def request_id_end(task: Task[Any, Any] | None = None, **kwargs: Any) -> None:
     if task is not None and not task.request.is_eager:
         request_id_clear()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def database_connections_tidy(task: Task[Any, Any] | None = None, **kwargs: Any) -> None:
+    """Between tasks, the database connections as Django keeps them between requests: one
+    past CONN_MAX_AGE or broken by an error is closed, the others are checked before their
+    next query (CONN_HEALTH_CHECKS), so that PostgreSQL restarted between two tasks costs
+    the next one a reconnection, not a failure. Celery's fixup no longer closes them
+    (CELERY_DB_REUSE_MAX)."""
+    if task is None or task.request.is_eager:
+        return
+    close_old_connections()

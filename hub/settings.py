@@ -299,6 +299,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 0,
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
+# Celery's Django fixup closes the database connections before and after every task unless
+# they are to be reused for this many tasks: each task then opened a PostgreSQL session of
+# its own (a backend started and signed in), a tenth of the worker's time under a load of
+# submissions. The worker keeps them as a web process does instead, for CONN_MAX_AGE and
+# checked before a task's first query (hub.celery.database_connections_tidy).
+CELERY_DB_REUSE_MAX = 2**31
 # A submit must not hang on a broker that is down: try once, then the sweeper takes over.
 CELERY_TASK_PUBLISH_RETRY = False
 # After a failed publish, a web process leaves the broker alone for this long (the sweeper

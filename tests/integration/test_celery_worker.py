@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from hub.accounts.models import OutboundEmail, User
@@ -201,3 +202,63 @@ def test_phone_tickets_that_come_together_are_all_queued_before_any_confirmation
         "tickets.tasks.enqueue_waiting_callbacks",
         "tickets.tasks.send_ticket_confirmations",
     ]
+
+
+def _sessions_opened() -> int:
+    """Sessions PostgreSQL has opened to the test's database so far, by its statistics (a
+    backend reports its own within a second or so)."""
+    time.sleep(2)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+        (sessions,) = cursor.fetchone()
+    return int(sessions)
+
+
+def test_a_worker_keeps_its_database_connection_from_one_task_to_the_next(
+    start_worker: object, standard_user: User, request: pytest.FixtureRequest
+) -> None:
+    worker = start_worker(concurrency=1)  # type: ignore[operator]
+    _wait_ready(request, 0)
+    before = _sessions_opened()
+    for n in range(6):
+        with tasks_to_the_broker():
+            ticket_create(
+                requester=standard_user,
+                channel=Channel.EMAIL,
+                team=Team.TECHNICAL,
+                subject=f"Request {n}",
+            )
+        # One at a time, so that each is confirmed by a task of its own.
+        _wait_confirmations_sent(n + 1, what=f"the worker to confirm request {n}")
+    assert worker.poll() is None, "the worker died"
+    assert _tasks_received(request).count("tickets.tasks.send_waiting_confirmations") == 6
+    # Opening a session (a backend started, signed in) for each task cost the worker a
+    # tenth of its time under a load of submissions: its one pool process opens one.
+    assert _sessions_opened() - before <= 1
+
+
+def test_a_kept_connection_that_died_between_tasks_is_replaced_before_the_next_one(
+    start_worker: object, standard_user: User, request: pytest.FixtureRequest
+) -> None:
+    worker = start_worker(concurrency=1)  # type: ignore[operator]
+    _wait_ready(request, 0)
+    for n in range(2):
+        if n:
+            # As a PostgreSQL restart or an idle timeout would: the worker's session ends.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+        with tasks_to_the_broker():
+            ticket_create(
+                requester=standard_user,
+                channel=Channel.EMAIL,
+                team=Team.TECHNICAL,
+                subject=f"Request {n}",
+            )
+        # No beat runs here: only the task itself can confirm it.
+        _wait_confirmations_sent(n + 1, what=f"the worker to confirm request {n}")
+    assert worker.poll() is None, "the worker died"
+    assert " raised " not in worker_log(request, 0).read_text()
