@@ -564,8 +564,12 @@ def _confirmations_write(tickets: list[Ticket], *, skip_failures: bool = False) 
     sweeper tries it again, counts it and parks it), so that it never holds up the others;
     the ids of those are returned.
     """
-    # What the emails show of each ticket's area and booking, in two queries for them all.
+    # What the emails show of each ticket's area and booking, and of a phone ticket's place
+    # in its queue, in a query each for them all rather than one per email.
     prefetch_related_objects(tickets, "product_area__translations", "conference")
+    prefetch_related_objects(
+        [ticket for ticket in tickets if ticket.channel == Channel.PHONE], "callback"
+    )
     written: list[tuple[Ticket, EmailMultiAlternatives]] = []
     failed: set[int] = set()
     for ticket in tickets:

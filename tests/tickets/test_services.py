@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from hub.accounts.models import OutboundEmail, User
@@ -455,3 +456,31 @@ def test_one_run_queues_every_waiting_phone_ticket_oldest_first_then_confirms_th
     assert CallbackRequest.objects.count() == 4
     assert OutboundEmail.objects.filter(purpose="confirmation").count() == 4
     assert not CallbackRequest.objects.filter(ticket__in=[scheduled, unverified, emailed]).exists()
+
+
+def _confirmation_reads(tickets: list[Ticket]) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        assert ticket_confirmations_send(ticket_ids=[ticket.pk for ticket in tickets]) == len(
+            tickets
+        )
+    return [query["sql"] for query in captured.captured_queries]
+
+
+@pytest.mark.django_db
+def test_phone_confirmations_written_together_read_their_callbacks_together(
+    standard_user: User, surveys_area: ProductArea
+) -> None:
+    few = _confirmation_reads([phone(standard_user, surveys_area) for _n in range(2)])
+    many = _confirmation_reads([phone(standard_user, surveys_area) for _n in range(6)])
+
+    def callbacks_read(statements: list[str]) -> list[str]:
+        return [sql for sql in statements if sql.startswith('SELECT "tickets_callbackrequest"')]
+
+    # Read once for the batch, not once for each email; what each email still reads alone
+    # (its place in the queue, the wait its form quoted) is its own.
+    assert len(callbacks_read(few)) == len(callbacks_read(many)) == 1
+    assert (len(many) - len(few)) / 4 <= 2, "\n".join(many)
+    for place, email in enumerate(
+        OutboundEmail.objects.filter(purpose="confirmation").order_by("pk"), start=1
+    ):
+        assert f"Your place in the callback queue: {place}." in email.body
