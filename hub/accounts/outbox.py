@@ -7,8 +7,8 @@ whose task never arrived (a broker restarted without its data) or failed, backin
 parks a row that keeps failing so that it never holds up the others.
 
 At least once, not exactly once: a worker killed after the mail server took a message and
-before the row was marked sent sends it again on the next sweep. The Message-ID was fixed
-when the row was written, so the copy is recognisably the same message.
+before the transaction marking its row sent committed sends it again on the next sweep. The
+Message-ID was fixed when the row was written, so the copy is recognisably the same message.
 """
 
 from __future__ import annotations
