@@ -14,7 +14,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from hub.accounts.models import User
+from hub.accounts.models import OutboundEmail, User
 from routing.configuration import current_configuration
 from routing.erlang import WaitInputs, estimate_wait
 from routing.models import Agent, ProductArea
@@ -413,3 +413,26 @@ def test_the_report_shows_the_numbers_and_its_queries_do_not_grow_with_the_ticke
     with django_assert_num_queries(SESSION_QUERIES + 2):
         many = client.get("/hub/agents/waits/?weeks=4")
     assert many.status_code == 200
+
+
+def test_the_confirmation_email_gives_a_range_only_where_its_ends_read_differently(
+    signed_in: Client,
+    surveys_area: ProductArea,
+    standard_user: User,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    def email_of(ticket: Ticket) -> str:
+        return OutboundEmail.objects.get(
+            purpose="confirmation", subject__contains=ticket.number
+        ).body
+
+    first = submit(signed_in, surveys_area, django_capture_on_commit_callbacks)
+    # Next in the queue: every end of the range is about a minute away.
+    assert "Estimated wait: about 1 minute." in email_of(first)
+    assert "between" not in email_of(first)
+    callbacks_waiting(standard_user, surveys_area, 3)
+    fifth = submit(signed_in, surveys_area, django_capture_on_commit_callbacks)
+    assert re.search(
+        r"Expected wait: about 20 minutes \(between \d+ minutes and \d+ minutes\)\.",
+        email_of(fifth),
+    )
