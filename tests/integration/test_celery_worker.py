@@ -215,6 +215,11 @@ def _sessions_opened() -> int:
     return int(sessions)
 
 
+def _emailed_to_the_broker(user: User, subject: str) -> None:
+    with tasks_to_the_broker():
+        ticket_create(requester=user, channel=Channel.EMAIL, team=Team.TECHNICAL, subject=subject)
+
+
 def test_a_worker_keeps_its_database_connection_from_one_task_to_the_next(
     start_worker: object, standard_user: User, request: pytest.FixtureRequest
 ) -> None:
@@ -222,13 +227,7 @@ def test_a_worker_keeps_its_database_connection_from_one_task_to_the_next(
     _wait_ready(request, 0)
     before = _sessions_opened()
     for n in range(6):
-        with tasks_to_the_broker():
-            ticket_create(
-                requester=standard_user,
-                channel=Channel.EMAIL,
-                team=Team.TECHNICAL,
-                subject=f"Request {n}",
-            )
+        _emailed_to_the_broker(standard_user, f"Request {n}")
         # One at a time, so that each is confirmed by a task of its own.
         _wait_confirmations_sent(n + 1, what=f"the worker to confirm request {n}")
     assert worker.poll() is None, "the worker died"
@@ -251,13 +250,7 @@ def test_a_kept_connection_that_died_between_tasks_is_replaced_before_the_next_o
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                     "WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
-        with tasks_to_the_broker():
-            ticket_create(
-                requester=standard_user,
-                channel=Channel.EMAIL,
-                team=Team.TECHNICAL,
-                subject=f"Request {n}",
-            )
+        _emailed_to_the_broker(standard_user, f"Request {n}")
         # No beat runs here: only the task itself can confirm it.
         _wait_confirmations_sent(n + 1, what=f"the worker to confirm request {n}")
     assert worker.poll() is None, "the worker died"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -256,14 +257,19 @@ def _picker_cost(user: User, area: ProductArea) -> tuple[int, int, list[str]]:
         queues = queue_facts(area_id=area.pk, languages={"en"}, now=now)
         contact_offers_for(member, area=area, language="en", now=now, queues=queues)
     statements = [query["sql"] for query in captured.captured_queries]
+    return len(statements), _planned_rows(statements, _rows_touched), statements
+
+
+def _planned_rows(statements: list[str], count: Callable[[dict[str, Any]], int]) -> int:
+    """The rows ``count`` finds in the plans of these statements, each run to be measured."""
     rows = 0
     with connection.cursor() as cursor:
         for sql in statements:
             cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
             (document,) = cursor.fetchone()
             plan = document if isinstance(document, list) else json.loads(document)
-            rows += _rows_touched(plan[0]["Plan"])
-    return len(statements), rows, statements
+            rows += count(plan[0]["Plan"])
+    return rows
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="query plans of PostgreSQL")
@@ -312,17 +318,11 @@ def _refresh_reads() -> tuple[int, list[str]]:
     statements = [
         query["sql"] for query in captured.captured_queries if query["sql"].startswith("SELECT")
     ]
-    rows = 0
-    with connection.cursor() as cursor:
-        for sql in statements:
-            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
-            (document,) = cursor.fetchone()
-            plan = document if isinstance(document, list) else json.loads(document)
-            rows += _rows_read(plan[0]["Plan"])
-    return rows, statements
+    return _planned_rows(statements, _rows_read), statements
 
 
 def _emailed_now(user: User, area: ProductArea, count: int) -> None:
+    first = Ticket.objects.count()
     Ticket.objects.bulk_create(
         Ticket(
             number=f"CS-{BULK_FIRST + n}",
@@ -334,7 +334,7 @@ def _emailed_now(user: User, area: ProductArea, count: int) -> None:
             language="en",
             subject="Survey export stops",
         )
-        for n in range(Ticket.objects.count(), Ticket.objects.count() + count)
+        for n in range(first, first + count)
     )
 
 
