@@ -345,6 +345,12 @@ HISTORY_PAGE_SIZE = 25
 # Counting stops here: "more than 500 requests" costs a bounded scan, never a full count
 # (a filter that keeps 5 % of the rows reads about 10,000 of them to find 501).
 HISTORY_COUNT_CAP = 500
+# A search counts less far: its words are checked row by row in the list's order, so its
+# count reads every row it passes, matching or not. Where two common words matched one
+# ticket in fourteen (100,000 tickets), counting to 500 read about 7,000 rows in 4.2 ms, to
+# 100 about 1,400 in 0.9 ms. Past a hundred matches, narrowing the search helps more than an
+# exact count would.
+HISTORY_SEARCH_COUNT_CAP = 100
 EXPORT_CHUNK = 2000
 
 
@@ -606,6 +612,8 @@ def ticket_history_page(
     walk_descending = descending != backwards
     membership = history_membership(user)
     searched = bool(filters.text.strip())
+    # A search's first page is read by its counting walk, which must not stop short of it.
+    cap = max(HISTORY_SEARCH_COUNT_CAP, page_size) if searched else HISTORY_COUNT_CAP
     count: int | None = None
     if membership is not None and (not searched or connection.vendor == "postgresql"):
         # The list's statements are compiled once per shape of filters and search.
@@ -613,7 +621,7 @@ def ticket_history_page(
         search = terms.shape(language=language) if terms is not None else None
         if terms is not None and terms.number is None and terms.expression is None:
             # A search of no words that is no number can match nothing: there is no statement.
-            return HistoryPage([], 0, HISTORY_COUNT_CAP, None, None)
+            return HistoryPage([], 0, cap, None, None)
         narrowing = _Narrowing.of(filters)
         arguments = _visible_arguments(user, membership) | _narrowing_arguments(filters)
         texts: dict[str, str] = {}
@@ -625,14 +633,14 @@ def ticket_history_page(
 
         def counted() -> int:
             if search is None:
-                statement = _history_count(*shape, cap=HISTORY_COUNT_CAP)
+                statement = _history_count(*shape, cap=cap)
             else:
                 # A search is counted in the list's own order: the planner can then walk the
                 # list's index, matching words row by row, and stop at the cap. Unordered, it
                 # took every ticket holding the words from the text index first (10,000 for
                 # two common words).
                 statement = _search_counted(
-                    *shape, search, key=key, walk_descending=walk_descending, cap=HISTORY_COUNT_CAP
+                    *shape, search, key=key, walk_descending=walk_descending, cap=cap
                 )
             return statement.count(texts, **arguments)
 
@@ -644,7 +652,7 @@ def ticket_history_page(
                 search,
                 key=key,
                 walk_descending=walk_descending,
-                cap=HISTORY_COUNT_CAP,
+                cap=cap,
                 first_rows=page_size + 1,
             )
             rows, count = statement.rows_and_count(texts, **arguments)
@@ -669,7 +677,7 @@ def ticket_history_page(
         in_order = _history_page_of(tickets, key=key, walk_descending=walk_descending, cursor=None)
 
         def counted() -> int:
-            return in_order.values("pk")[: HISTORY_COUNT_CAP + 1].count()
+            return in_order.values("pk")[: cap + 1].count()
 
         values = list(
             _history_page_of(
@@ -687,7 +695,7 @@ def ticket_history_page(
     if backwards:
         values.reverse()
     if not values:
-        return HistoryPage([], count, HISTORY_COUNT_CAP, None, None)
+        return HistoryPage([], count, cap, None, None)
     names = _requester_names(user, {value[-1] for value in values})
     found = [HistoryRow._make((*value, names.get(value[-1], ""))) for value in values]
 
@@ -699,7 +707,7 @@ def ticket_history_page(
     return HistoryPage(
         tickets=found,
         count=count,
-        count_cap=HISTORY_COUNT_CAP,
+        count_cap=cap,
         next_cursor=cursor_at(found[-1], before=False) if has_next else None,
         previous_cursor=cursor_at(found[0], before=True) if has_previous else None,
     )

@@ -675,7 +675,7 @@ def test_a_search_in_any_order_pages_and_counts_exactly_its_matches_up_to_the_ca
     in every order the count is the number of matches, or one past the cap."""
     import tickets.selectors
 
-    monkeypatch.setattr(tickets.selectors, "HISTORY_COUNT_CAP", cap)
+    monkeypatch.setattr(tickets.selectors, "HISTORY_SEARCH_COUNT_CAP", cap)
     user = {"brand_admin": brand_admin, "standard_user": standard_user}[reader]
     filters = HistoryFilters(text="reminder emails", sort=sort)
     expected = [
@@ -1337,3 +1337,17 @@ def test_beyond_the_count_cap_the_list_says_more_than_rather_than_counting_every
     assert "More than 5 requests" in html
     html = _text(client.get("/hub/tickets/", {"channel": "email"}))
     assert "2 requests match your filters" in html
+
+
+@pytest.mark.django_db
+def test_a_search_counts_to_a_hundred_matches_while_the_list_counts_to_five_hundred(
+    client: Client, brand_admin: User, standard_user: User
+) -> None:
+    tickets_bulk([standard_user], 120, start=START)
+    listed = _as(client, brand_admin).get("/hub/tickets/")
+    assert "120 requests" in _text(listed)
+    searched = client.get("/hub/tickets/", {"q": "steps to reproduce"})
+    assert "More than 100 requests match your filters" in _text(searched)
+    assert len(_numbers(searched)) == 25
+    narrower = client.get("/hub/tickets/", {"q": "steps to reproduce", "channel": "email"})
+    assert "30 requests match your filters" in _text(narrower)
