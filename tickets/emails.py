@@ -16,7 +16,7 @@ from hub.accounts.outbox import one_line
 from tickets import reply_tokens
 from tickets.chat.selectors import chat_transcript_lines
 from tickets.models import ChatTranscriptRequest, Status, Ticket, TicketEvent, VerificationLink
-from tickets.selectors import queue_status
+from tickets.selectors import QueueStatus
 
 REPLY_PREFIX = re.compile(r"^(\s*re\s*:\s*)+", re.IGNORECASE)
 
@@ -64,8 +64,9 @@ def _message(ticket: Ticket, template: str, purpose: str, **extra: Any) -> Email
     return message
 
 
-def confirmation_message(ticket: Ticket) -> EmailMultiAlternatives:
-    return _message(ticket, "confirmation", "confirmation", queue=queue_status(ticket))
+def confirmation_message(ticket: Ticket, *, queue: QueueStatus | None) -> EmailMultiAlternatives:
+    """``queue``: the ticket's place in its callback queue (``selectors.queue_statuses``)."""
+    return _message(ticket, "confirmation", "confirmation", queue=queue)
 
 
 def reply_message(event: TicketEvent) -> EmailMultiAlternatives:

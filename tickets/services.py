@@ -53,7 +53,13 @@ from tickets.models import (
 )
 from tickets.numbering import next_ticket_number
 from tickets.search import SEARCHABLE_EVENT_KINDS, ticket_search_refresh
-from tickets.selectors import callback_position, ticket_due_times_for, ticket_replayed
+from tickets.selectors import (
+    callback_position,
+    queue_status,
+    queue_statuses,
+    ticket_due_times_for,
+    ticket_replayed,
+)
 from tickets.service_levels import DEFAULT_TARGETS
 from tickets.sweeping import sweep_due, sweep_each
 
@@ -570,11 +576,18 @@ def _confirmations_write(tickets: list[Ticket], *, skip_failures: bool = False) 
     prefetch_related_objects(
         [ticket for ticket in tickets if ticket.channel == Channel.PHONE], "callback"
     )
+    try:
+        queues = queue_statuses(tickets)
+    except Exception:  # noqa: BLE001 - read again one by one below, where a failure is the ticket's own
+        if not skip_failures:
+            raise
+        queues = {}
     written: list[tuple[Ticket, EmailMultiAlternatives]] = []
     failed: set[int] = set()
     for ticket in tickets:
         try:
-            written.append((ticket, emails.confirmation_message(ticket)))
+            queue = queues[ticket.pk] if ticket.pk in queues else queue_status(ticket)
+            written.append((ticket, emails.confirmation_message(ticket, queue=queue)))
         except Exception:  # noqa: BLE001 - whatever it is, the sweeper counts and parks it
             if not skip_failures:
                 raise

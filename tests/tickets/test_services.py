@@ -15,8 +15,12 @@ from django.utils import timezone
 
 from hub.accounts.models import OutboundEmail, User
 from routing.models import ProductArea
+from routing.selectors import callback_wait_estimate
+from tests.hub import contact_world
 from tickets import emails, services
 from tickets.models import CallbackRequest, Channel, EventKind, Status, Team, Ticket
+from tickets.queues import callback_facts
+from tickets.selectors import queue_status, queue_statuses
 from tickets.services import (
     callback_enqueue,
     callback_position,
@@ -376,10 +380,10 @@ def _emailed(user: User, subject: str) -> Ticket:
 def _confirmation_cannot_be_written(monkeypatch: pytest.MonkeyPatch, broken: Ticket) -> None:
     real_message = emails.confirmation_message
 
-    def message_or_failure(ticket: Ticket) -> Any:
+    def message_or_failure(ticket: Ticket, **known: Any) -> Any:
         if ticket.pk == broken.pk:
             raise ValueError("a template that cannot be drawn for this ticket")
-        return real_message(ticket)
+        return real_message(ticket, **known)
 
     monkeypatch.setattr(emails, "confirmation_message", message_or_failure)
 
@@ -476,11 +480,85 @@ def test_phone_confirmations_written_together_read_their_callbacks_together(
     def callbacks_read(statements: list[str]) -> list[str]:
         return [sql for sql in statements if sql.startswith('SELECT "tickets_callbackrequest"')]
 
-    # Read once for the batch, not once for each email; what each email still reads alone
-    # (its place in the queue, the wait its form quoted) is its own.
+    # Read once for the batch, not once for each email, and so are their places in the
+    # queue and the waits their forms quoted: six emails cost no more statements than two.
     assert len(callbacks_read(few)) == len(callbacks_read(many)) == 1
-    assert (len(many) - len(few)) / 4 <= 2, "\n".join(many)
+    assert len(many) <= len(few), "\n".join(many)
     for place, email in enumerate(
         OutboundEmail.objects.filter(purpose="confirmation").order_by("pk"), start=1
     ):
         assert f"Your place in the callback queue: {place}." in email.body
+
+
+@pytest.mark.django_db
+def test_queue_places_read_together_are_the_places_read_one_by_one(
+    standard_user: User, brand_admin: User, agent: User, surveys_area: ProductArea
+) -> None:
+    contact_world.open_world()
+    taken, *english = [phone(standard_user, surveys_area) for _n in range(4)]
+    italian = phone(brand_admin, surveys_area, language="it")
+    without_area = [phone(brand_admin) for _n in range(2)]
+    scheduled = phone(
+        standard_user, surveys_area, callback_due_at=timezone.now() + timedelta(hours=3)
+    )
+    emailed = ticket_create(
+        requester=standard_user, channel=Channel.EMAIL, team=Team.TECHNICAL, subject="By email"
+    )
+    called = callback_take_next(
+        agent=agent, languages=["en"], area_ids=[surveys_area.pk], teams=["general"]
+    )
+    assert called is not None and called.ticket_id == taken.pk
+    now = timezone.now()
+    # The last English caller was quoted the wait of the ninth in line: it reads differently.
+    quoted = callback_wait_estimate(
+        language="en",
+        area_id=surveys_area.pk,
+        team="general",
+        position=9,
+        now=now,
+        queues=callback_facts(now, area_id=surveys_area.pk, language="en"),
+    )
+    services.wait_quote_record(ticket=english[-1], estimate=quoted, now=now)
+
+    tickets = list(Ticket.objects.prefetch_related("callback").order_by("pk"))
+    together = queue_statuses(tickets, now=now)
+    assert together == {
+        ticket.pk: queue_status(Ticket.objects.get(pk=ticket.pk), now=now) for ticket in tickets
+    }
+    places = {pk: status.position if status else None for pk, status in together.items()}
+    assert [places[ticket.pk] for ticket in english] == [1, 2, 3]
+    assert [places[ticket.pk] for ticket in without_area] == [1, 2]
+    assert places[italian.pk] == 1
+    assert places[taken.pk] is None and places[emailed.pk] is None
+    assert together[scheduled.pk] is not None and together[scheduled.pk].joins_queue_at
+    assert together[english[-1].pk] is not None and together[english[-1].pk].quoted is not None
+
+
+@pytest.mark.django_db
+def test_a_queue_place_that_cannot_be_worked_out_holds_up_no_other_confirmation(
+    standard_user: User, surveys_area: ProductArea, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, broken, last = [phone(standard_user, surveys_area) for _n in range(3)]
+    alone = services.queue_status
+
+    def together(tickets: Any, **known: Any) -> Any:
+        raise ArithmeticError("a wait that cannot be worked out")
+
+    def one_by_one(ticket: Ticket, **known: Any) -> Any:
+        if ticket.pk == broken.pk:
+            raise ArithmeticError("a wait that cannot be worked out")
+        return alone(ticket, **known)
+
+    monkeypatch.setattr(services, "queue_statuses", together)
+    monkeypatch.setattr(services, "queue_status", one_by_one)
+    assert ticket_confirmations_send(ticket_ids=[first.pk, broken.pk, last.pk]) == 2
+    unconfirmed = Ticket.objects.filter(confirmation_sent_at__isnull=True)
+    assert list(unconfirmed.values_list("pk", flat=True)) == [broken.pk]
+    bodies = list(
+        OutboundEmail.objects.filter(purpose="confirmation")
+        .order_by("pk")
+        .values_list("body", flat=True)
+    )
+    assert len(bodies) == 2
+    assert "Your place in the callback queue: 1." in bodies[0]
+    assert "Your place in the callback queue: 3." in bodies[1]

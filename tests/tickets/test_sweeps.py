@@ -47,10 +47,10 @@ def poisoned(monkeypatch: pytest.MonkeyPatch) -> None:
     """The confirmation of "Poisoned" cannot be built (as a line-break subject once did)."""
     build = emails.confirmation_message
 
-    def confirmation_message(ticket: Ticket) -> Any:
+    def confirmation_message(ticket: Ticket, **known: Any) -> Any:
         if ticket.subject == "Poisoned":
             raise ValueError("Header values can't contain newlines")
-        return build(ticket)
+        return build(ticket, **known)
 
     monkeypatch.setattr(emails, "confirmation_message", confirmation_message)
 
