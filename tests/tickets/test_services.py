@@ -474,6 +474,9 @@ def _confirmation_reads(tickets: list[Ticket]) -> list[str]:
 def test_phone_confirmations_written_together_read_their_callbacks_together(
     standard_user: User, surveys_area: ProductArea
 ) -> None:
+    contact_world.open_world()  # agents on shift: each email works out a wait
+    # The first run also reads what each process reads once (the shared configuration).
+    _confirmation_reads([phone(standard_user, surveys_area)])
     few = _confirmation_reads([phone(standard_user, surveys_area) for _n in range(2)])
     many = _confirmation_reads([phone(standard_user, surveys_area) for _n in range(6)])
 
@@ -483,7 +486,7 @@ def test_phone_confirmations_written_together_read_their_callbacks_together(
     # Read once for the batch, not once for each email, and so are their places in the
     # queue and the waits their forms quoted: six emails cost no more statements than two.
     assert len(callbacks_read(few)) == len(callbacks_read(many)) == 1
-    assert len(many) <= len(few), "\n".join(many)
+    assert len(many) == len(few), "\n".join(many)
     for place, email in enumerate(
         OutboundEmail.objects.filter(purpose="confirmation").order_by("pk"), start=1
     ):
