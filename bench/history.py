@@ -101,7 +101,8 @@ def history_seed() -> None:
         cursor.execute("SELECT nextval('tickets_ticket_number_seq')")
         first = int(cursor.fetchone()[0])
         cursor.execute("SELECT setval('tickets_ticket_number_seq', %s)", [first + TICKETS])
-    start = datetime.now(UTC) - timedelta(days=3 * 365)
+    seeded_at = datetime.now(UTC)
+    start = seeded_at - timedelta(days=3 * 365)
     step = timedelta(days=3 * 365) / TICKETS
     made = 0
     for offset in range(0, TICKETS, BATCH):
@@ -125,7 +126,9 @@ def history_seed() -> None:
                     phone_number="+442079460018" if channel == Channel.PHONE else "",
                 )
             )
-            moments.append((moment, moment + timedelta(hours=chooser.randint(0, 72))))
+            # The newest were last updated no later than now, not days ahead of it.
+            updated = min(moment + timedelta(hours=chooser.randint(0, 72)), seeded_at)
+            moments.append((moment, updated))
         with transaction.atomic():
             Ticket.objects.bulk_create(batch)
             # auto_now(_add) set both times to now on insert: put the history's in. Each was
