@@ -786,27 +786,34 @@ def _callbacks_queue(
 
 
 def wait_quote_record(*, ticket: Ticket, estimate: WaitEstimate | None, now: datetime) -> None:
-    """Keep the callback wait the customer was shown, and what it was worked out from (once
-    per ticket: a retried submission returns the first ticket before it gets here).
-    Nothing is kept for a callback quoted no wait (its language opens later)."""
+    """Keep the callback wait the customer was shown, and what it was worked out from, once
+    per ticket: the first quote stays. A submission sent twice at once makes one ticket, and
+    the second, given the first's ticket, finds its quote already kept. Nothing is kept for
+    a callback quoted no wait (its language opens later)."""
     inputs = estimate.inputs if estimate is not None else None
     if estimate is None or inputs is None or not math.isfinite(estimate.high_seconds):
         return
-    with transaction.atomic():
-        WaitQuote.objects.create(
-            ticket=ticket,
-            language=ticket.language,
-            product_area_id=ticket.product_area_id,
-            team=ticket.queue_team.value,
-            quoted_at=now,
-            expected_seconds=estimate.expected_seconds,
-            low_seconds=estimate.low_seconds,
-            high_seconds=estimate.high_seconds,
-            agents=inputs.agents,
-            arrivals_per_hour=inputs.arrivals_per_hour,
-            handle_seconds=inputs.handle_seconds,
-            position=inputs.position,
-        )
+    # One statement, so its own transaction; a quote already kept is left alone by the
+    # database rather than failing the submission that returns its ticket.
+    WaitQuote.objects.bulk_create(
+        [
+            WaitQuote(
+                ticket=ticket,
+                language=ticket.language,
+                product_area_id=ticket.product_area_id,
+                team=ticket.queue_team.value,
+                quoted_at=now,
+                expected_seconds=estimate.expected_seconds,
+                low_seconds=estimate.low_seconds,
+                high_seconds=estimate.high_seconds,
+                agents=inputs.agents,
+                arrivals_per_hour=inputs.arrivals_per_hour,
+                handle_seconds=inputs.handle_seconds,
+                position=inputs.position,
+            )
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def callback_take_next(

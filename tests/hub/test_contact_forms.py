@@ -9,6 +9,8 @@ saved), a double submit (one ticket), pinned query counts, and a hypothesis fuzz
 from __future__ import annotations
 
 import re
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -18,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -47,6 +49,7 @@ from tickets.models import (
     ConferenceBooking,
     Team,
     Ticket,
+    WaitQuote,
 )
 from tickets.services import CallbackTaken, callback_details_change, conference_book
 
@@ -279,6 +282,77 @@ def test_a_double_click_or_a_retried_post_makes_one_callback(
     second = signed_in.post(url(surveys_area, "phone"), data)
     assert first["Location"] == second["Location"]
     assert Ticket.objects.filter(requester=standard_user).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_posts_of_one_phone_form_at_once_both_end_on_its_one_callback(
+    standard_user: User, surveys_area: ProductArea
+) -> None:
+    """A double click sends the second POST while the first is still being written: the
+    second waits on the first's key, then must answer with its ticket, not an error."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite lets one writer in at a time, so the two never overlap")
+    contact_world.open_world()
+    area = surveys_area
+    data = phone_data(area)
+    answers: dict[str, Any] = {}
+    first_written = threading.Event()
+
+    def signed_in_client() -> Client:
+        client = Client()
+        client.force_login(standard_user)
+        return client
+
+    def first() -> None:
+        client = signed_in_client()
+        try:
+            # Held open until the second POST waits on this ticket's key, then committed.
+            with transaction.atomic():
+                answers["first"] = client.post(url(area, "phone"), data)
+                first_written.set()
+                deadline = time.monotonic() + 10
+                while not _waiting_on_a_lock() and time.monotonic() < deadline:
+                    time.sleep(0.02)
+        finally:
+            first_written.set()
+            connections.close_all()
+
+    def second() -> None:
+        client = signed_in_client()
+        first_written.wait(10)
+        try:
+            answers["second"] = client.post(url(area, "phone"), data)
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            answers["second"] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    ticket = Ticket.objects.get(requester=standard_user)
+    assert answers["first"].status_code == 302
+    assert not isinstance(answers["second"], Exception), answers["second"]
+    assert answers["second"].status_code == 302
+    assert answers["first"]["Location"] == answers["second"]["Location"]
+    assert ticket.number in answers["second"]["Location"]
+    assert WaitQuote.objects.filter(ticket=ticket).count() == 1
+    assert CallbackRequest.objects.filter(ticket=ticket).count() == 1
+
+
+def _waiting_on_a_lock() -> bool:
+    """Whether another connection to this database waits for a lock (the second POST's
+    insert, on the first's idempotency key)."""
+    with connections["default"].cursor() as cursor:
+        # Asked from inside a transaction, which would otherwise keep its first reading.
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return bool(cursor.fetchone()[0])
 
 
 def test_the_wait_follows_the_language_and_the_area_through_htmx(
