@@ -143,6 +143,10 @@ def test_operators_see_the_parked_emails_with_their_error_and_send_them_again(
     _write("Still to go")
     listing = admin_client.get("/admin/hub/outboundemail/", {"state": "parked"}).content.decode()
     assert "Stuck" in listing and "Still to go" not in listing
+    # Each row says in one column whether it went, still waits or was given up, and when.
+    every_row = admin_client.get("/admin/hub/outboundemail/").content.decode()
+    assert f"after {outbox.MAX_ATTEMPTS} attempts</td>" in every_row
+    assert "Waiting since " in every_row
     assert (
         "SMTP timeout"
         in admin_client.get(f"/admin/hub/outboundemail/{parked.pk}/change/").content.decode()
@@ -154,6 +158,8 @@ def test_operators_see_the_parked_emails_with_their_error_and_send_them_again(
         )
     parked.refresh_from_db()
     assert parked.sent_at is not None
+    sent = admin_client.get("/admin/hub/outboundemail/", {"state": "sent"}).content.decode()
+    assert "Stuck" in sent and "Sent " in sent
 
 
 def test_a_run_of_emails_shares_one_mail_connection_and_each_row_is_marked_once(
