@@ -141,6 +141,55 @@ def test_a_brand_administrator_filters_searches_and_pages_the_organisations_hist
     expect(page.get_by_label("Sort by")).to_have_value("oldest")
 
 
+# Each stacked row's label, word by word (a hyphen may end a line), measured in the label's
+# own font against the label column: a word wider than its column is broken in the middle.
+# The column is the row's: a cell's own grid is the row's subgrid.
+BROKEN_LABELS = """() => [...document.querySelectorAll(".table--stack td[data-label]")]
+  .filter((cell) => {
+    const pen = document.createElement("canvas").getContext("2d");
+    pen.font = getComputedStyle(cell, "::before").font;
+    const tracks = getComputedStyle(cell.parentElement).gridTemplateColumns;
+    const column = parseFloat(tracks.split(" ")[0]);
+    if (!Number.isFinite(column)) throw new Error("no label column: " + tracks);
+    const words = cell.dataset.label.split(/\\s+|(?<=-)/);
+    return Math.max(...words.map((word) => pen.measureText(word).width)) > column + 0.5;
+}).map((cell) => cell.dataset.label)"""
+# Where each cell's value starts (its label is drawn before its content, outside the DOM).
+VALUE_EDGES = """(row) => [...row.querySelectorAll("td[data-label]")].map((cell) => {
+  const content = document.createRange();
+  content.selectNodeContents(cell);
+  return content.getBoundingClientRect().left;
+})"""
+
+
+@pytest.mark.parametrize("language", ["nl", "de"])
+def test_on_a_phone_screen_no_label_of_the_history_breaks_inside_a_word(
+    page: Page,
+    live_server: Any,
+    login: Callable[..., None],
+    brand_admin: User,
+    standard_user: User,
+    product_areas: list[ProductArea],
+    language: str,
+) -> None:
+    # Dutch and German write the longest one-word labels ("Contactmethode", "Produktbereich").
+    brand_admin.preferred_language = language
+    brand_admin.save(update_fields=["preferred_language"])
+    _phone_ticket(standard_user, product_areas[0], "Reminder emails", "+390612345678")
+    tickets_bulk([standard_user], 3, start=START, areas=product_areas[:2])
+    _sign_in(page, live_server, login, brand_admin)
+    page.set_viewport_size({"width": 320, "height": 900})
+    page.goto(f"{live_server.url}/hub/tickets/")
+    expect(page.locator(".history-table tbody tr")).to_have_count(4)
+    assert page.evaluate(BROKEN_LABELS) == []
+    # The values of one row still line up: every label of a row shares one column.
+    value_edges = page.locator(".history-table tbody tr").first.evaluate(VALUE_EDGES)
+    assert len(value_edges) == 8 and len({round(edge) for edge in value_edges}) == 1
+    assert page.evaluate(
+        "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    )
+
+
 def test_the_history_in_german_fits_a_phone_screen(
     page: Page,
     live_server: Any,
