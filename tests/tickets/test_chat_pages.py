@@ -31,6 +31,7 @@ from tickets.models import (
     Status,
     Ticket,
     TicketEvent,
+    WaitQuote,
 )
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -754,21 +755,19 @@ def test_switching_to_a_callback_converts_the_same_ticket_through_the_phone_form
     assert "becomes this callback" in html
     assert 'value="The survey link shows an error"' in html  # the subject, prefilled
     key = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', html).group(1)  # type: ignore[union-attr]
+    answers = {
+        "idempotency_key": key,
+        "chat": chat.ticket.number,
+        "area": chat.ticket.product_area.slug,  # type: ignore[union-attr]
+        "language": "en",
+        "country": "GB",
+        "number": "020 7946 0000",
+        "email": standard_user.email,
+        "subject": "The survey link shows an error",
+        "recording_consent": "on",
+    }
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            url,
-            {
-                "idempotency_key": key,
-                "chat": chat.ticket.number,
-                "area": chat.ticket.product_area.slug,  # type: ignore[union-attr]
-                "language": "en",
-                "country": "GB",
-                "number": "020 7946 0000",
-                "email": standard_user.email,
-                "subject": "The survey link shows an error",
-                "recording_consent": "on",
-            },
-        )
+        response = client.post(url, answers)
     assert response.status_code == 302
     assert response["Location"] == f"/hub/requests/{chat.ticket.number}/"
     ticket = Ticket.objects.get()
@@ -777,6 +776,15 @@ def test_switching_to_a_callback_converts_the_same_ticket_through_the_phone_form
     assert ticket.phone_number == "+442079460000"
     assert CallbackRequest.objects.filter(ticket=ticket).exists()
     assert ticket.events.filter(kind=EventKind.CHAT_MESSAGE).count() == 1
+    assert len(mail.outbox) == 1
+    # Pressed twice: the same confirmation page, and still one callback quoted once.
+    with django_capture_on_commit_callbacks(execute=True):
+        again = client.post(url, answers)
+    assert again.status_code == 302
+    assert again["Location"] == response["Location"]
+    assert Ticket.objects.count() == 1
+    assert CallbackRequest.objects.filter(ticket=ticket).count() == 1
+    assert WaitQuote.objects.filter(ticket=ticket).count() == 1
     assert len(mail.outbox) == 1
 
 
