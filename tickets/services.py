@@ -787,9 +787,10 @@ def _callbacks_queue(
 
 def wait_quote_record(*, ticket: Ticket, estimate: WaitEstimate | None, now: datetime) -> None:
     """Keep the callback wait the customer was shown, and what it was worked out from, once
-    per ticket: the first quote stays. A submission sent twice at once makes one ticket, and
-    the second, given the first's ticket, finds its quote already kept. Nothing is kept for
-    a callback quoted no wait (its language opens later)."""
+    per ticket: the first quote stays. A form sent twice (two posts at once, or a chat's
+    callback form pressed again) makes one callback, and the second post finds the first's
+    quote already kept. Nothing is kept for a callback quoted no wait (its language opens
+    later)."""
     inputs = estimate.inputs if estimate is not None else None
     if estimate is None or inputs is None or not math.isfinite(estimate.high_seconds):
         return
