@@ -293,8 +293,7 @@ def test_two_posts_of_one_phone_form_at_once_both_end_on_its_one_callback(
     if connection.vendor != "postgresql":
         pytest.skip("SQLite lets one writer in at a time, so the two never overlap")
     contact_world.open_world()
-    area = surveys_area
-    data = phone_data(area)
+    data = phone_data(surveys_area)
     answers: dict[str, Any] = {}
     first_written = threading.Event()
 
@@ -308,7 +307,7 @@ def test_two_posts_of_one_phone_form_at_once_both_end_on_its_one_callback(
         try:
             # Held open until the second POST waits on this ticket's key, then committed.
             with transaction.atomic():
-                answers["first"] = client.post(url(area, "phone"), data)
+                answers["first"] = client.post(url(surveys_area, "phone"), data)
                 first_written.set()
                 deadline = time.monotonic() + 10
                 while not _waiting_on_a_lock() and time.monotonic() < deadline:
@@ -321,7 +320,7 @@ def test_two_posts_of_one_phone_form_at_once_both_end_on_its_one_callback(
         client = signed_in_client()
         first_written.wait(10)
         try:
-            answers["second"] = client.post(url(area, "phone"), data)
+            answers["second"] = client.post(url(surveys_area, "phone"), data)
         except Exception as error:  # noqa: BLE001 - reported by the assertion below
             answers["second"] = error
         finally:
