@@ -177,12 +177,15 @@ def ticket_create(
     event_data: dict[str, Any] | None = None,
     made_by: User | None = None,
     assigned_to: User | None = None,
+    written_with: Callable[[Ticket], None] | None = None,
 ) -> Ticket:
     """Make a ticket with its first timeline event; queue its work once committed.
 
     ``made_by`` is whoever made it for the requester (a TSM passing a question on); the
     timeline names them instead of the requester. ``assigned_to`` is the member of staff it
-    is for from the start (the organisation's TSM for a Success Check).
+    is for from the start (the organisation's TSM for a Success Check). ``written_with``
+    writes what belongs with the new ticket in its transaction (a callback's quoted wait):
+    called from inside another transaction instead, the ticket would need a savepoint.
 
     With an idempotency key, a retried submission returns the ticket the first one made.
     """
@@ -251,6 +254,8 @@ def ticket_create(
                 actor=made_by or requester,
                 data=event_data or {},
             )
+            if written_with is not None:
+                written_with(ticket)
 
             if ticket.channel == Channel.PHONE and (
                 callback_due_at is None or callback_due_at <= now

@@ -135,46 +135,52 @@ def phone_request_submit(
     ``converting``, the member's chat becomes this callback on the same ticket. Outside its
     language's hours, beat queues it when the language opens."""
     callback_due_at = _callback_due_at(offer)
-    # One transaction: the ticket and the wait it was quoted are kept together or not at all.
-    with transaction.atomic():
-        if converting is not None:
-            ticket = chat_switch_to_phone(
-                session=converting,
-                by=requester,
-                phone_number=phone_number,
-                phone_extension=phone_extension,
-                contact_email=contact_email,
-                subject=subject,
-                account_access_allowed=account_access_allowed,
-                recording_consent=recording_consent,
-                team=Team.of_queue(offer.team),
-                language=language,
-                callback_due_at=callback_due_at,
-                handover_due_at=offer.handover_at,
-            )
-        else:
-            ticket = ticket_create(
-                requester=requester,
-                channel=Channel.PHONE,
-                team=Team.of_queue(offer.team),
-                subject=subject,
-                # R-PHONE: the subject is what the history shows as the ticket's description.
-                description=subject,
-                product_area=area,
-                language=language,
-                idempotency_key=idempotency_key,
-                phone_number=phone_number,
-                phone_extension=phone_extension,
-                contact_email=contact_email,
-                account_access_allowed=account_access_allowed,
-                recording_consent=recording_consent,
-                callback_due_at=callback_due_at,
-                handover_due_at=offer.handover_at,
-                event_data={**_offer_event_data(offer), **_conversation_event_data(conversation)},
-            )
+
+    def quote_and_link(ticket: Ticket) -> None:
         if callback_due_at is None:
             wait_quote_record(ticket=ticket, estimate=quoted_wait, now=timezone.now())
         _conversation_link(conversation, ticket)
+
+    if converting is None:
+        # Written in the ticket's own transaction: the ticket and the wait it was quoted are
+        # kept together or not at all, with no savepoint for the ticket.
+        return ticket_create(
+            requester=requester,
+            channel=Channel.PHONE,
+            team=Team.of_queue(offer.team),
+            subject=subject,
+            # R-PHONE: the subject is what the history shows as the ticket's description.
+            description=subject,
+            product_area=area,
+            language=language,
+            idempotency_key=idempotency_key,
+            phone_number=phone_number,
+            phone_extension=phone_extension,
+            contact_email=contact_email,
+            account_access_allowed=account_access_allowed,
+            recording_consent=recording_consent,
+            callback_due_at=callback_due_at,
+            handover_due_at=offer.handover_at,
+            event_data={**_offer_event_data(offer), **_conversation_event_data(conversation)},
+            written_with=quote_and_link,
+        )
+    # One transaction: the chat's switch and the wait it was quoted, together or not at all.
+    with transaction.atomic():
+        ticket = chat_switch_to_phone(
+            session=converting,
+            by=requester,
+            phone_number=phone_number,
+            phone_extension=phone_extension,
+            contact_email=contact_email,
+            subject=subject,
+            account_access_allowed=account_access_allowed,
+            recording_consent=recording_consent,
+            team=Team.of_queue(offer.team),
+            language=language,
+            callback_due_at=callback_due_at,
+            handover_due_at=offer.handover_at,
+        )
+        quote_and_link(ticket)
     return ticket
 
 

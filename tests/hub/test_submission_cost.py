@@ -112,3 +112,19 @@ def test_when_the_broker_lost_the_work_the_sweeper_indexes_the_ticket(
     assert email.number in signed_in.get("/hub/tickets/", {"q": email.number}).content.decode()
     outbox_sweep(now=timezone.now() + timedelta(minutes=5))
     assert email.number in signed_in.get("/hub/tickets/", {"q": "zeppelin"}).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_phone_submission_is_one_transaction_with_no_savepoint(
+    signed_in: Client, surveys_area: ProductArea
+) -> None:
+    # Outside a test's own transaction, as in production: the ticket, its first event and
+    # its quoted wait are one transaction, and nothing inside it costs a savepoint.
+    path = url(surveys_area, "phone")
+    signed_in.get(path)
+    with CaptureQueriesContext(connection) as captured:
+        response = signed_in.post(path, phone_data(surveys_area))
+    assert response.status_code == 302
+    statements = [query["sql"] for query in captured.captured_queries]
+    assert not [sql for sql in statements if "SAVEPOINT" in sql], "\n".join(statements)
+    assert any(sql.startswith('INSERT INTO "tickets_waitquote"') for sql in statements)
