@@ -184,8 +184,9 @@ def ticket_create(
     ``made_by`` is whoever made it for the requester (a TSM passing a question on); the
     timeline names them instead of the requester. ``assigned_to`` is the member of staff it
     is for from the start (the organisation's TSM for a Success Check). ``written_with``
-    writes what belongs with the new ticket in its transaction (a callback's quoted wait):
-    called from inside another transaction instead, the ticket would need a savepoint.
+    writes what belongs with the new ticket in its transaction (a callback's quoted wait,
+    the assistant conversation that led here): called from inside another transaction
+    instead, the ticket would need a savepoint.
 
     With an idempotency key, a retried submission returns the ticket the first one made.
     """
@@ -792,10 +793,10 @@ def _callbacks_queue(
 
 def wait_quote_record(*, ticket: Ticket, estimate: WaitEstimate | None, now: datetime) -> None:
     """Keep the callback wait the customer was shown, and what it was worked out from, once
-    per ticket: the first quote stays. A form sent twice (two posts at once, or a chat's
-    callback form pressed again) makes one callback, and the second post finds the first's
-    quote already kept. Nothing is kept for a callback quoted no wait (its language opens
-    later)."""
+    per ticket: the first quote stays. A chat's callback form pressed again returns the
+    callback the first press made, and comes here with the first's quote already kept (a
+    new ticket's twin post never does: its ticket is refused first, and it returns the
+    first's). Nothing is kept for a callback quoted no wait (its language opens later)."""
     inputs = estimate.inputs if estimate is not None else None
     if estimate is None or inputs is None or not math.isfinite(estimate.high_seconds):
         return

@@ -8,8 +8,7 @@ team, its handover and its callback time are those the customer was shown.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -57,12 +56,6 @@ def _offer_event_data(offer: MethodOffer) -> dict[str, Any]:
     return data
 
 
-def _one_transaction(linked: object | None) -> AbstractContextManager[object]:
-    """The transaction around a request and what it links to. With nothing to link, the
-    service called owns the transaction alone, so it needs no savepoint inside another."""
-    return transaction.atomic() if linked is not None else nullcontext()
-
-
 def _ticket_create_without_files(
     *, attachments: Sequence[UploadedFile[bytes]], **ticket: Any
 ) -> Ticket:
@@ -72,6 +65,16 @@ def _ticket_create_without_files(
 def _conversation_link(conversation: Conversation | None, ticket: Ticket) -> None:
     if conversation is not None:
         conversation_ticket_link(conversation=conversation, ticket=ticket)
+
+
+def _conversation_linked_with(
+    conversation: Conversation | None,
+) -> Callable[[Ticket], None] | None:
+    """What a new ticket writes in its own transaction when the assistant led here: the
+    conversation's link to it, kept with the ticket or not at all."""
+    if conversation is None:
+        return None
+    return lambda ticket: conversation_ticket_link(conversation=conversation, ticket=ticket)
 
 
 def email_request_submit(
@@ -88,23 +91,21 @@ def email_request_submit(
 ) -> Ticket:
     """An email request with its files (ValidationError, AttachmentRejected: nothing saved)."""
     create = ticket_create_with_attachments if attachments else _ticket_create_without_files
-    with _one_transaction(conversation):
-        ticket = create(
-            requester=requester,
-            attachments=attachments,
-            channel=Channel.EMAIL,
-            team=Team.of_queue(offer.team),
-            subject=subject,
-            description=description,
-            product_area=area,
-            language=language,
-            idempotency_key=idempotency_key,
-            contact_email=requester.email,
-            handover_due_at=offer.handover_at,
-            event_data={**_offer_event_data(offer), **_conversation_event_data(conversation)},
-        )
-        _conversation_link(conversation, ticket)
-    return ticket
+    return create(
+        requester=requester,
+        attachments=attachments,
+        channel=Channel.EMAIL,
+        team=Team.of_queue(offer.team),
+        subject=subject,
+        description=description,
+        product_area=area,
+        language=language,
+        idempotency_key=idempotency_key,
+        contact_email=requester.email,
+        handover_due_at=offer.handover_at,
+        event_data={**_offer_event_data(offer), **_conversation_event_data(conversation)},
+        written_with=_conversation_linked_with(conversation),
+    )
 
 
 def _callback_due_at(offer: MethodOffer) -> datetime | None:

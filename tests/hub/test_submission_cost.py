@@ -15,6 +15,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from chatbot.models import Surface
+from chatbot.services import conversation_ask, conversation_start
 from hub.accounts.models import User
 from routing.models import Agent, ProductArea
 from tests.conftest import SESSION_QUERIES
@@ -115,16 +117,27 @@ def test_when_the_broker_lost_the_work_the_sweeper_indexes_the_ticket(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_phone_submission_is_one_transaction_with_no_savepoint(
-    signed_in: Client, surveys_area: ProductArea
+@pytest.mark.parametrize("form", ["phone", "email"])
+def test_a_submission_the_assistant_led_to_is_one_transaction_with_no_savepoint(
+    signed_in: Client, surveys_area: ProductArea, standard_user: User, form: str
 ) -> None:
-    # Outside a test's own transaction, as in production: the ticket, its first event and
-    # its quoted wait are one transaction, and nothing inside it costs a savepoint.
-    path = url(surveys_area, "phone")
-    signed_in.get(path)
+    # Outside a test's own transaction, as in production: the ticket, its first event, a
+    # callback's quoted wait and the conversation's link to the ticket are one transaction,
+    # and nothing inside it costs a savepoint.
+    conversation = conversation_start(
+        user=standard_user, surface=Surface.HUB, language="en", product_area=surveys_area
+    )
+    conversation_ask(conversation=conversation, question="How do I export a heatmap?")
+    path = url(surveys_area, form)
+    data = phone_data(surveys_area) if form == "phone" else email_data()
+    signed_in.get(path, {"conversation": conversation.public_id})
     with CaptureQueriesContext(connection) as captured:
-        response = signed_in.post(path, phone_data(surveys_area))
+        response = signed_in.post(path, {**data, "conversation": conversation.public_id})
     assert response.status_code == 302
     statements = [query["sql"] for query in captured.captured_queries]
     assert not [sql for sql in statements if "SAVEPOINT" in sql], "\n".join(statements)
-    assert any(sql.startswith('INSERT INTO "tickets_waitquote"') for sql in statements)
+    ticket = Ticket.objects.get()
+    conversation.refresh_from_db()
+    assert conversation.ticket == ticket
+    quoted = [sql for sql in statements if sql.startswith('INSERT INTO "tickets_waitquote"')]
+    assert len(quoted) == (1 if form == "phone" else 0)
