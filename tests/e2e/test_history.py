@@ -45,16 +45,21 @@ def _phone_ticket(user: User, area: ProductArea, subject: str, number: str) -> T
     return ticket
 
 
-# Each filter's chosen option, measured in the select's own font, with room for the arrow.
-CUT_OFF_SELECTS = """() => [...document.querySelectorAll(".history-filters select")]
-  .filter((select) => {
-    const style = getComputedStyle(select);
+# Text measured as the browser draws it in a given font: what a box must hold to show it whole.
+TEXT_WIDTH = """const textWidth = (text, font) => {
     const pen = document.createElement("canvas").getContext("2d");
-    pen.font = style.font;
-    const text = pen.measureText(select.options[select.selectedIndex].text).width;
+    pen.font = font;
+    return pen.measureText(text).width;
+  };"""
+# Each filter's chosen option, measured in the select's own font, with room for the arrow.
+CUT_OFF_SELECTS = f"""() => {{ {TEXT_WIDTH}
+  return [...document.querySelectorAll(".history-filters select")].filter((select) => {{
+    const style = getComputedStyle(select);
+    const text = textWidth(select.options[select.selectedIndex].text, style.font);
     const padding = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
     return text + padding + 20 > select.clientWidth;
-}).map((select) => select.name + ": " + select.options[select.selectedIndex].text)"""
+  }}).map((select) => select.name + ": " + select.options[select.selectedIndex].text);
+}}"""
 
 
 @pytest.mark.parametrize("language", ["fr", "es"])
@@ -144,16 +149,16 @@ def test_a_brand_administrator_filters_searches_and_pages_the_organisations_hist
 # Each stacked row's label, word by word (a hyphen may end a line), measured in the label's
 # own font against the label column: a word wider than its column is broken in the middle.
 # The column is the row's: a cell's own grid is the row's subgrid.
-BROKEN_LABELS = """() => [...document.querySelectorAll(".table--stack td[data-label]")]
-  .filter((cell) => {
-    const pen = document.createElement("canvas").getContext("2d");
-    pen.font = getComputedStyle(cell, "::before").font;
+BROKEN_LABELS = f"""() => {{ {TEXT_WIDTH}
+  return [...document.querySelectorAll(".table--stack td[data-label]")].filter((cell) => {{
+    const font = getComputedStyle(cell, "::before").font;
     const tracks = getComputedStyle(cell.parentElement).gridTemplateColumns;
     const column = parseFloat(tracks.split(" ")[0]);
     if (!Number.isFinite(column)) throw new Error("no label column: " + tracks);
     const words = cell.dataset.label.split(/\\s+|(?<=-)/);
-    return Math.max(...words.map((word) => pen.measureText(word).width)) > column + 0.5;
-}).map((cell) => cell.dataset.label)"""
+    return Math.max(...words.map((word) => textWidth(word, font))) > column + 0.5;
+  }}).map((cell) => cell.dataset.label);
+}}"""
 CUT_OFF_CELLS = """() => [...document.querySelectorAll(".table--stack td")]
   .filter((cell) => cell.scrollWidth > cell.clientWidth + 1
     || cell.getBoundingClientRect().right > cell.parentElement.getBoundingClientRect().right + 1)
