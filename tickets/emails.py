@@ -11,12 +11,23 @@ from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from hub.accounts.outbox import one_line
 from tickets import reply_tokens
 from tickets.chat.selectors import chat_transcript_lines
 from tickets.models import ChatTranscriptRequest, Status, Ticket, TicketEvent, VerificationLink
 from tickets.selectors import QueueStatus
+
+# The purposes this app writes emails for (``outbound_email_queue``), as the outbox names them
+# for staff (``hub.accounts.outbox.outbox_purposes_name``, called when the app starts).
+OUTBOX_PURPOSES = {
+    "confirmation": _("Confirmation of a request"),
+    "reply": _("Reply to a request"),
+    "status": _("Change of a request's status"),
+    "verify": _("Verify & Confirm link"),
+    "transcript": _("Chat transcript"),
+}
 
 REPLY_PREFIX = re.compile(r"^(\s*re\s*:\s*)+", re.IGNORECASE)
 

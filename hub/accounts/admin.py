@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import allauth.usersessions.admin
 from allauth.account.decorators import secure_admin_login
+from allauth.usersessions.models import UserSession
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -20,12 +22,13 @@ from hub.accounts.models import (
     Organisation,
     OrganisationDomain,
     OutboundEmail,
+    SignedInSession,
     SsoIdentity,
     User,
 )
 from hub.accounts.moments import moment_words
-from hub.accounts.outbox import outbound_email_retry
-from hub.accounts.services import _unique_provider_slug
+from hub.accounts.outbox import outbound_email_retry, outbox_purpose_name
+from hub.accounts.services import _unique_provider_slug, sessions_end
 from hub.accounts.sso import PRESETS, SsoError, issuer_confirm
 
 
@@ -217,18 +220,44 @@ class OutboundEmailState(admin.SimpleListFilter):
         return queryset
 
 
+class OutboundEmailPurpose(admin.SimpleListFilter):
+    title = _("purpose")
+    parameter_name = "purpose"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        # The purposes the outbox holds, as Django's own filter of the field would list them.
+        stored = OutboundEmail.objects.order_by().values_list("purpose", flat=True).distinct()
+        return sorted(((code, outbox_purpose_name(code)) for code in stored), key=lambda p: p[1])
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[OutboundEmail]
+    ) -> QuerySet[OutboundEmail]:
+        if self.value():
+            return queryset.filter(purpose=self.value())
+        return queryset
+
+
 @admin.register(OutboundEmail)
 class OutboundEmailAdmin(admin.ModelAdmin[OutboundEmail]):
     """What the hub sent, what waits, and what it gave up on, with the error."""
 
     # Sent, waiting or given up, and when, in one column: with a column for each time and the
     # attempts, the list ran past the right edge of a 1,280-pixel screen beside the menu.
-    list_display = ("subject", "purpose", "recipients", "state")
-    list_filter = (OutboundEmailState, "purpose")
+    list_display = ("subject", "purpose_name", "recipients", "state")
+    list_filter = (OutboundEmailState, OutboundEmailPurpose)
     search_fields = ("subject", "message_id")
     date_hierarchy = "created_at"
     actions = ["send_again"]
-    readonly_fields = [field.name for field in OutboundEmail._meta.fields]
+    # Every field as it is stored, but the purpose by its name.
+    fields = readonly_fields = tuple(
+        "purpose_name" if field.name == "purpose" else field.name
+        for field in OutboundEmail._meta.fields
+        if field.name != "id"
+    )
+
+    @admin.display(description=_("purpose"), ordering="purpose")
+    def purpose_name(self, obj: OutboundEmail) -> str:
+        return outbox_purpose_name(obj.purpose)
 
     @admin.display(description=_("to"))
     def recipients(self, obj: OutboundEmail) -> str:
@@ -273,3 +302,53 @@ class OutboundEmailAdmin(admin.ModelAdmin[OutboundEmail]):
             )
             % {"count": len(again)},
         )
+
+
+# allauth's own admin of these sessions names nothing in the staff's language, and deleting a
+# session there removes its record but leaves its browser signed in. Imported here, before
+# autodiscovery would, so that it can be replaced by the one below.
+assert allauth.usersessions.admin
+admin.site.unregister(UserSession)
+
+
+@admin.register(SignedInSession)
+class SignedInSessionAdmin(admin.ModelAdmin[SignedInSession]):
+    """Who is signed in, where and since when. Deleting a session signs it out."""
+
+    list_display = ["person", "signed_in", "last_seen", "address", "device"]
+    list_select_related = ["user"]
+    search_fields = ["user__email", "ip"]
+    ordering = ["-last_seen_at"]
+    fields = readonly_fields = ("person", "signed_in", "last_seen", "address", "device")
+
+    @admin.display(description=_("user"), ordering="user__email")
+    def person(self, obj: SignedInSession) -> str:
+        return str(obj.user.email)
+
+    @admin.display(description=_("Signed in"), ordering="created_at")
+    def signed_in(self, obj: SignedInSession) -> str:
+        return moment_words(obj.created_at, "year short time")
+
+    @admin.display(description=_("Last seen"), ordering="last_seen_at")
+    def last_seen(self, obj: SignedInSession) -> str:
+        return moment_words(obj.last_seen_at, "year short time")
+
+    @admin.display(description=_("Address"), ordering="ip")
+    def address(self, obj: SignedInSession) -> str:
+        return str(obj.ip)
+
+    @admin.display(description=_("Device"))
+    def device(self, obj: SignedInSession) -> str:
+        return str(obj.user_agent)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def delete_model(self, request: HttpRequest, obj: SignedInSession) -> None:
+        sessions_end(sessions=[obj])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[SignedInSession]) -> None:
+        sessions_end(sessions=queryset)

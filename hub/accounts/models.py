@@ -6,6 +6,7 @@ import datetime
 import zoneinfo
 from functools import cache
 
+from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
@@ -416,11 +417,25 @@ class OutboundEmail(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.purpose}: {self.subject}"
+        # The purpose is a code; the admin shows it by name beside the subject.
+        return self.subject
 
     @property
     def is_pending(self) -> bool:
         return self.sent_at is None and self.parked_at is None
+
+
+class SignedInSession(UserSession):  # type: ignore[misc]  # allauth is untyped
+    """allauth's record of a session someone signed in to (where, from which browser, when
+    last seen), under names the staff read in their language: allauth gives its model none."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("signed-in session")
+        verbose_name_plural = _("signed-in sessions")
+
+    def __str__(self) -> str:
+        return f"{self.user.email}, {self.ip}"
 
 
 class SessionCacheEpoch(models.Model):

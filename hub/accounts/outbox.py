@@ -17,7 +17,7 @@ import contextlib
 import functools
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -26,7 +26,9 @@ from django.core.mail.message import make_msgid
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.html import strip_tags
+from django.utils.translation import gettext_lazy as _
 
 from hub.accounts.models import OutboundEmail
 from hub.compiled_rows import ColumnConverters, values_converted
@@ -44,6 +46,31 @@ BACKOFF = (
     timedelta(hours=1),
 )
 SWEEP_BATCH = 200
+
+# What each purpose is called where staff read the outbox (the admin), in their language.
+# These are the emails of this layer (allauth's named by their templates); the layers above
+# name theirs when they start (``outbox_purposes_name``), since this one cannot import them.
+# A purpose nobody named shows as it is stored.
+_purpose_names: dict[str, str | Promise] = {
+    "invitation": _("Invitation to an organisation"),
+    "password_reset_key": _("Password reset link"),
+    "password_reset_sso": _("Password reset for an SSO account"),
+    "unknown_account": _("Password reset for an unknown address"),
+    "password_reset": _("Notice: password reset"),
+    "password_changed": _("Notice: password changed"),
+    "password_set": _("Notice: password set"),
+}
+
+
+def outbox_purposes_name(names: Mapping[str, str | Promise]) -> None:
+    """Name the purposes a layer writes emails for, for the people who read the outbox."""
+    _purpose_names.update(names)
+
+
+def outbox_purpose_name(purpose: str) -> str:
+    """The purpose as staff read it, in the active language."""
+    name = _purpose_names.get(purpose)
+    return purpose if name is None else str(name)
 
 
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]+")

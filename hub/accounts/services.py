@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from allauth.usersessions.models import UserSession
@@ -157,15 +158,21 @@ def staff_groups_ensure() -> dict[StaffRole, Group]:
 # --- Sessions --------------------------------------------------------------------------------
 
 
-def sessions_end_others(*, user: User, keep_session_key: str | None) -> int:
-    """End every session of the user but the one kept (after a password change or reset)."""
+def sessions_end(*, sessions: Iterable[UserSession]) -> int:
+    """Sign these sessions out: each one's session is ended (its copy on Redis included) and
+    its record removed. Removing the record alone would leave its browser signed in."""
     ended = 0
-    for user_session in UserSession.objects.filter(user=user).exclude(
-        session_key=keep_session_key or ""
-    ):
+    for user_session in sessions:
         user_session.end()
         ended += 1
     return ended
+
+
+def sessions_end_others(*, user: User, keep_session_key: str | None) -> int:
+    """End every session of the user but the one kept (after a password change or reset)."""
+    return sessions_end(
+        sessions=UserSession.objects.filter(user=user).exclude(session_key=keep_session_key or "")
+    )
 
 
 # --- Organisation SSO ------------------------------------------------------------------------

@@ -4,6 +4,7 @@ the others (RELIABILITY: nothing lost, one bad row never stops the queue)."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from datetime import timedelta
@@ -160,6 +161,39 @@ def test_operators_see_the_parked_emails_with_their_error_and_send_them_again(
     assert parked.sent_at is not None
     sent = admin_client.get("/admin/hub/outboundemail/", {"state": "sent"}).content.decode()
     assert "Stuck" in sent and "Sent " in sent
+
+
+def test_operators_read_each_emails_purpose_by_name_in_their_language_and_filter_by_it(
+    admin_client: Client, admin_user: User, client: Client, standard_user: User
+) -> None:
+    # A password reset (this layer's), a request's confirmation (the tickets app's, named
+    # when it starts) and a purpose nobody named.
+    client.post("/accounts/password/reset/", {"email": standard_user.email})
+    outbox.outbound_email_queue(
+        EmailMessage(subject="Your request CS-000123", body="Hello", to=[standard_user.email]),
+        purpose="confirmation",
+    )
+    _write("Unnamed")
+
+    def cells(**query: str) -> list[str]:
+        html = admin_client.get("/admin/hub/outboundemail/", query).content.decode()
+        return re.findall(r'<td class="field-purpose_name">(.*?)</td>', html)
+
+    assert sorted(cells()) == ["Confirmation of a request", "Password reset link", "test"]
+    assert cells(purpose="confirmation") == ["Confirmation of a request"]
+    listing = admin_client.get("/admin/hub/outboundemail/").content.decode()
+    assert 'href="?purpose=password_reset_key"' in listing
+    confirmation = OutboundEmail.objects.get(purpose="confirmation")
+    page = admin_client.get(f"/admin/hub/outboundemail/{confirmation.pk}/change/")
+    assert "Confirmation of a request" in page.content.decode()
+
+    admin_user.preferred_language = "de"
+    admin_user.save(update_fields=["preferred_language"])
+    assert sorted(cells()) == [
+        "Bestätigung einer Anfrage",
+        "Link zum Zurücksetzen des Passworts",
+        "test",
+    ]
 
 
 def test_a_run_of_emails_shares_one_mail_connection_and_each_row_is_marked_once(

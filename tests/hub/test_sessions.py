@@ -21,7 +21,7 @@ from django.utils import timezone
 
 import hub.cache
 import hub.sessions
-from hub.accounts.models import User
+from hub.accounts.models import SignedInSession, User
 from tests.hub.conftest import sign_in_with_password
 
 
@@ -136,3 +136,41 @@ def test_a_copy_read_just_before_the_session_ended_is_not_written_back(
     late._copy_to_redis(key, "", row.session_data, row.expire_date, 0, fill=True)
     assert hub.sessions.SessionStore(key).load() == {}
     assert client.get("/hub/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_staff_read_sessions_in_their_language_and_deleting_one_signs_it_out(
+    admin_client: Client, admin_user: User, standard_user: User
+) -> None:
+    laptop, phone = Client(), Client()
+    sign_in_with_password(laptop, standard_user.email)
+    sign_in_with_password(phone, standard_user.email)
+    assert phone.get("/hub/").status_code == 200
+    phone_key = phone.session.session_key
+
+    listing = admin_client.get("/admin/hub/signedinsession/").content.decode()
+    assert listing.count(f">{standard_user.email}<") == 2
+    assert "Last seen" in listing and "Device" in listing
+    assert "User sessions" not in admin_client.get("/admin/").content.decode()
+    assert admin_client.get("/admin/hub/signedinsession/add/").status_code == 403
+
+    # Deleting the phone's session signs the phone out, and only the phone.
+    phone_session = SignedInSession.objects.get(session_key=phone_key)
+    confirm = admin_client.post(
+        "/admin/hub/signedinsession/",
+        {"action": "delete_selected", "_selected_action": [phone_session.pk], "post": "yes"},
+    )
+    assert confirm.status_code == 302
+    assert phone.get("/hub/").status_code == 302
+    assert laptop.get("/hub/").status_code == 200
+    assert not Session.objects.filter(session_key=phone_key).exists()
+    # One at a time from its own page, too.
+    laptop_session = SignedInSession.objects.get(user=standard_user)
+    admin_client.post(f"/admin/hub/signedinsession/{laptop_session.pk}/delete/", {"post": "yes"})
+    assert laptop.get("/hub/").status_code == 302
+    assert not SignedInSession.objects.filter(user=standard_user).exists()
+
+    admin_user.preferred_language = "de"
+    admin_user.save(update_fields=["preferred_language"])
+    index = admin_client.get("/admin/").content.decode()
+    assert "Angemeldete Sitzungen" in index
