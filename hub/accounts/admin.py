@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import allauth.usersessions.admin
+# Registers allauth's admin of its sessions now, before autodiscovery would, so that the one
+# at the end of this module can replace it.
+import allauth.usersessions.admin  # noqa: F401
 from allauth.account.decorators import secure_admin_login
 from allauth.usersessions.models import UserSession
 from django import forms
@@ -305,9 +307,7 @@ class OutboundEmailAdmin(admin.ModelAdmin[OutboundEmail]):
 
 
 # allauth's own admin of these sessions names nothing in the staff's language, and deleting a
-# session there removes its record but leaves its browser signed in. Imported here, before
-# autodiscovery would, so that it can be replaced by the one below.
-assert allauth.usersessions.admin
+# session there removes its record but leaves its browser signed in.
 admin.site.unregister(UserSession)
 
 

@@ -156,11 +156,11 @@ def test_staff_read_sessions_in_their_language_and_deleting_one_signs_it_out(
 
     # Deleting the phone's session signs the phone out, and only the phone.
     phone_session = SignedInSession.objects.get(session_key=phone_key)
-    confirm = admin_client.post(
+    ended = admin_client.post(
         "/admin/hub/signedinsession/",
         {"action": "delete_selected", "_selected_action": [phone_session.pk], "post": "yes"},
     )
-    assert confirm.status_code == 302
+    assert ended.status_code == 302
     assert phone.get("/hub/").status_code == 302
     assert laptop.get("/hub/").status_code == 200
     assert not Session.objects.filter(session_key=phone_key).exists()
