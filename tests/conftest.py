@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.cache import caches
+from django.db import connections
 from django.utils import translation
 from django.utils.module_loading import import_string
 
@@ -28,6 +29,20 @@ from routing.services import product_areas_ensure_defaults
 from tickets.services import CALLBACKS_WAKE_KEY, CONFIRMATIONS_WAKE_KEY
 
 PASSWORD = "correct-horse-battery-staple"
+
+
+def connections_waiting_on_a_lock() -> int:
+    """How many connections to the test database wait for a lock (PostgreSQL)."""
+    with connections["default"].cursor() as cursor:
+        # Asked from inside a transaction, which would otherwise keep its first reading.
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return int(cursor.fetchone()[0])
+
+
 _REDIS_CLAIMED = pytest.StashKey[bool]()
 
 

@@ -29,7 +29,11 @@ from hub.accounts.models import (
     User,
 )
 from hub.accounts.moments import moment_words
-from hub.accounts.outbox import outbound_email_retry, outbox_purpose_name
+from hub.accounts.outbox import (
+    outbound_email_retry,
+    outbox_purpose_choices,
+    outbox_purpose_name,
+)
 from hub.accounts.services import _unique_provider_slug, sessions_end
 from hub.accounts.sso import PRESETS, SsoError, issuer_confirm
 
@@ -227,9 +231,9 @@ class OutboundEmailPurpose(admin.SimpleListFilter):
     parameter_name = "purpose"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        # The purposes the outbox holds, as Django's own filter of the field would list them.
-        stored = OutboundEmail.objects.order_by().values_list("purpose", flat=True).distinct()
-        return sorted(((code, outbox_purpose_name(code)) for code in stored), key=lambda p: p[1])
+        # Every named purpose, as the hub knows them: asking the outbox for the purposes it
+        # holds (Django's filter of the field) read the whole table on every page.
+        return outbox_purpose_choices()
 
     def queryset(
         self, request: HttpRequest, queryset: QuerySet[OutboundEmail]

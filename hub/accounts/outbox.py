@@ -67,6 +67,11 @@ def outbox_purposes_name(names: Mapping[str, str | Promise]) -> None:
     _purpose_names.update(names)
 
 
+def outbox_purpose_choices() -> list[tuple[str, str]]:
+    """Every named purpose and its name in the active language, sorted by name."""
+    return sorted(((code, str(name)) for code, name in _purpose_names.items()), key=lambda c: c[1])
+
+
 def outbox_purpose_name(purpose: str) -> str:
     """The purpose as staff read it, in the active language."""
     name = _purpose_names.get(purpose)

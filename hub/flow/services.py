@@ -8,8 +8,9 @@ team, its handover and its callback time are those the customer was shown.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -67,16 +68,6 @@ def _conversation_link(conversation: Conversation | None, ticket: Ticket) -> Non
         conversation_ticket_link(conversation=conversation, ticket=ticket)
 
 
-def _conversation_linked_with(
-    conversation: Conversation | None,
-) -> Callable[[Ticket], None] | None:
-    """What a new ticket writes in its own transaction when the assistant led here: the
-    conversation's link to it, kept with the ticket or not at all."""
-    if conversation is None:
-        return None
-    return lambda ticket: conversation_ticket_link(conversation=conversation, ticket=ticket)
-
-
 def email_request_submit(
     *,
     requester: User,
@@ -104,7 +95,8 @@ def email_request_submit(
         contact_email=requester.email,
         handover_due_at=offer.handover_at,
         event_data={**_offer_event_data(offer), **_conversation_event_data(conversation)},
-        written_with=_conversation_linked_with(conversation),
+        # The conversation's link, kept with the ticket or not at all.
+        written_with=partial(_conversation_link, conversation),
     )
 
 

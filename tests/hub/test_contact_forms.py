@@ -40,7 +40,7 @@ from hub.flow.contact_forms import (
 )
 from routing.models import Agent, ProductArea
 from routing.selectors import conference_slots_for
-from tests.conftest import SESSION_QUERIES
+from tests.conftest import SESSION_QUERIES, connections_waiting_on_a_lock
 from tests.hub import contact_world
 from tickets.models import (
     Attachment,
@@ -310,7 +310,7 @@ def test_two_posts_of_one_phone_form_at_once_both_end_on_its_one_callback(
                 answers["first"] = client.post(url(surveys_area, "phone"), data)
                 first_written.set()
                 deadline = time.monotonic() + 10
-                while not _waiting_on_a_lock() and time.monotonic() < deadline:
+                while not connections_waiting_on_a_lock() and time.monotonic() < deadline:
                     time.sleep(0.02)
         finally:
             first_written.set()
@@ -339,19 +339,6 @@ def test_two_posts_of_one_phone_form_at_once_both_end_on_its_one_callback(
     assert ticket.number in answers["second"]["Location"]
     assert WaitQuote.objects.filter(ticket=ticket).count() == 1
     assert CallbackRequest.objects.filter(ticket=ticket).count() == 1
-
-
-def _waiting_on_a_lock() -> bool:
-    """Whether another connection to this database waits for a lock (the second POST's
-    insert, on the first's idempotency key)."""
-    with connections["default"].cursor() as cursor:
-        # Asked from inside a transaction, which would otherwise keep its first reading.
-        cursor.execute("SELECT pg_stat_clear_snapshot()")
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        return bool(cursor.fetchone()[0])
 
 
 def test_the_wait_follows_the_language_and_the_area_through_htmx(

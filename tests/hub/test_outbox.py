@@ -183,6 +183,8 @@ def test_operators_read_each_emails_purpose_by_name_in_their_language_and_filter
     assert cells(purpose="confirmation") == ["Confirmation of a request"]
     listing = admin_client.get("/admin/hub/outboundemail/").content.decode()
     assert 'href="?purpose=password_reset_key"' in listing
+    # Offered before any email of its kind was written: the filter reads no table.
+    assert 'href="?purpose=transcript"' in listing
     confirmation = OutboundEmail.objects.get(purpose="confirmation")
     page = admin_client.get(f"/admin/hub/outboundemail/{confirmation.pk}/change/")
     assert "Confirmation of a request" in page.content.decode()

@@ -28,8 +28,12 @@ from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
 from django.test import override_settings
+
+from hub.accounts.models import User
+from tests.conftest import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -237,6 +241,13 @@ def publish_to() -> Iterator[Callable[[str], None]]:
     yield use
     reset_pools()
     app.conf.broker_url, app.conf.task_always_eager = saved
+
+
+def production_password(user: User) -> None:
+    """Give the user the tests' password as production hashes it: a server started here runs
+    production's hashers, not the tests' fast one."""
+    user.password = PBKDF2PasswordHasher().encode(PASSWORD, "drillsalt")
+    user.save(update_fields=["password"])
 
 
 # --- The app under gunicorn, as production serves it ---------------------------------------

@@ -19,12 +19,11 @@ import time
 from collections.abc import Callable
 
 import pytest
-from django.contrib.auth.hashers import PBKDF2PasswordHasher
-from django.db import connection, transaction
+from django.db import transaction
 
 from hub.accounts.models import OutboundEmail, User
 from routing.models import ProductArea
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, connections_waiting_on_a_lock
 from tests.hub import contact_world
 from tickets.models import CallbackRequest, Channel, EventKind, Ticket, WaitQuote
 
@@ -37,6 +36,7 @@ from .conftest import (
     SpareRedis,
     post_email,
     post_phone,
+    production_password,
     wait_for,
 )
 from .test_callback_queue_faults import fast_env
@@ -47,17 +47,6 @@ FORMS: dict[str, tuple[str, Callable[[Browser, str, str], Reply]]] = {
     "phone": (PHONE_FORM, post_phone),
     "email": (EMAIL_FORM, post_email),
 }
-
-
-def _posts_waiting_on_a_lock() -> int:
-    with connection.cursor() as cursor:
-        # Asked from inside a transaction, which would otherwise keep its first reading.
-        cursor.execute("SELECT pg_stat_clear_snapshot()")
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        return int(cursor.fetchone()[0])
 
 
 def _key_of_the_drawn_form(html: str) -> str:
@@ -76,9 +65,7 @@ def test_a_form_sent_twice_at_once_over_http_makes_one_request_confirmed_once(
     standard_user: User,
     form: str,
 ) -> None:
-    # The server runs production's hashers, not the tests' fast one.
-    standard_user.password = PBKDF2PasswordHasher().encode(PASSWORD, "drillsalt")
-    standard_user.save(update_fields=["password"])
+    production_password(standard_user)
     assert contact_world.open_world()
     env = fast_env(worker_env, spare_redis)
     hub = start_gunicorn(env=env)
@@ -112,7 +99,7 @@ def test_a_form_sent_twice_at_once_over_http_makes_one_request_confirmed_once(
         for sender in senders:
             sender.start()
         deadline = time.monotonic() + 30
-        while _posts_waiting_on_a_lock() < 2:
+        while connections_waiting_on_a_lock() < 2:
             assert time.monotonic() < deadline, f"the two posts never met: {replies}"
             time.sleep(0.02)
     for sender in senders:

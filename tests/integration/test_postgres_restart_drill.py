@@ -25,7 +25,6 @@ from dataclasses import dataclass
 
 import psycopg
 import pytest
-from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from hub.accounts.models import OutboundEmail, User
 from routing.models import ProductArea
@@ -42,6 +41,7 @@ from .conftest import (
     ThrowawayPostgres,
     post_email,
     post_phone,
+    production_password,
     wait_for,
     worker_log,
 )
@@ -130,8 +130,7 @@ def test_a_postgres_restart_gives_clear_errors_and_loses_or_doubles_nothing(
 ) -> None:
     from django.conf import settings
 
-    standard_user.password = PBKDF2PasswordHasher().encode(PASSWORD, "drillsalt")
-    standard_user.save(update_fields=["password"])
+    production_password(standard_user)
     contact_world.open_world()
     pg = throwaway_postgres
     url = pg.copy_of(DRILL_DB, settings.DATABASES["default"])

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
-from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from hub.accounts.models import User
 from routing.models import Agent, ProductArea
@@ -24,7 +23,7 @@ from tests.conftest import PASSWORD
 from tests.hub import contact_world
 from tickets.models import CallbackRequest, Channel, EventKind, Ticket
 
-from .conftest import Browser, LiveHub, Reply, SpareRedis, wait_for
+from .conftest import Browser, LiveHub, Reply, SpareRedis, production_password, wait_for
 from .test_callback_queue_faults import fast_env
 
 pytestmark = pytest.mark.integration
@@ -98,9 +97,7 @@ def test_with_redis_stopped_or_hung_customers_get_no_5xx_and_every_ticket_is_sen
     product_areas: list[ProductArea],
     standard_user: User,
 ) -> None:
-    # The server runs production's hashers, not the tests' fast one.
-    standard_user.password = PBKDF2PasswordHasher().encode(PASSWORD, "drillsalt")
-    standard_user.save(update_fields=["password"])
+    production_password(standard_user)
     agents: list[Agent] = contact_world.open_world()
     assert agents
     env = fast_env(worker_env, spare_redis)

@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable
 
 import pytest
-from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from hub.accounts.models import OutboundEmail, User
 from routing.models import ProductArea
@@ -33,6 +32,7 @@ from .conftest import (
     form_fields,
     post_email,
     post_phone,
+    production_password,
     redis_call,
     wait_for,
 )
@@ -41,12 +41,6 @@ from .test_callback_queue_faults import fast_env
 pytestmark = pytest.mark.integration
 
 ROUNDS = 3
-
-
-def _production_password(user: User) -> None:
-    """The server runs production's hashers, not the tests' fast one."""
-    user.password = PBKDF2PasswordHasher().encode(PASSWORD, "drillsalt")
-    user.save(update_fields=["password"])
 
 
 def test_a_redis_restarted_without_its_data_loses_no_ticket_and_no_email(
@@ -59,8 +53,8 @@ def test_a_redis_restarted_without_its_data_loses_no_ticket_and_no_email(
     standard_user: User,
     agent: User,
 ) -> None:
-    _production_password(standard_user)
-    _production_password(agent)
+    production_password(standard_user)
+    production_password(agent)
     contact_world.open_world()
     catcher = mail_catcher()
     env = fast_env(worker_env, spare_redis, EMAIL_URL=catcher.url)

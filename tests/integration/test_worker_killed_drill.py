@@ -21,7 +21,6 @@ import time
 from collections.abc import Callable
 
 import pytest
-from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from hub.accounts.models import OutboundEmail, User
 from routing.models import ProductArea
@@ -38,6 +37,7 @@ from .conftest import (
     pid_on_port,
     post_email,
     post_phone,
+    production_password,
     wait_for,
 )
 from .test_callback_queue_faults import fast_env
@@ -70,8 +70,7 @@ def test_a_worker_killed_mid_send_loses_and_doubles_nothing(
     product_areas: list[ProductArea],
     standard_user: User,
 ) -> None:
-    standard_user.password = PBKDF2PasswordHasher().encode(PASSWORD, "drillsalt")
-    standard_user.save(update_fields=["password"])
+    production_password(standard_user)
     contact_world.open_world()
     catcher = mail_catcher(delay=SEND_SECONDS)
     env = fast_env(worker_env, spare_redis, EMAIL_URL=catcher.url)
