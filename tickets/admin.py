@@ -588,13 +588,15 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
     def get_object(
         self, request: HttpRequest, object_id: str, from_field: str | None = None
     ) -> Ticket | None:
-        """Django's lookup, with the requester and the organisation the change page shows
-        read in the same query rather than one query each. (``get_queryset`` is the list's
-        too, which must not join the requester.)"""
+        """Django's lookup, with the requester, the organisation and the product area the
+        change page shows read in the same query rather than one query each.
+        (``get_queryset`` is the list's too, which must not join the requester.)"""
         field = Ticket._meta.pk if from_field is None else Ticket._meta.get_field(from_field)
         if not isinstance(field, Field):
             return None
-        queryset = self.get_queryset(request).select_related("requester", "organisation")
+        queryset = self.get_queryset(request).select_related(
+            "requester", "organisation", "product_area"
+        )
         try:
             return queryset.get(**{field.name: field.to_python(object_id)})
         except (Ticket.DoesNotExist, ValidationError, ValueError):

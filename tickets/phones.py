@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
 
 
+# A pure function of the number, and parsing one took about 60 µs: a ticket page, a
+# confirmation email and an agent's callback page each showed one, and a customer's few
+# numbers come back request after request.
+@functools.lru_cache(maxsize=4096)
 def phone_number_display(e164: str) -> str:
     """A number as people read it: international format, with spaces (+39 06 1234 5678)."""
     try:

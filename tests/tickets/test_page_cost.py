@@ -309,18 +309,20 @@ def test_the_admin_ticket_page_offers_the_agents_built_once_and_follows_every_ch
 
 
 def test_the_admin_ticket_page_reads_the_ticket_its_people_and_timeline_and_nothing_empty(
-    agent_client: Client, standard_user: User
+    agent_client: Client, standard_user: User, product_areas: list[ProductArea]
 ) -> None:
-    ticket = tickets_bulk([standard_user], 1, start=timezone.now() - timedelta(days=1))[0]
-    assert ticket.channel != "conference"
+    area = product_areas[0]
+    start = timezone.now() - timedelta(days=1)
+    ticket = tickets_bulk([standard_user], 1, start=start, areas=[area])[0]
+    assert ticket.channel != "conference" and ticket.product_area_id == area.pk
     url = reverse("admin:tickets_ticket_change", args=[ticket.pk])
     agent_client.get(url)  # the permissions and the agents, read once
     with CaptureQueriesContext(connection) as captured:
         html = agent_client.get(url).content.decode()
     tables = [re.findall(r'FROM "(\w+)"', q["sql"])[0] for q in captured.captured_queries]
     # Besides the signed-in agent and their permissions (read with each request here, where
-    # no Redis holds their copy): the ticket, with its requester and organisation, and its
-    # timeline. No booking and no files, which it has none of.
+    # no Redis holds their copy): the ticket, with its requester, organisation and product
+    # area, and its timeline. No booking and no files, which it has none of.
     assert sorted(t for t in tables if t != "auth_permission") == [
         "hub_user",
         "tickets_ticket",
@@ -328,6 +330,7 @@ def test_the_admin_ticket_page_reads_the_ticket_its_people_and_timeline_and_noth
     ]
     assert "conference-TOTAL_FORMS" not in html
     assert standard_user.get_full_name() in html and "Acme" in html
+    assert escape(area.name) in html
 
 
 @pytest.mark.parametrize("number", ["999999", "not-a-number"])
