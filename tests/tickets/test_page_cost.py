@@ -196,6 +196,35 @@ def test_the_admin_list_neither_scans_tickets_for_its_areas_nor_counts_a_large_t
     assert [q["sql"] for q in captured.captured_queries if "COUNT(*)" in q["sql"]]
 
 
+def test_the_admin_list_reads_its_rows_organisation_by_name_and_counts_without_it(
+    agent_client: Client, standard_user: User, product_areas: list[ProductArea]
+) -> None:
+    tickets_bulk([standard_user], 60, start=timezone.now() - timedelta(days=3), areas=product_areas)
+    url = reverse("admin:tickets_ticket_changelist")
+    agent_client.get(url)  # the permissions, read once
+    with CaptureQueriesContext(connection) as captured:
+        html = agent_client.get(url, {"channel__exact": "phone"}).content.decode()
+    sql = [query["sql"] for query in captured.captured_queries]
+    (page,) = [q for q in sql if 'FROM "tickets_ticket"' in q and "COUNT(" not in q]
+    (count,) = [q for q in sql if 'FROM "tickets_ticket"' in q and "COUNT(" in q]
+    # The page: the organisation's name and nothing else of it; nothing of the areas, which
+    # routing's shared configuration names. The count: the tickets alone.
+    assert '"hub_organisation"."name"' in page
+    assert '"hub_organisation"."licence_tier"' not in page
+    assert "routing_productarea" not in page
+    assert "hub_organisation" not in count
+    organisation = escape(standard_user.membership.organisation.name)
+    assert html.count(f'<td class="field-organisation_name">{organisation}</td>') == 15
+    assert escape(product_areas[1].name) in html
+    # Sorted by organisation, as the column's header sorts it.
+    with CaptureQueriesContext(connection) as captured:
+        html = agent_client.get(url, {"o": "3"}).content.decode()
+    assert html.count('class="field-organisation_name"') == 50
+    assert [
+        q for q in captured.captured_queries if 'ORDER BY "hub_organisation"."name"' in q["sql"]
+    ]
+
+
 def test_the_admin_area_filter_offers_every_area_in_the_agents_language_without_reading_them(
     agent_client: Client, agent: User, product_areas: list[ProductArea]
 ) -> None:
