@@ -90,7 +90,7 @@ def test_the_tickets_list_has_nine_columns_that_wrap(
     assert columns == [
         "number",
         "subject",
-        "organisation",
+        "organisation_name",
         "status_and_work",
         "team",
         "request_route",
