@@ -407,8 +407,8 @@ class ConferenceBookingInline(admin.StackedInline[ConferenceBooking, Ticket]):
 class TicketChangeList(ChangeList):
     """Django's list, each row with its organisation's name (``organisation_name``) rather
     than a whole organisation: the list shows nothing else of it, and building a model for
-    each of the 50 rows' organisations and areas cost more than the rest of reading them.
-    Only the page's rows are read with it: counting them needs no organisation."""
+    each of the 50 rows' organisations and areas was about a third of reading them. Only
+    the page's rows are read with it: counting them needs no organisation."""
 
     def get_results(self, request: HttpRequest) -> None:
         super().get_results(request)

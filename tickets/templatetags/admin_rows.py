@@ -216,22 +216,21 @@ def rows(cl: ChangeList) -> list[SafeString] | None:
 def fast_result_list(cl: ChangeList) -> dict[str, Any]:
     """``result_list``'s context, with every row drawn by ``rows`` where it can be.
 
-    The drawn rows come joined into the table's body (``drawn_rows``), which the ticket
-    list's ``change_list_results.html`` puts in as it is: the template's loop over 50 rows,
-    looking each row's form and cells up, cost about a tenth of the page's drawing."""
+    Django's template writes ``<tr>``, a result's items and ``</tr>`` for each result; given
+    the page's 50 results it looked each one's form and items up, about a tenth of the
+    page's drawing. So the drawn rows come as one result of one item, joined by
+    ``</tr><tr>``: the template writes the same rows once."""
     drawn = rows(cl)
     if drawn is None:
         return result_list(cl)
     headers = list(result_headers(cl))
-    body = "".join(f"\n<tr>{row}</tr>" for row in drawn)
+    body = mark_safe("</tr>\n<tr>".join(drawn))  # noqa: S308 - rows() escapes every cell
     return {
         "cl": cl,
         "result_hidden_fields": list(result_hidden_fields(cl)),
         "result_headers": headers,
         "num_sorted_fields": sum(1 for h in headers if h["sortable"] and h["sorted"]),
-        # One item per row, as result_list gives them, for a template that draws the rows.
-        "results": [ResultList(None, [row]) for row in drawn],
-        "drawn_rows": mark_safe(body),  # noqa: S308 - rows() escapes every cell
+        "results": [ResultList(None, [body])] if drawn else [],
     }
 
 
