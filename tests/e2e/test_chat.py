@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page, ViewportSize, expect
 from hub.accounts.models import User
 from routing.models import ProductArea
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import ARTIFACTS, assert_no_axe_violations
+from tests.e2e.conftest import ARTIFACTS, SCREENSHOT_TIMEOUT_MS, assert_no_axe_violations
 from tests.tickets.chat_world import chat_agent, chat_open_round_the_clock, open_chat
 from tickets.chat import services as chat_services
 from tickets.models import ChatMessage, ChatSession, EventKind, Status, Ticket
@@ -45,7 +45,7 @@ def screenshot(page: Page, name: str) -> Path:
     # style, which the pages' Content Security Policy refuses (and the test would fail).
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True, caret="initial")
+    page.screenshot(path=str(path), full_page=True, caret="initial", timeout=SCREENSHOT_TIMEOUT_MS)
     return path
 
 
