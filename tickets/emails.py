@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from hub.accounts.outbox import one_line
 from tickets import reply_tokens
 from tickets.chat.selectors import chat_transcript_lines
+from tickets.labels import choice_label
 from tickets.models import ChatTranscriptRequest, Status, Ticket, TicketEvent, VerificationLink
 from tickets.selectors import QueueStatus
 
@@ -44,13 +45,19 @@ def _message(ticket: Ticket, template: str, purpose: str, **extra: Any) -> Email
     requester = ticket.requester
     # The area's name is written in the subject and in both bodies: one query, not one each.
     prefetch_related_objects([ticket], "product_area__translations")
-    with translation.override(email_language(ticket)):
+    language = email_language(ticket)
+    with translation.override(language):
         context = {
+            # Drawn without a request, the templates get no context processors' variables.
+            "LANGUAGE_CODE": language,
             "ticket": ticket,
             "requester": requester,
             "site_url": settings.SITE_URL,
             # Every email leads to the ticket's own page in the history (R-HISTORY).
             "hub_url": settings.SITE_URL + reverse("tickets:detail", args=[ticket.number]),
+            # get_channel_display() translates every channel's name to find one: about a
+            # sixth of what writing a confirmation cost the worker.
+            "channel_label": choice_label(ticket, "channel"),
             **extra,
         }
         subject = one_line(render_to_string(f"tickets/email/{template}_subject.txt", context))
