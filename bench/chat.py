@@ -20,6 +20,7 @@ import re
 import statistics
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import time as clock_time
 
@@ -297,8 +298,16 @@ def chat_scenario(hub: harness.LiveHub) -> None:
         flush=True,
     )
     failures = []
+    # Each interval's errors by kind, printed under the table: an error that lost no message
+    # still says what the server answered.
+    errors_by_kind: list[str] = []
     for interval in intervals:
         tally = asyncio.run(_run(hub, interval, seconds))
+        if tally.errors:
+            kinds = ", ".join(
+                f"{kind} × {count}" for kind, count in Counter(tally.errors).most_common()
+            )
+            errors_by_kind.append(f"chat errors, polling every {interval:.1f}s: {kinds}")
         lost = len(tally.sent) - len(tally.latencies)
         polls_per_second = len(tally.polls) / (seconds + max(5.0, 3 * interval))
         print(
@@ -318,5 +327,7 @@ def chat_scenario(hub: harness.LiveHub) -> None:
                 f"errors {statistics.multimode(tally.errors) if tally.errors else []} "
                 f"({len(tally.errors)})"
             )
+    for line in errors_by_kind:
+        print(line, flush=True)
     if failures:
         raise harness.BenchError("chat: " + "; ".join(failures))
