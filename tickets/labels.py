@@ -2,8 +2,8 @@
 
 ``Model.get_FOO_display()`` rebuilds a hashable copy of the field's choices on every call,
 translating every label to hash it: about 20 gettext calls for one label. Pages that show a
-few labels per row (the admin's ticket list, the ticket page) look them up here instead,
-translated once per language; the result is the same string.
+few labels per row (the admin's ticket list, the ticket page, its timeline) and the emails
+look them up here instead, translated once per language; the result is the same string.
 """
 
 from __future__ import annotations
@@ -45,3 +45,10 @@ def choice_labeller(model: type[models.Model], field_name: str) -> Callable[[Any
         return force_str(value) if found is None else found
 
     return label
+
+
+def choice_value_label(model: type[models.Model], field_name: str, value: object) -> str:
+    """The label of one value of a choice field in the current language, as a row holding
+    it would display it; a value that is not one of the choices, as text."""
+    found = _labels_in(model, field_name, get_language()).get(value)
+    return force_str(value) if found is None else found

@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hub.accounts.models import User
-from tickets.models import Channel, ChatEndReason, EventKind, Status, Ticket, TicketEvent
+from tickets.labels import choice_label, choice_value_label
+from tickets.models import Channel, ChatEndReason, EventKind, Ticket, TicketEvent
 
 
 @dataclass(frozen=True)
@@ -47,13 +48,8 @@ def person(user: User | None, *, viewer: User) -> str:
     return user.get_full_name() or user.email
 
 
-def _status_label(value: object) -> str:
-    labels = {status.value: str(status.label) for status in Status}
-    return labels.get(str(value), str(value))
-
-
 def _created(event: TicketEvent, ticket: Ticket) -> tuple[str, str]:
-    channel = {"channel": ticket.get_channel_display()}
+    channel = {"channel": choice_label(ticket, "channel")}
     if event.data.get("passed_on_by"):
         return _("Request made"), _(
             "Passed to Enterprise Support by a Technical Success Manager. "
@@ -132,10 +128,10 @@ def _status_changed(event: TicketEvent, ticket: Ticket) -> tuple[str, str]:
         return _("Reopened"), _("The reply reopened the request.")
     if "new" in data:
         return _("Status changed"), _("From “%(old)s” to “%(new)s”.") % {
-            "old": _status_label(data.get("old")),
-            "new": _status_label(data.get("new")),
+            "old": choice_value_label(Ticket, "status", data.get("old")),
+            "new": choice_value_label(Ticket, "status", data.get("new")),
         }
-    return str(event.get_kind_display()), ""
+    return choice_label(event, "kind"), ""
 
 
 def _handover(event: TicketEvent, ticket: Ticket) -> tuple[str, str]:
@@ -202,7 +198,7 @@ def timeline_entries(
         if private_chat and event.kind == EventKind.CHAT_MESSAGE:
             continue
         describe = DESCRIBE.get(event.kind)
-        title, detail = describe(event, ticket) if describe else (str(event.get_kind_display()), "")
+        title, detail = describe(event, ticket) if describe else (choice_label(event, "kind"), "")
         message = event.message if event.kind in WRITTEN_BY_PEOPLE or describe is None else ""
         actor: Any = event.actor
         if private_chat and event.kind == EventKind.CHAT_ENDED:

@@ -1257,6 +1257,9 @@ TIMELINE_TABLE: list[tuple[str, dict[str, Any], str, str, str]] = [
     ("comment", {"attachments": ["a.png", "b.csv"]}, "", "Files attached", "a.png, b.csv"),
     ("status_changed", {"old": "queued", "new": "in_progress"}, "", "Status changed",
      "From “Queued” to “In progress”."),
+    # A status the hub no longer has is shown as it was stored.
+    ("status_changed", {"old": "retired", "new": "solved"}, "", "Status changed",
+     "From “retired” to “Solved”."),
     ("status_changed", {"old": "customer_reply", "new": "in_progress"}, "", "Reopened",
      "The reply reopened the request."),
     ("status_changed", {"account_access": False}, "Permission to log into the account withdrawn",
@@ -1303,6 +1306,33 @@ def test_each_timeline_event_reads_as_a_sentence_and_only_peoples_words_are_quot
     assert entry.message == (message if quoted else "")
     if actor is not None:
         assert entry.by_support and entry.by == "an agent (support)"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("kind", "data", "detail"),
+    [
+        ("created", {}, "Kontaktweg: Telefonischer Rückruf."),
+        (
+            "status_changed",
+            {"old": "queued", "new": "in_progress"},
+            "Von „In der Warteschlange“ zu „In Bearbeitung“.",
+        ),
+    ],
+)
+def test_the_timeline_names_contact_methods_and_statuses_in_the_readers_language(
+    own_ticket: Ticket, standard_user: User, kind: str, data: dict[str, Any], detail: str
+) -> None:
+    from tickets.timeline import timeline_entries
+
+    event = TicketEvent(ticket=own_ticket, kind=kind, data=data, created_at=START)
+    with translation.override("en"):
+        (english,) = timeline_entries(own_ticket, [event], viewer=standard_user)
+    with translation.override("de"):
+        (german,) = timeline_entries(own_ticket, [event], viewer=standard_user)
+    assert german.detail == detail
+    # The labels are looked up per language, not kept from the first reader.
+    assert english.detail != german.detail
 
 
 @pytest.mark.django_db
