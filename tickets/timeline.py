@@ -128,8 +128,9 @@ def _status_changed(event: TicketEvent, ticket: Ticket) -> tuple[str, str]:
         return _("Reopened"), _("The reply reopened the request.")
     if "new" in data:
         return _("Status changed"), _("From “%(old)s” to “%(new)s”.") % {
-            "old": choice_value_label(Ticket, "status", data.get("old")),
-            "new": choice_value_label(Ticket, "status", data.get("new")),
+            # As text: the data is JSON, and a value that is not a status is shown as written.
+            "old": choice_value_label(Ticket, "status", str(data.get("old"))),
+            "new": choice_value_label(Ticket, "status", str(data.get("new"))),
         }
     return choice_label(event, "kind"), ""
 
