@@ -31,7 +31,13 @@ def _labels_in(model: type[models.Model], field_name: str, language: str | None)
 
 def choice_label(row: models.Model, field_name: str) -> str:
     """What ``row.get_<field_name>_display()`` returns, for a field that is never null."""
-    return choice_labeller(type(row), field_name)(row)
+    return choice_value_label(type(row), field_name, getattr(row, field_name))
+
+
+def choice_value_label(model: type[models.Model], field_name: str, value: object) -> str:
+    """The label of one value of a choice field in the current language, as a row holding
+    it would display it; a value that is not one of the choices, as text."""
+    return _label(_labels_in(model, field_name, get_language()), value)
 
 
 def choice_labeller(model: type[models.Model], field_name: str) -> Callable[[Any], str]:
@@ -40,15 +46,11 @@ def choice_labeller(model: type[models.Model], field_name: str) -> Callable[[Any
     labels = _labels_in(model, field_name, get_language())
 
     def label(row: Any) -> str:
-        value = getattr(row, field_name)
-        found = labels.get(value)
-        return force_str(value) if found is None else found
+        return _label(labels, getattr(row, field_name))
 
     return label
 
 
-def choice_value_label(model: type[models.Model], field_name: str, value: object) -> str:
-    """The label of one value of a choice field in the current language, as a row holding
-    it would display it; a value that is not one of the choices, as text."""
-    found = _labels_in(model, field_name, get_language()).get(value)
+def _label(labels: dict[Any, str], value: object) -> str:
+    found = labels.get(value)
     return force_str(value) if found is None else found
