@@ -785,25 +785,33 @@ def run(plan: Plan, config: BenchConfig) -> list[Measurement]:
         if plan.worker:
             hub.worker_pid = stack.enter_context(celery_serving(config)).pid
         # The bare view first, so that every later figure can be read against it; and again
-        # every few pages, since on a shared machine the load moves during a run: each page
-        # is read against the bare view measured last before it.
+        # every few pages and after the last, since on a shared machine the load moves during
+        # a run: each page is read against the bare view measured around it (_with_bare).
         pages = sorted(
             (page for page in plan.pages if _is_floor(page) or plan.keep(page)),
             key=lambda page: not _is_floor(page),
         )
         bare = next((page for page in pages if _is_floor(page)), None)
-        every = _env_int("BENCH_BARE_EVERY", 4, low=1, high=1000)
+        every = _env_int("BENCH_BARE_EVERY", 2, low=1, high=1000)
+
+        def bare_again() -> None:
+            assert bare is not None
+            again = measure_page(hub, bare)
+            report(f"{bare.label} again: {again.requests_per_second:,.0f} req/s")
+            measurements.append(again)
+
         for n, page in enumerate(pages):
             if bare is not None and n > 1 and n % every == 0:
-                again = measure_page(hub, bare)
-                report(f"{bare.label} again: {again.requests_per_second:,.0f} req/s")
-                measurements.append(again)
+                bare_again()
             measurement = measure_page(hub, page)
             measurements.append(measurement)
             report(
                 f"{page.label}: {measurement.requests_per_second:,.0f} req/s, "
                 f"{measurement.cpu_ms_per_request:.1f} ms CPU each"
             )
+        # And once more after the last, so that every page has a reading on each side.
+        if bare is not None and len(pages) > 1:
+            bare_again()
         report(f"pages measured; {machine_load()}")
         for scenario in plan.scenarios:
             name = getattr(scenario, "__qualname__", repr(scenario))
@@ -841,20 +849,31 @@ def floor_of(page: Page) -> float | None:
     return page.floor
 
 
-def _fraction(m: Measurement, bare: Measurement | None) -> float | None:
-    if bare is None or not bare.requests_per_second:
+def _fraction(m: Measurement, bare: float | None) -> float | None:
+    if not bare:
         return None
-    return m.requests_per_second / bare.requests_per_second
+    return m.requests_per_second / bare
 
 
-def _with_bare(measurements: list[Measurement]) -> list[tuple[Measurement, Measurement | None]]:
-    """Each page's measurement with the bare view's measured last before it."""
-    bare: Measurement | None = None
-    paired = []
-    for m in measurements:
-        if _is_floor(m.page):
-            bare = m
-        paired.append((m, bare))
+def _with_bare(measurements: list[Measurement]) -> list[tuple[Measurement, float | None]]:
+    """Each measurement with the bare view's throughput it is read against: for a page, the
+    mean of the bare view's measured last before it and first after it (whichever there is,
+    at either end of the run); for the bare view, its own.
+
+    The machine's speed moves during a run (seen: the bare view at 2,132 req/s, then 1,611
+    two pages later), and a page measured between two readings ran somewhere between them:
+    read against the one before it alone, the same page passed or failed by which side of
+    such a move it fell on."""
+    readings = [n for n, m in enumerate(measurements) if _is_floor(m.page)]
+    paired: list[tuple[Measurement, float | None]] = []
+    for n, m in enumerate(measurements):
+        if n in readings:
+            paired.append((m, m.requests_per_second))
+            continue
+        before = [measurements[k].requests_per_second for k in readings if k < n][-1:]
+        after = [measurements[k].requests_per_second for k in readings if k > n][:1]
+        around = before + after
+        paired.append((m, sum(around) / len(around) if around else None))
     return paired
 
 
@@ -874,7 +893,8 @@ def table(measurements: list[Measurement]) -> str:
     label_width = max([len("page"), *(len(m.page.label) for m in measurements)])
     lines = [
         f"{'page':<{label_width}}  {'req/s':>8}  {'p50 ms':>7}  {'p99 ms':>7}  "
-        f"{'CPU ms':>6}  {'worker':>6}  {'of bare':>7}  {'floor':>5}  {'':>4}  {'failed':>6}"
+        f"{'CPU ms':>6}  {'worker':>6}  {'bare':>6}  {'of bare':>7}  {'floor':>5}  {'':>4}  "
+        f"{'failed':>6}"
     ]
     for m, bare in _with_bare(measurements):
         fraction, floor = _fraction(m, bare), floor_of(m.page)
@@ -884,6 +904,7 @@ def table(measurements: list[Measurement]) -> str:
         lines.append(
             f"{m.page.label:<{label_width}}  {m.requests_per_second:>8,.0f}  {m.p50_ms:>7.2f}  "
             f"{m.p99_ms:>7.2f}  {m.cpu_ms_per_request:>6.1f}  {m.worker_cpu_ms_per_request:>6.1f}  "
+            f"{'-' if bare is None else f'{bare:,.0f}':>6}  "
             f"{'-' if fraction is None else f'{fraction:.3f}':>7}  "
             f"{'' if floor is None else f'{floor:.2f}':>5}  {verdict:>4}  {m.failures:>6}"
         )
