@@ -1335,6 +1335,39 @@ def test_the_timeline_names_contact_methods_and_statuses_in_the_readers_language
     assert english.detail != german.detail
 
 
+@pytest.mark.parametrize(
+    ("language", "articles"),
+    [
+        ("en", "Articles: Reminders"),
+        # French puts a space before the colon, Japanese writes a full-width one.
+        ("fr", "Articles : Reminders"),
+        ("ja", "記事： Reminders"),
+    ],
+)
+@pytest.mark.django_db
+def test_the_ticket_page_shows_the_assistant_conversation_with_its_articles_in_the_readers_language(
+    client: Client, own_ticket: Ticket, standard_user: User, language: str, articles: str
+) -> None:
+    created = own_ticket.events.get(kind=EventKind.CREATED)
+    created.data = {
+        "assistant_conversation": [
+            {
+                "question": "Why do finished respondents get reminders?",
+                "answer": "Reminders go to everyone who has not finished.",
+                "articles": [{"title": "Reminders", "url": "/support/articles/reminders/"}],
+                "feedback": "no",
+            }
+        ]
+    }
+    created.save(update_fields=["data"])
+    client.cookies["django_language"] = language
+    page = _text(_as(client, standard_user).get(f"/hub/tickets/{own_ticket.number}/"))
+    transcript = page[page.index('class="assistant-turns"') :]
+    assert "Why do finished respondents get reminders?" in transcript
+    assert re.sub(r"<[^>]+>", "", transcript).count(articles) == 1
+    assert '<a href="/support/articles/reminders/">Reminders</a>' in transcript
+
+
 @pytest.mark.django_db
 def test_a_brand_administrator_sees_that_a_chat_happened_but_not_what_was_written(
     client: Client, standard_user: User, brand_admin: User
