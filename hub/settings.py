@@ -115,7 +115,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, the user read at once rather than through a lazy proxy.
+    "hub.accounts.middleware.AuthenticationMiddleware",
     "hub.accounts.middleware.UserPreferencesMiddleware",
     # After the user's language is known, so that its 400 and 413 pages are in it.
     "hub.middleware.BadInputMiddleware",

@@ -4,6 +4,8 @@ import zoneinfo
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth import middleware as auth_middleware
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
@@ -16,6 +18,19 @@ def account_language_activate(request: HttpRequest, user: User) -> None:
     if not request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) and user.preferred_language:
         translation.activate(user.preferred_language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):
+    """Django's, with ``request.user`` read at once and kept as itself.
+
+    Django leaves a lazy proxy, read on first use; but the next middleware reads the user on
+    every request anyway (its language and time zone), and through the proxy each of the
+    forty-odd reads of the user's attributes on a ticket page raised and caught an
+    AttributeError before it reached the user: about 2 % of the page's work."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        super().process_request(request)
+        request.user = auth.get_user(request)
 
 
 class UserPreferencesMiddleware:
