@@ -194,6 +194,54 @@ def test_take_next_callback_opens_everything_the_agent_needs_on_one_screen(
     assert ticket.status == Status.IN_PROGRESS
 
 
+@pytest.mark.parametrize(
+    ("language", "labels"),
+    [
+        (
+            "en",
+            [
+                "Language: English",
+                "Subject: Heatmap is empty",
+                "Customer: Why",
+                "Articles: Heatmaps",
+            ],
+        ),
+        # Each language writes a label's colon its own way.
+        (
+            "fr",
+            ["Langue : Anglais", "Objet : Heatmap is empty", "Client : Why", "Articles : Heatmaps"],
+        ),
+        ("ja", ["言語： 英語", "件名： Heatmap is empty", "お客様： Why", "記事： Heatmaps"]),
+    ],
+)
+@pytest.mark.django_db
+def test_the_callback_screen_labels_its_lines_as_the_agents_language_writes_them(
+    agent_client: Client,
+    rostered_agent: User,
+    seat_holder: User,
+    surveys_area: ProductArea,
+    language: str,
+    labels: list[str],
+) -> None:
+    rostered_agent.preferred_language = language
+    rostered_agent.save(update_fields=["preferred_language"])
+    ticket = callback_for(seat_holder, surveys_area)
+    created = ticket.events.get(kind=EventKind.CREATED)
+    created.data = {
+        "assistant_conversation": [
+            {
+                "question": "Why is the heatmap empty?",
+                "answer": "It fills once responses come in.",
+                "articles": [{"title": "Heatmaps", "url": "/support/articles/heatmaps/"}],
+            }
+        ]
+    }
+    created.save(update_fields=["data"])
+    html = agent_client.get(reverse("admin:tickets_ticket_callback", args=[ticket.pk]))
+    text = " ".join(re.sub(r"<[^>]+>", " ", html.content.decode()).split())
+    assert [label for label in labels if label in text] == labels
+
+
 @pytest.mark.django_db
 def test_with_nothing_waiting_the_agent_is_told_so(agent_client: Client) -> None:
     response = agent_client.post(reverse("admin:tickets_ticket_take_next_callback"), follow=True)
