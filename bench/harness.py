@@ -861,7 +861,7 @@ def _with_bare(measurements: list[Measurement]) -> list[tuple[Measurement, float
     at either end of the run); for the bare view, its own.
 
     The machine's speed moves during a run (seen: the bare view at 2,132 req/s, then 1,611
-    two pages later), and a page measured between two readings ran somewhere between them:
+    four pages later), and a page measured between two readings ran somewhere between them:
     read against the one before it alone, the same page passed or failed by which side of
     such a move it fell on."""
     readings = [n for n, m in enumerate(measurements) if _is_floor(m.page)]
