@@ -75,3 +75,17 @@ def tickets_bulk(
         TicketEvent.objects.bulk_create(events)
     ticket_search_refresh(ticket.pk for ticket in tickets)
     return tickets
+
+
+def assistant_turn_attach(
+    ticket: Ticket, *, question: str, answer: str, article: tuple[str, str], feedback: str = ""
+) -> None:
+    """One assistant turn with one article (title, address) on the ticket's "created" event,
+    as the contact forms write the conversation the customer had before asking."""
+    title, url = article
+    turn = {"question": question, "answer": answer, "articles": [{"title": title, "url": url}]}
+    if feedback:
+        turn["feedback"] = feedback
+    created = ticket.events.get(kind=EventKind.CREATED)
+    created.data = {"assistant_conversation": [turn]}
+    created.save(update_fields=["data"])

@@ -17,10 +17,12 @@ from django.test import Client
 from django.test.html import parse_html
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import strip_tags
 
 from hub.accounts.models import StaffRole, User
 from hub.accounts.services import staff_groups_ensure
 from routing.models import Agent, ProductArea
+from tests.tickets.history_world import assistant_turn_attach
 from tickets.models import (
     CallbackRequest,
     Channel,
@@ -226,19 +228,14 @@ def test_the_callback_screen_labels_its_lines_as_the_agents_language_writes_them
     rostered_agent.preferred_language = language
     rostered_agent.save(update_fields=["preferred_language"])
     ticket = callback_for(seat_holder, surveys_area)
-    created = ticket.events.get(kind=EventKind.CREATED)
-    created.data = {
-        "assistant_conversation": [
-            {
-                "question": "Why is the heatmap empty?",
-                "answer": "It fills once responses come in.",
-                "articles": [{"title": "Heatmaps", "url": "/support/articles/heatmaps/"}],
-            }
-        ]
-    }
-    created.save(update_fields=["data"])
+    assistant_turn_attach(
+        ticket,
+        question="Why is the heatmap empty?",
+        answer="It fills once responses come in.",
+        article=("Heatmaps", "/support/articles/heatmaps/"),
+    )
     html = agent_client.get(reverse("admin:tickets_ticket_callback", args=[ticket.pk]))
-    text = " ".join(re.sub(r"<[^>]+>", " ", html.content.decode()).split())
+    text = " ".join(strip_tags(html.content.decode()).split())
     assert [label for label in labels if label in text] == labels
 
 

@@ -16,7 +16,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
-from django.utils.html import escape
+from django.utils.html import escape, strip_tags
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -25,7 +25,7 @@ from hub.accounts.models import Organisation, User
 from routing.configuration import current_configuration
 from routing.models import ProductArea
 from tests.conftest import SESSION_QUERIES
-from tests.tickets.history_world import tickets_bulk
+from tests.tickets.history_world import assistant_turn_attach, tickets_bulk
 from tickets.models import (
     OPEN_STATUSES,
     CallbackRequest,
@@ -1348,23 +1348,18 @@ def test_the_timeline_names_contact_methods_and_statuses_in_the_readers_language
 def test_the_ticket_page_shows_the_assistant_conversation_with_its_articles_in_the_readers_language(
     client: Client, own_ticket: Ticket, standard_user: User, language: str, articles: str
 ) -> None:
-    created = own_ticket.events.get(kind=EventKind.CREATED)
-    created.data = {
-        "assistant_conversation": [
-            {
-                "question": "Why do finished respondents get reminders?",
-                "answer": "Reminders go to everyone who has not finished.",
-                "articles": [{"title": "Reminders", "url": "/support/articles/reminders/"}],
-                "feedback": "no",
-            }
-        ]
-    }
-    created.save(update_fields=["data"])
+    assistant_turn_attach(
+        own_ticket,
+        question="Why do finished respondents get reminders?",
+        answer="Reminders go to everyone who has not finished.",
+        article=("Reminders", "/support/articles/reminders/"),
+        feedback="no",
+    )
     client.cookies["django_language"] = language
     page = _text(_as(client, standard_user).get(f"/hub/tickets/{own_ticket.number}/"))
     transcript = page[page.index('class="assistant-turns"') :]
     assert "Why do finished respondents get reminders?" in transcript
-    assert re.sub(r"<[^>]+>", "", transcript).count(articles) == 1
+    assert strip_tags(transcript).count(articles) == 1
     assert '<a href="/support/articles/reminders/">Reminders</a>' in transcript
 
 
