@@ -192,6 +192,31 @@ def test_the_confirmation_repeats_the_forms_figure_while_nothing_has_changed(
     assert "When you asked" not in page
 
 
+@pytest.mark.parametrize(
+    ("language", "sentence"),
+    [
+        ("en", "Estimated wait: about 1 minute."),
+        ("fr", "Attente estimée : environ 1 minute."),
+        ("ja", "予想待ち時間：約1分。"),
+    ],
+)
+def test_the_confirmation_ends_the_wait_as_the_readers_language_ends_a_sentence(
+    signed_in: Client,
+    surveys_area: ProductArea,
+    standard_user: User,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+    language: str,
+    sentence: str,
+) -> None:
+    standard_user.preferred_language = language
+    standard_user.save(update_fields=["preferred_language"])
+    ticket = submit(signed_in, surveys_area, django_capture_on_commit_callbacks)
+    page = text_of(signed_in.get(f"/hub/requests/{ticket.number}/"))
+    assert sentence in page
+    # The full stop belongs to the sentence: Japanese ends it with its own, not an English one.
+    assert f"{sentence}." not in page
+
+
 def test_the_confirmation_says_more_people_asked_when_its_figure_grew_since_the_form(
     signed_in: Client,
     surveys_area: ProductArea,
