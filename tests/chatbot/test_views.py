@@ -376,6 +376,30 @@ def test_an_htmx_question_returns_just_the_new_turn(
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
+    ("language", "marker"),
+    [("fr", "(en anglais)"), ("de", "(auf Englisch)"), ("ja", "（英語）")],
+)
+def test_an_english_source_quoted_to_another_language_says_so_as_that_language_writes_it(
+    client: Client,
+    fixture_knowledge: dict[str, Article],
+    standard_user: User,
+    language: str,
+    marker: str,
+) -> None:
+    client.force_login(standard_user)
+    response = client.post("/support/assistant/", {"question": "okta error after the redirect"})
+    # Asked in a language other than English, answered from an article only in English.
+    Turn.objects.update(question="Nach der Weiterleitung meldet Okta einen Fehler")
+    standard_user.preferred_language = language
+    standard_user.save(update_fields=["preferred_language"])
+    page = _main(client.get(response["Location"]))
+    assert re.search(rf'class="turn__language"[^>]*>\s*{re.escape(marker)}</span>', page)
+    # Japanese writes its brackets full width, not as ASCII ones around its words.
+    assert "(英語)" not in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
     ("question", "message"),
     [("   ", "Type your question"), ("x" * 501, "Keep your question under 500 characters")],
 )
