@@ -392,7 +392,11 @@ class TurnInline(admin.TabularInline[Turn, Conversation]):
             return _("Nothing relevant enough: offered contact.")
         text = markdown.plain_text(turn.answer)
         if turn.phrased_by:
-            return f"{text} ({_('phrased by %(model)s') % {'model': turn.phrased_by}})"
+            # One sentence with its brackets, so that each language writes both its own way.
+            return _("%(answer)s (phrased by %(model)s)") % {
+                "answer": text,
+                "model": turn.phrased_by,
+            }
         return text
 
     @admin.display(description=gettext_lazy("sources"))

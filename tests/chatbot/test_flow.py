@@ -24,6 +24,8 @@ from tickets.selectors import callback_screen_context
 AREA = "/hub/technical/areas/surveys-xm-directory/"
 HTMX = {"HTTP_HX_REQUEST": "true"}
 QUESTION = "how do I nudge people who never finished?"
+# A phrased answer, as a language model would write it.
+ANSWER = "Send a reminder from the Distributions tab."
 
 
 @pytest.fixture
@@ -350,6 +352,37 @@ def test_agents_read_conversations_with_their_turns_and_change_nothing(
         client.post(f"/admin/chatbot/conversation/{conversation.pk}/change/", {}).status_code == 403
     )
     assert client.get("/admin/chatbot/conversation/add/").status_code == 403
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [
+        ("en", f"{ANSWER} (phrased by hub-model-1)"),
+        ("fr", f"{ANSWER} (formulée par hub-model-1)"),
+        ("ja", f"{ANSWER}（hub-model-1が作成）"),
+    ],
+)
+def test_an_agent_reads_which_model_phrased_an_answer_in_their_own_language(
+    client: Client,
+    world: list[Agent],
+    agent: User,
+    standard_user: User,
+    language: str,
+    shown: str,
+) -> None:
+    conversation = conversation_start(user=standard_user, surface=Surface.HUB, language="en")
+    conversation_ask(conversation=conversation, question=QUESTION)
+    Turn.objects.filter(conversation=conversation).update(
+        answered=True,
+        answer=ANSWER,
+        phrased_by="hub-model-1",
+    )
+    agent.preferred_language = language
+    agent.save(update_fields=["preferred_language"])
+    client.force_login(agent)
+    html = client.get(f"/admin/chatbot/conversation/{conversation.pk}/change/").content.decode()
+    assert shown in html
 
 
 @pytest.mark.django_db

@@ -239,6 +239,26 @@ def test_the_page_shows_each_cluster_and_an_editor_marks_one_answered(
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "marker"),
+    [
+        ("en", "(a weak match: the assistant would not quote it)"),
+        ("fr", "(une correspondance faible : l’assistant ne le citerait pas)"),
+        ("ja", "（一致度が低く、アシスタントは引用しません）"),
+    ],
+)
+def test_the_report_marks_a_weak_closest_article_as_the_editors_language_writes_it(
+    client: Client, gap_data: dict[str, list[int]], editor: User, language: str, marker: str
+) -> None:
+    editor.preferred_language = language
+    editor.save(update_fields=["preferred_language"])
+    client.force_login(editor)
+    html = client.get(REPORT).content.decode()
+    # Neither gap has an article that answers it: the closest of each is only a weak match.
+    assert html.count(f'<span class="content-gap__weak">{marker}</span>') == 2
+
+
+@pytest.mark.django_db
 def test_an_agent_reads_the_report_but_may_not_mark(
     client: Client, gap_data: dict[str, list[int]], agent: User
 ) -> None:
