@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from routing.erlang import WaitEstimate, WaitInputs
 
@@ -23,14 +23,17 @@ def duration_words(value: timedelta | None) -> str:
     if value is None:
         return ""
     hours, minutes = divmod(whole_minutes(value), 60)
-    parts = []
-    if hours:
-        parts.append(ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours})
-    if minutes:
-        parts.append(
-            ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
-        )
-    return " ".join(parts)
+    hours_text = ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
+    minutes_text = ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+    if not hours:
+        return minutes_text
+    if not minutes:
+        return hours_text
+    # Joined as the language joins them: Japanese writes "1時間5分", with no space.
+    return pgettext("a duration", "%(hours)s %(minutes)s") % {
+        "hours": hours_text,
+        "minutes": minutes_text,
+    }
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -17,6 +19,7 @@ from routing.policy import (
     method_offer,
     queue_wait_now,
 )
+from routing.waits import duration_words
 from tests.routing.helpers import AREAS, DENVER, LANGUAGES, roster_staffing
 
 HOURS = default_service_hours()
@@ -45,3 +48,22 @@ def test_the_board_quotes_what_a_standard_customer_is_quoted_for_the_general_que
         return
     board = queue_wait_now(method, offer.queue, area, now=now, hours=HOURS, staffing=ROSTER)
     assert board == offer.wait
+
+
+@pytest.mark.parametrize(
+    ("language", "minutes", "words"),
+    [
+        ("en", 0, "1 minute"),  # never "0 minutes"
+        ("en", 60, "1 hour"),
+        ("en", 65, "1 hour 5 minutes"),
+        ("de", 125, "2 Stunden 5 Minuten"),
+        ("fr", 61, "1 heure 1 minute"),
+        ("ja", 65, "1時間5分"),
+        ("ja", 120, "2時間"),
+    ],
+)
+def test_a_duration_is_written_as_its_language_writes_one(
+    language: str, minutes: int, words: str
+) -> None:
+    with translation.override(language):
+        assert duration_words(timedelta(minutes=minutes)) == words
