@@ -392,7 +392,7 @@ class TurnInline(admin.TabularInline[Turn, Conversation]):
             return _("Nothing relevant enough: offered contact.")
         text = markdown.plain_text(turn.answer)
         if turn.phrased_by:
-            # One sentence with its brackets, so that each language writes both its own way.
+            # The brackets are the translation's: Japanese writes them full width.
             return _("%(answer)s (phrased by %(model)s)") % {
                 "answer": text,
                 "model": turn.phrased_by,

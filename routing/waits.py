@@ -23,17 +23,21 @@ def duration_words(value: timedelta | None) -> str:
     if value is None:
         return ""
     hours, minutes = divmod(whole_minutes(value), 60)
-    hours_text = ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
-    minutes_text = ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
-    if not hours:
-        return minutes_text
-    if not minutes:
-        return hours_text
-    # Joined as the language joins them: Japanese writes "1時間5分", with no space.
-    return pgettext("a duration", "%(hours)s %(minutes)s") % {
-        "hours": hours_text,
-        "minutes": minutes_text,
-    }
+    hours_text = (
+        ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours} if hours else ""
+    )
+    minutes_text = (
+        ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+        if minutes
+        else ""
+    )
+    if hours_text and minutes_text:
+        # Joined as the language joins them: Japanese writes "1時間5分", with no space.
+        return pgettext("a duration", "%(hours)s %(minutes)s") % {
+            "hours": hours_text,
+            "minutes": minutes_text,
+        }
+    return hours_text or minutes_text
 
 
 @dataclass(frozen=True, slots=True)

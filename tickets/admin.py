@@ -106,11 +106,12 @@ def queue_summary_rows(lines: Sequence[QueueLine]) -> list[SafeString]:
     filters, a dozen lines cost about half a millisecond."""
     written = moment_writer("weekday short time")
     now = timezone.now()
-    # With its brackets: Japanese writes them full width.
-    oldest = _("%(since)s (%(waited)s)")
+    # The brackets are the translation's: Japanese writes them full width.
+    since_and_wait = _("%(since)s (%(waited)s)")
 
     def oldest_cell(line: QueueLine) -> str:
-        return oldest % {"since": written(line.oldest), "waited": duration_words(now - line.oldest)}
+        waited = duration_words(now - line.oldest)
+        return since_and_wait % {"since": written(line.oldest), "waited": waited}
 
     return [
         mark_safe(
